@@ -1,0 +1,88 @@
+"""Clients: register, read, search."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from mesoclinic.api.auth import STAFF, require_role
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.errors import NotFound
+from mesoclinic.people import selectors, services
+from mesoclinic.people.models import Client, Sex
+
+router = Router(tags=["clients"])
+
+MAX_SEARCH_RESULTS = 100
+
+
+class ClientIn(Schema):
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    birth_date: dt.date
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=40)
+    sex: Sex = Sex.UNKNOWN
+
+
+class ClientOut(Schema):
+    id: str
+    given_name: str
+    family_name: str
+    birth_date: dt.date
+    email: str
+    phone: str
+    sex: str
+
+
+def client_out(client: Client) -> dict[str, object]:
+    return {
+        "id": str(client.pk),
+        "given_name": client.given_name,
+        "family_name": client.family_name,
+        "birth_date": client.birth_date,
+        "email": client.email,
+        "phone": client.phone,
+        "sex": client.sex,
+    }
+
+
+def client_by_id(client_id: str) -> Client:
+    """The client with this opaque id, or a 404 ``client_not_found``."""
+    client = Client.objects.filter(pk=int(client_id)).first() if client_id.isdigit() else None
+    if client is None:
+        raise NotFound("client_not_found", f"No client with id {client_id!r}.")
+    return client
+
+
+@router.post("", response={201: ClientOut})
+def client_create(request: HttpRequest, payload: ClientIn) -> Status[dict[str, object]]:
+    """Register a client. A birth date in the future is refused with 400."""
+    require_role(request, STAFF)
+    client = services.client_create(actor=request.user, **payload.dict())
+    return Status(201, client_out(client))
+
+
+@router.get("", response=list[ClientOut])
+def client_search(request: HttpRequest, search: str = "") -> list[dict[str, object]]:
+    """Clients matching every word of ``search`` in name, email or phone (first 100)."""
+    require_role(request, STAFF)
+    clients = list(selectors.client_search(query=search)[:MAX_SEARCH_RESULTS])
+    audit_record(
+        actor=request.user,
+        action="client.search",
+        summary=f"search={search[:80]!r}",
+        data={"results": len(clients)},
+    )
+    return [client_out(client) for client in clients]
+
+
+@router.get("/{client_id}", response=ClientOut)
+def client_get(request: HttpRequest, client_id: str) -> dict[str, object]:
+    """One client by id."""
+    require_role(request, STAFF)
+    client = client_by_id(client_id)
+    audit_record(actor=request.user, action="client.view", obj=client, client_id=client.pk)
+    return client_out(client)

@@ -1,0 +1,19 @@
+"""The REST API at /api/v1/ (django-ninja), one router per domain."""
+
+from ninja import NinjaAPI
+
+from mesoclinic.api import clients, reference
+from mesoclinic.api.auth import BearerToken, StaffSession
+from mesoclinic.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="mesoclinic API",
+    version="1",
+    description="Clinic software for mesotherapy: reference data, clients, screening, "
+    "scheduling, records. Errors use the envelope {error: {code, message, details}}.",
+    auth=[BearerToken(), StaffSession()],
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("", reference.router)
+api.add_router("/clients", clients.router)

@@ -1,0 +1,125 @@
+"""Writes for the catalogue: reference data upserts and receiving stock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from mesoclinic.catalogue.models import (
+    AllergenGroup,
+    Batch,
+    Formulation,
+    Ingredient,
+    Protocol,
+    ProtocolPhase,
+    Treatment,
+)
+from mesoclinic.core import clock
+from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.errors import Conflict, InvalidInput
+
+
+def allergen_group_upsert(*, code: str, name: str, synonyms: Sequence[str] = ()) -> AllergenGroup:
+    """Create or update an allergen group by code."""
+    group, _ = AllergenGroup.objects.update_or_create(
+        code=code, defaults={"name": name, "synonyms": list(synonyms)}
+    )
+    return group
+
+
+def ingredient_upsert(
+    *,
+    code: str,
+    name: str,
+    ingredient_class: str = "",
+    synonyms: Sequence[str] = (),
+    allergen_groups: Iterable[AllergenGroup] = (),
+) -> Ingredient:
+    """Create or update an ingredient by code, with its allergen groups."""
+    ingredient, _ = Ingredient.objects.update_or_create(
+        code=code,
+        defaults={"name": name, "ingredient_class": ingredient_class, "synonyms": list(synonyms)},
+    )
+    ingredient.allergen_groups.set(list(allergen_groups))
+    return ingredient
+
+
+def formulation_upsert(
+    *, code: str, name: str, ingredients: Iterable[Ingredient], **fields: Any
+) -> Formulation:
+    """Create or update a formulation by code, with its ingredient list."""
+    formulation, _ = Formulation.objects.update_or_create(
+        code=code, defaults={"name": name, **fields}
+    )
+    formulation.ingredients.set(list(ingredients))
+    return formulation
+
+
+def protocol_upsert(
+    *, code: str, name: str, phases: Sequence[dict[str, Any]], description: str = ""
+) -> Protocol:
+    """Create or update a protocol and replace its phases (given in order)."""
+    with transaction.atomic():
+        protocol, _ = Protocol.objects.update_or_create(
+            code=code, defaults={"name": name, "description": description}
+        )
+        protocol.phases.all().delete()
+        ProtocolPhase.objects.bulk_create(
+            ProtocolPhase(protocol=protocol, order=order, **phase)
+            for order, phase in enumerate(phases, start=1)
+        )
+    return protocol
+
+
+def treatment_upsert(*, code: str, **fields: Any) -> Treatment:
+    """Create or update a treatment by code."""
+    treatment, _ = Treatment.objects.update_or_create(code=code, defaults=fields)
+    return treatment
+
+
+def batch_receive(
+    *,
+    actor: Actor,
+    formulation: Formulation,
+    lot: str,
+    expires_on: dt.date,
+    quantity: Decimal,
+    received_on: dt.date | None = None,
+) -> Batch:
+    """Record a new batch delivered into stock; a lot already known for the product is a 409."""
+    lot = lot.strip()
+    if not lot:
+        raise InvalidInput("invalid_input", "The lot number is required.", details={"field": "lot"})
+    if quantity <= 0:
+        raise InvalidInput(
+            "invalid_quantity",
+            "The quantity must be more than zero.",
+            details={"field": "quantity"},
+        )
+    try:
+        with transaction.atomic():
+            batch = Batch.objects.create(
+                formulation=formulation,
+                lot=lot,
+                expires_on=expires_on,
+                received_on=received_on or clock.today(),
+                quantity_received=quantity,
+                quantity_on_hand=quantity,
+            )
+            audit_record(
+                actor=actor,
+                action="batch.receive",
+                obj=batch,
+                summary=f"Received {quantity} of {formulation.code} lot {lot}",
+            )
+    except IntegrityError:
+        raise Conflict(
+            "batch_exists",
+            f"Lot {lot} of {formulation.code} is already recorded.",
+            details={"lot": lot},
+        ) from None
+    return batch

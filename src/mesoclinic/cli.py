@@ -1,0 +1,143 @@
+"""The ``mesoclinic`` command: demo, serve, token create, worker, manage."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+SETTINGS = "mesoclinic.config.settings"
+LOOPBACK_NAMES = {"localhost"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _setup_django(*, host: str | None = None) -> None:
+    """Configure Django. On a loopback address plain-HTTP cookies are allowed."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    if host is not None and _is_loopback(host):
+        os.environ.setdefault("MESOCLINIC_INSECURE_HTTP", "1")
+    import django
+
+    django.setup()
+
+
+def _prepare_database() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def _serve(host: str, port: int, workers: int) -> int:
+    """Run gunicorn (threaded workers) in the foreground until interrupted."""
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "mesoclinic.config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ]
+    print(f"Serving mesoclinic at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    try:
+        return subprocess.call(command, env=os.environ.copy())
+    except KeyboardInterrupt:
+        return 0
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    _setup_django(host=args.host)
+    _prepare_database()
+    from mesoclinic.demo.loader import demo_load
+
+    logins = demo_load()
+    print("Demo clinic loaded. Staff logins (demo only):")
+    for login in logins:
+        print(f"  {login.username:<14} {login.password:<18} {login.role}")
+    if args.no_serve:
+        return 0
+    return _serve(args.host, args.port, args.workers)
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    _setup_django(host=args.host)
+    _prepare_database()
+    return _serve(args.host, args.port, args.workers)
+
+
+def command_token(args: argparse.Namespace) -> int:
+    _setup_django()
+    from mesoclinic.core.errors import DomainError
+    from mesoclinic.people.services import api_token_create
+
+    try:
+        print(api_token_create(username=args.username))
+    except DomainError as error:
+        print(f"mesoclinic: {error.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def command_manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["mesoclinic manage", *args.arguments])
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mesoclinic", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="migrate, load the demo clinic and serve it")
+    demo.add_argument("--no-serve", action="store_true", help="load the demo and stop")
+    serve = commands.add_parser("serve", help="serve with gunicorn (production server)")
+    for sub in (demo, serve):
+        sub.add_argument("--host", default="127.0.0.1")
+        sub.add_argument("--port", type=int, default=8000)
+        sub.add_argument("--workers", type=int, default=2)
+    demo.set_defaults(handler=command_demo)
+    serve.set_defaults(handler=command_serve)
+
+    token = commands.add_parser("token", help="API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="print a new API token for a staff user")
+    create.add_argument("username")
+    create.set_defaults(handler=command_token)
+
+    manage = commands.add_parser("manage", help="Django management commands", add_help=False)
+    manage.add_argument("arguments", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=command_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mesoclinic`` console script."""
+    args = _parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""Settings for mesoclinic, read from the environment.
+
+One module for every deployment: the environment decides the database
+(``DATABASE_URL``), where files live (``MESOCLINIC_HOME``) and whether this is a
+development machine (``MESOCLINIC_DEBUG``).  Production-safe values are the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+HOME = Path(os.environ.get("MESOCLINIC_HOME", "var")).resolve()
+HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """The SECRET_KEY from the environment, else one generated once and kept in HOME."""
+    if key := os.environ.get("MESOCLINIC_SECRET_KEY"):
+        return key
+    key_file = HOME / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _flag("MESOCLINIC_DEBUG")
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in os.environ.get("MESOCLINIC_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+    if host.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("MESOCLINIC_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "mesoclinic.core",
+    "mesoclinic.people",
+    "mesoclinic.catalogue",
+    "mesoclinic.api",
+    "mesoclinic.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "mesoclinic.config.urls"
+WSGI_APPLICATION = "mesoclinic.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "mesoclinic.web.context.clinic",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, Any]:
+    """The default database: ``DATABASE_URL``, else SQLite under HOME in WAL mode."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{HOME / 'mesoclinic.sqlite3'}"
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # A write takes the lock at BEGIN, so two writers never deadlock on upgrade.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            # WAL for concurrent readers; FULL so a committed booking survives a power cut.
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=FULL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA busy_timeout=20000;"
+            ),
+        }
+        config["TEST"] = {"NAME": str(HOME / "test.sqlite3")}
+    else:
+        config["CONN_MAX_AGE"] = 60
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = HOME / "static"
+MEDIA_ROOT = HOME / "media"
+# Served pages use hashed, compressed files collected by `mesoclinic serve`/`demo`; tests and
+# development find them straight from the apps instead.
+_STATIC_MANIFEST = _flag("MESOCLINIC_STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if _STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not _STATIC_MANIFEST
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind TLS in production: secure cookies unless explicitly served over plain HTTP
+# (the laptop demo on 127.0.0.1 sets MESOCLINIC_INSECURE_HTTP=1).
+_PLAIN_HTTP = _flag("MESOCLINIC_INSECURE_HTTP", default=DEBUG)
+SESSION_COOKIE_SECURE = not _PLAIN_HTTP
+CSRF_COOKIE_SECURE = not _PLAIN_HTTP
+if not _PLAIN_HTTP:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("MESOCLINIC_HSTS_SECONDS", "0"))
+
+EMAIL_BACKEND = os.environ.get(
+    "MESOCLINIC_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("MESOCLINIC_FROM_EMAIL", "clinic@mesoclinic.invalid")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("MESOCLINIC_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+
+# Clinic policy: the configurable rules of domain.md, overridable from the environment.
+MESOCLINIC = {
+    "SLOT_GRID_MINUTES": int(os.environ.get("MESOCLINIC_SLOT_GRID_MINUTES", "15")),
+    "BUFFER_MINUTES": int(os.environ.get("MESOCLINIC_BUFFER_MINUTES", "0")),
+    "QUESTIONNAIRE_VALID_DAYS": int(os.environ.get("MESOCLINIC_QUESTIONNAIRE_VALID_DAYS", "180")),
+    "OVERRIDE_VALID_DAYS": int(os.environ.get("MESOCLINIC_OVERRIDE_VALID_DAYS", "180")),
+    "PRESCRIPTION_VALID_DAYS": int(os.environ.get("MESOCLINIC_PRESCRIPTION_VALID_DAYS", "90")),
+}

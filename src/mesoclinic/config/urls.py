@@ -1,0 +1,14 @@
+"""Top-level URL map: staff UI, public booking, API, FHIR, admin and health."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from mesoclinic.api.urls import api
+from mesoclinic.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("mesoclinic.web.urls")),
+]

@@ -1,0 +1,37 @@
+"""Writing the audit trail. Every clinical read and write calls :func:`audit_record`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from mesoclinic.core import clock
+from mesoclinic.core.models import AuditEntry
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    obj: Any = None,
+    client_id: int | None = None,
+    summary: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Add one audit entry: who (``actor``), what (``action`` on ``obj``), when (now)."""
+    user: Any = actor if isinstance(actor, AbstractBaseUser) else None
+    return AuditEntry.objects.create(
+        at=clock.now(),
+        actor=user,
+        actor_label=user.get_username() if user else "system",
+        action=action,
+        object_type=type(obj).__name__.lower() if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) else "",
+        client_id=client_id,
+        summary=summary[:300],
+        data=dict(data or {}),
+    )

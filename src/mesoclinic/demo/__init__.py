@@ -1,0 +1,1 @@
+"""The demo clinic of domain.md §9: fictional people, illustrative products."""

@@ -1,0 +1,159 @@
+"""Writes for people: clients, staff users and API tokens. Every write is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from mesoclinic.core import clock
+from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.people.models import ApiToken, Client, Practitioner, Role, Sex, Site, StaffProfile
+
+OLDEST_CLIENT_YEARS = 120
+TOKEN_PREFIX = "mc_"
+
+
+def _clean_name(value: str, field: str) -> str:
+    cleaned = " ".join(value.split())
+    if not cleaned:
+        raise InvalidInput(
+            "invalid_input",
+            f"{field.replace('_', ' ').capitalize()} is required.",
+            details={"field": field},
+        )
+    return cleaned
+
+
+def _check_birth_date(birth_date: dt.date) -> None:
+    today = clock.today()
+    if birth_date > today:
+        raise InvalidInput(
+            "invalid_birth_date",
+            "The birth date is in the future.",
+            details={"field": "birth_date"},
+        )
+    if today.year - birth_date.year > OLDEST_CLIENT_YEARS:
+        raise InvalidInput(
+            "invalid_birth_date",
+            f"The birth date is more than {OLDEST_CLIENT_YEARS} years ago.",
+            details={"field": "birth_date"},
+        )
+
+
+def client_create(
+    *,
+    actor: Actor,
+    given_name: str,
+    family_name: str,
+    birth_date: dt.date,
+    email: str = "",
+    phone: str = "",
+    sex: str = Sex.UNKNOWN,
+    home_site: Site | None = None,
+) -> Client:
+    """Register a client after validating names, birth date and sex; audited."""
+    _check_birth_date(birth_date)
+    if sex not in Sex.values:
+        raise InvalidInput(
+            "invalid_sex", f"Sex must be one of {', '.join(Sex.values)}.", details={"field": "sex"}
+        )
+    with transaction.atomic():
+        client = Client.objects.create(
+            given_name=_clean_name(given_name, "given_name"),
+            family_name=_clean_name(family_name, "family_name"),
+            birth_date=birth_date,
+            email=email.strip().lower(),
+            phone=phone.strip(),
+            sex=sex,
+            home_site=home_site,
+            created_at=clock.now(),
+        )
+        audit_record(
+            actor=actor,
+            action="client.create",
+            obj=client,
+            client_id=client.pk,
+            summary=f"Registered {client.full_name}",
+        )
+    return client
+
+
+def staff_user_ensure(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    practitioner: Practitioner | None = None,
+    site: Site | None = None,
+    email: str = "",
+) -> AbstractBaseUser:
+    """Create or update a staff user with ``role`` (idempotent; used by the demo and admins)."""
+    if role not in Role.values:
+        raise InvalidInput("invalid_role", f"Role must be one of {', '.join(Role.values)}.")
+    user_model = get_user_model()
+    with transaction.atomic():
+        user, created = user_model.objects.get_or_create(username=username)
+        fields: dict[str, Any] = {
+            "is_staff": role == Role.ADMIN,
+            "is_superuser": role == Role.ADMIN,
+        }
+        if created or not user.check_password(password):
+            user.set_password(password)
+        for name, value in fields.items():
+            setattr(user, name, value)
+        if email:
+            user.email = email
+        user.save()
+        StaffProfile.objects.update_or_create(
+            user=user, defaults={"role": role, "default_site": site}
+        )
+        if practitioner is not None and practitioner.user_id != user.pk:
+            practitioner.user = user
+            practitioner.save(update_fields=["user"])
+    return user
+
+
+def _digest(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def api_token_create(*, username: str) -> str:
+    """Issue a new API token for a staff user and return it; only its digest is stored."""
+    user_model = get_user_model()
+    try:
+        user = user_model.objects.get(username=username, is_active=True)
+    except user_model.DoesNotExist:
+        raise NotFound("unknown_user", f"No active user named {username!r}.") from None
+    if not hasattr(user, "staff_profile") and not user.is_superuser:
+        raise InvalidInput("not_staff", f"{username!r} is not a staff user.")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, digest=_digest(raw), prefix=raw[:10], created_at=clock.now()
+        )
+        audit_record(
+            actor=user, action="api_token.create", obj=token, summary=f"Token {token.prefix}…"
+        )
+    return raw
+
+
+def api_token_user(raw_token: str) -> AbstractBaseUser | None:
+    """The active user a presented token belongs to, or None. Marks the token used."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(raw_token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = clock.now()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from mesoclinic.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("clients/", views.client_list, name="client_list"),
+    path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
+    path("treatments/", views.treatment_list, name="treatment_list"),
+    path("treatments/<slug:code>/", views.treatment_detail, name="treatment_detail"),
+    path("practitioners/", views.practitioner_list, name="practitioner_list"),
+    path("practitioners/<slug:code>/", views.practitioner_detail, name="practitioner_detail"),
+]

@@ -1,0 +1,58 @@
+"""Shared fixtures: the demo clinic, staff users with tokens, an API client."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MESOCLINIC_STATIC_MANIFEST", "0")
+os.environ.setdefault("MESOCLINIC_INSECURE_HTTP", "1")
+
+import pytest
+from django.test import Client as HttpClient
+
+from mesoclinic.demo.loader import demo_load
+from mesoclinic.people.models import Site
+from mesoclinic.people.services import api_token_create
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the demo clinic once per test database; each test rolls back its own changes."""
+    with django_db_blocker.unblock():
+        demo_load()
+
+
+@pytest.fixture
+def demo(db):
+    """The demo clinic of domain.md §9 (reloaded if a transactional test flushed it)."""
+    if not Site.objects.filter(code="london").exists():
+        demo_load()
+
+
+class Api:
+    """A JSON client for /api/v1 that sends a bearer token."""
+
+    def __init__(self, token: str) -> None:
+        self.http = HttpClient()
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, **params):
+        return self.http.get(f"/api/v1{path}", params, headers=self.headers)
+
+    def post(self, path: str, body=None, *, raw: str | None = None):
+        data = raw if raw is not None else __import__("json").dumps(body or {})
+        return self.http.post(
+            f"/api/v1{path}", data, content_type="application/json", headers=self.headers
+        )
+
+
+@pytest.fixture
+def api_as(demo):
+    """``api_as("dr-patel")`` is an API client authenticated as that demo user."""
+    return lambda username: Api(api_token_create(username=username))
+
+
+@pytest.fixture
+def api(api_as):
+    """An API client authenticated as the demo admin."""
+    return api_as("admin")

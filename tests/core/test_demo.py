@@ -1,0 +1,99 @@
+from django.contrib.auth import get_user_model
+
+from mesoclinic.catalogue.models import Batch, Formulation, Protocol, Treatment
+from mesoclinic.core.models import AuditEntry
+from mesoclinic.demo.loader import demo_load
+from mesoclinic.people.models import Client, Device, Practitioner, Room, Site
+
+MODELS = [Site, Room, Device, Practitioner, Client, Treatment, Protocol, Formulation, Batch]
+
+
+def _counts():
+    return {model.__name__: model.objects.count() for model in [*MODELS, get_user_model()]}
+
+
+def test_demo_clinic_matches_domain_section_9(demo):
+    # then
+    assert list(Site.objects.values_list("code", flat=True)) == ["london"]
+    assert set(Room.objects.values_list("code", flat=True)) == {"room-1", "room-2", "room-3"}
+    assert Site.objects.get().numbing_lounge_capacity == 3
+    assert set(Device.objects.values_list("code", flat=True)) == {
+        "vital-injector",
+        "dermafrac",
+        "collagen-pin",
+        "electroporation-wand",
+    }
+    assert set(Practitioner.objects.values_list("code", flat=True)) == {
+        "dr-patel",
+        "nurse-okafor",
+        "nurse-lewis",
+        "nurse-hughes",
+        "therapist-ng",
+    }
+    assert set(Treatment.objects.values_list("code", flat=True)) == {
+        "face-revitalise",
+        "under-eye",
+        "pigmentation",
+        "acne-scars",
+        "scalp-hair",
+        "chin-jowl-fat",
+        "body-cellulite",
+        "mesotox",
+        "no-needle-infusion",
+    }
+    assert set(Protocol.objects.values_list("code", flat=True)) == {
+        "meso-standard",
+        "fat-dissolving",
+        "cellulite-weekly",
+        "toxin-quarterly",
+        "single",
+    }
+    assert Client.objects.count() == 20
+
+
+def test_demo_has_expired_and_current_registrations(demo):
+    from mesoclinic.core import clock
+
+    today = clock.today()
+    hughes = Practitioner.objects.get(code="nurse-hughes")
+    assert hughes.registration_expires_on < today
+    assert Practitioner.objects.get(code="dr-patel").prescriber_current_on(today)
+    assert not Practitioner.objects.get(code="nurse-lewis").is_prescriber
+    assert Practitioner.objects.get(code="therapist-ng").registration_body == ""
+
+
+def test_every_formulation_has_two_batches_one_near_expiry(demo):
+    from mesoclinic.core import clock
+
+    today = clock.today()
+    for formulation in Formulation.objects.all():
+        expiries = sorted(formulation.batches.values_list("expires_on", flat=True))
+        assert len(expiries) == 2
+        assert (expiries[0] - today).days <= 30 < (expiries[1] - today).days
+
+
+def test_demo_load_is_idempotent(demo):
+    # given
+    before = _counts()
+    audit_before = AuditEntry.objects.count()
+    # when
+    demo_load()
+    # then
+    assert _counts() == before
+    assert AuditEntry.objects.count() == audit_before
+
+
+def test_demo_users_have_roles_and_argon2_passwords(demo):
+    users = {user.username: user for user in get_user_model().objects.all()}
+    assert set(users) == {
+        "admin",
+        "reception",
+        "dr-patel",
+        "nurse-okafor",
+        "nurse-lewis",
+        "nurse-hughes",
+        "therapist-ng",
+    }
+    assert users["admin"].password.startswith("argon2")
+    assert users["reception"].staff_profile.role == "reception"
+    assert users["dr-patel"].practitioner.code == "dr-patel"
