@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from mesoclinic.api import clients, reference
+from mesoclinic.api import clients, records, reference, safety, scheduling
 from mesoclinic.api.auth import BearerToken, StaffSession
 from mesoclinic.api.errors import install_error_handlers
 
@@ -17,3 +17,6 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", reference.router)
 api.add_router("/clients", clients.router)
+api.add_router("", safety.router)
+api.add_router("", scheduling.router)
+api.add_router("", records.router)

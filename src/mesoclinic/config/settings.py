@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "mesoclinic.core",
     "mesoclinic.people",
     "mesoclinic.catalogue",
+    "mesoclinic.safety",
+    "mesoclinic.scheduling",
+    "mesoclinic.records",
     "mesoclinic.api",
     "mesoclinic.web",
 ]

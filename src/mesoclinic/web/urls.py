@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from mesoclinic.web import views
+from mesoclinic.web import records_views, safety_views, scheduling_views, views
 
 app_name = "web"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("treatments/<slug:code>/", views.treatment_detail, name="treatment_detail"),
     path("practitioners/", views.practitioner_list, name="practitioner_list"),
     path("practitioners/<slug:code>/", views.practitioner_detail, name="practitioner_detail"),
+    path("", include(safety_views.urlpatterns)),
+    path("", include(scheduling_views.urlpatterns)),
+    path("", include(records_views.urlpatterns)),
 ]

@@ -1,0 +1,5 @@
+"""API routes for the records domain."""
+
+from ninja import Router
+
+router = Router(tags=["records"])

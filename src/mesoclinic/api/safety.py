@@ -1,0 +1,5 @@
+"""API routes for the safety domain."""
+
+from ninja import Router
+
+router = Router(tags=["safety"])

@@ -1,0 +1,119 @@
+"""Appointments and courses.
+
+An appointment has two phases: ``start`` → ``treatment_start`` (numbing cream, in the site's
+numbing lounge; the practitioner is free) and ``treatment_start`` → ``end`` (practitioner,
+room and device). ``busy_until`` is ``end`` plus the clinic's buffer: the practitioner and
+room are held over ``[treatment_start, busy_until)``. On PostgreSQL exclusion constraints
+(migration 0002) make overlapping active bookings of one practitioner, room or device
+impossible; on SQLite the booking service re-checks inside an ``IMMEDIATE`` transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from mesoclinic.catalogue.models import Formulation, Protocol, Treatment
+from mesoclinic.people.models import Client, Device, Practitioner, Room, Site
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    ARRIVED = "arrived", "Arrived"
+    FULFILLED = "fulfilled", "Fulfilled"
+    CANCELLED = "cancelled", "Cancelled"
+    NOSHOW = "noshow", "No-show"
+
+
+ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED, AppointmentStatus.FULFILLED)
+
+
+class CourseStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Course(models.Model):
+    """A booked course of sessions of one treatment for one client."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="courses")
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="courses")
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="courses")
+    preferred_practitioner = models.ForeignKey(
+        Practitioner, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=12, choices=CourseStatus.choices, default=CourseStatus.ACTIVE
+    )
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    created_at = models.DateTimeField()
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.treatment.name} course for {self.client}"
+
+
+class Appointment(models.Model):
+    """One visit: a client, a treatment, who and where, and when each phase runs."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="appointments")
+    formulation = models.ForeignKey(
+        Formulation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="appointments")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="appointments"
+    )
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    device = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    start = models.DateTimeField(help_text="Client arrives; numbing cream begins.")
+    treatment_start = models.DateTimeField(help_text="The practitioner starts treating.")
+    end = models.DateTimeField(help_text="Treatment over.")
+    busy_until = models.DateTimeField(help_text="End plus the clinic's buffer.")
+    status = models.CharField(
+        max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    session_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    booked_at = models.DateTimeField()
+    booked_by_label = models.CharField(max_length=150, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(
+                fields=["practitioner", "treatment_start"], name="appt_practitioner_start"
+            ),
+            models.Index(fields=["room", "treatment_start"], name="appt_room_start"),
+            models.Index(fields=["device", "treatment_start"], name="appt_device_start"),
+            models.Index(fields=["site", "start"], name="appt_site_start"),
+            models.Index(fields=["client", "start"], name="appt_client_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lte=F("treatment_start"))
+                & Q(treatment_start__lt=F("end"))
+                & Q(end__lte=F("busy_until")),
+                name="appointment_phases_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.treatment.code} for {self.client} at {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
