@@ -1,0 +1,297 @@
+"""Reads for clinical safety, including the facts the screening engine needs.
+
+``screening_request_for`` turns database rows into the engine's plain ``ScreeningRequest``
+in a handful of queries; everything else here lists the safety records shown on screens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from mesoclinic.catalogue.models import Formulation, RegulatoryClass, Treatment
+from mesoclinic.core import clock
+from mesoclinic.core.models import AuditEntry
+from mesoclinic.people.models import Client, DeviceType, Practitioner, Site
+from mesoclinic.safety import engine
+from mesoclinic.safety.models import (
+    ConsentForm,
+    HealthQuestionnaire,
+    Override,
+    Prescription,
+    SignedConsent,
+    ToxinAdministration,
+)
+from mesoclinic.safety.policy import pom_formulations_need_prescription, screening_config
+
+# --- Time zone -----------------------------------------------------------------------------
+
+
+def client_time_zone(*, client: Client) -> dt.tzinfo:
+    """The time zone of the client's home site (else the first site, else the default)."""
+    site = client.home_site if client.home_site_id else Site.objects.order_by("pk").first()
+    if site is None:
+        return timezone.get_default_timezone()
+    return zoneinfo.ZoneInfo(site.time_zone)
+
+
+def local_date(moment: dt.datetime, tz: dt.tzinfo) -> dt.date:
+    """The calendar date of an aware ``moment`` in ``tz``."""
+    return moment.astimezone(tz).date()
+
+
+def start_of_day(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """Midnight at the start of ``day`` in ``tz`` (aware)."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+
+
+# --- Engine facts --------------------------------------------------------------------------
+
+
+def treatment_facts(*, treatment: Treatment) -> engine.TreatmentFacts:
+    """The engine's view of a treatment, with its current consent form version."""
+    form = consent_form_current(treatment=treatment)
+    return engine.TreatmentFacts(
+        code=treatment.code,
+        needs_needle=treatment.needs_needle,
+        requires_prescriber=treatment.requires_prescriber,
+        contains_toxin=treatment.contains_toxin,
+        electroporation=treatment.device_type == DeviceType.ELECTROPORATION_WAND,
+        areas=tuple(str(area) for area in treatment.areas or ()),
+        swelling_expected=treatment.swelling_expected,
+        cooling_off_hours=form.cooling_off_hours if form else None,
+        consent_form_version=str(form.version) if form else None,
+    )
+
+
+def formulation_facts(*, formulation: Formulation) -> engine.FormulationFacts:
+    """The engine's view of a formulation: ingredients with their allergen groups."""
+    ingredients = formulation.ingredients.prefetch_related("allergen_groups").order_by("code")
+    prescription_only = formulation.contains_toxin or (
+        pom_formulations_need_prescription() and formulation.regulatory_class == RegulatoryClass.POM
+    )
+    return engine.FormulationFacts(
+        code=formulation.code,
+        name=formulation.name,
+        contains_toxin=formulation.contains_toxin,
+        prescription_only=prescription_only,
+        ingredients=tuple(
+            engine.IngredientFacts(
+                code=ingredient.code,
+                name=ingredient.name,
+                synonyms=tuple(ingredient.synonyms or ()),
+                allergen_groups=tuple(
+                    engine.AllergenGroupFacts(
+                        code=group.code, name=group.name, synonyms=tuple(group.synonyms or ())
+                    )
+                    for group in ingredient.allergen_groups.all()
+                ),
+            )
+            for ingredient in ingredients
+        ),
+    )
+
+
+def practitioner_facts(*, practitioner: Practitioner) -> engine.PractitionerFacts:
+    """The engine's view of a practitioner's profession and credential expiries."""
+    return engine.PractitionerFacts(
+        code=practitioner.code,
+        profession=practitioner.profession,
+        registration_expires_on=(
+            practitioner.registration_expires_on if practitioner.registration_body else None
+        ),
+        prescriber_expires_on=(
+            practitioner.prescriber_expires_on if practitioner.is_prescriber else None
+        ),
+        insurance_expires_on=practitioner.insurance_expires_on,
+    )
+
+
+def questionnaire_facts(
+    *, questionnaire: HealthQuestionnaire, tz: dt.tzinfo
+) -> engine.QuestionnaireFacts:
+    """The engine's view of a stored questionnaire (unknown condition codes are dropped)."""
+    return engine.QuestionnaireFacts(
+        answered_on=local_date(questionnaire.answered_at, tz),
+        pregnant=questionnaire.pregnant,
+        breastfeeding=questionnaire.breastfeeding,
+        allergies=tuple(str(a) for a in questionnaire.allergies or ()),
+        conditions=frozenset(questionnaire.conditions or ()) & engine.CONDITION_CODES,
+        medications=tuple(str(m) for m in questionnaire.medications or ()),
+        isotretinoin_last_taken_on=questionnaire.isotretinoin_last_taken_on,
+    )
+
+
+def client_facts(*, client: Client, treatment: Treatment, tz: dt.tzinfo) -> engine.ClientFacts:
+    """Birth date, toxin history, prescriptions and this treatment's consents."""
+    toxin_days = ToxinAdministration.objects.filter(client=client).values_list(
+        "administered_on", flat=True
+    )
+    prescriptions = Prescription.objects.filter(client=client).values_list(
+        "prescriber__code", "formulation__code", "consultation_at"
+    )
+    consents = SignedConsent.objects.filter(client=client, treatment=treatment).values_list(
+        "form_version", "signed_at"
+    )
+    return engine.ClientFacts(
+        birth_date=client.birth_date,
+        toxin_administrations=tuple(sorted(set(toxin_days))),
+        prescriptions=tuple(
+            engine.PrescriptionFacts(
+                prescriber_code=prescriber,
+                formulation_code=formulation,
+                consulted_on=local_date(consulted_at, tz),
+            )
+            for prescriber, formulation, consulted_at in prescriptions
+        ),
+        consents=tuple(
+            engine.ConsentFacts(
+                treatment_code=treatment.code, form_version=str(version), signed_at=signed_at
+            )
+            for version, signed_at in consents
+        ),
+    )
+
+
+def overridden_codes(
+    *, client: Client, treatment: Treatment, moment: dt.datetime
+) -> frozenset[str]:
+    """Codes with an override for this client and treatment still active at ``moment``."""
+    return frozenset(
+        Override.objects.filter(
+            client=client, treatment=treatment, created_at__lte=clock.now(), expires_at__gt=moment
+        ).values_list("code", flat=True)
+    )
+
+
+def screening_request_for(
+    *,
+    client: Client,
+    treatment: Treatment,
+    formulation: Formulation | None = None,
+    practitioner: Practitioner | None = None,
+    on: dt.date | None = None,
+    at: dt.datetime | None = None,
+) -> engine.ScreeningRequest:
+    """Build the engine's request from the database.
+
+    ``formulation`` defaults to the treatment's default formulation; ``on`` to the date of
+    ``at`` in the client's site time zone, else today there. Overrides count when still
+    active at the treatment moment (``at``, else the later of now and the start of ``on``).
+    """
+    tz = client_time_zone(client=client)
+    if on is None:
+        on = local_date(at, tz) if at is not None else clock.today(tz)
+    formulation = formulation or treatment.default_formulation
+    questionnaire = questionnaire_latest(client=client)
+    moment = at or max(clock.now(), start_of_day(on, tz))
+    return engine.ScreeningRequest(
+        on=on,
+        at=at,
+        client=client_facts(client=client, treatment=treatment, tz=tz),
+        treatment=treatment_facts(treatment=treatment),
+        formulation=formulation_facts(formulation=formulation) if formulation else None,
+        practitioner=practitioner_facts(practitioner=practitioner) if practitioner else None,
+        questionnaire=(
+            questionnaire_facts(questionnaire=questionnaire, tz=tz) if questionnaire else None
+        ),
+        overridden_codes=overridden_codes(client=client, treatment=treatment, moment=moment),
+        config=screening_config(),
+    )
+
+
+# --- Records for screens -------------------------------------------------------------------
+
+
+def questionnaire_latest(*, client: Client) -> HealthQuestionnaire | None:
+    """The client's most recent questionnaire (by answer time), or None."""
+    return HealthQuestionnaire.objects.filter(client=client).order_by("-answered_at", "-id").first()
+
+
+def questionnaire_list(*, client: Client) -> QuerySet[HealthQuestionnaire]:
+    """Every questionnaire of the client, newest first."""
+    return HealthQuestionnaire.objects.filter(client=client).order_by("-answered_at", "-id")
+
+
+def questionnaire_is_current(*, questionnaire: HealthQuestionnaire, on: dt.date) -> bool:
+    """Whether the questionnaire is inside the validity window on ``on``."""
+    tz = client_time_zone(client=questionnaire.client)
+    age_days = (on - local_date(questionnaire.answered_at, tz)).days
+    return age_days <= screening_config().questionnaire_validity_days
+
+
+def consent_form_current(*, treatment: Treatment) -> ConsentForm | None:
+    """The highest version of the treatment's consent form, or None."""
+    return ConsentForm.objects.filter(treatment=treatment).order_by("-version").first()
+
+
+def consent_forms_current() -> list[ConsentForm]:
+    """The current consent form of every active treatment that has one, by treatment name."""
+    latest = dict(
+        ConsentForm.objects.values("treatment")
+        .annotate(v=Max("version"))
+        .values_list("treatment", "v")
+    )
+    forms = ConsentForm.objects.select_related("treatment").filter(
+        treatment__active=True, treatment__in=latest.keys()
+    )
+    return sorted(
+        (form for form in forms if latest[form.treatment_id] == form.version),
+        key=lambda form: form.treatment.name,
+    )
+
+
+def consent_list(*, client: Client) -> QuerySet[SignedConsent]:
+    """The client's signed consents, newest first."""
+    return SignedConsent.objects.filter(client=client).select_related("treatment", "captured_by")
+
+
+def override_list(*, client: Client) -> QuerySet[Override]:
+    """The client's overrides, newest first."""
+    return Override.objects.filter(client=client).select_related("treatment", "practitioner")
+
+
+def override_is_active(*, override: Override) -> bool:
+    """Whether the override is still in force now."""
+    return override.expires_at > clock.now()
+
+
+def prescription_list(*, client: Client) -> QuerySet[Prescription]:
+    """The client's prescriptions, newest consultation first."""
+    return Prescription.objects.filter(client=client).select_related("prescriber", "formulation")
+
+
+def toxin_history(*, client: Client) -> QuerySet[ToxinAdministration]:
+    """The client's toxin administrations, most recent first."""
+    return ToxinAdministration.objects.filter(client=client).select_related("formulation")
+
+
+def prescribers_on(*, on: dt.date) -> list[Practitioner]:
+    """Active practitioners holding a prescribing qualification current on ``on``."""
+    return [
+        practitioner
+        for practitioner in Practitioner.objects.filter(active=True).exclude(
+            prescriber_qualification=""
+        )
+        if practitioner.prescriber_current_on(on)
+    ]
+
+
+def safety_activity_on(*, on: dt.date, tz: dt.tzinfo) -> dict[str, object]:
+    """Screenings run and consents signed on ``on`` (for the dashboard)."""
+    start = start_of_day(on, tz)
+    end = start_of_day(on + dt.timedelta(days=1), tz)
+    screenings = AuditEntry.objects.filter(action="screening.run", at__gte=start, at__lt=end)
+    outcomes: dict[str, int] = {}
+    for data in screenings.values_list("data", flat=True):
+        outcome = str((data or {}).get("outcome", "unknown"))
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    consents = SignedConsent.objects.filter(signed_at__gte=start, signed_at__lt=end)
+    return {
+        "screening_count": sum(outcomes.values()),
+        "outcomes": sorted(outcomes.items()),
+        "consents": list(consents.select_related("client", "treatment")[:20]),
+    }
