@@ -66,6 +66,23 @@ def _serve(host: str, port: int, workers: int) -> int:
         return 0
 
 
+def _start_worker() -> subprocess.Popen[bytes]:
+    """Start ``mesoclinic worker`` (background tasks: messages, reminders) as a subprocess."""
+    print("Starting the background worker (messages and reminders)", flush=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "mesoclinic.cli", "worker"], env=os.environ.copy()
+    )
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
 def command_demo(args: argparse.Namespace) -> int:
     _setup_django(host=args.host)
     _prepare_database()
@@ -77,7 +94,21 @@ def command_demo(args: argparse.Namespace) -> int:
         print(f"  {login.username:<14} {login.password:<18} {login.role}")
     if args.no_serve:
         return 0
-    return _serve(args.host, args.port, args.workers)
+    print(f"Online booking for clients: http://{args.host}:{args.port}/book/", flush=True)
+    worker = _start_worker()
+    try:
+        return _serve(args.host, args.port, args.workers)
+    finally:
+        _stop_worker(worker)
+
+
+def command_worker(args: argparse.Namespace) -> int:
+    """Run background tasks (django-tasks database queue) until interrupted."""
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("messaging_worker", interval=args.interval, once=args.once)
+    return 0
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -126,6 +157,11 @@ def _parser() -> argparse.ArgumentParser:
     create = token_commands.add_parser("create", help="print a new API token for a staff user")
     create.add_argument("username")
     create.set_defaults(handler=command_token)
+
+    worker = commands.add_parser("worker", help="run background tasks (messages, reminders)")
+    worker.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
+    worker.add_argument("--once", action="store_true", help="run the tasks that are due, then stop")
+    worker.set_defaults(handler=command_worker)
 
     manage = commands.add_parser("manage", help="Django management commands", add_help=False)
     manage.add_argument("arguments", nargs=argparse.REMAINDER)

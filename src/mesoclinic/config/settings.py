@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "mesoclinic.records",
     "mesoclinic.api",
     "mesoclinic.web",
+    "django_tasks",
+    "mesoclinic.messaging",
+    "mesoclinic.billing",
+    "mesoclinic.portal",
 ]
 
 MIDDLEWARE = [
@@ -203,4 +207,32 @@ MESOCLINIC = {
     "QUESTIONNAIRE_VALID_DAYS": int(os.environ.get("MESOCLINIC_QUESTIONNAIRE_VALID_DAYS", "180")),
     "OVERRIDE_VALID_DAYS": int(os.environ.get("MESOCLINIC_OVERRIDE_VALID_DAYS", "180")),
     "PRESCRIPTION_VALID_DAYS": int(os.environ.get("MESOCLINIC_PRESCRIPTION_VALID_DAYS", "90")),
+    # Client journey (issue 6): messages, online changes, deposits, course packages.
+    "PUBLIC_BASE_URL": os.environ.get("MESOCLINIC_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+    "REMINDER_HOURS": tuple(
+        int(hours) for hours in os.environ.get("MESOCLINIC_REMINDER_HOURS", "48,24").split(",")
+    ),
+    "PREPARATION_HOURS": int(os.environ.get("MESOCLINIC_PREPARATION_HOURS", "72")),
+    "MESSAGE_WINDOW": tuple(os.environ.get("MESOCLINIC_MESSAGE_WINDOW", "08:00-20:00").split("-")),
+    "MAINTENANCE_NOTICE_DAYS": int(os.environ.get("MESOCLINIC_MAINTENANCE_NOTICE_DAYS", "14")),
+    "SMS_BACKEND": os.environ.get(
+        "MESOCLINIC_SMS_BACKEND", "mesoclinic.messaging.channels.LoggingSmsBackend"
+    ),
+    "CANCELLATION_NOTICE_HOURS": int(os.environ.get("MESOCLINIC_CANCELLATION_NOTICE_HOURS", "48")),
+    "DEPOSIT_PERCENT": os.environ.get("MESOCLINIC_DEPOSIT_PERCENT", "20"),
+    "FORFEIT_DEPOSIT": _flag("MESOCLINIC_FORFEIT_DEPOSIT", default=True),
+    "COURSE_PACKAGES": (
+        {"min_sessions": 6, "percent": "10", "name": "Course of 6 or more: 10% off"},
+        {"min_sessions": 10, "percent": "15", "name": "Full course of 10 or more: 15% off"},
+    ),
+    "EMAIL_VERIFICATION_HOURS": int(os.environ.get("MESOCLINIC_EMAIL_VERIFICATION_HOURS", "48")),
+}
+
+# Background tasks (django-tasks) run by `mesoclinic worker` from a database queue.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "MESOCLINIC_TASKS_BACKEND", "mesoclinic.messaging.taskqueue.DatabaseBackend"
+        ),
+    }
 }

@@ -10,5 +10,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("", include("mesoclinic.portal.urls")),
     path("", include("mesoclinic.web.urls")),
 ]

@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from mesoclinic.messaging.models import DeliveryAttempt, Message, TaskRecord
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    readonly_fields = ["at", "succeeded", "error", "provider_reference"]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "channel",
+        "recipient",
+        "status",
+        "send_after",
+        "sent_at",
+        "attempts",
+    ]
+    list_filter = ["kind", "channel", "status"]
+    search_fields = ["recipient", "key"]
+    inlines = [DeliveryAttemptInline]
+    raw_id_fields = ["client", "appointment"]
+
+
+@admin.register(TaskRecord)
+class TaskRecordAdmin(admin.ModelAdmin):
+    list_display = ["id", "task_path", "status", "run_after", "enqueued_at", "finished_at"]
+    list_filter = ["status", "task_path"]

@@ -1,0 +1,142 @@
+"""The message log (an outbox: every message to a client, sent or due) and the task queue.
+
+A :class:`Message` is created when something happens (a booking, a signed record) and is
+sent later by a background task. Its ``key`` is unique — one row per appointment, kind,
+channel and occurrence — so scheduling the same message twice creates nothing new, and
+sending claims the row first so two workers never send it twice. Each attempt to send is
+a :class:`DeliveryAttempt`.
+
+:class:`TaskRecord` is the queue of the django-tasks database backend in
+``messaging.taskqueue`` (django-tasks 0.12 ships no database backend of its own).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from mesoclinic.people.models import Client
+from mesoclinic.scheduling.models import Appointment
+
+
+class MessageKind(models.TextChoices):
+    CONFIRMATION = "confirmation", "Booking confirmation"
+    RESCHEDULED = "rescheduled", "Appointment moved"
+    CANCELLATION = "cancellation", "Appointment cancelled"
+    REMINDER = "reminder", "Reminder"
+    PREPARATION = "preparation", "Preparation"
+    AFTERCARE = "aftercare", "Aftercare"
+    MAINTENANCE_DUE = "maintenance_due", "Maintenance due"
+    EMAIL_VERIFICATION = "email_verification", "Email verification"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", "Due"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Message(models.Model):
+    """One message to one recipient on one channel, with its content fixed at scheduling."""
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=24, choices=MessageKind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    attach_ics = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
+    send_after = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["send_after", "id"]
+        indexes = [
+            models.Index(fields=["status", "send_after"], name="message_due"),
+            models.Index(fields=["client", "send_after"], name="message_client"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=MessageStatus.values), name="message_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MessageStatus.SENT) | Q(sent_at__isnull=False),
+                name="message_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.channel} to {self.recipient} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at handing a message to its channel: when, and whether it worked."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
+    at = models.DateTimeField()
+    succeeded = models.BooleanField()
+    error = models.CharField(max_length=500, blank=True)
+    provider_reference = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.message_id} {'ok' if self.succeeded else 'failed'} at {self.at:%Y-%m-%d %H:%M}"
+        )
+
+
+class TaskStatus(models.TextChoices):
+    READY = "READY", "Ready"
+    RUNNING = "RUNNING", "Running"
+    SUCCESSFUL = "SUCCESSFUL", "Successful"
+    FAILED = "FAILED", "Failed"
+
+
+class TaskRecord(models.Model):
+    """A django-tasks task enqueued on the database backend, and what became of it."""
+
+    id = models.CharField(primary_key=True, max_length=64)
+    task_path = models.CharField(max_length=200)
+    queue_name = models.CharField(max_length=50, default="default")
+    priority = models.SmallIntegerField(default=0)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    run_after = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.READY)
+    enqueued_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_attempted_at = models.DateTimeField(null=True, blank=True)
+    return_value = models.JSONField(null=True, blank=True)
+    errors = models.JSONField(default=list)
+    worker_ids = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-priority", "enqueued_at"]
+        indexes = [
+            models.Index(fields=["status", "queue_name", "run_after"], name="task_ready"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} {self.status}"

@@ -1,0 +1,487 @@
+"""Writes for messaging: schedule messages when things happen, and deliver them.
+
+Call these from the services that change appointments and records — inside their
+transaction is fine and intended: the :class:`Message` rows are written in the same
+transaction (so a message exists exactly when the booking does) and the delivery task is
+enqueued with ``transaction.on_commit``. Every function is idempotent: calling it twice for
+the same event schedules nothing new, because each message has a unique key.
+
+=============================  ==========================================================
+when                           call
+=============================  ==========================================================
+an appointment is booked       ``appointment_booked_notify(appointment=...)``
+an appointment moves           ``appointment_rescheduled_notify(appointment=...)``
+an appointment is cancelled    ``appointment_cancelled_notify(appointment=...)``
+a treatment record is signed   ``record_signed_notify(appointment=...)``
+=============================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from mesoclinic.core import clock
+from mesoclinic.core.errors import NotFound
+from mesoclinic.messaging import content
+from mesoclinic.messaging.aftercare import WHEN_TO_CALL, AftercareFacts, aftercare_points
+from mesoclinic.messaging.channels import DELIVER, DeliveryFailed, Outgoing
+from mesoclinic.messaging.ics import appointment_ics
+from mesoclinic.messaging.models import (
+    Channel,
+    DeliveryAttempt,
+    Message,
+    MessageKind,
+    MessageStatus,
+)
+from mesoclinic.messaging.schedule import (
+    SendWindow,
+    next_in_window,
+    plan_appointment_messages,
+    retry_delay,
+)
+from mesoclinic.people.models import Client, Site
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus
+
+logger = logging.getLogger(__name__)
+
+STALE_SENDING = dt.timedelta(minutes=15)
+"""A message left "sending" this long (its worker died) goes back to the queue."""
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+def _policy() -> dict[str, Any]:
+    return dict(settings.MESOCLINIC)
+
+
+def reminder_hours() -> tuple[int, ...]:
+    """Hours before an appointment at which reminders go (``MESOCLINIC["REMINDER_HOURS"]``)."""
+    return tuple(_policy().get("REMINDER_HOURS", (48, 24)))
+
+
+def send_window() -> SendWindow:
+    """The local hours between which messages may go out."""
+    opens, closes = _policy().get("MESSAGE_WINDOW", ("08:00", "20:00"))
+    return SendWindow(dt.time.fromisoformat(opens), dt.time.fromisoformat(closes))
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+
+def message_schedule(
+    *,
+    key: str,
+    kind: str,
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    send_after: dt.datetime,
+    client: Client | None = None,
+    appointment: Appointment | None = None,
+    attach_ics: bool = False,
+) -> Message:
+    """Create the message with ``key`` unless it exists; enqueue its delivery after commit.
+
+    An existing message is left alone once sent. A pending or cancelled one is brought up to
+    date (content and time) and made pending again, so re-scheduling is safe and cheap.
+    """
+    now = clock.now()
+    with transaction.atomic():
+        message, created = Message.objects.select_for_update().get_or_create(
+            key=key,
+            defaults={
+                "kind": kind,
+                "channel": channel,
+                "recipient": recipient,
+                "subject": subject[:200],
+                "body": body,
+                "send_after": send_after,
+                "client": client,
+                "appointment": appointment,
+                "attach_ics": attach_ics,
+                "created_at": now,
+            },
+        )
+        if not created and message.status in (MessageStatus.PENDING, MessageStatus.CANCELLED):
+            unchanged = (
+                message.status == MessageStatus.PENDING
+                and message.send_after == send_after
+                and message.body == body
+            )
+            if unchanged:
+                return message
+            message.status = MessageStatus.PENDING
+            message.recipient, message.subject, message.body = recipient, subject[:200], body
+            message.send_after = send_after
+            message.save(update_fields=["status", "recipient", "subject", "body", "send_after"])
+        elif not created:
+            return message
+        _enqueue_delivery(message.pk, send_after)
+    return message
+
+
+def _enqueue_delivery(message_id: int, when: dt.datetime) -> None:
+    from mesoclinic.messaging.tasks import deliver_message
+
+    def enqueue() -> None:
+        task = deliver_message.using(run_after=when) if when > clock.now() else deliver_message
+        task.enqueue(message_id)
+
+    transaction.on_commit(enqueue)
+
+
+def _appointment_key(appointment: Appointment, kind: str, channel: str, *parts: str) -> str:
+    return ":".join(["appt", str(appointment.pk), kind, *parts, channel])
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%MZ")
+
+
+def _channels_for(client: Client, kinds_sms: bool) -> list[tuple[str, str]]:
+    channels = []
+    if client.email:
+        channels.append((Channel.EMAIL.value, client.email))
+    if kinds_sms and client.phone:
+        channels.append((Channel.SMS.value, client.phone))
+    return channels
+
+
+def _schedule_appointment_kind(
+    appointment: Appointment,
+    kind: str,
+    send_after: dt.datetime,
+    *key_parts: str,
+    sms: bool = True,
+    attach_ics: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> list[Message]:
+    context = content.appointment_context(appointment) | (extra or {})
+    tz = appointment.site.tzinfo
+    messages = []
+    for channel, recipient in _channels_for(appointment.client, sms):
+        subject, body = content.render(channel, kind, context, tz)
+        messages.append(
+            message_schedule(
+                key=_appointment_key(appointment, kind, channel, *key_parts),
+                kind=kind,
+                channel=channel,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                send_after=send_after,
+                client=appointment.client,
+                appointment=appointment,
+                attach_ics=attach_ics and channel == Channel.EMAIL,
+            )
+        )
+    return messages
+
+
+def _schedule_reminders(appointment: Appointment) -> list[Message]:
+    treatment = appointment.treatment
+    plan = plan_appointment_messages(
+        start=appointment.start,
+        tz=appointment.site.tzinfo,
+        now=clock.now(),
+        reminder_hours=reminder_hours(),
+        preparation_hours=int(_policy().get("PREPARATION_HOURS", 72)),
+        window=send_window(),
+    )
+    messages = []
+    stamp = _stamp(appointment.start)
+    for planned in plan:
+        if planned.kind == MessageKind.PREPARATION:
+            messages += _schedule_appointment_kind(
+                appointment,
+                MessageKind.PREPARATION,
+                planned.send_at,
+                stamp,
+                sms=False,
+                extra={"swelling_expected": treatment.swelling_expected},
+            )
+        else:
+            messages += _schedule_appointment_kind(
+                appointment, MessageKind.REMINDER, planned.send_at, planned.label, stamp
+            )
+    return messages
+
+
+def _cancel_pending(appointment: Appointment, kinds: tuple[str, ...]) -> int:
+    return Message.objects.filter(
+        appointment=appointment, kind__in=kinds, status=MessageStatus.PENDING
+    ).update(status=MessageStatus.CANCELLED)
+
+
+def _policy_text() -> str:
+    from mesoclinic.billing.policy import cancellation_policy
+
+    return cancellation_policy().summary()
+
+
+def appointment_booked_notify(*, appointment: Appointment) -> list[Message]:
+    """Confirmation (email with .ics, and SMS), preparation, and reminders for a booking."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        return []
+    with transaction.atomic():
+        messages = _schedule_appointment_kind(
+            appointment,
+            MessageKind.CONFIRMATION,
+            clock.now(),
+            attach_ics=True,
+            extra={"policy_text": _policy_text()},
+        )
+        messages += _schedule_reminders(appointment)
+    return messages
+
+
+def appointment_rescheduled_notify(*, appointment: Appointment) -> list[Message]:
+    """Tell the client the new time (updated .ics) and re-plan reminders for it."""
+    with transaction.atomic():
+        _cancel_pending(appointment, (MessageKind.REMINDER, MessageKind.PREPARATION))
+        messages = _schedule_appointment_kind(
+            appointment,
+            MessageKind.RESCHEDULED,
+            clock.now(),
+            _stamp(appointment.start),
+            attach_ics=True,
+        )
+        messages += _schedule_reminders(appointment)
+    return messages
+
+
+def appointment_cancelled_notify(*, appointment: Appointment) -> list[Message]:
+    """Stop the reminders and send a cancellation (with a cancelling .ics)."""
+    with transaction.atomic():
+        _cancel_pending(
+            appointment,
+            (MessageKind.REMINDER, MessageKind.PREPARATION, MessageKind.CONFIRMATION),
+        )
+        return _schedule_appointment_kind(
+            appointment, MessageKind.CANCELLATION, clock.now(), attach_ics=True
+        )
+
+
+def record_signed_notify(*, appointment: Appointment) -> list[Message]:
+    """Aftercare advice by email once the treatment record is signed (once per appointment)."""
+    treatment = appointment.treatment
+    facts = AftercareFacts(
+        treatment_name=treatment.name,
+        needs_needle=treatment.needs_needle,
+        swelling_expected=treatment.swelling_expected,
+        under_eye="under-eye" in (treatment.areas or []) or treatment.code == "under-eye",
+        clinic_text=treatment.aftercare,
+        side_effects=tuple(str(effect) for effect in treatment.expected_side_effects or ()),
+    )
+    return _schedule_appointment_kind(
+        appointment,
+        MessageKind.AFTERCARE,
+        clock.now(),
+        sms=False,
+        extra={"points": aftercare_points(facts), "when_to_call": WHEN_TO_CALL},
+    )
+
+
+def email_verification_send(
+    *, email: str, name: str, verify_url: str, site: Site | None, booking: bool, valid_hours: int
+) -> Message:
+    """Send a sign-up verification link at once (not tied to a client yet)."""
+    site = site or Site.objects.order_by("pk").first()
+    context = {
+        "client_name": name,
+        "site": site,
+        "verify_url": verify_url,
+        "booking": booking,
+        "valid_hours": valid_hours,
+    }
+    tz = site.tzinfo if site else ZoneInfo("UTC")
+    subject, body = content.render(Channel.EMAIL, MessageKind.EMAIL_VERIFICATION, context, tz)
+    return message_schedule(
+        key=f"verify:{uuid.uuid4().hex}",
+        kind=MessageKind.EMAIL_VERIFICATION,
+        channel=Channel.EMAIL,
+        recipient=email,
+        subject=subject,
+        body=body,
+        send_after=clock.now(),
+    )
+
+
+def maintenance_due_scan(*, notice_days: int | None = None) -> list[Message]:
+    """Remind clients whose maintenance session falls due within ``notice_days``.
+
+    For each client and treatment with an open-ended (maintenance) phase in its protocol,
+    the due date is the last fulfilled session plus the phase's gap. Clients who already
+    have a future booking for the treatment are left alone. One message per due date.
+    """
+    notice = (
+        notice_days
+        if notice_days is not None
+        else int(_policy().get("MAINTENANCE_NOTICE_DAYS", 14))
+    )
+    now = clock.now()
+    messages: list[Message] = []
+    fulfilled = (
+        Appointment.objects.filter(status=AppointmentStatus.FULFILLED)
+        .select_related("client", "treatment__default_protocol", "site")
+        .order_by("client_id", "treatment_id", "-start")
+    )
+    seen: set[tuple[int, int]] = set()
+    for appointment in fulfilled:
+        pair = (appointment.client_id, appointment.treatment_id)
+        if pair in seen:
+            continue
+        seen.add(pair)
+        phase = (
+            appointment.treatment.default_protocol.phases.filter(count__isnull=True)
+            .order_by("order")
+            .first()
+        )
+        if phase is None:
+            continue
+        tz = appointment.site.tzinfo
+        due_on = appointment.start.astimezone(tz).date() + dt.timedelta(days=phase.gap_days)
+        today = now.astimezone(tz).date()
+        if not today <= due_on <= today + dt.timedelta(days=notice):
+            continue
+        booked_ahead = Appointment.objects.filter(
+            client_id=appointment.client_id,
+            treatment_id=appointment.treatment_id,
+            status=AppointmentStatus.BOOKED,
+            start__gt=now,
+        ).exists()
+        if booked_ahead:
+            continue
+        client = appointment.client
+        context = content.appointment_context(appointment) | {"due_on": due_on}
+        for channel, recipient in _channels_for(client, True):
+            subject, body = content.render(channel, MessageKind.MAINTENANCE_DUE, context, tz)
+            messages.append(
+                message_schedule(
+                    key=f"client:{client.pk}:maintenance:{appointment.treatment.code}:{due_on}:{channel}",
+                    kind=MessageKind.MAINTENANCE_DUE,
+                    channel=channel,
+                    recipient=recipient,
+                    subject=subject,
+                    body=body,
+                    send_after=next_in_window(now, tz, send_window()),
+                    client=client,
+                )
+            )
+    return messages
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+
+def _attachments(message: Message) -> tuple[tuple[str, bytes, str], ...]:
+    appointment = message.appointment
+    if not message.attach_ics or appointment is None:
+        return ()
+    sequence = Message.objects.filter(
+        appointment=appointment,
+        kind=MessageKind.RESCHEDULED,
+        channel=Channel.EMAIL,
+        pk__lte=message.pk,
+    ).count()
+    cancelled = message.kind == MessageKind.CANCELLATION
+    ics = appointment_ics(appointment, sequence=sequence + int(cancelled), cancelled=cancelled)
+    return (("appointment.ics", ics, "text/calendar"),)
+
+
+def message_deliver(*, message_id: int) -> str:
+    """Send one due message at most once; on failure schedule a retry with backoff.
+
+    Returns what happened: ``sent``, ``retry``, ``failed``, or why nothing was done
+    (``already_sent``, ``cancelled``, ``not_due``, ``in_progress``).
+    """
+    now = clock.now()
+    claimed = Message.objects.filter(
+        pk=message_id, status=MessageStatus.PENDING, send_after__lte=now
+    ).update(status=MessageStatus.SENDING)
+    if not claimed:
+        message = Message.objects.filter(pk=message_id).first()
+        if message is None:
+            raise NotFound("unknown_message", f"No message {message_id}.")
+        return {
+            MessageStatus.SENT: "already_sent",
+            MessageStatus.CANCELLED: "cancelled",
+            MessageStatus.FAILED: "failed",
+            MessageStatus.SENDING: "in_progress",
+        }.get(MessageStatus(message.status), "not_due")
+    message = Message.objects.select_related("appointment__site", "appointment__client").get(
+        pk=message_id
+    )
+    outgoing = Outgoing(
+        recipient=message.recipient,
+        subject=message.subject,
+        body=message.body,
+        attachments=_attachments(message),
+    )
+    try:
+        reference = DELIVER[message.channel](outgoing)
+    except DeliveryFailed as error:
+        return _record_failure(message, str(error))
+    with transaction.atomic():
+        sent_at = clock.now()
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.SENT,
+            sent_at=sent_at,
+            attempts=message.attempts + 1,
+            last_error="",
+        )
+        DeliveryAttempt.objects.create(
+            message=message, at=sent_at, succeeded=True, provider_reference=reference[:120]
+        )
+    return "sent"
+
+
+def _record_failure(message: Message, error: str) -> str:
+    attempts = message.attempts + 1
+    delay = retry_delay(attempts)
+    now = clock.now()
+    logger.warning("Message %s attempt %s failed: %s", message.pk, attempts, error)
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(message=message, at=now, succeeded=False, error=error[:500])
+        if delay is None:
+            Message.objects.filter(pk=message.pk).update(
+                status=MessageStatus.FAILED, attempts=attempts, last_error=error[:500]
+            )
+            return "failed"
+        retry_at = now + delay
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.PENDING,
+            attempts=attempts,
+            last_error=error[:500],
+            send_after=retry_at,
+        )
+        _enqueue_delivery(message.pk, retry_at)
+    return "retry"
+
+
+def messages_requeue_stale() -> int:
+    """Return messages stuck in "sending" (a worker died mid-send) to the queue.
+
+    Also re-enqueues pending messages whose time passed more than 15 minutes ago without a
+    delivery (their task was lost), so nothing due is ever forgotten.
+    """
+    now = clock.now()
+    stuck = Message.objects.filter(status=MessageStatus.SENDING, send_after__lt=now - STALE_SENDING)
+    count = stuck.update(status=MessageStatus.PENDING)
+    overdue = Message.objects.filter(
+        Q(status=MessageStatus.PENDING) & Q(send_after__lt=now - STALE_SENDING)
+    ).values_list("pk", flat=True)
+    for message_id in overdue:
+        _enqueue_delivery(message_id, now)
+        count += 1
+    return count

@@ -1,0 +1,29 @@
+"""Background tasks (django-tasks): delivering messages and the periodic scans."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django_tasks import task
+
+from mesoclinic.messaging import services
+
+
+@task()
+def deliver_message(message_id: int) -> str:
+    """Send one message if it is due and not yet sent (idempotent; retries itself)."""
+    return services.message_deliver(message_id=message_id)
+
+
+@task()
+def scan_maintenance_due() -> int:
+    """Schedule maintenance-due reminders; returns how many messages were scheduled."""
+    return len(services.maintenance_due_scan())
+
+
+def periodic_jobs() -> list[tuple[float, Callable[[], object]]]:
+    """What the worker runs on a timer: stale-message recovery and the maintenance scan."""
+    return [
+        (300.0, services.messages_requeue_stale),
+        (3600.0, lambda: scan_maintenance_due.enqueue()),
+    ]
