@@ -12,6 +12,7 @@ from mesoclinic.catalogue import services as catalogue
 from mesoclinic.catalogue.models import Batch, Formulation
 from mesoclinic.core import clock
 from mesoclinic.demo import data
+from mesoclinic.demo.safety import load_safety_demo
 from mesoclinic.people import services as people
 from mesoclinic.people.models import (
     Client,
@@ -40,7 +41,9 @@ def demo_load() -> list[DemoLogin]:
         practitioners = _load_practitioners(site)
         _load_catalogue()
         _load_clients(site)
-        return _load_staff(site, practitioners)
+        logins = _load_staff(site, practitioners)
+        load_safety_demo()
+    return logins
 
 
 def _load_site() -> Site:
