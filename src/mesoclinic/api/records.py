@@ -1,5 +1,680 @@
-"""API routes for the records domain."""
+"""API routes for the records domain: treatment records, signing and addenda, follow-ups,
+adverse events and Yellow Card drafts, scales and assessments with photos, maintenance,
+batches, stock and recall. Thin: parse, check the role, call a service or selector, audit
+reads, shape the answer."""
 
-from ninja import Router
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from mesoclinic.api.auth import CLINICAL, STAFF, require_role
+from mesoclinic.api.clients import client_by_id
+from mesoclinic.catalogue import selectors as catalogue_selectors
+from mesoclinic.catalogue import services as catalogue_services
+from mesoclinic.catalogue.models import Batch
+from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.records import scales, selectors, services
+from mesoclinic.records.models import (
+    AdverseEvent,
+    Assessment,
+    AssessmentPhoto,
+    FollowUp,
+    TreatmentRecord,
+)
 
 router = Router(tags=["records"])
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class ProductIn(Schema):
+    formulation: str = Field(min_length=1, max_length=60)
+    lot: str = Field(min_length=1, max_length=60)
+    volume_ml: Decimal = Field(ge=0, le=1000, max_digits=7, decimal_places=2)
+    units: Decimal | None = Field(None, gt=0, le=1000, max_digits=7, decimal_places=2)
+    dilution_u_per_ml: Decimal | None = Field(None, gt=0, le=1000, max_digits=7, decimal_places=2)
+
+
+class ChartPointIn(Schema):
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+    volume_ml: Decimal | None = Field(None, ge=0, le=100, max_digits=6, decimal_places=3)
+
+
+class AreaIn(Schema):
+    area: str = Field(min_length=1, max_length=60)
+    technique: str
+    needle_gauge: int | None = Field(None, ge=18, le=34)
+    needle_length_mm: Decimal | None = Field(None, gt=0, le=50, max_digits=5, decimal_places=1)
+    angle_deg: int | None = Field(None, ge=0, le=90)
+    depth_mm: Decimal | None = Field(None, ge=0, le=20, max_digits=5, decimal_places=1)
+    points: int | list[ChartPointIn] = Field(
+        0, description="Number of injection points, or the charted points themselves."
+    )
+    volume_ml: Decimal = Field(ge=0, le=1000, max_digits=7, decimal_places=2)
+    chart_map: str = Field("", pattern="^(|face|scalp|body)$")
+    chart_points: list[ChartPointIn] = []
+
+
+class RecordIn(Schema):
+    products: list[ProductIn] = []
+    areas: list[AreaIn] = []
+    device: str | None = None
+    device_settings: dict[str, Any] = {}
+    numbing_used: bool = False
+    reactions: list[str] = []
+    pain_vas: int | None = Field(None, ge=0, le=100)
+    notes: str = Field("", max_length=5000)
+
+
+class TextIn(Schema):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class FollowUpIn(Schema):
+    outcome: str
+    notes: str = Field("", max_length=5000)
+    adverse_event: str | None = None
+
+
+class LotIn(Schema):
+    lot: str = Field(min_length=1, max_length=60)
+
+
+class AdverseEventIn(Schema):
+    client: str
+    appointment: str | None = None
+    onset: dt.date
+    ended_on: dt.date | None = None
+    description: str = Field(min_length=1, max_length=5000)
+    products: list[LotIn] = []
+    seriousness: list[str] = []
+    outcome: str
+    treatment_given: str = Field("", max_length=2000)
+    other_medicines: list[str] = []
+
+
+class AssessmentIn(Schema):
+    scale: str
+    components: dict[str, Any]
+    rated_by: str = "practitioner"
+    treatment: str | None = None
+    appointment: str | None = None
+    assessed_at: dt.datetime | None = None
+
+
+class BatchIn(Schema):
+    formulation: str
+    lot: str = Field(min_length=1, max_length=60)
+    expires_on: dt.date
+    quantity: Decimal = Field(gt=0, max_digits=10, decimal_places=2)
+    received_on: dt.date | None = None
+
+
+class DiscardIn(Schema):
+    formulation: str
+    quantity: Decimal = Field(gt=0, max_digits=10, decimal_places=2)
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class ContactIn(Schema):
+    client: str
+    note: str = Field("", max_length=300)
+
+
+# --- shaping answers ------------------------------------------------------------------------
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _score(assessment: Assessment) -> int | float | str:
+    if assessment.score_value is None:
+        return assessment.score_text
+    value = assessment.score_value
+    return float(value) if "." in assessment.score_text else int(value)
+
+
+def record_out(record: TreatmentRecord) -> dict[str, Any]:
+    """A record as JSON: products, areas with chart points, addenda, follow-ups."""
+    return {
+        "id": str(record.pk),
+        "appointment": str(record.appointment_id),
+        "client": str(record.client_id),
+        "treatment": record.treatment.code,
+        "practitioner": record.practitioner.code,
+        "performed_at": record.performed_at,
+        "status": "signed" if record.is_signed else "draft",
+        "signed_at": record.signed_at,
+        "signed_by": record.signed_by.get_username() if record.signed_by else None,
+        "numbing_used": record.numbing_used,
+        "device": record.device.code if record.device else None,
+        "device_settings": record.device_settings,
+        "reactions": record.reactions,
+        "pain_vas": record.pain_vas,
+        "notes": record.notes,
+        "screening": record.screening,
+        "expected_side_effects": record.treatment.expected_side_effects,
+        "products": [
+            {
+                "formulation": use.formulation.code,
+                "lot": use.batch.lot,
+                "expires_on": use.batch.expires_on,
+                "volume_ml": _number(use.volume_ml),
+                "units": _number(use.units),
+                "dilution_u_per_ml": _number(use.dilution_u_per_ml),
+            }
+            for use in record.products.all()
+        ],
+        "areas": [
+            {
+                "area": area.area,
+                "technique": area.technique,
+                "needle_gauge": area.needle_gauge,
+                "needle_length_mm": _number(area.needle_length_mm),
+                "angle_deg": area.angle_deg,
+                "depth_mm": _number(area.depth_mm),
+                "points": area.points,
+                "volume_ml": _number(area.volume_ml),
+                "chart_map": area.chart_map or None,
+                "chart_points": [
+                    {"x": p.x, "y": p.y, "volume_ml": _number(p.volume_ml)}
+                    for p in area.chart_points.all()
+                ],
+            }
+            for area in record.areas.all()
+        ],
+        "addenda": [
+            {
+                "id": str(a.pk),
+                "text": a.text,
+                "author": a.author_label,
+                "created_at": a.created_at,
+            }
+            for a in record.addenda.all()
+        ],
+        "follow_ups": [follow_up_out(f) for f in record.follow_ups.all()],
+    }
+
+
+def follow_up_out(follow_up: FollowUp) -> dict[str, Any]:
+    return {
+        "id": str(follow_up.pk),
+        "record": str(follow_up.record_id),
+        "client": str(follow_up.client_id),
+        "kind": follow_up.kind,
+        "due_at": follow_up.due_at,
+        "outcome": follow_up.outcome or None,
+        "notes": follow_up.notes,
+        "completed_at": follow_up.completed_at,
+        "completed_by": follow_up.completed_by_label or None,
+    }
+
+
+def assessment_out(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "id": str(assessment.pk),
+        "scale": assessment.scale,
+        "score": _score(assessment),
+        "band": assessment.band or None,
+        "components": assessment.components,
+        "rated_by": assessment.rated_by,
+        "treatment": assessment.treatment.code if assessment.treatment else None,
+        "assessed_at": assessment.assessed_at,
+    }
+
+
+def batch_out(batch: Batch) -> dict[str, Any]:
+    return {
+        "id": str(batch.pk),
+        "formulation": batch.formulation.code,
+        "lot": batch.lot,
+        "expires_on": batch.expires_on,
+        "received_on": batch.received_on,
+        "quantity_received": float(batch.quantity_received),
+        "quantity_on_hand": float(batch.quantity_on_hand),
+        "unit": batch.formulation.unit,
+        "expired": batch.expired_on(clock.today()),
+    }
+
+
+def event_out(event: AdverseEvent) -> dict[str, Any]:
+    return {
+        "id": str(event.pk),
+        "client": str(event.client_id),
+        "appointment": str(event.appointment_id) if event.appointment_id else None,
+        "onset": event.onset,
+        "ended_on": event.ended_on,
+        "description": event.description,
+        "products": [
+            {"lot": p.batch.lot, "formulation": p.batch.formulation.code}
+            for p in event.products.select_related("batch__formulation")
+        ],
+        "seriousness": event.seriousness,
+        "serious": event.is_serious,
+        "outcome": event.outcome,
+        "treatment_given": event.treatment_given,
+        "reported_at": event.reported_at,
+        "reporter": event.reporter_label,
+    }
+
+
+def photo_out(photo: AssessmentPhoto) -> dict[str, Any]:
+    return {
+        "id": str(photo.pk),
+        "assessment": str(photo.assessment_id),
+        "view": photo.view,
+        "content_type": photo.content_type,
+        "width": photo.width,
+        "height": photo.height,
+        "url": f"/api/v1/photos/{photo.pk}",
+    }
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+def _area_input(area: AreaIn) -> services.AreaInput:
+    charted = list(area.chart_points)
+    if isinstance(area.points, list):
+        charted += area.points
+        count = len(charted)
+    else:
+        count = area.points
+    return services.AreaInput(
+        area=area.area,
+        technique=area.technique,
+        points=count,
+        volume_ml=area.volume_ml,
+        needle_gauge=area.needle_gauge,
+        needle_length_mm=area.needle_length_mm,
+        angle_deg=area.angle_deg,
+        depth_mm=area.depth_mm,
+        chart_map=area.chart_map or ("face" if charted else ""),
+        chart_points=[services.ChartPointInput(p.x, p.y, p.volume_ml) for p in charted],
+    )
+
+
+@router.post("/appointments/{appointment_id}/record", response={201: dict[str, Any]})
+def record_create(
+    request: HttpRequest, appointment_id: str, payload: RecordIn
+) -> Status[dict[str, Any]]:
+    """Record what was done in a session (replaces an unsigned draft). See the contract for
+    refusals: ``batch_expired``, ``batch_mismatch``, ``batch_empty``, ``screening_unresolved``."""
+    require_role(request, CLINICAL)
+    appointment = selectors.appointment_get(appointment_id)
+    record = services.record_save(
+        actor=request.user,
+        appointment=appointment,
+        products=[
+            services.ProductInput(p.formulation, p.lot, p.volume_ml, p.units, p.dilution_u_per_ml)
+            for p in payload.products
+        ],
+        areas=[_area_input(area) for area in payload.areas],
+        numbing_used=payload.numbing_used,
+        reactions=payload.reactions,
+        pain_vas=payload.pain_vas,
+        device=payload.device,
+        device_settings=payload.device_settings,
+        notes=payload.notes,
+    )
+    return Status(201, record_out(selectors.record_get(record.pk)))
+
+
+def _viewed(request: HttpRequest, record: TreatmentRecord) -> dict[str, Any]:
+    audit_record(actor=request.user, action="record.view", obj=record, client_id=record.client_id)
+    return record_out(record)
+
+
+@router.get("/appointments/{appointment_id}/record", response=dict[str, Any])
+def record_of_appointment(request: HttpRequest, appointment_id: str) -> dict[str, Any]:
+    """The record of an appointment, or 404 ``record_not_found``."""
+    require_role(request, CLINICAL)
+    record = selectors.record_for_appointment(selectors.appointment_get(appointment_id))
+    if record is None:
+        raise NotFound("record_not_found", "This appointment has no record yet.")
+    return _viewed(request, record)
+
+
+@router.get("/records/{record_id}", response=dict[str, Any])
+def record_detail(request: HttpRequest, record_id: str) -> dict[str, Any]:
+    """One treatment record."""
+    require_role(request, CLINICAL)
+    return _viewed(request, selectors.record_get(record_id))
+
+
+@router.post("/records/{record_id}/sign", response=dict[str, Any])
+def record_sign(request: HttpRequest, record_id: str) -> dict[str, Any]:
+    """Sign and lock a record; stock is taken from each batch and follow-ups are opened."""
+    require_role(request, CLINICAL)
+    record = services.record_sign(actor=request.user, record=selectors.record_get(record_id))
+    return record_out(selectors.record_get(record.pk))
+
+
+@router.post("/records/{record_id}/addenda", response={201: dict[str, Any]})
+def addendum_create(request: HttpRequest, record_id: str, payload: TextIn) -> Status[Any]:
+    """Add an addendum to a signed record (who, what, when); records are never edited."""
+    require_role(request, CLINICAL)
+    record = selectors.record_get(record_id)
+    services.addendum_add(actor=request.user, record=record, text=payload.text)
+    return Status(201, record_out(selectors.record_get(record.pk)))
+
+
+@router.get("/clients/{client_id}/records", response=list[dict[str, Any]])
+def client_records(request: HttpRequest, client_id: str) -> list[dict[str, Any]]:
+    """A client's treatment records, newest first."""
+    require_role(request, CLINICAL)
+    client = client_by_id(client_id)
+    records = list(selectors.records_for_client(client))
+    audit_record(actor=request.user, action="record.list", obj=client, client_id=client.pk)
+    return [record_out(record) for record in records]
+
+
+# --- follow-ups -----------------------------------------------------------------------------
+
+
+@router.get("/follow-ups", response=list[dict[str, Any]])
+def follow_ups(request: HttpRequest, due_by: dt.date | None = None) -> list[dict[str, Any]]:
+    """Open side-effect follow-ups, due by the end of ``due_by`` when given."""
+    require_role(request, CLINICAL)
+    until = (
+        dt.datetime.combine(due_by + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        if due_by
+        else None
+    )
+    rows = list(selectors.follow_ups_open(due_by=until))
+    audit_record(actor=request.user, action="follow_up.list", data={"count": len(rows)})
+    return [follow_up_out(f) for f in rows]
+
+
+@router.post("/follow-ups/{follow_up_id}/complete", response=dict[str, Any])
+def follow_up_complete(
+    request: HttpRequest, follow_up_id: str, payload: FollowUpIn
+) -> dict[str, Any]:
+    """Record a follow-up's outcome: ``no_adverse_event``, ``expected_effects``,
+    ``adverse_event`` (give its id) or ``not_reached``."""
+    require_role(request, CLINICAL)
+    event = selectors.adverse_event_get(payload.adverse_event) if payload.adverse_event else None
+    follow_up = services.follow_up_complete(
+        actor=request.user,
+        follow_up=selectors.follow_up_get(follow_up_id),
+        outcome=payload.outcome,
+        notes=payload.notes,
+        adverse_event=event,
+    )
+    return follow_up_out(follow_up)
+
+
+# --- adverse events -------------------------------------------------------------------------
+
+
+@router.post("/adverse-events", response={201: dict[str, Any]})
+def adverse_event_create(request: HttpRequest, payload: AdverseEventIn) -> Status[Any]:
+    """Report a suspected adverse reaction with its suspected batches."""
+    require_role(request, CLINICAL)
+    client = client_by_id(payload.client)
+    appointment = selectors.appointment_get(payload.appointment) if payload.appointment else None
+    event = services.adverse_event_report(
+        actor=request.user,
+        client=client,
+        appointment=appointment,
+        onset=payload.onset,
+        ended_on=payload.ended_on,
+        description=payload.description,
+        lots=[p.lot for p in payload.products],
+        seriousness=payload.seriousness,
+        outcome=payload.outcome,
+        treatment_given=payload.treatment_given,
+        other_medicines=payload.other_medicines,
+    )
+    return Status(201, event_out(event))
+
+
+@router.get("/adverse-events/{event_id}", response=dict[str, Any])
+def adverse_event_detail(request: HttpRequest, event_id: str) -> dict[str, Any]:
+    """One adverse event."""
+    require_role(request, CLINICAL)
+    event = selectors.adverse_event_get(event_id)
+    audit_record(
+        actor=request.user, action="adverse_event.view", obj=event, client_id=event.client_id
+    )
+    return event_out(event)
+
+
+@router.get("/adverse-events/{event_id}/yellow-card", response=dict[str, Any])
+def yellow_card(request: HttpRequest, event_id: str) -> dict[str, Any]:
+    """An MHRA Yellow Card draft: initials, age, sex and local id only (no name, no DOB)."""
+    require_role(request, CLINICAL)
+    event = selectors.adverse_event_get(event_id)
+    audit_record(
+        actor=request.user, action="adverse_event.yellow_card", obj=event, client_id=event.client_id
+    )
+    return selectors.yellow_card_draft(event)
+
+
+# --- scales, assessments, photos, maintenance -----------------------------------------------
+
+
+@router.get("/scales", response=list[dict[str, Any]])
+def scale_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every outcome and baseline scale with its components, ranges and bands."""
+    require_role(request, STAFF)
+    return [scale.as_dict() for scale in scales.SCALES.values()]
+
+
+@router.post("/clients/{client_id}/assessments", response={201: dict[str, Any]})
+def assessment_create(
+    request: HttpRequest, client_id: str, payload: AssessmentIn
+) -> Status[dict[str, Any]]:
+    """Score an assessment with the scales engine; out-of-range components are 400 with the
+    engine's code. An outcome of a treatment also decides the next maintenance interval."""
+    require_role(request, CLINICAL)
+    client = client_by_id(client_id)
+    treatment = (
+        catalogue_selectors.treatment_by_code(payload.treatment) if payload.treatment else None
+    )
+    appointment = selectors.appointment_get(payload.appointment) if payload.appointment else None
+    assessment = services.assessment_record(
+        actor=request.user,
+        client=client,
+        scale=payload.scale,
+        components=payload.components,
+        rated_by=payload.rated_by,
+        treatment=treatment,
+        appointment=appointment,
+        assessed_at=payload.assessed_at,
+    )
+    return Status(201, assessment_out(assessment))
+
+
+@router.get("/clients/{client_id}/assessments", response=list[dict[str, Any]])
+def assessment_list(request: HttpRequest, client_id: str) -> list[dict[str, Any]]:
+    """A client's assessments, oldest first."""
+    require_role(request, CLINICAL)
+    client = client_by_id(client_id)
+    rows = list(selectors.assessments_for_client(client))
+    audit_record(actor=request.user, action="assessment.list", obj=client, client_id=client.pk)
+    return [assessment_out(row) for row in rows]
+
+
+@router.get("/clients/{client_id}/maintenance", response=dict[str, Any])
+def maintenance(request: HttpRequest, client_id: str, treatment: str) -> dict[str, Any]:
+    """The next maintenance interval for a client's treatment and why."""
+    require_role(request, STAFF)
+    client = client_by_id(client_id)
+    decision = selectors.maintenance_interval_for(
+        client=client, treatment=catalogue_selectors.treatment_by_code(treatment)
+    )
+    return {
+        "interval_days": decision.interval_days,
+        "shortened": decision.shortened,
+        "reason": str(decision.reason),
+        "message": decision.message,
+    }
+
+
+def _assessment_get(assessment_id: str) -> Assessment:
+    assessment = (
+        Assessment.objects.filter(pk=int(assessment_id)).first()
+        if assessment_id.isdigit()
+        else None
+    )
+    if assessment is None:
+        raise NotFound("assessment_not_found", f"No assessment with id {assessment_id!r}.")
+    return assessment
+
+
+@router.post("/assessments/{assessment_id}/photos", response={201: dict[str, Any]})
+def photo_upload(
+    request: HttpRequest,
+    assessment_id: str,
+    file: File[UploadedFile],
+    view: Form[str] = "front",
+) -> Status[dict[str, Any]]:
+    """Attach a JPEG or PNG to an assessment; EXIF is stripped and the file is never public."""
+    require_role(request, CLINICAL)
+    photo = services.photo_attach(
+        actor=request.user, assessment=_assessment_get(assessment_id), upload=file, view=view
+    )
+    return Status(201, photo_out(photo))
+
+
+@router.get("/photos/{photo_id}")
+def photo_file(request: HttpRequest, photo_id: str) -> FileResponse:
+    """The photo's bytes, for clinical staff only; every view is audited."""
+    require_role(request, CLINICAL)
+    photo = selectors.photo_get(photo_id)
+    audit_record(
+        actor=request.user,
+        action="photo.view",
+        obj=photo,
+        client_id=photo.assessment.client_id,
+    )
+    response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- batches, stock, recall -----------------------------------------------------------------
+
+
+@router.post("/batches", response={201: dict[str, Any]})
+def batch_create(request: HttpRequest, payload: BatchIn) -> Status[dict[str, Any]]:
+    """Receive a batch into stock; a lot already recorded for the product is 409."""
+    require_role(request, CLINICAL)
+    batch = catalogue_services.batch_receive(
+        actor=request.user,
+        formulation=catalogue_selectors.formulation_by_code(payload.formulation),
+        lot=payload.lot,
+        expires_on=payload.expires_on,
+        quantity=payload.quantity,
+        received_on=payload.received_on,
+    )
+    return Status(201, batch_out(batch))
+
+
+@router.get("/batches", response=list[dict[str, Any]])
+def batch_list(request: HttpRequest, formulation: str | None = None) -> list[dict[str, Any]]:
+    """Batches with quantity on hand, soonest expiry first (optionally of one formulation)."""
+    require_role(request, STAFF)
+    product = catalogue_selectors.formulation_by_code(formulation) if formulation else None
+    return [batch_out(b) for b in catalogue_selectors.batch_list(formulation=product)]
+
+
+def _batch_by_lot(lot: str, formulation: str) -> Batch:
+    batch = (
+        catalogue_selectors.batch_list(
+            formulation=catalogue_selectors.formulation_by_code(formulation)
+        )
+        .filter(lot=lot)
+        .first()
+    )
+    if batch is None:
+        raise NotFound("batch_not_found", f"No batch {lot!r} of {formulation}.")
+    return batch
+
+
+@router.post("/batches/{lot}/discard", response=dict[str, Any])
+def batch_discard(request: HttpRequest, lot: str, payload: DiscardIn) -> dict[str, Any]:
+    """Discard stock from a batch, with a reason; more than is on hand is 422 batch_empty."""
+    require_role(request, CLINICAL)
+    batch = _batch_by_lot(lot, payload.formulation)
+    catalogue_services.stock_discard(
+        actor=request.user, batch=batch, quantity=payload.quantity, reason=payload.reason
+    )
+    batch.refresh_from_db()
+    return batch_out(batch)
+
+
+@router.get("/batches/{lot}/movements", response=list[dict[str, Any]])
+def batch_movements(request: HttpRequest, lot: str, formulation: str) -> list[dict[str, Any]]:
+    """The stock ledger of a batch, newest first."""
+    require_role(request, STAFF)
+    batch = _batch_by_lot(lot, formulation)
+    return [
+        {
+            "kind": m.kind,
+            "quantity_change": float(m.quantity_change),
+            "at": m.at,
+            "by": m.actor_label,
+            "reference": m.reference,
+            "note": m.note,
+        }
+        for m in catalogue_selectors.stock_movements(batch=batch)
+    ]
+
+
+@router.get("/batches/{lot}/recipients", response=list[dict[str, Any]])
+def batch_recipients(request: HttpRequest, lot: str) -> list[dict[str, Any]]:
+    """Every client who received a lot: appointment, when, by whom, how much (one query)."""
+    require_role(request, STAFF)
+    rows = list(selectors.recall_recipients(lot))
+    audit_record(
+        actor=request.user, action="recall.view", summary=f"lot {lot}", data={"count": len(rows)}
+    )
+    return [
+        {
+            "client": str(use.record.client_id),
+            "client_name": use.record.client.full_name,
+            "appointment": str(use.record.appointment_id),
+            "administered_at": use.record.performed_at,
+            "practitioner": use.record.practitioner.code,
+            "volume_ml": float(use.volume_ml),
+            "units": _number(use.units),
+            "formulation": use.batch.formulation.code,
+            "record": str(use.record_id),
+            "contacted": getattr(use, "contacted", False),
+        }
+        for use in rows
+    ]
+
+
+@router.post("/batches/{lot}/contacts", response={201: dict[str, Any]})
+def recall_contact(request: HttpRequest, lot: str, payload: ContactIn) -> Status[dict[str, Any]]:
+    """Mark a client as contacted about a recalled lot."""
+    require_role(request, STAFF)
+    client = client_by_id(payload.client)
+    if not selectors.recall_recipients(lot).filter(record__client=client).exists():
+        raise InvalidInput("not_a_recipient", f"That client did not receive lot {lot}.")
+    contact = services.recall_contact_mark(
+        actor=request.user, lot=lot, client=client, note=payload.note
+    )
+    return Status(
+        201,
+        {
+            "lot": contact.lot,
+            "client": str(contact.client_id),
+            "contacted_at": contact.contacted_at,
+            "by": contact.contacted_by_label,
+        },
+    )

@@ -223,3 +223,42 @@ class Treatment(models.Model):
     @property
     def contains_toxin(self) -> bool:
         return bool(self.default_formulation and self.default_formulation.contains_toxin)
+
+
+class StockMovementKind(models.TextChoices):
+    RECEIVED = "received", "Received"
+    USED = "used", "Used in treatment"
+    DISCARDED = "discarded", "Discarded"
+
+
+class StockMovement(models.Model):
+    """One change to a batch's quantity on hand; the stock ledger is append-only.
+
+    ``quantity_change`` is signed (received > 0, used and discarded < 0) in the
+    formulation's unit, so the sum of a batch's movements is its quantity on hand.
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=12, choices=StockMovementKind.choices)
+    quantity_change = models.DecimalField(max_digits=10, decimal_places=2)
+    at = models.DateTimeField()
+    actor_label = models.CharField(max_length=150, blank=True)
+    reference = models.CharField(
+        max_length=80, blank=True, help_text="What caused it, e.g. record:12."
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["batch", "at"], name="stock_movement_batch_at")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity_change=0), name="stock_movement_not_zero"),
+            models.CheckConstraint(
+                condition=(Q(kind="received") & Q(quantity_change__gt=0))
+                | (~Q(kind="received") & Q(quantity_change__lt=0)),
+                name="stock_movement_sign_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity_change} of {self.batch}"

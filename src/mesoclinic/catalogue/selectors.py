@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
 
-from mesoclinic.catalogue.models import Formulation, Protocol, Treatment
+from mesoclinic.catalogue.models import Batch, Formulation, Protocol, StockMovement, Treatment
 from mesoclinic.core.errors import InvalidInput
 
 
@@ -44,3 +46,26 @@ def formulation_by_code(code: str) -> Formulation:
             details={"formulation": code},
         )
     return formulation
+
+
+def batch_list(*, formulation: Formulation | None = None) -> QuerySet[Batch]:
+    """Batches (optionally of one formulation) with their formulation, soonest expiry first."""
+    batches = Batch.objects.select_related("formulation").order_by("expires_on", "lot")
+    return batches.filter(formulation=formulation) if formulation else batches
+
+
+def batches_expiring(*, on: dt.date, within_days: int = 30) -> QuerySet[Batch]:
+    """Batches with stock left that expire within ``within_days`` of ``on`` (or have expired)."""
+    return batch_list().filter(
+        quantity_on_hand__gt=0, expires_on__lte=on + dt.timedelta(days=within_days)
+    )
+
+
+def usable_batches(*, formulation: Formulation, on: dt.date) -> QuerySet[Batch]:
+    """Batches of a formulation not expired on ``on`` and with stock left."""
+    return batch_list(formulation=formulation).filter(expires_on__gte=on, quantity_on_hand__gt=0)
+
+
+def stock_movements(*, batch: Batch) -> QuerySet[StockMovement]:
+    """The ledger of one batch, newest first."""
+    return batch.movements.order_by("-at", "-id")

@@ -1,4 +1,4 @@
-"""Writes for the catalogue: reference data upserts and receiving stock."""
+"""Writes for the catalogue: reference data upserts and the stock ledger (receive, use, discard)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from mesoclinic.catalogue.models import (
     AllergenGroup,
@@ -16,11 +17,13 @@ from mesoclinic.catalogue.models import (
     Ingredient,
     Protocol,
     ProtocolPhase,
+    StockMovement,
+    StockMovementKind,
     Treatment,
 )
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
-from mesoclinic.core.errors import Conflict, InvalidInput
+from mesoclinic.core.errors import Conflict, InvalidInput, RuleRefused
 
 
 def allergen_group_upsert(*, code: str, name: str, synonyms: Sequence[str] = ()) -> AllergenGroup:
@@ -110,6 +113,13 @@ def batch_receive(
                 quantity_received=quantity,
                 quantity_on_hand=quantity,
             )
+            _movement(
+                actor=actor,
+                batch=batch,
+                kind=StockMovementKind.RECEIVED,
+                change=quantity,
+                reference="delivery",
+            )
             audit_record(
                 actor=actor,
                 action="batch.receive",
@@ -123,3 +133,102 @@ def batch_receive(
             details={"lot": lot},
         ) from None
     return batch
+
+
+def _actor_label(actor: Actor) -> str:
+    return actor.get_username() if actor is not None and actor.is_authenticated else "system"
+
+
+def _movement(
+    *,
+    actor: Actor,
+    batch: Batch,
+    kind: StockMovementKind,
+    change: Decimal,
+    reference: str = "",
+    note: str = "",
+) -> StockMovement:
+    return StockMovement.objects.create(
+        batch=batch,
+        kind=kind,
+        quantity_change=change,
+        at=clock.now(),
+        actor_label=_actor_label(actor),
+        reference=reference[:80],
+        note=note[:300],
+    )
+
+
+def _take_from_batch(
+    *,
+    actor: Actor,
+    batch: Batch,
+    quantity: Decimal,
+    kind: StockMovementKind,
+    reference: str,
+    note: str = "",
+) -> StockMovement:
+    """Lock the batch row, refuse an overdraw with ``batch_empty``, decrement, log it."""
+    if quantity <= 0:
+        raise InvalidInput(
+            "invalid_quantity",
+            "The quantity must be more than zero.",
+            details={"field": "quantity"},
+        )
+    locked = Batch.objects.select_for_update().get(pk=batch.pk)
+    if locked.quantity_on_hand < quantity:
+        raise RuleRefused(
+            "batch_empty",
+            f"Lot {locked.lot} has {locked.quantity_on_hand} left, not enough for {quantity}.",
+            details={
+                "lot": locked.lot,
+                "quantity_on_hand": str(locked.quantity_on_hand),
+                "needed": str(quantity),
+            },
+        )
+    Batch.objects.filter(pk=locked.pk).update(quantity_on_hand=F("quantity_on_hand") - quantity)
+    batch.refresh_from_db(fields=["quantity_on_hand"])
+    return _movement(
+        actor=actor, batch=locked, kind=kind, change=-quantity, reference=reference, note=note
+    )
+
+
+def stock_use(*, actor: Actor, batch: Batch, quantity: Decimal, reference: str) -> StockMovement:
+    """Take ``quantity`` used in a treatment out of a batch (inside the caller's transaction).
+
+    Refuses with 422 ``batch_empty`` when the batch holds less than ``quantity``; the
+    caller's transaction then rolls back whatever else it wrote.
+    """
+    with transaction.atomic():
+        return _take_from_batch(
+            actor=actor,
+            batch=batch,
+            quantity=quantity,
+            kind=StockMovementKind.USED,
+            reference=reference,
+        )
+
+
+def stock_discard(*, actor: Actor, batch: Batch, quantity: Decimal, reason: str) -> StockMovement:
+    """Discard stock from a batch (expired, damaged, recalled) with a stated reason."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(
+            "reason_required", "Say why the stock is discarded.", details={"field": "reason"}
+        )
+    with transaction.atomic():
+        movement = _take_from_batch(
+            actor=actor,
+            batch=batch,
+            quantity=quantity,
+            kind=StockMovementKind.DISCARDED,
+            reference="discard",
+            note=reason,
+        )
+        audit_record(
+            actor=actor,
+            action="batch.discard",
+            obj=batch,
+            summary=f"Discarded {quantity} of {batch.formulation.code} lot {batch.lot}: {reason}",
+        )
+    return movement

@@ -1,0 +1,386 @@
+"""Reads for the records domain: records, recall, follow-ups, outcomes, Yellow Card drafts.
+
+Callers audit clinical reads (the API and views write ``*.view`` entries); selectors only
+read. :func:`maintenance_interval_for` is the scheduling course planner's entry point for
+response-adaptive maintenance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from mesoclinic.catalogue.models import Treatment
+from mesoclinic.core.errors import NotFound
+from mesoclinic.people.models import Client
+from mesoclinic.records import scales
+from mesoclinic.records.maintenance import (
+    DEFAULT_MAINTENANCE_CONFIG,
+    MaintenanceConfig,
+    MaintenanceReason,
+)
+from mesoclinic.records.maintenance import MaintenanceDecision as EngineDecision
+from mesoclinic.records.models import (
+    AdverseEvent,
+    Assessment,
+    AssessmentPhoto,
+    FollowUp,
+    MaintenanceDecision,
+    ProductUse,
+    RecallContact,
+    TreatedArea,
+    TreatmentRecord,
+)
+from mesoclinic.scheduling.models import Appointment
+
+# --- records --------------------------------------------------------------------------------
+
+
+def _records() -> QuerySet[TreatmentRecord]:
+    return TreatmentRecord.objects.select_related(
+        "client", "treatment", "practitioner", "device", "appointment__site", "signed_by"
+    ).prefetch_related(
+        "products__batch",
+        "products__formulation",
+        Prefetch("areas", queryset=TreatedArea.objects.prefetch_related("chart_points")),
+        "addenda",
+        "follow_ups",
+    )
+
+
+def record_get(record_id: str | int) -> TreatmentRecord:
+    """A record with everything it shows, or 404 ``record_not_found``."""
+    key = str(record_id)
+    record = _records().filter(pk=int(key)).first() if key.isdigit() else None
+    if record is None:
+        raise NotFound("record_not_found", f"No treatment record with id {key!r}.")
+    return record
+
+
+def record_for_appointment(appointment: Appointment) -> TreatmentRecord | None:
+    """The appointment's record (draft or signed), or None."""
+    return _records().filter(appointment=appointment).first()
+
+
+def records_for_client(client: Client) -> QuerySet[TreatmentRecord]:
+    """A client's records, newest first, ready for the timeline."""
+    return _records().filter(client=client).order_by("-performed_at")
+
+
+def appointment_get(appointment_id: str | int) -> Appointment:
+    """An appointment with what recording needs, or 404 ``appointment_not_found``."""
+    key = str(appointment_id)
+    appointment = (
+        Appointment.objects.select_related(
+            "client", "treatment__default_formulation", "formulation", "practitioner", "site"
+        )
+        .filter(pk=int(key))
+        .first()
+        if key.isdigit()
+        else None
+    )
+    if appointment is None:
+        raise NotFound("appointment_not_found", f"No appointment with id {key!r}.")
+    return appointment
+
+
+def appointments_to_record(client: Client) -> QuerySet[Appointment]:
+    """A client's active appointments without a signed record, soonest first."""
+    return (
+        Appointment.objects.filter(client=client, status__in=["booked", "arrived", "fulfilled"])
+        .exclude(treatment_record__signed_at__isnull=False)
+        .select_related("treatment", "practitioner")
+        .order_by("start")
+    )
+
+
+# --- recall ---------------------------------------------------------------------------------
+
+
+def recall_recipients(lot: str) -> QuerySet[ProductUse]:
+    """Every administration of a lot, oldest first, in ONE query (batch_lot index, FK index).
+
+    Each row carries the client (with contact details), practitioner, appointment,
+    formulation and batch, plus ``contacted`` (whether the client was told of this lot).
+    """
+    lot = lot.strip()
+    contacted = RecallContact.objects.filter(lot=lot, client=OuterRef("record__client"))
+    return (
+        ProductUse.objects.filter(batch__lot=lot)
+        .select_related(
+            "record__client", "record__practitioner", "batch__formulation", "record__appointment"
+        )
+        .annotate(contacted=Exists(contacted))
+        .order_by("record__performed_at", "id")
+    )
+
+
+# --- follow-ups -----------------------------------------------------------------------------
+
+
+def follow_ups_open(*, due_by: dt.datetime | None = None) -> QuerySet[FollowUp]:
+    """Open follow-ups (due by ``due_by`` when given), soonest first."""
+    open_ones = FollowUp.objects.filter(completed_at__isnull=True).select_related(
+        "client", "record__treatment", "record__practitioner"
+    )
+    return open_ones.filter(due_at__lte=due_by) if due_by else open_ones
+
+
+def follow_up_get(follow_up_id: str | int) -> FollowUp:
+    """One follow-up, or 404 ``follow_up_not_found``."""
+    key = str(follow_up_id)
+    follow_up = (
+        FollowUp.objects.select_related("record", "client").filter(pk=int(key)).first()
+        if key.isdigit()
+        else None
+    )
+    if follow_up is None:
+        raise NotFound("follow_up_not_found", f"No follow-up with id {key!r}.")
+    return follow_up
+
+
+# --- adverse events and the Yellow Card -----------------------------------------------------
+
+
+def adverse_event_get(event_id: str | int) -> AdverseEvent:
+    """One adverse event with its client and suspected batches, or 404."""
+    key = str(event_id)
+    event = (
+        AdverseEvent.objects.select_related("client", "appointment", "reporter")
+        .prefetch_related("products__batch__formulation")
+        .filter(pk=int(key))
+        .first()
+        if key.isdigit()
+        else None
+    )
+    if event is None:
+        raise NotFound("adverse_event_not_found", f"No adverse event with id {key!r}.")
+    return event
+
+
+def adverse_events_for_client(client: Client) -> QuerySet[AdverseEvent]:
+    """A client's adverse events, newest first."""
+    return AdverseEvent.objects.filter(client=client).prefetch_related("products__batch")
+
+
+def local_identifier(client: Client) -> str:
+    """The clinic's own reference for a client, safe to send outside (no name, no DOB)."""
+    return f"MC-{client.pk:06d}"
+
+
+def initials(client: Client) -> str:
+    """``"AH"`` for Amelia Hart: initials only, as the Yellow Card asks."""
+    return "".join(part[:1].upper() for part in (client.given_name, client.family_name) if part)
+
+
+def _reporter(event: AdverseEvent) -> dict[str, str]:
+    user = event.reporter
+    practitioner = getattr(user, "practitioner", None) if user else None
+    return {
+        "name": practitioner.display_name if practitioner else event.reporter_label,
+        "profession": practitioner.get_profession_display() if practitioner else "",
+        "organisation": _site_name(event),
+    }
+
+
+def _site_name(event: AdverseEvent) -> str:
+    site = event.appointment.site if event.appointment else event.client.home_site
+    return site.name if site else ""
+
+
+def _suspect_drug(event: AdverseEvent, product: Any) -> dict[str, Any]:
+    batch = product.batch
+    uses = ProductUse.objects.filter(batch=batch, record__client=event.client).order_by(
+        "record__performed_at"
+    )
+    dates = [use.record.performed_at.date().isoformat() for use in uses.select_related("record")]
+    return {
+        "brand": batch.formulation.name,
+        "batch": batch.lot,
+        "expires_on": batch.expires_on.isoformat(),
+        "route": product.route,
+        "started_on": dates[0] if dates else None,
+        "stopped_on": dates[-1] if dates else None,
+    }
+
+
+YELLOW_CARD_FIELDS = (
+    "patient",
+    "suspect_drugs",
+    "reaction",
+    "outcome",
+    "seriousness",
+    "other_medicines",
+    "reporter",
+)
+"""The sections of the draft, as domain.md §5 lists them (no full name, no date of birth)."""
+
+
+def yellow_card_draft(event: AdverseEvent) -> dict[str, Any]:
+    """An MHRA Yellow Card draft: patient initials, age, sex and local id, suspect drugs
+    (brand, batch, route, dates), reaction, outcome, seriousness, other medicines in the
+    last 3 months and reporter. Never the full name or date of birth."""
+    client = event.client
+    return {
+        "patient": {
+            "initials": initials(client),
+            "age": client.age_on(event.onset),
+            "sex": client.sex,
+            "local_identifier": local_identifier(client),
+        },
+        "suspect_drugs": [_suspect_drug(event, product) for product in event.products.all()],
+        "reaction": {
+            "description": event.description,
+            "onset": event.onset.isoformat(),
+            "ended_on": event.ended_on.isoformat() if event.ended_on else None,
+            "treatment_given": event.treatment_given,
+        },
+        "outcome": event.outcome,
+        "seriousness": {"serious": event.is_serious, "criteria": list(event.seriousness)},
+        "other_medicines": list(event.other_medicines),
+        "reporter": _reporter(event),
+    }
+
+
+# --- assessments, outcomes, photos ----------------------------------------------------------
+
+
+def assessments_for_client(client: Client) -> QuerySet[Assessment]:
+    """A client's assessments, oldest first, with their treatment and photos."""
+    return (
+        Assessment.objects.filter(client=client)
+        .select_related("treatment")
+        .prefetch_related("photos")
+        .order_by("assessed_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class OutcomeSeries:
+    """One line of an outcome chart: an indication's scale over the course."""
+
+    treatment: Treatment | None
+    scale: scales.ScaleDefinition
+    points: list[tuple[dt.datetime, float, str]]
+
+
+def outcome_series(client: Client) -> list[OutcomeSeries]:
+    """The client's outcome scores grouped by indication and scale (baseline scales left out)."""
+    groups: dict[tuple[int | None, str], list[Assessment]] = {}
+    for assessment in assessments_for_client(client):
+        scale = scales.SCALES.get(assessment.scale)
+        if scale is None or scale.is_baseline:
+            continue
+        groups.setdefault((assessment.treatment_id, assessment.scale), []).append(assessment)
+    return [
+        OutcomeSeries(
+            treatment=rows[0].treatment,
+            scale=scales.SCALES[scale_code],
+            points=[(row.assessed_at, float(row.score_rank), row.score_text) for row in rows],
+        )
+        for (_treatment_id, scale_code), rows in groups.items()
+    ]
+
+
+def photo_get(photo_id: str | int) -> AssessmentPhoto:
+    """One clinical photo with its assessment and client, or 404."""
+    key = str(photo_id)
+    photo = (
+        AssessmentPhoto.objects.select_related("assessment__client").filter(pk=int(key)).first()
+        if key.isdigit()
+        else None
+    )
+    if photo is None:
+        raise NotFound("photo_not_found", f"No photo with id {key!r}.")
+    return photo
+
+
+def photos_for_client(client: Client) -> QuerySet[AssessmentPhoto]:
+    """A client's photos, oldest first."""
+    return (
+        AssessmentPhoto.objects.filter(assessment__client=client)
+        .select_related("assessment__treatment")
+        .order_by("assessment__assessed_at", "uploaded_at", "id")
+    )
+
+
+# --- maintenance ----------------------------------------------------------------------------
+
+
+def maintenance_config_for(treatment: Treatment) -> MaintenanceConfig:
+    """The clinic's maintenance intervals for a treatment: its protocol's open-ended phase
+    gap (default 91 days), shortened to ``MESOCLINIC["MAINTENANCE_SHORTENED_DAYS"]`` (56)."""
+    phase = treatment.default_protocol.phases.filter(count__isnull=True).first()
+    default_days = phase.gap_days if phase else DEFAULT_MAINTENANCE_CONFIG.default_interval_days
+    shortened = int(
+        getattr(settings, "MESOCLINIC", {}).get(
+            "MAINTENANCE_SHORTENED_DAYS", DEFAULT_MAINTENANCE_CONFIG.shortened_interval_days
+        )
+    )
+    return MaintenanceConfig(
+        default_interval_days=default_days, shortened_interval_days=min(shortened, default_days)
+    )
+
+
+def treatment_for_assessment(assessment: Assessment) -> Treatment | None:
+    """The indication an assessment measures: stated, via its appointment, or else the
+    treatment of the client's latest appointment whose primary scale it is (GAIS: latest)."""
+    if assessment.treatment_id is not None:
+        return assessment.treatment
+    appointments = (
+        Appointment.objects.filter(client=assessment.client)
+        .exclude(status__in=["cancelled", "noshow"])
+        .select_related("treatment")
+    )
+    if assessment.scale != "gais":
+        appointments = appointments.filter(treatment__primary_scale=assessment.scale)
+    latest = (
+        appointments.filter(start__lte=assessment.assessed_at).order_by("-start").first()
+        or appointments.order_by("start").first()
+    )
+    return latest.treatment if latest else None
+
+
+def maintenance_interval_for(*, client: Client, treatment: Treatment) -> EngineDecision:
+    """The next maintenance interval for a client's course of a treatment, with its reason.
+
+    The latest stored decision (made when an outcome was assessed); with none, the
+    protocol's default interval and reason ``no_comparison``.
+    """
+    stored = (
+        MaintenanceDecision.objects.filter(client=client, treatment=treatment)
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    if stored is not None:
+        return EngineDecision(
+            interval_days=stored.interval_days,
+            shortened=stored.shortened,
+            reason=MaintenanceReason(stored.reason),
+            message=stored.message,
+        )
+    config = maintenance_config_for(treatment)
+    return EngineDecision(
+        interval_days=config.default_interval_days,
+        shortened=False,
+        reason=MaintenanceReason.NO_COMPARISON,
+        message=f"No outcome scored yet: next maintenance in {config.default_interval_days} days.",
+    )
+
+
+def maintenance_decisions_for_client(client: Client) -> list[MaintenanceDecision]:
+    """The latest maintenance decision per treatment for a client."""
+    latest: dict[int, MaintenanceDecision] = {}
+    rows: Iterable[MaintenanceDecision] = (
+        MaintenanceDecision.objects.filter(client=client)
+        .select_related("treatment")
+        .order_by("-decided_at", "-id")
+    )
+    for decision in rows:
+        latest.setdefault(decision.treatment_id, decision)
+    return list(latest.values())
