@@ -24,6 +24,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mesoclinic.catalogue import services as catalogue_services
@@ -769,6 +770,13 @@ def _primary_scale_code(treatment: Treatment) -> str | None:
     return primary.code if primary else None
 
 
+def _comparable(assessment: Assessment) -> Decimal:
+    """A score as the scale writes it (``Decimal("3.0")``), or its rank for categories."""
+    if assessment.score_value is None:
+        return assessment.score_rank
+    return Decimal(assessment.score_text)
+
+
 def _decide_maintenance(actor: Actor, assessment: Assessment) -> MaintenanceDecision | None:
     """Store the interval decision this assessment leads to, if it guides maintenance.
 
@@ -779,6 +787,9 @@ def _decide_maintenance(actor: Actor, assessment: Assessment) -> MaintenanceDeci
     treatment = treatment_for_assessment(assessment)
     if treatment is None:
         return None
+    if assessment.treatment_id is None:
+        assessment.treatment = treatment
+        assessment.save(update_fields=["treatment"])
     primary_code = _primary_scale_code(treatment)
     if assessment.scale not in {primary_code, "gais"}:
         return None
@@ -786,19 +797,19 @@ def _decide_maintenance(actor: Actor, assessment: Assessment) -> MaintenanceDeci
     if primary is None or primary.direction is scales.Direction.NOT_APPLICABLE:
         return None
     history = Assessment.objects.filter(client=assessment.client).filter(
-        treatment__in=[treatment.pk, None]
+        Q(treatment=treatment) | Q(treatment__isnull=True)
     )
     latest_two = list(history.filter(scale=primary.code).order_by("-assessed_at", "-id")[:2])
     previous_score = latest_score = None
     since = None
     if primary.code != "gais" and len(latest_two) == 2:
-        latest_score, previous_score = latest_two[0].score_rank, latest_two[1].score_rank
+        latest_score, previous_score = _comparable(latest_two[0]), _comparable(latest_two[1])
         since = latest_two[1].assessed_at
     gais_rows = history.filter(scale="gais")
     if since is not None:
         gais_rows = gais_rows.filter(assessed_at__gt=since)
     latest_gais_row = gais_rows.order_by("-assessed_at", "-id").first()
-    latest_gais = int(latest_gais_row.score_rank) + 1 if latest_gais_row else None
+    latest_gais = int(latest_gais_row.score_text) if latest_gais_row else None
     engine_decision = decide_maintenance_interval(
         direction=primary.direction,
         previous_score=previous_score,
