@@ -1,0 +1,61 @@
+"""Template tags that put safety panels on pages owned by other apps (client page, dashboard).
+
+They read through ``safety.selectors`` only; permission to see the host page was checked by
+its view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from mesoclinic.api.auth import CLINICAL, user_role
+from mesoclinic.core import clock
+from mesoclinic.people.models import Client
+from mesoclinic.safety import selectors
+from mesoclinic.safety.forms import ScreeningForm
+
+register = template.Library()
+
+
+@register.inclusion_tag("web/safety/_client_panel.html", takes_context=True)
+def safety_panel(context: template.Context, client: Client) -> dict[str, Any]:
+    """The safety section of the client page: screening, questionnaire, consents, overrides."""
+    request = context.get("request")
+    tz = selectors.client_time_zone(client=client)
+    today = clock.today(tz)
+    questionnaire = selectors.questionnaire_latest(client=client)
+    overrides = [
+        o
+        for o in selectors.override_list(client=client)
+        if selectors.override_is_active(override=o)
+    ]
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "client": client,
+        "today": today,
+        "questionnaire": questionnaire,
+        "questionnaire_current": (
+            questionnaire is not None
+            and selectors.questionnaire_is_current(questionnaire=questionnaire, on=today)
+        ),
+        "consents": list(selectors.consent_list(client=client)[:20]),
+        "overrides": overrides,
+        "prescriptions": list(selectors.prescription_list(client=client)[:10]),
+        "consent_forms": selectors.consent_forms_current(),
+        "screening_form": ScreeningForm(),
+        "clinical": request is not None and user_role(request) in CLINICAL,
+    }
+
+
+@register.inclusion_tag("web/safety/_dashboard.html", takes_context=True)
+def safety_today(context: template.Context) -> dict[str, Any]:
+    """Screenings run and consents signed today at the current site."""
+    site = context.get("current_site")
+    tz = site.tzinfo if site is not None else timezone.get_default_timezone()
+    today = clock.today(tz)
+    activity = selectors.safety_activity_on(on=today, tz=tz)
+    return {**activity, "today": today}
