@@ -1,11 +1,31 @@
 """Public booking (/book/) and client accounts (/account/)."""
 
-from django.urls import URLPattern, path
-from django.views.generic import RedirectView
+from django.urls import path
+
+from mesoclinic.portal import views
 
 app_name = "portal"
 
-urlpatterns: list[URLPattern] = [
-    path("book/", RedirectView.as_view(url="/"), name="book"),
-    path("account/", RedirectView.as_view(url="/"), name="account"),
+urlpatterns = [
+    path("book/", views.book_index, name="book"),
+    path("book/check-email/", views.check_email, name="check_email"),
+    path("book/done/<int:appointment_id>/", views.book_done, name="book_done"),
+    path("book/<slug:code>/", views.book_treatment, name="book_treatment"),
+    path("book/<slug:code>/times/", views.book_times, name="book_times"),
+    path("book/<slug:code>/details/", views.book_details, name="book_details"),
+    path("account/", views.account_home, name="account"),
+    path("account/login/", views.account_login, name="login"),
+    path("account/logout/", views.account_logout, name="logout"),
+    path("account/signup/", views.account_signup, name="signup"),
+    path("account/verify/<str:token>/", views.account_verify, name="verify"),
+    path("account/questionnaire/", views.account_questionnaire, name="questionnaire"),
+    path("account/consent/<slug:code>/", views.account_consent, name="consent"),
+    path("account/appointments/<int:appointment_id>/cancel/", views.account_cancel, name="cancel"),
+    path(
+        "account/appointments/<int:appointment_id>/move/",
+        views.account_reschedule,
+        name="reschedule",
+    ),
+    path("account/my-data.json", views.account_export_json, name="export_json"),
+    path("account/my-data.pdf", views.account_export_pdf, name="export_pdf"),
 ]

@@ -1,0 +1,617 @@
+"""Public booking pages (/book/) and the client's account (/account/): thin views.
+
+Booking steps keep their state in the session (treatment, answers, chosen time) and call
+the portal services; nothing is written before the visitor confirms. Account views check
+that the signed-in user is a client and only ever load that client's own rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mesoclinic.billing.policy import cancellation_policy
+from mesoclinic.catalogue.models import Treatment
+from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.errors import DomainError
+from mesoclinic.messaging.selectors import client_messages
+from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.portal import booking, selectors, services
+from mesoclinic.portal.export import client_data, client_data_pdf
+from mesoclinic.portal.forms import ConsentForm, DetailsForm, LoginForm, PrescreenForm, SignupForm
+from mesoclinic.portal.models import ClientAccount
+from mesoclinic.portal.prescreen import Answers, prescreen
+
+SESSION_KEY = "portal_booking"
+DAYS_SHOWN = 14
+
+View = Callable[..., HttpResponse]
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _treatment(site_code: str | None, code: str) -> Treatment:
+    site = selectors.booking_site(site_code)
+    treatment = selectors.bookable_treatments(site=site).filter(code=code).first()
+    if treatment is None:
+        raise Http404("No such treatment")
+    return treatment
+
+
+def _state(request: HttpRequest, code: str) -> dict[str, Any]:
+    state = request.session.get(SESSION_KEY) or {}
+    return state if state.get("treatment") == code else {}
+
+
+def _save_state(request: HttpRequest, state: dict[str, Any]) -> None:
+    request.session[SESSION_KEY] = state
+
+
+def _account(request: HttpRequest) -> ClientAccount | None:
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    return ClientAccount.objects.filter(user=user).select_related("client").first()
+
+
+def client_required(view: View) -> View:
+    """Signed-in clients only; staff users get 403, visitors go to the client login."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('portal:login')}?next={request.get_full_path()}")
+        account = _account(request)
+        if account is None:
+            raise PermissionDenied("This page is for clients.")
+        if account.client is None:
+            return render(request, "portal/check_email.html", {"account": account})
+        return view(request, account, *args, **kwargs)
+
+    return wrapped
+
+
+def _client_of(account: ClientAccount) -> Client:
+    if account.client is None:
+        raise PermissionDenied("Please confirm your email address first.")
+    return account.client
+
+
+def _days(start: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=offset) for offset in range(DAYS_SHOWN)]
+
+
+def _chosen_day(request: HttpRequest, tz: Any) -> dt.date:
+    today = clock.today(tz)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = today
+    return min(max(day, today), today + dt.timedelta(days=180))
+
+
+def _parse_start(value: str) -> dt.datetime | None:
+    try:
+        start = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return start if start.tzinfo else None
+
+
+# --- public booking ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def book_index(request: HttpRequest) -> HttpResponse:
+    """Bookable treatments of the site in plain words, with prices and course estimates."""
+    site = selectors.booking_site(request.GET.get("site"))
+    cards = [selectors.treatment_card(t) for t in selectors.bookable_treatments(site=site)]
+    return render(
+        request,
+        "portal/book_index.html",
+        {"site": site, "cards": cards, "policy": cancellation_policy()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def book_treatment(request: HttpRequest, code: str) -> HttpResponse:
+    """One treatment, what to expect, and the pre-screening questions with the answer."""
+    site = selectors.booking_site(request.GET.get("site"))
+    treatment = _treatment(site.code, code)
+    state = _state(request, code)
+    verdict = None
+    if request.method == "POST":
+        form = PrescreenForm(request.POST)
+        if form.is_valid():
+            answers = form.answers()
+            verdict = prescreen(treatment=treatment, answers=answers, on=clock.today(site.tzinfo))
+            _save_state(
+                request,
+                {
+                    "treatment": code,
+                    "site": site.code,
+                    "answers": answers.as_dict(),
+                    "ok": verdict.can_book,
+                },
+            )
+            audit_record(
+                actor=None,
+                action="portal.prescreen",
+                summary=f"{code}: {verdict.outcome}",
+                data={"treatment": code, "outcome": verdict.outcome},
+            )
+    else:
+        initial = (
+            PrescreenForm.initial_from(Answers.from_dict(state["answers"]))
+            if state.get("answers")
+            else None
+        )
+        form = PrescreenForm(initial=initial)
+    context = {
+        "site": site,
+        "card": selectors.treatment_card(treatment),
+        "form": form,
+        "verdict": verdict,
+        "policy": cancellation_policy(),
+    }
+    template = (
+        "portal/book_treatment.html#verdict"
+        if getattr(request, "htmx", False) and verdict
+        else "portal/book_treatment.html"
+    )
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+def book_times(request: HttpRequest, code: str) -> HttpResponse:
+    """Free times, a day at a time, for a visitor who passed the pre-screening."""
+    state = _state(request, code)
+    if not state.get("ok"):
+        return redirect("portal:book_treatment", code=code)
+    site = selectors.booking_site(state.get("site"))
+    treatment = _treatment(site.code, code)
+    if request.method == "POST":
+        start = _parse_start(request.POST.get("start", ""))
+        if start is None:
+            messages.error(request, "Please choose a time.")
+            return redirect("portal:book_times", code=code)
+        state |= {"start": start.isoformat(), "practitioner": request.POST.get("practitioner", "")}
+        _save_state(request, state)
+        return redirect("portal:book_details", code=code)
+    day = _chosen_day(request, site.tzinfo)
+    slots = booking.find_slots(treatment=treatment, site=site, day=day)
+    return render(
+        request,
+        "portal/book_times.html",
+        {
+            "site": site,
+            "card": selectors.treatment_card(treatment),
+            "day": day,
+            "days": _days(clock.today(site.tzinfo)),
+            "slots": _one_per_time(slots),
+            "tz": site.tzinfo,
+        },
+    )
+
+
+def _one_per_time(slots: list[booking.SlotOption]) -> list[booking.SlotOption]:
+    seen: dict[dt.datetime, booking.SlotOption] = {}
+    for slot in slots:
+        seen.setdefault(slot.start, slot)
+    return list(seen.values())
+
+
+@require_http_methods(["GET", "POST"])
+def book_details(request: HttpRequest, code: str) -> HttpResponse:
+    """Who is booking: a signed-in client confirms; a visitor opens an account."""
+    state = _state(request, code)
+    start = _parse_start(state.get("start", "")) if state.get("ok") else None
+    if start is None:
+        return redirect("portal:book_treatment", code=code)
+    site = selectors.booking_site(state.get("site"))
+    treatment = _treatment(site.code, code)
+    answers = Answers.from_dict(state["answers"])
+    practitioner = Practitioner.objects.filter(code=state.get("practitioner") or "").first()
+    account = _account(request)
+    form = DetailsForm(request.POST or None)
+    error = None
+    if request.method == "POST":
+        try:
+            if account is not None and account.client is not None:
+                appointment = services.online_book(
+                    account=account,
+                    treatment=treatment,
+                    start=start,
+                    site=site,
+                    practitioner=practitioner,
+                    answers=answers,
+                )
+                request.session.pop(SESSION_KEY, None)
+                return redirect("portal:book_done", appointment_id=appointment.pk)
+            if form.is_valid():
+                data = form.cleaned_data
+                services.account_signup(
+                    email=data["email"],
+                    password=data["password"],
+                    given_name=data["given_name"],
+                    family_name=data["family_name"],
+                    birth_date=answers.birth_date,
+                    phone=data["phone"],
+                    site=site,
+                    pending={
+                        "treatment": treatment,
+                        "start": start,
+                        "practitioner": practitioner,
+                        "answers": answers.as_dict(),
+                    },
+                )
+                request.session.pop(SESSION_KEY, None)
+                return redirect(f"{reverse('portal:check_email')}?email={data['email']}")
+        except DomainError as exc:
+            error = exc.message
+            if exc.details.get("field") in form.fields:
+                form.add_error(exc.details["field"], exc.message)
+                error = None
+    return render(
+        request,
+        "portal/book_details.html",
+        {
+            "site": site,
+            "card": selectors.treatment_card(treatment),
+            "start": start.astimezone(site.tzinfo),
+            "treatment_start": (start + dt.timedelta(minutes=treatment.numbing_minutes)).astimezone(
+                site.tzinfo
+            ),
+            "practitioner": practitioner,
+            "account": account,
+            "form": form,
+            "error": error,
+            "policy": cancellation_policy(),
+            "deposit": cancellation_policy().deposit_for(treatment.price),
+            "birth_date": answers.birth_date,
+        },
+    )
+
+
+def check_email(request: HttpRequest) -> HttpResponse:
+    """After sign-up: look for our email."""
+    return render(request, "portal/check_email.html", {"email": request.GET.get("email", "")})
+
+
+@client_required
+def book_done(request: HttpRequest, account: ClientAccount, appointment_id: int) -> HttpResponse:
+    """Booking confirmed."""
+    try:
+        appointment = selectors.client_appointment(
+            client=_client_of(account), appointment_id=appointment_id
+        )
+    except DomainError:
+        raise Http404("No such appointment") from None
+    tz = appointment.site.tzinfo
+    return render(
+        request,
+        "portal/book_done.html",
+        {
+            "appointment": appointment,
+            "start": appointment.start.astimezone(tz),
+            "treatment_start": appointment.treatment_start.astimezone(tz),
+            "policy": cancellation_policy(),
+        },
+    )
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def account_login(request: HttpRequest) -> HttpResponse:
+    """Client login by email."""
+    form = LoginForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user)
+        target = request.GET.get("next", "")
+        return redirect(
+            target if target.startswith("/") and not target.startswith("//") else "portal:account"
+        )
+    return render(request, "portal/login.html", {"form": form})
+
+
+@require_POST
+def account_logout(request: HttpRequest) -> HttpResponse:
+    """Log out and go back to the booking pages."""
+    logout(request)
+    return redirect("portal:book")
+
+
+@require_http_methods(["GET", "POST"])
+def account_signup(request: HttpRequest) -> HttpResponse:
+    """Open an account without booking."""
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.account_signup(
+                email=data["email"],
+                password=data["password"],
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+                birth_date=data["birth_date"],
+                phone=data["phone"],
+            )
+        except DomainError as exc:
+            form.add_error(
+                exc.details.get("field") if exc.details.get("field") in form.fields else None,
+                exc.message,
+            )
+        else:
+            return redirect(f"{reverse('portal:check_email')}?email={data['email']}")
+    return render(request, "portal/signup.html", {"form": form})
+
+
+def account_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the verification email: verify, match, book, sign in."""
+    try:
+        account, pending = services.account_verify(token=token)
+    except DomainError as exc:
+        return render(request, "portal/verify_failed.html", {"message": exc.message}, status=400)
+    login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
+    if pending is not None and pending.appointment_id:
+        return redirect("portal:book_done", appointment_id=pending.appointment_id)
+    if pending is not None and pending.failure:
+        messages.error(
+            request, f"We couldn't book that time: {pending.failure} Please choose another time."
+        )
+        return redirect("portal:book_treatment", code=pending.treatment.code)
+    messages.success(request, "Thank you — your email is confirmed.")
+    return redirect("portal:account")
+
+
+@client_required
+def account_home(request: HttpRequest, account: ClientAccount) -> HttpResponse:
+    """The client's upcoming appointments, course plan, forms and messages."""
+    from mesoclinic.safety.selectors import consent_list, questionnaire_latest
+
+    client = account.client
+    assert client is not None
+    upcoming = list(selectors.client_upcoming(client=client))
+    policy = cancellation_policy()
+    now = clock.now()
+    signed = {c.treatment_id for c in consent_list(client=client)}
+    to_sign = {a.treatment.code: a.treatment for a in upcoming if a.treatment_id not in signed}
+    audit_record(actor=request.user, action="portal.account.view", client_id=client.pk)
+    return render(
+        request,
+        "portal/account.html",
+        {
+            "account": account,
+            "client": client,
+            "upcoming": [
+                (
+                    a,
+                    a.start.astimezone(a.site.tzinfo),
+                    policy.can_change_online(start=a.start, now=now),
+                )
+                for a in upcoming
+            ],
+            "courses": client.courses.select_related("treatment").prefetch_related("appointments"),
+            "past": selectors.client_past(client=client)[:10],
+            "questionnaire": questionnaire_latest(client=client),
+            "to_sign": list(to_sign.values()),
+            "messages_sent": client_messages(client=client)[:10],
+            "policy": policy,
+        },
+    )
+
+
+def _own_appointment(account: ClientAccount, appointment_id: int) -> Any:
+    try:
+        return selectors.client_appointment(
+            client=_client_of(account), appointment_id=appointment_id
+        )
+    except DomainError:
+        raise Http404("No such appointment") from None
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def account_cancel(
+    request: HttpRequest, account: ClientAccount, appointment_id: int
+) -> HttpResponse:
+    """Confirm and cancel one's own appointment (within policy)."""
+    appointment = _own_appointment(account, appointment_id)
+    if request.method == "POST":
+        try:
+            services.client_appointment_cancel(account=account, appointment=appointment)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Your appointment is cancelled. We've sent you an email.")
+        return redirect("portal:account")
+    policy = cancellation_policy()
+    return render(
+        request,
+        "portal/cancel.html",
+        {
+            "appointment": appointment,
+            "start": appointment.start.astimezone(appointment.site.tzinfo),
+            "allowed": policy.can_change_online(start=appointment.start, now=clock.now()),
+            "policy": policy,
+        },
+    )
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def account_reschedule(
+    request: HttpRequest, account: ClientAccount, appointment_id: int
+) -> HttpResponse:
+    """Choose a new time for one's own appointment (within policy)."""
+    appointment = _own_appointment(account, appointment_id)
+    site = appointment.site
+    policy = cancellation_policy()
+    allowed = appointment.status == "booked" and policy.can_change_online(
+        start=appointment.start, now=clock.now()
+    )
+    error = None
+    if request.method == "POST":
+        start = _parse_start(request.POST.get("start", ""))
+        try:
+            if start is None:
+                raise services.InvalidInput("invalid_start", "Please choose a time.")
+            services.client_appointment_reschedule(
+                account=account, appointment=appointment, start=start
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "Your appointment has moved. We've sent you the new details.")
+            return redirect("portal:account")
+    day = _chosen_day(request, site.tzinfo)
+    slots = (
+        booking.find_slots(treatment=appointment.treatment, site=site, day=day) if allowed else []
+    )
+    return render(
+        request,
+        "portal/reschedule.html",
+        {
+            "appointment": appointment,
+            "start": appointment.start.astimezone(site.tzinfo),
+            "allowed": allowed,
+            "error": error,
+            "policy": policy,
+            "day": day,
+            "days": _days(clock.today(site.tzinfo)),
+            "slots": _one_per_time(slots),
+            "site": site,
+        },
+    )
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def account_questionnaire(request: HttpRequest, account: ClientAccount) -> HttpResponse:
+    """Complete or update one's health questionnaire."""
+    from mesoclinic.safety.selectors import questionnaire_latest
+
+    client = account.client
+    assert client is not None
+    latest = questionnaire_latest(client=client)
+    if request.method == "POST":
+        form = PrescreenForm(request.POST)
+        if form.is_valid():
+            try:
+                services.questionnaire_from_answers(
+                    actor=request.user, client=client, answers=form.answers()
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Thank you — your health questions are up to date.")
+                return redirect("portal:account")
+    else:
+        initial: dict[str, Any] = {"birth_date": client.birth_date}
+        if latest is not None:
+            initial |= PrescreenForm.initial_from(
+                Answers(
+                    birth_date=client.birth_date,
+                    pregnant=latest.pregnant,
+                    breastfeeding=latest.breastfeeding,
+                    allergies=tuple(latest.allergies),
+                    conditions=frozenset(latest.conditions),
+                    medications=tuple(latest.medications),
+                )
+            )
+        form = PrescreenForm(initial=initial)
+    return render(request, "portal/questionnaire.html", {"form": form, "latest": latest})
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def account_consent(request: HttpRequest, account: ClientAccount, code: str) -> HttpResponse:
+    """Read and sign the consent form for a treatment the client is booked for."""
+    from mesoclinic.safety.consent_text import default_consent_body, default_consent_title
+    from mesoclinic.safety.selectors import consent_form_current
+
+    treatment = Treatment.objects.filter(code=code).first()
+    if (
+        treatment is None
+        or not selectors.client_upcoming(client=_client_of(account))
+        .filter(treatment=treatment)
+        .exists()
+    ):
+        raise Http404("No consent form to sign")
+    current = consent_form_current(treatment=treatment)
+    title = current.title if current else default_consent_title(treatment)
+    body = current.body if current else default_consent_body(treatment)
+    form = ConsentForm(
+        request.POST or None, initial={"form_version": current.version if current else None}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.client_consent_sign(
+                account=account,
+                treatment=treatment,
+                signed_name=data["signed_name"],
+                accepted=data["accepted"] is True,
+                form_version=data["form_version"],
+                photo_use=data["photo_use"],
+                marketing=data["marketing"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Thank you — your consent form is signed.")
+            return redirect("portal:account")
+    return render(
+        request,
+        "portal/consent.html",
+        {"treatment": treatment, "title": title, "body": body, "form": form},
+    )
+
+
+@client_required
+def account_export_json(request: HttpRequest, account: ClientAccount) -> HttpResponse:
+    """All the client's data as JSON (subject access)."""
+    assert account.client is not None
+    data = client_data(client=account.client, account=account)
+    audit_record(
+        actor=request.user,
+        action="client.export",
+        obj=account.client,
+        client_id=account.client.pk,
+        summary="JSON",
+    )
+    response = HttpResponse(json.dumps(data, indent=2), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@client_required
+def account_export_pdf(request: HttpRequest, account: ClientAccount) -> HttpResponse:
+    """All the client's data as a readable PDF."""
+    assert account.client is not None
+    pdf = client_data_pdf(client=account.client, account=account)
+    audit_record(
+        actor=request.user,
+        action="client.export",
+        obj=account.client,
+        client_id=account.client.pk,
+        summary="PDF",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="my-data.pdf"'
+    return response
