@@ -23,8 +23,14 @@ def _is_loopback(host: str) -> bool:
 
 
 def _setup_django(*, host: str | None = None) -> None:
-    """Configure Django. On a loopback address plain-HTTP cookies are allowed."""
+    """Configure Django for serving on ``host`` (or for a one-off command when None).
+
+    Serving uses collected, hashed static files; on a loopback address plain-HTTP cookies
+    are allowed, so the laptop demo works without TLS.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    if host is not None:
+        os.environ.setdefault("MESOCLINIC_STATIC_MANIFEST", "1")
     if host is not None and _is_loopback(host):
         os.environ.setdefault("MESOCLINIC_INSECURE_HTTP", "1")
     import django

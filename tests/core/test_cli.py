@@ -34,7 +34,8 @@ def test_created_token_authenticates_api_calls(demo, capsys, client):
     assert response.status_code == 200
 
 
-def test_demo_no_serve_loads_and_prints_logins(db, capsys):
+def test_demo_no_serve_loads_and_prints_logins(db, capsys, monkeypatch):
+    monkeypatch.setenv("MESOCLINIC_STATIC_MANIFEST", "0")  # keep the process environment as it was
     status = cli.main(["demo", "--no-serve"])
     out = capsys.readouterr().out
     assert status == 0

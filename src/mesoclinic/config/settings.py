@@ -155,9 +155,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
 MEDIA_ROOT = HOME / "media"
-# Served pages use hashed, compressed files collected by `mesoclinic serve`/`demo`; tests and
-# development find them straight from the apps instead.
-_STATIC_MANIFEST = _flag("MESOCLINIC_STATIC_MANIFEST", default=not DEBUG)
+# `mesoclinic serve`/`demo` collect hashed, compressed files and serve those
+# (MESOCLINIC_STATIC_MANIFEST=1); tests, `manage` and development find them in the apps.
+_STATIC_MANIFEST = _flag("MESOCLINIC_STATIC_MANIFEST")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
