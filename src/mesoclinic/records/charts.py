@@ -1,0 +1,93 @@
+"""A server-rendered SVG line chart of one outcome scale over a course.
+
+Written here (no charting library): dates along x, the score along y (for ordinal scales
+the category's position, labelled with the category). The SVG carries a title and a
+description for screen readers; pages show the same numbers in a table next to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT = 520, 240
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+
+
+def _scale_y(value: float, low: float, high: float) -> float:
+    span = (high - low) or 1.0
+    return TOP + (HEIGHT - TOP - BOTTOM) * (1 - (value - low) / span)
+
+
+def _scale_x(moment: dt.datetime, first: dt.datetime, last: dt.datetime) -> float:
+    span = (last - first).total_seconds() or 1.0
+    offset = (moment - first).total_seconds() if last != first else span / 2
+    return LEFT + (WIDTH - LEFT - RIGHT) * offset / span
+
+
+def line_chart_svg(
+    *,
+    title: str,
+    points: Sequence[tuple[dt.datetime, float, str]],
+    minimum: float | None = None,
+    maximum: float | None = None,
+    lower_is_better: bool = True,
+) -> SafeString:
+    """An accessible SVG line chart of ``(when, value, label)`` points."""
+    values = [value for _moment, value, _label in points]
+    low = min([*values, minimum if minimum is not None else min(values, default=0)])
+    high = max([*values, maximum if maximum is not None else max(values, default=1)])
+    first = min((m for m, _v, _l in points), default=None)
+    last = max((m for m, _v, _l in points), default=None)
+    parts = [
+        f'<svg class="outcome-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-labelledby="chart-title-{id(points)}">',
+        f'<title id="chart-title-{id(points)}">{escape(title)}</title>',
+        f"<desc>{len(points)} scores; {'lower' if lower_is_better else 'higher'} is better.</desc>",
+        f'<line class="axis" x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" '
+        f'y2="{HEIGHT - BOTTOM}"/>',
+        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}"/>',
+    ]
+    for tick in _ticks(low, high):
+        y = _scale_y(tick, low, high)
+        parts.append(
+            f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>'
+            f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{tick:g}</text>"
+        )
+    if first is not None and last is not None:
+        coords = [
+            (_scale_x(moment, first, last), _scale_y(value, low, high), moment, label)
+            for moment, value, label in points
+        ]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _m, _l in coords)
+        parts.append(f'<polyline class="series" points="{path}"/>')
+        for x, y, moment, label in coords:
+            parts.append(
+                f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="4">'
+                f"<title>{moment:%d %b %Y}: {escape(label)}</title></circle>"
+            )
+        for x, _y, moment, _label in (coords[0], coords[-1]) if len(coords) > 1 else coords[:1]:
+            parts.append(
+                f'<text class="tick" x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" '
+                f'text-anchor="middle">{moment:%d %b %Y}</text>'
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
+
+
+def _ticks(low: float, high: float) -> list[float]:
+    span = high - low
+    if span <= 0:
+        return [low]
+    step = next(s for s in (0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 500) if span / s <= 6)
+    first = (low // step) * step
+    ticks, tick = [], first
+    while tick <= high + 1e-9:
+        if tick >= low - 1e-9:
+            ticks.append(round(tick, 2))
+        tick += step
+    return ticks

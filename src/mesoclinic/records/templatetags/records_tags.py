@@ -1,0 +1,47 @@
+"""Template tags that put the records domain on pages owned by others: the client page's
+records section and the dashboard's stock and follow-up panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+
+from mesoclinic.catalogue.selectors import batches_expiring
+from mesoclinic.core import clock
+from mesoclinic.records import charting, selectors
+
+register = template.Library()
+
+EXPIRY_WARNING_DAYS = 30
+
+
+@register.inclusion_tag("web/records/_client_section.html", takes_context=True)
+def client_records(context: dict[str, Any], client: Any) -> dict[str, Any]:
+    """Records timeline (with charts), sessions to record, maintenance, adverse events."""
+    records = list(selectors.records_for_client(client)[:20])
+    return {
+        "client": client,
+        "request": context.get("request"),
+        "staff_role": context.get("staff_role"),
+        "timeline": [(record, charting.charts_for_record(record)) for record in records],
+        "to_record": list(selectors.appointments_to_record(client)[:10]),
+        "decisions": selectors.maintenance_decisions_for_client(client),
+        "adverse_events": list(selectors.adverse_events_for_client(client)[:10]),
+        "assessment_count": selectors.assessments_for_client(client).count(),
+    }
+
+
+@register.inclusion_tag("web/records/_dashboard_panel.html", takes_context=True)
+def records_dashboard(context: dict[str, Any]) -> dict[str, Any]:
+    """Batches expiring within 30 days (or expired with stock left) and follow-ups due."""
+    today = clock.today()
+    return {
+        "expiring": list(batches_expiring(on=today, within_days=EXPIRY_WARNING_DAYS)),
+        "today": today,
+        "follow_ups_due": list(
+            selectors.follow_ups_open(due_by=clock.now() + dt.timedelta(days=1))[:10]
+        ),
+        "staff_role": context.get("staff_role"),
+    }
