@@ -81,7 +81,7 @@ def test_unknown_client_is_404(api, client_id):
     assert response.json()["error"]["code"] == "client_not_found"
 
 
-def test_a_user_without_a_staff_role_is_403(demo):
+def test_a_session_without_a_staff_role_is_not_api_authentication(demo):
     from django.contrib.auth import get_user_model
     from django.test import Client as HttpClient
 
@@ -89,5 +89,5 @@ def test_a_user_without_a_staff_role_is_403(demo):
     browser = HttpClient()
     browser.login(username="visitor", password="x-long-password-1")
     response = browser.get("/api/v1/clients")
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "forbidden"
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"

@@ -24,7 +24,15 @@ class BearerToken(HttpBearer):
 
 
 class StaffSession(SessionAuth):
-    """A logged-in staff member's browser session (CSRF-checked for writes)."""
+    """A logged-in staff member's browser session (CSRF-checked for writes).
+
+    A client's portal session is not a staff session: the API answers it with 401.
+    """
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> object | None:
+        if user_role(request) is None:
+            return None
+        return request.user
 
 
 def user_role(request: HttpRequest) -> str | None:
