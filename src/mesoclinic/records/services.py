@@ -105,6 +105,7 @@ FOLLOW_UP_DELAYS: Mapping[str, dt.timedelta] = {
     FollowUpKind.WEEKS_2: dt.timedelta(weeks=2),
     FollowUpKind.WEEKS_12: dt.timedelta(weeks=12),
 }
+HISTORICAL_SCREENING: Mapping[str, Any] = {"outcome": "not_run", "reasons": [], "historical": True}
 MAX_PHOTO_BYTES = 15 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
 
@@ -325,8 +326,13 @@ def record_save(
     device: str | None = None,
     device_settings: Mapping[str, Any] | None = None,
     notes: str = "",
+    historical: bool = False,
 ) -> TreatmentRecord:
     """Write the record of a session (replacing an unsigned draft), all or nothing.
+
+    ``historical=True`` is for importing past sessions (demo data, migration from another
+    system): screening is not re-run against today's questionnaire and consents, and the
+    record says so.
 
     Refuses: 409 ``appointment_not_active`` / ``record_signed``; 400 for unknown
     formulation, lot, device, reaction or technique; 422 ``batch_mismatch`` (a lot of
@@ -343,7 +349,11 @@ def record_save(
     ]
     _check_stock(resolved)
     device_obj = _device_by_code(device) or appointment.device
-    screening = screen_for_record(actor=actor, appointment=appointment, resolved_on=day)
+    screening = (
+        HISTORICAL_SCREENING
+        if historical
+        else screen_for_record(actor=actor, appointment=appointment, resolved_on=day)
+    )
     with transaction.atomic():
         record = _write_record(
             actor=actor,
@@ -356,7 +366,7 @@ def record_save(
                 "reactions": reaction_codes,
                 "pain_vas": pain_vas,
                 "notes": notes,
-                "screening": screening,
+                "screening": dict(screening),
             },
         )
         _write_products(record, resolved)
@@ -456,7 +466,9 @@ def _check_may_sign(actor: Actor, record: TreatmentRecord) -> None:
         )
 
 
-def record_sign(*, actor: Actor, record: TreatmentRecord) -> TreatmentRecord:
+def record_sign(
+    *, actor: Actor, record: TreatmentRecord, historical: bool = False
+) -> TreatmentRecord:
     """Sign and lock a record: re-screen, take each batch's stock, open follow-ups.
 
     Refuses 409 ``record_signed`` if already signed, 403 ``not_treating_practitioner`` for
@@ -467,8 +479,12 @@ def record_sign(*, actor: Actor, record: TreatmentRecord) -> TreatmentRecord:
     if record.is_signed:
         raise Conflict(RecordError.RECORD_SIGNED, "This record is already signed.")
     appointment = record.appointment
-    screening = screen_for_record(
-        actor=actor, appointment=appointment, resolved_on=_session_day(appointment)
+    screening = (
+        HISTORICAL_SCREENING
+        if historical
+        else screen_for_record(
+            actor=actor, appointment=appointment, resolved_on=_session_day(appointment)
+        )
     )
     with transaction.atomic():
         locked = TreatmentRecord.objects.select_for_update().get(pk=record.pk)
@@ -486,7 +502,7 @@ def record_sign(*, actor: Actor, record: TreatmentRecord) -> TreatmentRecord:
             )
         locked.signed_at = clock.now()
         locked.signed_by = _user(actor)
-        locked.screening = screening or locked.screening
+        locked.screening = dict(screening) or locked.screening
         locked.save(update_fields=["signed_at", "signed_by", "screening"])
         _open_follow_ups(locked)
         _record_toxin_administrations(actor, locked)

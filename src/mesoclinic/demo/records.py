@@ -1,0 +1,251 @@
+"""Demo clinical records: past sessions with charts, outcomes, a shortened maintenance
+interval, completed follow-ups and one adverse event. All people are fictional.
+
+Called by the demo loader after the clinic, catalogue, clients and safety data exist.
+Past sessions are written as historical records through ``records.services`` (screening
+is not re-run against today's questionnaires). Idempotent: if the demo sessions exist,
+nothing changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from mesoclinic.catalogue.models import Batch, Treatment
+from mesoclinic.core import clock
+from mesoclinic.people.models import Client, Practitioner, Room, Site
+from mesoclinic.records import services
+from mesoclinic.records.models import FollowUp, FollowUpOutcome, TreatmentRecord
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus
+
+DEMO_MARK = "demo-records"
+
+# (client email, treatment, practitioner, room, days ago, chart points (x, y), reactions)
+SESSIONS = [
+    (
+        "amelia.hart@example.com",
+        "face-revitalise",
+        "dr-patel",
+        "room-1",
+        35,
+        [(0.36, 0.24), (0.5, 0.22), (0.64, 0.24), (0.3, 0.55), (0.7, 0.55)],
+        ["purple_dots"],
+    ),
+    (
+        "amelia.hart@example.com",
+        "face-revitalise",
+        "dr-patel",
+        "room-1",
+        28,
+        [(0.38, 0.25), (0.5, 0.23), (0.62, 0.25), (0.32, 0.56), (0.68, 0.56)],
+        ["purple_dots", "redness"],
+    ),
+    (
+        "amelia.hart@example.com",
+        "face-revitalise",
+        "dr-patel",
+        "room-1",
+        21,
+        [(0.37, 0.24), (0.5, 0.21), (0.63, 0.24)],
+        ["none"],
+    ),
+    (
+        "sophie.carter@example.com",
+        "pigmentation",
+        "nurse-lewis",
+        "room-2",
+        120,
+        [(0.3, 0.5), (0.7, 0.5), (0.5, 0.28)],
+        ["redness"],
+    ),
+    (
+        "sophie.carter@example.com",
+        "pigmentation",
+        "nurse-lewis",
+        "room-2",
+        29,
+        [(0.31, 0.5), (0.69, 0.5), (0.5, 0.27)],
+        ["purple_dots"],
+    ),
+    (
+        "freya.adeyemi@example.com",
+        "scalp-hair",
+        "nurse-okafor",
+        "room-3",
+        14,
+        [(0.5, 0.3), (0.45, 0.6), (0.55, 0.6), (0.5, 0.7)],
+        ["none"],
+    ),
+    (
+        "olivia.brennan@example.com",
+        "face-revitalise",
+        "dr-patel",
+        "room-1",
+        42,
+        [(0.4, 0.6), (0.6, 0.6)],
+        ["bruising"],
+    ),
+]
+
+AREA_BY_TREATMENT = {
+    "face-revitalise": ("forehead", "nappage", "face"),
+    "pigmentation": ("cheek-left", "papule", "face"),
+    "scalp-hair": ("vertex", "point-by-point", "scalp"),
+}
+
+
+def _session_start(days_ago: int, site: Site) -> dt.datetime:
+    """10:00 local on a weekday ``days_ago`` days back (moved earlier off weekends)."""
+    day = clock.today(site.tzinfo) - dt.timedelta(days=days_ago)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(10), tzinfo=site.tzinfo)
+
+
+def _usable_batch(treatment: Treatment) -> Batch:
+    """The demo batch of the treatment's product with the longest shelf life left."""
+    return Batch.objects.filter(formulation=treatment.default_formulation).latest("expires_on")
+
+
+def load_records_demo() -> None:
+    """Load the demo clinic's past sessions, outcomes and an adverse event (idempotent)."""
+    if Appointment.objects.filter(notes=DEMO_MARK).exists():
+        return
+    site = Site.objects.get(code="london")
+    with transaction.atomic():
+        records = [_load_session(site, *session) for session in SESSIONS]
+        _close_old_follow_ups()
+        _load_assessments()
+        _load_adverse_event(records[-1])
+
+
+def _load_session(
+    site: Site,
+    email: str,
+    treatment_code: str,
+    practitioner_code: str,
+    room_code: str,
+    days_ago: int,
+    chart: list[tuple[float, float]],
+    reactions: list[str],
+) -> TreatmentRecord:
+    treatment = Treatment.objects.get(code=treatment_code)
+    practitioner = Practitioner.objects.get(code=practitioner_code)
+    start = _session_start(days_ago, site)
+    appointment = Appointment.objects.create(
+        client=Client.objects.get(email=email),
+        treatment=treatment,
+        formulation=treatment.default_formulation,
+        site=site,
+        practitioner=practitioner,
+        room=Room.objects.get(code=room_code),
+        start=start - dt.timedelta(minutes=treatment.numbing_minutes),
+        treatment_start=start,
+        end=start + dt.timedelta(minutes=treatment.treatment_minutes),
+        busy_until=start + dt.timedelta(minutes=treatment.treatment_minutes),
+        status=AppointmentStatus.FULFILLED,
+        price=treatment.price,
+        booked_at=start - dt.timedelta(days=7),
+        booked_by_label="demo",
+        notes=DEMO_MARK,
+    )
+    batch = _usable_batch(treatment)
+    area, technique, chart_map = AREA_BY_TREATMENT[treatment_code]
+    volume = Decimal("0.05") * len(chart)
+    actor = get_user_model().objects.get(username=practitioner_code)
+    record = services.record_save(
+        actor=actor,
+        appointment=appointment,
+        products=[services.ProductInput(batch.formulation.code, batch.lot, Decimal("2.0"))],
+        areas=[
+            services.AreaInput(
+                area=area,
+                technique=technique,
+                points=len(chart) * 4,
+                volume_ml=Decimal("2.0"),
+                needle_gauge=32,
+                needle_length_mm=Decimal("4"),
+                angle_deg=45,
+                depth_mm=Decimal("2") if technique != "point-by-point" else Decimal("4"),
+                chart_map=chart_map,
+                chart_points=[
+                    services.ChartPointInput(x, y, volume / len(chart)) for x, y in chart
+                ],
+            )
+        ],
+        numbing_used=treatment.numbing_minutes > 0,
+        reactions=reactions,
+        notes="Demo session (fictional).",
+        historical=True,
+    )
+    return services.record_sign(actor=actor, record=record, historical=True)
+
+
+def _close_old_follow_ups() -> None:
+    """Follow-ups already due are recorded: no adverse event (the demo event is separate)."""
+    for follow_up in FollowUp.objects.filter(completed_at__isnull=True, due_at__lte=clock.now()):
+        services.follow_up_complete(
+            actor=None,
+            follow_up=follow_up,
+            outcome=FollowUpOutcome.NO_ADVERSE_EVENT,
+            notes="Phoned: all settled (demo).",
+        )
+
+
+def _load_assessments() -> None:
+    amelia = Client.objects.get(email="amelia.hart@example.com")
+    sophie = Client.objects.get(email="sophie.carter@example.com")
+    freya = Client.objects.get(email="freya.adeyemi@example.com")
+    site = Site.objects.get(code="london")
+    face = Treatment.objects.get(code="face-revitalise")
+    pigmentation = Treatment.objects.get(code="pigmentation")
+    scalp = Treatment.objects.get(code="scalp-hair")
+    rows = [
+        (amelia, face, "gais", {"score": 3}, 28),
+        (amelia, face, "gais", {"score": 2}, 21),
+        (sophie, pigmentation, "mmasi", _mmasi(forehead=2, malar=3, chin=1, darkness=2), 120),
+        (sophie, pigmentation, "mmasi", _mmasi(forehead=1, malar=2, chin=1, darkness=2), 60),
+        # worsened since the previous maintenance visit: next interval 56 days
+        (sophie, pigmentation, "mmasi", _mmasi(forehead=2, malar=3, chin=1, darkness=3), 29),
+        (freya, scalp, "hair-density", {"value": 142}, 90),
+        (freya, scalp, "hair-density", {"value": 151}, 14),
+    ]
+    for client, treatment, scale, components, days_ago in rows:
+        services.assessment_record(
+            actor=None,
+            client=client,
+            scale=scale,
+            components=components,
+            treatment=treatment,
+            assessed_at=_session_start(days_ago, site) + dt.timedelta(minutes=50),
+        )
+
+
+def _mmasi(*, forehead: int, malar: int, chin: int, darkness: int) -> dict[str, int]:
+    areas = {"forehead": forehead, "left_malar": malar, "right_malar": malar, "chin": chin}
+    components: dict[str, int] = {}
+    for region, area in areas.items():
+        components[f"{region}_area"] = area
+        components[f"{region}_darkness"] = darkness
+    return components
+
+
+def _load_adverse_event(record: TreatmentRecord) -> None:
+    """Olivia Brennan (on warfarin): a large bruise after her session, recovering."""
+    services.adverse_event_report(
+        actor=record.signed_by,
+        client=record.client,
+        appointment=record.appointment,
+        onset=record.performed_at.date() + dt.timedelta(days=1),
+        description="Large bruise (5 cm) over the left cheek, tender; no nodules.",
+        lots=[use.batch.lot for use in record.products.all()],
+        seriousness=[],
+        outcome="recovered",
+        treatment_given="Cold compress; arnica gel; reviewed at 7 days.",
+        other_medicines=["Warfarin 3 mg daily"],
+        ended_on=record.performed_at.date() + dt.timedelta(days=10),
+    )
