@@ -19,14 +19,14 @@ from mesoclinic.people.services import api_token_create
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the demo clinic once per test database; each test rolls back its own changes."""
     with django_db_blocker.unblock():
-        demo_load()
+        demo_load(with_history=False)
 
 
 @pytest.fixture
 def demo(db):
     """The demo clinic of domain.md §9 (reloaded if a transactional test flushed it)."""
     if not Site.objects.filter(code="london").exists():
-        demo_load()
+        demo_load(with_history=False)
 
 
 class Api:

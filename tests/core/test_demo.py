@@ -4,8 +4,24 @@ from mesoclinic.catalogue.models import Batch, Formulation, Protocol, Treatment
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.demo.loader import demo_load
 from mesoclinic.people.models import Client, Device, Practitioner, Room, Site
+from mesoclinic.records.models import AdverseEvent, Assessment, TreatmentRecord
+from mesoclinic.scheduling.models import Appointment
 
-MODELS = [Site, Room, Device, Practitioner, Client, Treatment, Protocol, Formulation, Batch]
+MODELS = [
+    Site,
+    Room,
+    Device,
+    Practitioner,
+    Client,
+    Treatment,
+    Protocol,
+    Formulation,
+    Batch,
+    Appointment,
+    TreatmentRecord,
+    Assessment,
+    AdverseEvent,
+]
 
 
 def _counts():
@@ -73,7 +89,8 @@ def test_every_formulation_has_two_batches_one_near_expiry(demo):
 
 
 def test_demo_load_is_idempotent(demo):
-    # given
+    # given the whole demo, clinical history included
+    demo_load()
     before = _counts()
     audit_before = AuditEntry.objects.count()
     # when

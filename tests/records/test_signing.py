@@ -229,3 +229,17 @@ def test_signing_a_toxin_record_adds_to_the_toxin_history(demo, api_as, monkeypa
         Decimal("10.00"),
         f"record:{created.json()['id']}",
     )
+
+
+def test_signing_schedules_aftercare_for_the_client(appointment, fresh_batch, api_as):
+    # given
+    from mesoclinic.messaging.models import Message, MessageKind
+
+    api = api_as("dr-patel")
+    record_id = _draft(api, appointment)
+    # when
+    api.post(f"/records/{record_id}/sign")
+    # then
+    aftercare = Message.objects.filter(appointment=appointment, kind=MessageKind.AFTERCARE)
+    assert aftercare.count() == 1
+    assert aftercare.get().recipient == appointment.client.email

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("fhir/r4/", include("mesoclinic.interop.urls")),
     path("", include("mesoclinic.portal.urls")),
     path("", include("mesoclinic.web.urls")),
 ]

@@ -12,6 +12,7 @@ from mesoclinic.catalogue import services as catalogue
 from mesoclinic.catalogue.models import Batch, Formulation
 from mesoclinic.core import clock
 from mesoclinic.demo import data
+from mesoclinic.demo.records import load_records_demo
 from mesoclinic.demo.safety import load_safety_demo
 from mesoclinic.people import services as people
 from mesoclinic.people.models import (
@@ -34,8 +35,12 @@ class DemoLogin:
     role: str
 
 
-def demo_load() -> list[DemoLogin]:
-    """Create or refresh the demo clinic; return the staff logins to print."""
+def demo_load(*, with_history: bool = True) -> list[DemoLogin]:
+    """Create or refresh the demo clinic; return the staff logins to print.
+
+    ``with_history`` adds past treatment sessions, outcomes and an adverse event; tests
+    that need an empty clinical history load the clinic without it.
+    """
     with transaction.atomic():
         site = _load_site()
         practitioners = _load_practitioners(site)
@@ -43,6 +48,8 @@ def demo_load() -> list[DemoLogin]:
         _load_clients(site)
         logins = _load_staff(site, practitioners)
         load_safety_demo()
+        if with_history:
+            load_records_demo()
     return logins
 
 

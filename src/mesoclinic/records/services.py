@@ -32,6 +32,7 @@ from mesoclinic.catalogue.models import Batch, Formulation, Treatment, Unit
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import Conflict, InvalidInput, PermissionDenied, RuleRefused
+from mesoclinic.messaging.services import record_signed_notify
 from mesoclinic.people.models import Client, Device, Role
 from mesoclinic.records import scales
 from mesoclinic.records.errors import RecordError
@@ -513,6 +514,8 @@ def record_sign(
             client_id=locked.client_id,
             summary=f"Signed record of appointment {locked.appointment_id}",
         )
+        if not historical:
+            record_signed_notify(appointment=locked.appointment)
     return locked
 
 

@@ -1,0 +1,403 @@
+"""FHIR R4 (4.0.1) resources for a client's record, as plain JSON-ready dicts.
+
+One function per resource type; each takes model instances and returns the resource.
+There is no SNOMED CT concept for mesotherapy, so treatments, formulations, scales and
+areas use local code systems under :data:`LOCAL`. The route of every injection is SNOMED CT
+372464004 "Intradermal route".
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from mesoclinic.catalogue.models import Batch, Formulation, Treatment
+from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.records.models import AdverseEvent, Assessment, ProductUse, TreatmentRecord
+from mesoclinic.safety.models import HealthQuestionnaire, SignedConsent
+from mesoclinic.scheduling.models import Appointment
+
+Resource = dict[str, Any]
+
+LOCAL = "https://mesoclinic.invalid/fhir/CodeSystem"
+CLIENT_ID_SYSTEM = "https://mesoclinic.invalid/fhir/Id/client"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+INTRADERMAL_ROUTE = {"system": SNOMED, "code": "372464004", "display": "Intradermal route"}
+REGISTRATION_SYSTEMS = {
+    "GMC": "https://fhir.hl7.org.uk/Id/gmc-number",
+    "NMC": "https://fhir.hl7.org.uk/Id/nmc-number",
+    "GDC": "https://fhir.hl7.org.uk/Id/gdc-number",
+    "GPhC": "https://fhir.hl7.org.uk/Id/gphc-number",
+}
+GENDERS = {"female": "female", "male": "male", "other": "other"}
+APPOINTMENT_STATUSES = {
+    "booked": "booked",
+    "arrived": "arrived",
+    "fulfilled": "fulfilled",
+    "cancelled": "cancelled",
+    "noshow": "noshow",
+}
+AE_OUTCOMES = {
+    "recovered": "resolved",
+    "recovering": "recovering",
+    "continuing": "ongoing",
+    "other": "unknown",
+}
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9\-.]")
+
+
+def reference(resource_type: str, resource_id: object) -> dict[str, str]:
+    return {"reference": f"{resource_type}/{resource_id}"}
+
+
+def _instant(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+def _local_coding(system: str, code: str, display: str = "") -> dict[str, str]:
+    coding = {"system": f"{LOCAL}/{system}", "code": code}
+    return coding | ({"display": display} if display else {})
+
+
+def _decimal(value: Decimal) -> float | int:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def medication_id(batch: Batch) -> str:
+    """A FHIR id for a batch of a formulation (one Medication per lot)."""
+    return _ID_UNSAFE.sub("-", f"{batch.formulation.code}.{batch.lot}")[:64]
+
+
+def patient(client: Client) -> Resource:
+    """The client as a Patient, with a local identifier."""
+    telecom = [{"system": "email", "value": client.email}] if client.email else []
+    if client.phone:
+        telecom.append({"system": "phone", "value": client.phone})
+    return {
+        "resourceType": "Patient",
+        "id": str(client.pk),
+        "identifier": [{"system": CLIENT_ID_SYSTEM, "value": str(client.pk)}],
+        "name": [{"family": client.family_name, "given": [client.given_name]}],
+        "gender": GENDERS.get(client.sex, "unknown"),
+        "birthDate": client.birth_date.isoformat(),
+        **({"telecom": telecom} if telecom else {}),
+    }
+
+
+def _qualification(
+    code: str, text: str, expires_on: dt.date | None, identifier: dict[str, str] | None = None
+) -> Resource:
+    qualification: Resource = {
+        "code": {"coding": [_local_coding("qualification", code)], "text": text}
+    }
+    if identifier:
+        qualification["identifier"] = [identifier]
+    if expires_on:
+        qualification["period"] = {"end": expires_on.isoformat()}
+    return qualification
+
+
+def practitioner(person: Practitioner) -> Resource:
+    """A practitioner with registration and prescribing qualifications (and their expiry)."""
+    qualifications = []
+    if person.registration_body:
+        identifier = {
+            "system": REGISTRATION_SYSTEMS.get(person.registration_body, LOCAL),
+            "value": person.registration_number,
+        }
+        entry = _qualification(
+            "registration",
+            f"{person.get_profession_display()} "
+            f"registered with the {person.get_registration_body_display()}",
+            person.registration_expires_on,
+            identifier,
+        )
+        entry["issuer"] = {"display": person.get_registration_body_display()}
+        qualifications.append(entry)
+    if person.is_prescriber:
+        qualifications.append(
+            _qualification(
+                "prescriber", person.prescriber_qualification, person.prescriber_expires_on
+            )
+        )
+    name: Resource = {"family": person.family_name, "given": [person.given_name]}
+    if person.title:
+        name["prefix"] = [person.title]
+    resource: Resource = {
+        "resourceType": "Practitioner",
+        "id": person.code,
+        "active": person.active,
+        "name": [name],
+    }
+    if qualifications:
+        resource["qualification"] = qualifications
+    return resource
+
+
+def allergy_intolerances(questionnaire: HealthQuestionnaire) -> list[Resource]:
+    """One AllergyIntolerance per allergy the client declared, as they wrote it."""
+    return [
+        {
+            "resourceType": "AllergyIntolerance",
+            "id": f"{questionnaire.pk}-{index}",
+            "clinicalStatus": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                        "code": "active",
+                    }
+                ]
+            },
+            "verificationStatus": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                        "code": "unconfirmed",
+                    }
+                ]
+            },
+            "code": {"text": allergy},
+            "patient": reference("Patient", questionnaire.client_id),
+            "recordedDate": _instant(questionnaire.answered_at),
+        }
+        for index, allergy in enumerate(questionnaire.allergies, start=1)
+    ]
+
+
+def questionnaire_response(questionnaire: HealthQuestionnaire) -> Resource:
+    """The health questionnaire's answers."""
+    answers = [
+        ("pregnant", [{"valueBoolean": questionnaire.pregnant}]),
+        ("breastfeeding", [{"valueBoolean": questionnaire.breastfeeding}]),
+        ("allergies", [{"valueString": text} for text in questionnaire.allergies]),
+        (
+            "conditions",
+            [
+                {"valueCoding": _local_coding("condition", code)}
+                for code in questionnaire.conditions
+            ],
+        ),
+        ("medications", [{"valueString": text} for text in questionnaire.medications]),
+    ]
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": str(questionnaire.pk),
+        "status": "completed",
+        "subject": reference("Patient", questionnaire.client_id),
+        "authored": _instant(questionnaire.answered_at),
+        "item": [{"linkId": link, "answer": answer} for link, answer in answers if answer],
+    }
+
+
+def _treatment_concept(treatment: Treatment) -> Resource:
+    return {
+        "coding": [_local_coding("treatment", treatment.code, treatment.name)],
+        "text": treatment.name,
+    }
+
+
+def appointment(visit: Appointment) -> Resource:
+    """An appointment with the client and practitioner as participants."""
+    return {
+        "resourceType": "Appointment",
+        "id": str(visit.pk),
+        "status": APPOINTMENT_STATUSES[visit.status],
+        "serviceType": [_treatment_concept(visit.treatment)],
+        "start": _instant(visit.start),
+        "end": _instant(visit.end),
+        "minutesDuration": int((visit.end - visit.start).total_seconds() // 60),
+        "participant": [
+            {"actor": reference("Patient", visit.client_id), "status": "accepted"},
+            {"actor": reference("Practitioner", visit.practitioner.code), "status": "accepted"},
+        ],
+    }
+
+
+def procedure(record: TreatmentRecord) -> Resource:
+    """A treatment session: what was done, where on the body, by whom, with what."""
+    resource: Resource = {
+        "resourceType": "Procedure",
+        "id": str(record.pk),
+        "status": "completed" if record.signed_at else "in-progress",
+        "code": _treatment_concept(record.treatment),
+        "subject": reference("Patient", record.client_id),
+        "performedDateTime": _instant(record.performed_at),
+        "performer": [{"actor": reference("Practitioner", record.practitioner.code)}],
+    }
+    body_sites = [
+        {"coding": [_local_coding("body-area", area.area)], "text": area.area}
+        for area in record.areas.all()
+    ]
+    if body_sites:
+        resource["bodySite"] = body_sites
+    used = [reference("Medication", medication_id(use.batch)) for use in record.products.all()]
+    if used:
+        resource["usedReference"] = used
+    if record.notes:
+        resource["note"] = [{"text": record.notes}]
+    return resource
+
+
+def medication(batch: Batch, formulation: Formulation) -> Resource:
+    """A formulation's batch, with its ingredients, lot number and expiry."""
+    return {
+        "resourceType": "Medication",
+        "id": medication_id(batch),
+        "code": {
+            "coding": [_local_coding("formulation", formulation.code, formulation.name)],
+            "text": formulation.name,
+        },
+        "ingredient": [
+            {
+                "itemCodeableConcept": {
+                    "coding": [_local_coding("ingredient", ingredient.code, ingredient.name)],
+                    "text": ingredient.name,
+                }
+            }
+            for ingredient in formulation.ingredients.all()
+        ],
+        "batch": {"lotNumber": batch.lot, "expirationDate": batch.expires_on.isoformat()},
+    }
+
+
+def medication_administration(use: ProductUse) -> Resource:
+    """One product given in a session: intradermal route, dose in mL (and toxin units)."""
+    record = use.record
+    dosage: Resource = {
+        "route": {"coding": [INTRADERMAL_ROUTE]},
+        "dose": {"value": _decimal(use.volume_ml), "unit": "mL", "system": UCUM, "code": "mL"},
+    }
+    areas = [area.area for area in record.areas.all()]
+    if areas:
+        dosage["site"] = {"text": ", ".join(areas)}
+    if use.units is not None:
+        dosage["text"] = f"{use.units} units of {use.formulation.name} (brand-specific units)"
+    return {
+        "resourceType": "MedicationAdministration",
+        "id": str(use.pk),
+        "status": "completed" if record.signed_at else "in-progress",
+        "medicationReference": reference("Medication", medication_id(use.batch)),
+        "subject": reference("Patient", record.client_id),
+        "partOf": [reference("Procedure", record.pk)],
+        "effectiveDateTime": _instant(record.performed_at),
+        "performer": [{"actor": reference("Practitioner", record.practitioner.code)}],
+        "dosage": dosage,
+    }
+
+
+def consent(signed: SignedConsent) -> Resource:
+    """A signed treatment consent, carrying the exact text signed."""
+    return {
+        "resourceType": "Consent",
+        "id": str(signed.pk),
+        "status": "active",
+        "scope": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                    "code": "treatment",
+                }
+            ]
+        },
+        "category": [
+            {
+                "coding": [
+                    {"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}
+                ]
+            }
+        ],
+        "patient": reference("Patient", signed.client_id),
+        "dateTime": _instant(signed.signed_at),
+        "policyRule": {"text": f"{signed.title}, version {signed.form_version}"},
+        "sourceAttachment": {
+            "contentType": "text/plain; charset=utf-8",
+            "title": signed.title,
+            "data": base64.b64encode(signed.text.encode()).decode(),
+            "creation": _instant(signed.signed_at),
+        },
+        "provision": {"code": [_treatment_concept(signed.treatment)]},
+    }
+
+
+def adverse_event(event: AdverseEvent) -> Resource:
+    """A suspected adverse reaction, with the suspect batches."""
+    serious = bool(event.seriousness)
+    resource: Resource = {
+        "resourceType": "AdverseEvent",
+        "id": str(event.pk),
+        "actuality": "actual",
+        "event": {"text": event.description},
+        "subject": reference("Patient", event.client_id),
+        "date": event.onset.isoformat(),
+        "recordedDate": _instant(event.reported_at),
+        "seriousness": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
+                    "code": "serious" if serious else "non-serious",
+                }
+            ]
+        },
+        "outcome": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/adverse-event-outcome",
+                    "code": AE_OUTCOMES.get(event.outcome, "unknown"),
+                }
+            ]
+        },
+        "suspectEntity": [
+            {
+                "instance": reference("Medication", medication_id(product.batch)),
+                "causality": [{"assessment": {"text": "Suspected"}}],
+            }
+            for product in event.products.all()
+        ],
+    }
+    if event.seriousness:
+        resource["event"]["coding"] = [
+            _local_coding("seriousness", code) for code in event.seriousness
+        ]
+    return resource
+
+
+def _component_value(value: object) -> Resource:
+    if isinstance(value, bool):
+        return {"valueBoolean": value}
+    if isinstance(value, int):
+        return {"valueInteger": value}
+    if isinstance(value, float | Decimal):
+        return {"valueQuantity": {"value": float(value)}}
+    return {"valueString": str(value)}
+
+
+def observation(assessment: Assessment) -> Resource:
+    """An outcome assessment: the scale's total and every component scored."""
+    value: Resource = (
+        {"valueQuantity": {"value": _decimal(assessment.score_value)}}
+        if assessment.score_value is not None
+        else {"valueString": assessment.score_text}
+    )
+    resource: Resource = {
+        "resourceType": "Observation",
+        "id": str(assessment.pk),
+        "status": "final",
+        "code": {"coding": [_local_coding("scale", assessment.scale)], "text": assessment.scale},
+        "subject": reference("Patient", assessment.client_id),
+        "effectiveDateTime": _instant(assessment.assessed_at),
+        **value,
+        "component": [
+            {
+                "code": {"coding": [_local_coding(f"scale-{assessment.scale}", key)]},
+                **_component_value(component),
+            }
+            for key, component in sorted(assessment.components.items())
+        ],
+    }
+    if assessment.band:
+        resource["interpretation"] = [{"text": assessment.band}]
+    return resource

@@ -1,0 +1,49 @@
+"""FHIR R4 endpoints, for staff (bearer token or logged-in session)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from mesoclinic.api.auth import STAFF, user_role
+from mesoclinic.core.audit import audit_record
+from mesoclinic.interop.selectors import patient_everything
+from mesoclinic.people.models import Client
+from mesoclinic.people.services import api_token_user
+
+FHIR_JSON = "application/fhir+json"
+
+
+def _outcome(status: int, code: str, text: str) -> JsonResponse:
+    body = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": code, "diagnostics": text}],
+    }
+    return JsonResponse(body, status=status, content_type=FHIR_JSON)
+
+
+def _authenticate(request: HttpRequest) -> bool:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = api_token_user(header[7:].strip())
+        if user is None:
+            return False
+        request.user = user  # type: ignore[assignment]
+    return user_role(request) in STAFF
+
+
+@require_GET
+def patient_everything_view(request: HttpRequest, client_id: str) -> JsonResponse:
+    """``GET /fhir/r4/Patient/{id}/$everything``: the client's record as a Bundle."""
+    if not _authenticate(request):
+        return _outcome(401, "login", "Send Authorization: Bearer <token> or log in as staff.")
+    client = Client.objects.filter(pk=int(client_id)).first() if client_id.isdigit() else None
+    if client is None:
+        return _outcome(404, "not-found", f"No Patient with id {client_id!r}.")
+    audit_record(actor=request.user, action="fhir.export", obj=client, client_id=client.pk)
+    base_url = request.build_absolute_uri("/fhir/r4").rstrip("/")
+    return JsonResponse(
+        patient_everything(client=client, base_url=base_url),
+        content_type=FHIR_JSON,
+        json_dumps_params={"ensure_ascii": False},
+    )
