@@ -1,5 +1,796 @@
-"""API routes for the scheduling domain."""
+"""Scheduling API: availability, appointments, courses, absences and re-plans, iCalendar.
 
-from ninja import Router
+Thin handlers: check the role, parse and resolve input (400 for malformed input and
+unknown codes, 404 for unknown ids), call one selector or service, shape the answer.
+Datetimes go out as ISO 8601 with the site's offset (``2027-03-05T10:00:00+00:00``).
+Reads that name a client are audited. Status codes: see ``scheduling.errors``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema, Status
+
+from mesoclinic.api.auth import STAFF, require_role
+from mesoclinic.catalogue.models import Formulation, Protocol
+from mesoclinic.core import clock
+from mesoclinic.core.audit import audit_record
+from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.core.money import money
+from mesoclinic.messaging.ics import appointment_ics
+from mesoclinic.people.models import Absence, Device, Practitioner, Room
+from mesoclinic.scheduling import ical, planning, selectors, services
+from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus, Course
 
 router = Router(tags=["scheduling"])
+
+MAX_LIMIT = 5000
+ICS_DEFAULT_PAST = dt.timedelta(days=31)
+ICS_DEFAULT_FUTURE = dt.timedelta(days=400)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+# --- Schemas --------------------------------------------------------------------------------
+
+
+class SlotOut(Schema):
+    start: str
+    treatment_start: str
+    end: str
+    practitioner: str
+    room: str
+    device: str | None
+
+
+class AvailabilityOut(Schema):
+    slots: list[SlotOut]
+
+
+class ReasonOut(Schema):
+    code: str
+    severity: str
+    message: str
+    source: str
+
+
+class ScreeningOut(Schema):
+    outcome: str
+    reasons: list[ReasonOut]
+
+
+class MoneyOut(Schema):
+    amount: str
+    currency: str
+
+
+class AppointmentOut(Schema):
+    id: str
+    status: str
+    client: str
+    treatment: str
+    site: str
+    start: str
+    treatment_start: str
+    end: str
+    practitioner: str
+    room: str
+    device: str | None
+    formulation: str | None
+    course: str | None
+    session_number: int | None
+    price: MoneyOut
+    cancelled_at: str | None
+    cancel_reason: str
+
+
+class BookedOut(AppointmentOut):
+    screening: ScreeningOut
+
+
+class AppointmentIn(Schema):
+    client: int | str
+    treatment: str
+    start: str
+    practitioner: str | None = None
+    formulation: str | None = None
+    site: str | None = None
+    room: str | None = None
+    device: str | None = None
+    notes: str = Field("", max_length=2000)
+
+
+class CancelIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+class RescheduleIn(Schema):
+    start: str
+    practitioner: str | None = None
+
+
+class PreferencesIn(Schema):
+    weekdays: list[int | str] | None = None
+    earliest_time: str | None = None
+    latest_time: str | None = None
+    practitioner: str | None = None
+
+
+class CourseIn(Schema):
+    client: int | str
+    treatment: str
+    start_date: str
+    protocol: str | None = None
+    practitioner: str | None = None
+    sessions: int | None = None
+    site: str | None = None
+    preferences: PreferencesIn | None = None
+
+
+class SessionOut(Schema):
+    number: int
+    phase: str
+    target_date: str
+    earliest: str
+    latest: str
+    slot: SlotOut | None
+    appointment: str | None = None
+
+
+class CoursePlanOut(Schema):
+    protocol: str
+    treatment: str
+    client: str
+    sessions: list[SessionOut]
+    feasible: bool
+    failed_session: int | None
+    price: MoneyOut
+
+
+class CourseOut(Schema):
+    id: str
+    status: str
+    protocol: str
+    treatment: str
+    client: str
+    sessions: list[SessionOut]
+    price: MoneyOut
+
+
+class AbsenceIn(Schema):
+    starts_at: str
+    ends_at: str
+    reason: str = Field("", max_length=200)
+
+
+class ProposalOut(Schema):
+    appointment: str
+    kind: str
+    slot: SlotOut
+
+
+class PhoneOut(Schema):
+    appointment: AppointmentOut
+    reason: str
+
+
+class ReplanOut(Schema):
+    absence: str
+    practitioner: str
+    starts_at: str
+    ends_at: str
+    reason: str
+    affected: list[AppointmentOut]
+    proposals: list[ProposalOut]
+    phone: list[PhoneOut]
+
+
+class MoveIn(Schema):
+    appointment: int | str
+    start: str
+    practitioner: str | None = None
+
+
+class ReplanApplyIn(Schema):
+    moves: list[MoveIn] | None = None
+
+
+class ReplanAppliedOut(Schema):
+    moved: list[AppointmentOut]
+    phone: list[PhoneOut]
+
+
+# --- Parsing --------------------------------------------------------------------------------
+
+
+def parse_date(value: str | None, field: str) -> dt.date:
+    """A ``YYYY-MM-DD`` date, or 400 ``invalid_input``."""
+    if not value:
+        raise InvalidInput(
+            Code.INVALID_INPUT, f"'{field}' is required (YYYY-MM-DD).", details={"field": field}
+        )
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            Code.INVALID_INPUT,
+            f"'{field}' must be a date like 2027-03-05.",
+            details={"field": field, "value": value[:40]},
+        ) from None
+
+
+def parse_moment(value: str, field: str) -> dt.datetime:
+    """An ISO 8601 datetime with an offset, or 400."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            Code.INVALID_INPUT,
+            f"'{field}' must be a date and time like 2027-03-05T10:00:00+00:00.",
+            details={"field": field, "value": str(value)[:40]},
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput(
+            Code.NAIVE_DATETIME,
+            f"'{field}' needs a time zone offset, e.g. 2027-03-05T10:00:00+00:00.",
+            details={"field": field},
+        )
+    return moment
+
+
+def _parse_time(value: str | None, field: str) -> dt.time | None:
+    if value is None:
+        return None
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            Code.INVALID_INPUT, f"'{field}' must be a time like 09:30.", details={"field": field}
+        ) from None
+
+
+def _weekday(value: int | str) -> int:
+    if isinstance(value, int) and 0 <= value <= 6:
+        return value
+    text = str(value).strip().lower()
+    for index, name in enumerate(WEEKDAYS):
+        if text in (name, name[:3]):
+            return index
+    raise InvalidInput(
+        Code.INVALID_INPUT,
+        "Weekdays are 0 (Monday) to 6 (Sunday) or names such as 'friday'.",
+        details={"field": "preferences.weekdays", "value": str(value)[:20]},
+    )
+
+
+def _formulation(code: str | None) -> Formulation | None:
+    if not code:
+        return None
+    formulation = Formulation.objects.filter(code=code).first()
+    if formulation is None:
+        raise InvalidInput(
+            Code.UNKNOWN_FORMULATION,
+            f"No formulation with code {code!r}.",
+            details={"formulation": code},
+        )
+    return formulation
+
+
+def _protocol(code: str | None) -> Protocol | None:
+    if not code:
+        return None
+    protocol = Protocol.objects.filter(code=code).first()
+    if protocol is None:
+        raise InvalidInput(
+            Code.UNKNOWN_PROTOCOL, f"No protocol with code {code!r}.", details={"protocol": code}
+        )
+    return protocol
+
+
+def _room(code: str | None) -> Room | None:
+    if not code:
+        return None
+    room = Room.objects.filter(code=code, active=True).first()
+    if room is None:
+        raise InvalidInput(
+            Code.UNKNOWN_ROOM, f"No room with code {code!r}.", details={"room": code}
+        )
+    return room
+
+
+def _device(code: str | None) -> Device | None:
+    if not code:
+        return None
+    device = Device.objects.filter(code=code, active=True).first()
+    if device is None:
+        raise InvalidInput(
+            Code.UNKNOWN_DEVICE, f"No device with code {code!r}.", details={"device": code}
+        )
+    return device
+
+
+def _practitioner(code: str | None) -> Practitioner | None:
+    return selectors.practitioner_for_code(code) if code else None
+
+
+# --- Shaping --------------------------------------------------------------------------------
+
+
+def _iso(moment: dt.datetime | None, tz: dt.tzinfo) -> str | None:
+    return moment.astimezone(tz).isoformat() if moment is not None else None
+
+
+def slot_out(slot: selectors.AvailableSlot) -> dict[str, Any]:
+    """An available slot in the API shape."""
+    return {
+        "start": slot.start.isoformat(),
+        "treatment_start": slot.treatment_start.isoformat(),
+        "end": slot.end.isoformat(),
+        "practitioner": slot.practitioner,
+        "room": slot.room,
+        "device": slot.device,
+    }
+
+
+def appointment_out(appointment: Appointment) -> dict[str, Any]:
+    """An appointment in the API shape (times in the site's offset)."""
+    tz = appointment.site.tzinfo
+    return {
+        "id": str(appointment.pk),
+        "status": appointment.status,
+        "client": str(appointment.client_id),
+        "treatment": appointment.treatment.code,
+        "site": appointment.site.code,
+        "start": _iso(appointment.start, tz),
+        "treatment_start": _iso(appointment.treatment_start, tz),
+        "end": _iso(appointment.end, tz),
+        "practitioner": appointment.practitioner.code,
+        "room": appointment.room.code,
+        "device": appointment.device.code if appointment.device else None,
+        "formulation": appointment.formulation.code if appointment.formulation else None,
+        "course": str(appointment.course_id) if appointment.course_id else None,
+        "session_number": appointment.session_number,
+        "price": money(appointment.price),
+        "cancelled_at": _iso(appointment.cancelled_at, tz),
+        "cancel_reason": appointment.cancel_reason,
+    }
+
+
+def _screening_out(appointment: Appointment) -> dict[str, Any]:
+    screening = getattr(appointment, "screening", None) or {"outcome": "allowed", "reasons": []}
+    return {
+        "outcome": screening["outcome"],
+        "reasons": [
+            {key: reason[key] for key in ("code", "severity", "message", "source")}
+            for reason in screening["reasons"]
+        ],
+    }
+
+
+def _session_out(
+    session: planning.PlannedCourseSession, appointment: Appointment | None = None
+) -> dict[str, Any]:
+    return {
+        "number": session.number,
+        "phase": session.phase,
+        "target_date": session.target_date.isoformat(),
+        "earliest": session.earliest.isoformat(),
+        "latest": session.latest.isoformat(),
+        "slot": slot_out(session.slot) if session.slot is not None else None,
+        "appointment": str(appointment.pk) if appointment is not None else None,
+    }
+
+
+def _plan_out(plan: planning.CoursePlanResult) -> dict[str, Any]:
+    return {
+        "protocol": plan.protocol.code,
+        "treatment": plan.treatment.code,
+        "client": str(plan.client.pk),
+        "sessions": [_session_out(session) for session in plan.sessions],
+        "feasible": plan.feasible,
+        "failed_session": plan.failed_session,
+        "price": money(plan.price),
+    }
+
+
+def _booked_session_out(appointment: Appointment) -> dict[str, Any]:
+    tz = appointment.site.tzinfo
+    day = appointment.start.astimezone(tz).date().isoformat()
+    return {
+        "number": appointment.session_number or 0,
+        "phase": "",
+        "target_date": day,
+        "earliest": day,
+        "latest": day,
+        "slot": {
+            "start": _iso(appointment.start, tz),
+            "treatment_start": _iso(appointment.treatment_start, tz),
+            "end": _iso(appointment.end, tz),
+            "practitioner": appointment.practitioner.code,
+            "room": appointment.room.code,
+            "device": appointment.device.code if appointment.device else None,
+        },
+        "appointment": str(appointment.pk),
+    }
+
+
+def _course_out(course: Course, sessions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": str(course.pk),
+        "status": course.status,
+        "protocol": course.protocol.code,
+        "treatment": course.treatment.code,
+        "client": str(course.client_id),
+        "sessions": sessions,
+        "price": money(course.price),
+    }
+
+
+def _audit_view(request: HttpRequest, action: str, client_id: int | None, **data: Any) -> None:
+    audit_record(actor=request.user, action=action, client_id=client_id, data=data)
+
+
+# --- Availability ---------------------------------------------------------------------------
+
+
+@router.get("/availability", response=AvailabilityOut)
+def availability(
+    request: HttpRequest,
+    treatment: str = "",
+    date_from: str = Query("", alias="from"),
+    date_to: str = Query("", alias="to"),
+    practitioner: str | None = None,
+    site: str | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Bookable slots for a treatment between two local dates (inclusive), sorted by start.
+
+    Only qualified practitioners appear; slots in the past never do. ``to`` before
+    ``from``, malformed dates, unknown codes → 400.
+    """
+    require_role(request, STAFF)
+    if not treatment:
+        raise InvalidInput(
+            Code.INVALID_INPUT, "'treatment' is required.", details={"field": "treatment"}
+        )
+    first = parse_date(date_from, "from")
+    last = parse_date(date_to, "to")
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            Code.INVALID_INPUT, f"'limit' must be 1 to {MAX_LIMIT}.", details={"field": "limit"}
+        )
+    slots = selectors.availability_for(
+        treatment=selectors.treatment_for_code(treatment),
+        date_from=first,
+        date_to=last,
+        site=selectors.site_for_code(site) if site else None,
+        practitioner=_practitioner(practitioner),
+        limit=limit,
+    )
+    return {"slots": [slot_out(slot) for slot in slots]}
+
+
+# --- Appointments ---------------------------------------------------------------------------
+
+
+@router.post("/appointments", response={201: BookedOut})
+def appointment_create(request: HttpRequest, payload: AppointmentIn) -> Status[dict[str, Any]]:
+    """Book one appointment. 409 ``slot_unavailable``; 422 ``screening_refused``,
+    ``start_in_past``, ``outside_opening_hours``, ``off_grid``."""
+    require_role(request, STAFF)
+    client = selectors.client_for_id(payload.client)
+    treatment = selectors.treatment_for_code(payload.treatment)
+    start = parse_moment(payload.start, "start")
+    appointment = services.appointment_book(
+        actor=request.user,
+        client=client,
+        treatment=treatment,
+        start=start,
+        practitioner=_practitioner(payload.practitioner),
+        formulation=_formulation(payload.formulation),
+        site=selectors.site_for_code(payload.site) if payload.site else None,
+        room=_room(payload.room),
+        device=_device(payload.device),
+        notes=payload.notes,
+    )
+    return Status(201, appointment_out(appointment) | {"screening": _screening_out(appointment)})
+
+
+@router.get("/appointments", response=list[AppointmentOut])
+def appointment_search(
+    request: HttpRequest,
+    client: str | None = None,
+    practitioner: str | None = None,
+    date_from: str | None = Query(None, alias="from"),
+    date_to: str | None = Query(None, alias="to"),
+) -> list[dict[str, Any]]:
+    """Appointments of a client and/or a practitioner, starting between two local dates
+    (``to`` inclusive). Cancelled ones are included with their status."""
+    require_role(request, STAFF)
+    if not client and not practitioner and not (date_from and date_to):
+        raise InvalidInput(
+            Code.INVALID_INPUT,
+            "Give 'client', 'practitioner', or both 'from' and 'to'.",
+            details={"field": "client"},
+        )
+    found_client = selectors.client_for_id(client) if client else None
+    found_practitioner = _practitioner(practitioner)
+    tz = (found_client.home_site.tzinfo if found_client and found_client.home_site else None) or (
+        dt.UTC if not selectors.bookable_sites() else selectors.bookable_sites()[0].tzinfo
+    )
+    first = parse_date(date_from, "from") if date_from else None
+    last = parse_date(date_to, "to") if date_to else None
+    if first and last and last < first:
+        raise InvalidInput(
+            Code.INVALID_RANGE, "'to' must not be before 'from'.", details={"field": "to"}
+        )
+    appointments = list(
+        selectors.appointment_list(
+            client=found_client,
+            practitioner=found_practitioner,
+            starts_from=selectors.local_midnight(first, tz) if first else None,
+            starts_before=selectors.local_midnight(last + dt.timedelta(days=1), tz)
+            if last
+            else None,
+        )
+    )
+    _audit_view(
+        request,
+        "appointment.list",
+        found_client.pk if found_client else None,
+        practitioner=practitioner,
+        results=len(appointments),
+    )
+    return [appointment_out(appointment) for appointment in appointments]
+
+
+@router.get("/appointments/{appointment_id}.ics")
+def appointment_calendar(request: HttpRequest, appointment_id: str) -> HttpResponse:
+    """The appointment as an iCalendar file (the client's view: arrival to end)."""
+    require_role(request, STAFF)
+    appointment = selectors.appointment_for_id(appointment_id)
+    _audit_view(request, "appointment.ics", appointment.client_id, appointment=appointment.pk)
+    body = appointment_ics(appointment, cancelled=appointment.status == AppointmentStatus.CANCELLED)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
+    return response
+
+
+@router.get("/appointments/{appointment_id}", response=AppointmentOut)
+def appointment_detail(request: HttpRequest, appointment_id: str) -> dict[str, Any]:
+    """One appointment (audited read)."""
+    require_role(request, STAFF)
+    appointment = selectors.appointment_for_id(appointment_id)
+    _audit_view(request, "appointment.view", appointment.client_id, appointment=appointment.pk)
+    return appointment_out(appointment)
+
+
+@router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut)
+def appointment_cancel(
+    request: HttpRequest, appointment_id: str, payload: CancelIn
+) -> dict[str, Any]:
+    """Cancel a booked appointment; its resources are free again. 409 when not booked."""
+    require_role(request, STAFF)
+    appointment = selectors.appointment_for_id(appointment_id)
+    cancelled = services.appointment_cancel(
+        actor=request.user, appointment=appointment, reason=payload.reason
+    )
+    return appointment_out(cancelled)
+
+
+@router.post("/appointments/{appointment_id}/reschedule", response=AppointmentOut)
+def appointment_reschedule(
+    request: HttpRequest, appointment_id: str, payload: RescheduleIn
+) -> dict[str, Any]:
+    """Move a booked appointment to ``start`` (same rules as booking), atomically."""
+    require_role(request, STAFF)
+    appointment = selectors.appointment_for_id(appointment_id)
+    moved = services.appointment_reschedule(
+        actor=request.user,
+        appointment=appointment,
+        start=parse_moment(payload.start, "start"),
+        practitioner=_practitioner(payload.practitioner),
+    )
+    return appointment_out(moved)
+
+
+# --- Courses --------------------------------------------------------------------------------
+
+
+def _course_arguments(payload: CourseIn) -> dict[str, Any]:
+    preferences = payload.preferences
+    wishes = None
+    if preferences is not None:
+        preferred = _practitioner(preferences.practitioner)
+        wishes = planning.CourseWishes(
+            weekdays=(
+                frozenset(_weekday(day) for day in preferences.weekdays)
+                if preferences.weekdays
+                else None
+            ),
+            earliest_time=_parse_time(preferences.earliest_time, "preferences.earliest_time"),
+            latest_time=_parse_time(preferences.latest_time, "preferences.latest_time"),
+            preferred_practitioner=preferred.code if preferred else None,
+        )
+    return {
+        "client": selectors.client_for_id(payload.client),
+        "treatment": selectors.treatment_for_code(payload.treatment),
+        "start_date": parse_date(payload.start_date, "start_date"),
+        "protocol": _protocol(payload.protocol),
+        "practitioner": _practitioner(payload.practitioner),
+        "sessions": payload.sessions,
+        "wishes": wishes,
+        "site": selectors.site_for_code(payload.site) if payload.site else None,
+    }
+
+
+@router.post("/courses/plan", response=CoursePlanOut)
+def course_plan(request: HttpRequest, payload: CourseIn) -> dict[str, Any]:
+    """Plan a course without booking it: every session's window and slot, and the price.
+    ``feasible`` is false (with ``failed_session``) when some session cannot be placed."""
+    require_role(request, STAFF)
+    arguments = _course_arguments(payload)
+    plan = planning.course_plan(**arguments)
+    _audit_view(request, "course.plan", plan.client.pk, treatment=plan.treatment.code)
+    return _plan_out(plan)
+
+
+@router.post("/courses", response={201: CourseOut})
+def course_create(request: HttpRequest, payload: CourseIn) -> Status[dict[str, Any]]:
+    """Book a whole course in one transaction; 409 ``course_unavailable`` books nothing."""
+    require_role(request, STAFF)
+    course, plan = services.course_book(actor=request.user, **_course_arguments(payload))
+    sessions = [
+        _session_out(session, appointment)
+        for session, appointment in zip(plan.sessions, plan.appointments, strict=True)
+    ]
+    return Status(201, _course_out(course, sessions) | {"price": money(plan.price)})
+
+
+@router.get("/courses/{course_id}", response=CourseOut)
+def course_detail(request: HttpRequest, course_id: str) -> dict[str, Any]:
+    """A course with its appointments (audited read)."""
+    require_role(request, STAFF)
+    course = selectors.course_for_id(course_id)
+    appointments = selectors.course_appointments(course=course)
+    _audit_view(request, "course.view", course.client_id, course=course.pk)
+    return _course_out(course, [_booked_session_out(appointment) for appointment in appointments])
+
+
+@router.post("/courses/{course_id}/cancel", response=CourseOut)
+def course_cancel(request: HttpRequest, course_id: str, payload: CancelIn) -> dict[str, Any]:
+    """Cancel a course and its booked sessions still to come."""
+    require_role(request, STAFF)
+    course = services.course_cancel(
+        actor=request.user, course=selectors.course_for_id(course_id), reason=payload.reason
+    )
+    appointments = selectors.course_appointments(course=course)
+    return _course_out(course, [_booked_session_out(appointment) for appointment in appointments])
+
+
+# --- Absences and re-planning ---------------------------------------------------------------
+
+
+def _absence(practitioner: Practitioner, absence_id: str) -> Absence:
+    absence = (
+        Absence.objects.select_related("practitioner")
+        .filter(practitioner=practitioner, pk=int(absence_id))
+        .first()
+        if absence_id.isdigit()
+        else None
+    )
+    if absence is None:
+        raise NotFound(
+            Code.ABSENCE_NOT_FOUND, f"No absence {absence_id!r} for {practitioner.code}."
+        )
+    return absence
+
+
+def _replan_out(preview: planning.ReplanPreview) -> dict[str, Any]:
+    absence = preview.absence
+    return {
+        "absence": str(absence.pk),
+        "practitioner": absence.practitioner.code,
+        "starts_at": absence.starts_at.isoformat(),
+        "ends_at": absence.ends_at.isoformat(),
+        "reason": absence.reason,
+        "affected": [appointment_out(appointment) for appointment in preview.affected],
+        "proposals": [
+            {"appointment": str(p.appointment.pk), "kind": p.kind, "slot": slot_out(p.slot)}
+            for p in preview.proposals
+        ],
+        "phone": [
+            {"appointment": appointment_out(item.appointment), "reason": item.reason}
+            for item in preview.phone
+        ],
+    }
+
+
+@router.post("/practitioners/{code}/absences", response={201: ReplanOut})
+def absence_create(request: HttpRequest, code: str, payload: AbsenceIn) -> Status[dict[str, Any]]:
+    """Record an absence; the answer lists the booked appointments it hits and a proposed
+    re-plan (apply it with ``POST …/absences/{id}/replan``)."""
+    require_role(request, STAFF)
+    practitioner = selectors.practitioner_for_code(code)
+    absence = services.absence_record(
+        actor=request.user,
+        practitioner=practitioner,
+        starts_at=parse_moment(payload.starts_at, "starts_at"),
+        ends_at=parse_moment(payload.ends_at, "ends_at"),
+        reason=payload.reason,
+    )
+    return Status(201, _replan_out(planning.absence_replan_preview(absence=absence)))
+
+
+@router.get("/practitioners/{code}/absences/{absence_id}/replan", response=ReplanOut)
+def absence_replan_preview(request: HttpRequest, code: str, absence_id: str) -> dict[str, Any]:
+    """The current re-plan proposal for an absence (nothing is changed)."""
+    require_role(request, STAFF)
+    absence = _absence(selectors.practitioner_for_code(code), absence_id)
+    return _replan_out(planning.absence_replan_preview(absence=absence))
+
+
+@router.post("/practitioners/{code}/absences/{absence_id}/replan", response=ReplanAppliedOut)
+def absence_replan_apply(
+    request: HttpRequest, code: str, absence_id: str, payload: ReplanApplyIn
+) -> dict[str, Any]:
+    """Apply the proposal (or the given ``moves``); what cannot move is listed to call."""
+    require_role(request, STAFF)
+    absence = _absence(selectors.practitioner_for_code(code), absence_id)
+    moves = None
+    if payload.moves is not None:
+        moves = [
+            (
+                int(str(move.appointment)) if str(move.appointment).isdigit() else -1,
+                parse_moment(move.start, "start"),
+                _practitioner(move.practitioner).code if move.practitioner else None,  # type: ignore[union-attr]
+            )
+            for move in payload.moves
+        ]
+    result = services.absence_replan_apply(actor=request.user, absence=absence, moves=moves)
+    return {
+        "moved": [appointment_out(appointment) for appointment in result.moved],
+        "phone": [
+            {"appointment": appointment_out(appointment), "reason": reason}
+            for appointment, reason in result.phone
+        ],
+    }
+
+
+# --- iCalendar ------------------------------------------------------------------------------
+
+
+@router.get("/practitioners/{code}/calendar.ics")
+def practitioner_calendar(
+    request: HttpRequest,
+    code: str,
+    date_from: str | None = Query(None, alias="from"),
+    date_to: str | None = Query(None, alias="to"),
+) -> HttpResponse:
+    """The practitioner's appointments as an iCalendar feed (default: the last month and
+    the next 400 days)."""
+    require_role(request, STAFF)
+    practitioner = selectors.practitioner_for_code(code)
+    now = clock.now()
+    starts_from = now - ICS_DEFAULT_PAST
+    starts_before = now + ICS_DEFAULT_FUTURE
+    if date_from:
+        starts_from = dt.datetime.combine(parse_date(date_from, "from"), dt.time.min, tzinfo=dt.UTC)
+    if date_to:
+        starts_before = dt.datetime.combine(
+            parse_date(date_to, "to") + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC
+        )
+    if starts_before <= starts_from:
+        raise InvalidInput(
+            Code.INVALID_RANGE, "'to' must not be before 'from'.", details={"field": "to"}
+        )
+    body = ical.practitioner_calendar_ics(
+        practitioner=practitioner, starts_from=starts_from, starts_before=starts_before
+    )
+    audit_record(actor=request.user, action="calendar.ics", summary=practitioner.code)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{practitioner.code}.ics"'
+    return response

@@ -1,0 +1,45 @@
+"""Error codes of the scheduling domain (the ``code`` of the API error envelope).
+
+Status conventions (documented in docs and tests):
+
+* 400 — malformed input: bad dates, ``to`` before ``from``, unknown reference codes;
+* 404 — an addressed client, appointment, course or absence does not exist;
+* 409 — conflicts with the current state of the calendar: the slot is taken (or the
+  practitioner is not working then), the appointment is no longer active, a course cannot
+  be placed;
+* 422 — well-formed but refused by a rule: a start in the past or outside the site's
+  opening hours (a bank holiday, a closed day), a start off the booking grid, screening
+  refused, more sessions than the treatment allows.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SchedulingErrorCode(StrEnum):
+    """Why a scheduling request was refused."""
+
+    INVALID_INPUT = "invalid_input"
+    INVALID_RANGE = "invalid_range"
+    NAIVE_DATETIME = "naive_datetime"
+    UNKNOWN_TREATMENT = "unknown_treatment"
+    UNKNOWN_PRACTITIONER = "unknown_practitioner"
+    UNKNOWN_SITE = "unknown_site"
+    UNKNOWN_PROTOCOL = "unknown_protocol"
+    UNKNOWN_FORMULATION = "unknown_formulation"
+    UNKNOWN_ROOM = "unknown_room"
+    UNKNOWN_DEVICE = "unknown_device"
+    CLIENT_NOT_FOUND = "client_not_found"
+    APPOINTMENT_NOT_FOUND = "appointment_not_found"
+    COURSE_NOT_FOUND = "course_not_found"
+    ABSENCE_NOT_FOUND = "absence_not_found"
+    START_IN_PAST = "start_in_past"
+    OUTSIDE_OPENING_HOURS = "outside_opening_hours"
+    OFF_GRID = "off_grid"
+    SLOT_UNAVAILABLE = "slot_unavailable"
+    SCREENING_REFUSED = "screening_refused"
+    APPOINTMENT_NOT_ACTIVE = "appointment_not_active"
+    COURSE_UNAVAILABLE = "course_unavailable"
+    TOO_MANY_SESSIONS = "too_many_sessions"
+    NO_SITE = "no_site"

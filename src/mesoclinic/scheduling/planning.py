@@ -1,0 +1,442 @@
+"""Reads that plan: whole courses (``course_plan``) and re-plans after an absence
+(``absence_replan_preview``). Nothing here writes; ``services`` books what is planned.
+
+A course is planned with the engine's exact dynamic program (``plan_course``) over one
+availability search covering the whole course horizon (one engine call, one busy query).
+Protocol phases come from the catalogue; the open-ended maintenance phase takes its gap
+from ``records.selectors.maintenance_interval_for`` (response-adaptive) when a decision has
+been stored for the client, else from the protocol.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Max
+
+from mesoclinic.catalogue.models import Protocol, ProtocolPhase, Treatment
+from mesoclinic.core import clock
+from mesoclinic.core.errors import InvalidInput, RuleRefused
+from mesoclinic.people.models import Absence, Client, Practitioner, Site
+from mesoclinic.scheduling import selectors
+from mesoclinic.scheduling.engine import (
+    CourseCalendar,
+    CourseOption,
+    CoursePreferences,
+    CourseRequest,
+    PhaseRule,
+    Slot,
+    expand_phases,
+    plan_course,
+)
+from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
+from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+
+if TYPE_CHECKING:
+    from mesoclinic.scheduling.selectors import AvailableSlot, SiteSearch
+
+MAX_COURSE_SESSIONS = 40
+FIRST_SESSION_HORIZON_DAYS = 28
+"""How far after the requested start date the first session may be placed."""
+REPLAN_WINDOW_DAYS = 7
+"""Outside a course, an appointment may move this many days either way."""
+
+
+# --- Courses --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CourseWishes:
+    """The client's soft preferences for a course (all optional)."""
+
+    weekdays: frozenset[int] | None = None
+    earliest_time: dt.time | None = None
+    latest_time: dt.time | None = None
+    preferred_practitioner: str | None = None
+
+
+@dataclass(slots=True)
+class PlannedCourseSession:
+    """One session of a plan: its window (local dates) and its slot, if placed."""
+
+    number: int
+    phase: str
+    target_date: dt.date
+    earliest: dt.date
+    latest: dt.date
+    slot: AvailableSlot | None
+    option: CourseOption | None = None
+
+
+@dataclass(slots=True)
+class CoursePlanResult:
+    """A planned course; ``appointments`` is filled once booked."""
+
+    protocol: Protocol
+    treatment: Treatment
+    client: Client
+    site: Site
+    sessions: list[PlannedCourseSession]
+    feasible: bool
+    failed_session: int | None
+    price: Decimal
+    search: SiteSearch
+    appointments: list[Appointment] = field(default_factory=list)
+
+
+def _maintenance_gap(client: Client | None, treatment: Treatment | None) -> int | None:
+    """A stored response-adaptive maintenance interval for this client and treatment."""
+    if client is None or treatment is None:
+        return None
+    try:
+        from mesoclinic.records.maintenance import MaintenanceReason
+        from mesoclinic.records.selectors import maintenance_interval_for
+    except ImportError:  # records not installed: the protocol decides
+        return None
+    decision: Any = maintenance_interval_for(client=client, treatment=treatment)
+    if getattr(decision, "reason", None) == MaintenanceReason.NO_COMPARISON:
+        return None
+    interval = getattr(decision, "interval_days", None)
+    return int(interval) if interval else None
+
+
+def protocol_phase_rules(
+    *, protocol: Protocol, client: Client | None = None, treatment: Treatment | None = None
+) -> list[PhaseRule]:
+    """The protocol's phases as engine rules; ``min_gap_days`` is a hard floor (toxin 84).
+
+    An open-ended phase that follows fixed phases (maintenance) uses the client's stored
+    response-adaptive interval when there is one, keeping the phase's tolerance.
+    """
+    phases: list[ProtocolPhase] = list(protocol.phases.order_by("order"))
+    rules: list[PhaseRule] = []
+    for index, phase in enumerate(phases):
+        gap, earliest, latest = phase.gap_days, phase.earliest_gap_days, phase.latest_gap_days
+        if phase.count is None and index > 0:
+            adapted = _maintenance_gap(client, treatment)
+            if adapted is not None:
+                gap = max(adapted, phase.min_gap_days or 0)
+                earliest = max(gap - phase.tolerance_days, phase.min_gap_days or 0)
+                latest = gap + phase.tolerance_days
+        rules.append(PhaseRule(phase.name, phase.count, gap, earliest, latest))
+    return rules
+
+
+def _last_toxin_day(client: Client) -> dt.date | None:
+    try:
+        from mesoclinic.safety.models import ToxinAdministration
+    except ImportError:
+        return None
+    found = ToxinAdministration.objects.filter(client=client).aggregate(last=Max("administered_on"))
+    return found["last"]
+
+
+def course_plan(
+    *,
+    client: Client,
+    treatment: Treatment,
+    start_date: dt.date,
+    protocol: Protocol | None = None,
+    practitioner: Practitioner | None = None,
+    sessions: int | None = None,
+    wishes: CourseWishes | None = None,
+    site: Site | None = None,
+    first_session_horizon_days: int = FIRST_SESSION_HORIZON_DAYS,
+) -> CoursePlanResult:
+    """Plan a course: the fixed-count phases of the protocol (``meso-standard``: 10
+    sessions), or ``sessions`` in total (maintenance sessions added, or the course cut).
+
+    The first session is the earliest bookable slot on or after ``start_date`` from which
+    the whole course fits; each later one is placed in its window after the *actual* date
+    of the one before, as close to the target as possible, preferring one practitioner and
+    a steady local time, Friday for swelling-expected treatments, and the client's wishes.
+    Toxin courses start no earlier than the toxin interval after the last administration.
+    """
+    from mesoclinic.safety.policy import screening_config
+
+    protocol = protocol or treatment.default_protocol
+    wishes = wishes or CourseWishes()
+    site = site or (client.home_site if client.home_site_id else None)
+    if site is None:
+        sites = selectors.bookable_sites()
+        if not sites:
+            raise RuleRefused(Code.NO_SITE, "No site with a bookable room is set up.")
+        site = sites[0]
+    phase_rules = protocol_phase_rules(protocol=protocol, client=client, treatment=treatment)
+    fixed = sum(rule.count or 0 for rule in phase_rules)
+    total = sessions if sessions is not None else (fixed or 1)
+    if not 1 <= total <= MAX_COURSE_SESSIONS:
+        raise InvalidInput(
+            Code.INVALID_INPUT,
+            f"A course has 1 to {MAX_COURSE_SESSIONS} sessions.",
+            details={"field": "sessions", "sessions": total},
+        )
+    if treatment.max_sessions is not None and total > treatment.max_sessions:
+        raise RuleRefused(
+            Code.TOO_MANY_SESSIONS,
+            f"{treatment.name} allows at most {treatment.max_sessions} sessions.",
+            details={"sessions": total, "max_sessions": treatment.max_sessions},
+        )
+    rules = expand_phases(
+        phase_rules, sessions=total, first_session_horizon_days=first_session_horizon_days
+    )
+    if len(rules) < total:
+        raise RuleRefused(
+            Code.TOO_MANY_SESSIONS,
+            f"The {protocol.code} protocol has {len(rules)} session(s); it has no open-ended "
+            "maintenance phase to add more.",
+            details={"sessions": total, "protocol_sessions": len(rules)},
+        )
+    today = clock.today(site.tzinfo)
+    start = max(start_date, today)
+    if treatment.contains_toxin:
+        last_toxin = _last_toxin_day(client)
+        if last_toxin is not None:
+            interval = screening_config().toxin_interval_days
+            start = max(start, last_toxin + dt.timedelta(days=interval))
+    preferences = CoursePreferences(
+        swelling_expected=treatment.swelling_expected,
+        allowed_weekdays=wishes.weekdays,
+        earliest_minute=_minute(wishes.earliest_time),
+        latest_minute=_minute(wishes.latest_time),
+        preferred_practitioner=wishes.preferred_practitioner,
+    )
+    request = CourseRequest(start_day=start.toordinal(), sessions=rules, preferences=preferences)
+    date_to = dt.date.fromordinal(request.latest_possible_day())
+    if (date_to - start).days > selectors.MAX_WINDOW_DAYS:
+        raise RuleRefused(
+            Code.TOO_MANY_SESSIONS,
+            "That course is too long to plan in one go: book fewer maintenance sessions.",
+            details={"sessions": total},
+        )
+    search = selectors.site_search(
+        treatment=treatment,
+        site=site,
+        date_from=start,
+        date_to=date_to,
+        practitioners=[practitioner.code] if practitioner is not None else None,
+    )
+    plan = plan_course(request, CourseCalendar.from_grid(search.grid))
+    planned = [
+        PlannedCourseSession(
+            number=session.number,
+            phase=session.phase,
+            target_date=dt.date.fromordinal(session.target_day),
+            earliest=dt.date.fromordinal(session.earliest_day),
+            latest=dt.date.fromordinal(session.latest_day),
+            slot=search.available(session.option.slot) if session.option is not None else None,
+            option=session.option,
+        )
+        for session in plan.sessions
+    ]
+    return CoursePlanResult(
+        protocol=protocol,
+        treatment=treatment,
+        client=client,
+        site=site,
+        sessions=planned,
+        feasible=plan.feasible,
+        failed_session=plan.failed_session,
+        price=treatment.price * len(planned),
+        search=search,
+    )
+
+
+def _minute(time: dt.time | None) -> int | None:
+    return None if time is None else time.hour * 60 + time.minute
+
+
+# --- Re-planning after an absence -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReplanProposal:
+    """Move ``appointment`` to ``slot``: ``kind`` is ``other_practitioner`` (same time)
+    or ``other_date`` (inside its course window)."""
+
+    appointment: Appointment
+    kind: str
+    slot: AvailableSlot
+
+
+@dataclass(frozen=True, slots=True)
+class ReplanPhone:
+    """An appointment no re-plan could place: reception calls the client."""
+
+    appointment: Appointment
+    reason: str
+
+
+@dataclass(slots=True)
+class ReplanPreview:
+    """The booked appointments an absence hits, and what to do with each."""
+
+    absence: Absence
+    affected: list[Appointment]
+    proposals: list[ReplanProposal]
+    phone: list[ReplanPhone]
+
+
+def affected_appointments(*, absence: Absence) -> list[Appointment]:
+    """Booked appointments of the absent practitioner whose treatment overlaps the absence."""
+    return list(
+        selectors.appointment_queryset()
+        .filter(
+            practitioner_id=absence.practitioner_id,
+            status=AppointmentStatus.BOOKED,
+            treatment_start__lt=absence.ends_at,
+            busy_until__gt=absence.starts_at,
+        )
+        .order_by("start", "pk")
+    )
+
+
+def _course_window(appointment: Appointment, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Local days an appointment may move to: its course window (after the previous
+    session, before the next one) or ±``REPLAN_WINDOW_DAYS`` outside a course."""
+    tz = appointment.site.tzinfo
+    day = appointment.start.astimezone(tz).date()
+    earliest = day - dt.timedelta(days=REPLAN_WINDOW_DAYS)
+    latest = day + dt.timedelta(days=REPLAN_WINDOW_DAYS)
+    number = appointment.session_number
+    course = appointment.course
+    if course is not None and number:
+        rules = expand_phases(
+            protocol_phase_rules(
+                protocol=course.protocol, client=appointment.client, treatment=course.treatment
+            ),
+            sessions=number + 1,
+        )
+        neighbours = {
+            other.session_number: other.start.astimezone(tz).date()
+            for other in Appointment.objects.filter(
+                course=course,
+                status__in=ACTIVE_STATUSES,
+                session_number__in=[number - 1, number + 1],
+            )
+        }
+        previous = neighbours.get(number - 1)
+        if previous is not None and number - 1 < len(rules):
+            rule = rules[number - 1]
+            earliest = previous + dt.timedelta(days=rule.min_days)
+            latest = previous + dt.timedelta(days=rule.max_days)
+        following = neighbours.get(number + 1)
+        if following is not None and number < len(rules):
+            rule = rules[number]
+            earliest = max(earliest, following - dt.timedelta(days=rule.max_days))
+            latest = min(latest, following - dt.timedelta(days=rule.min_days))
+    return max(earliest, today), latest
+
+
+_Reserved = tuple[str, str, str | None, int, int]
+
+
+def _clashes(slot: Slot, buffer: int, reserved: list[_Reserved]) -> bool:
+    held_until = slot.end + buffer
+    for practitioner, room, device, start, until in reserved:
+        if slot.treatment_start < until and start < held_until:
+            if slot.practitioner == practitioner or slot.room == room:
+                return True
+            if device is not None and slot.device == device:
+                return True
+    return False
+
+
+def absence_replan_preview(*, absence: Absence) -> ReplanPreview:
+    """Which booked appointments the absence hits, and a proposal for each: the same
+    time with another qualified practitioner, else the nearest slot inside its course
+    window (same practitioner and local time preferred); the rest go on the phone list.
+
+    Proposals never collide with each other. Nothing is written.
+    """
+    affected = affected_appointments(absence=absence)
+    proposals: list[ReplanProposal] = []
+    phone: list[ReplanPhone] = []
+    reserved: list[_Reserved] = []
+    moved_ids: list[int] = []
+    buffer = selectors.buffer_minutes()
+    now = clock.now()
+    for appointment in affected:
+        if appointment.start <= now:
+            phone.append(ReplanPhone(appointment, "It has already started."))
+            continue
+        site = appointment.site
+        tz = site.tzinfo
+        day = appointment.start.astimezone(tz).date()
+        exclude = [*moved_ids, appointment.pk]
+        search = selectors.site_search(
+            treatment=appointment.treatment,
+            site=site,
+            date_from=day,
+            date_to=day,
+            formulation=appointment.formulation,
+            exclude_appointment_ids=exclude,
+        )
+        same_time = [
+            slot
+            for slot in search.slots_starting(appointment.start)
+            if slot.practitioner != appointment.practitioner.code
+            and not _clashes(slot, buffer, reserved)
+        ]
+        kind = "other_practitioner"
+        chosen: tuple[SiteSearch, Slot] | None = (search, same_time[0]) if same_time else None
+        if chosen is None:
+            kind = "other_date"
+            chosen = _nearest_other_date(appointment, exclude, reserved, buffer, now)
+        if chosen is None:
+            phone.append(
+                ReplanPhone(
+                    appointment,
+                    "No qualified practitioner is free at the same time, and no slot is free "
+                    "inside its window.",
+                )
+            )
+            continue
+        found_search, slot = chosen
+        reserved.append(
+            (slot.practitioner, slot.room, slot.device, slot.treatment_start, slot.end + buffer)
+        )
+        moved_ids.append(appointment.pk)
+        proposals.append(ReplanProposal(appointment, kind, found_search.available(slot)))
+    return ReplanPreview(absence=absence, affected=affected, proposals=proposals, phone=phone)
+
+
+def _nearest_other_date(
+    appointment: Appointment,
+    exclude: list[int],
+    reserved: list[_Reserved],
+    buffer: int,
+    now: dt.datetime,
+) -> tuple[SiteSearch, Slot] | None:
+    site = appointment.site
+    tz = site.tzinfo
+    local = appointment.start.astimezone(tz)
+    earliest, latest = _course_window(appointment, clock.today(tz))
+    if latest < earliest:
+        return None
+    search = selectors.site_search(
+        treatment=appointment.treatment,
+        site=site,
+        date_from=earliest,
+        date_to=latest,
+        formulation=appointment.formulation,
+        exclude_appointment_ids=exclude,
+        not_before=now,
+    )
+    original_minute = local.hour * 60 + local.minute
+    best: tuple[tuple[int, int, int], Slot] | None = None
+    for slot in search.grid.slots():
+        if _clashes(slot, buffer, reserved):
+            continue
+        start = selectors.moment_of(slot.start, tz)
+        score = (
+            abs((start.date() - local.date()).days),
+            int(slot.practitioner != appointment.practitioner.code),
+            abs(start.hour * 60 + start.minute - original_minute),
+        )
+        if best is None or score < best[0]:
+            best = (score, slot)
+    return (search, best[1]) if best is not None else None

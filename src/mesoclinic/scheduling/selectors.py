@@ -1,0 +1,769 @@
+"""Reads for scheduling: availability, appointments, courses.
+
+The availability selectors are the Django shell around the pure engine
+(``scheduling.engine``): for one site and a window of local days they load
+
+* the site's opening hours per local day, minus public holidays (``holidays`` package,
+  ``site.holiday_country``/``holiday_subdivision``) and ``ClosedDay`` rows;
+* each qualified practitioner's working hours at the site, minus their absences;
+* with **one** batched, index-friendly query, every active appointment that keeps a
+  practitioner, room, device or lounge place busy in the window (the site's appointments
+  through the ``(site, start)`` index, the practitioners' appointments elsewhere through
+  ``(practitioner, treatment_start)``; both branches are bounded ranges);
+
+convert everything to integer minutes since the Unix epoch (UTC), and call the engine.
+Local days and DST are handled here, never in the engine.
+
+Only practitioners qualified for the treatment appear. Qualification is decided by the
+safety engine's own practitioner rules (``practitioner_not_qualified`` and
+``practitioner_registration_expired``), so booking and screening never disagree; a
+registration that expires inside the window ends the practitioner's availability on the
+day it expires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import holidays
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+
+from mesoclinic.catalogue.models import Formulation, Treatment
+from mesoclinic.core import clock
+from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.people.models import (
+    Absence,
+    Client,
+    ClosedDay,
+    Device,
+    OpeningHours,
+    Practitioner,
+    Room,
+    Site,
+    WorkingHours,
+)
+from mesoclinic.safety import engine as safety_engine
+from mesoclinic.safety.policy import pom_formulations_need_prescription, screening_config
+from mesoclinic.safety.selectors import practitioner_facts
+from mesoclinic.scheduling.engine import (
+    AvailabilityGrid,
+    AvailabilityQuery,
+    Lounge,
+    OpenInterval,
+    PractitionerCalendar,
+    Resource,
+    Slot,
+    TreatmentTiming,
+    compute_availability,
+)
+from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
+from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, Course
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MAX_APPOINTMENT_SPAN = dt.timedelta(days=1)
+"""No appointment (numbing + treatment + buffer) lasts longer: bounds the busy query."""
+MAX_WINDOW_DAYS = 800
+"""Longest availability window one request may load (a long course's horizon)."""
+
+_QUALIFICATION_CODES = frozenset(
+    {
+        safety_engine.ReasonCode.PRACTITIONER_NOT_QUALIFIED,
+        safety_engine.ReasonCode.PRACTITIONER_REGISTRATION_EXPIRED,
+    }
+)
+_QUALIFICATION_RULES = tuple(
+    rule for rule in safety_engine.RULES if rule.code in _QUALIFICATION_CODES
+)
+_ANCIENT_BIRTH_DATE = dt.date(1900, 1, 1)
+
+
+# --- Time -----------------------------------------------------------------------------------
+
+
+def minutes_of(moment: dt.datetime) -> int:
+    """Whole minutes since the Unix epoch (UTC) of an aware moment (floored)."""
+    return int((moment - EPOCH).total_seconds() // 60)
+
+
+def ceil_minutes_of(moment: dt.datetime) -> int:
+    """Minutes since the epoch of an aware moment, rounded up to a whole minute."""
+    seconds = (moment - EPOCH).total_seconds()
+    return int(-(-seconds // 60))
+
+
+def moment_of(minutes: int, tz: dt.tzinfo = dt.UTC) -> dt.datetime:
+    """The aware moment ``minutes`` after the epoch, expressed in ``tz``."""
+    return (EPOCH + dt.timedelta(minutes=minutes)).astimezone(tz)
+
+
+def local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """The aware start of a local day."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+
+
+def grid_minutes() -> int:
+    """The booking grid (settings ``MESOCLINIC["SLOT_GRID_MINUTES"]``, default 15)."""
+    return int(str(settings.MESOCLINIC.get("SLOT_GRID_MINUTES", 15)))
+
+
+def buffer_minutes() -> int:
+    """Clean-up minutes after each treatment (``MESOCLINIC["BUFFER_MINUTES"]``, default 0)."""
+    return int(str(settings.MESOCLINIC.get("BUFFER_MINUTES", 0)))
+
+
+@functools.lru_cache(maxsize=64)
+def _public_holidays(country: str, subdivision: str, year: int) -> frozenset[dt.date]:
+    if not country:
+        return frozenset()
+    try:
+        days = holidays.country_holidays(country, subdiv=subdivision or None, years=[year])
+    except NotImplementedError:
+        return frozenset()
+    return frozenset(days.keys())
+
+
+def site_closed_days(*, site: Site, date_from: dt.date, date_to: dt.date) -> set[dt.date]:
+    """Public holidays of the site's country/subdivision and its ``ClosedDay`` rows."""
+    closed: set[dt.date] = set()
+    for year in range(date_from.year, date_to.year + 1):
+        closed |= _public_holidays(site.holiday_country, site.holiday_subdivision, year)
+    closed.update(
+        ClosedDay.objects.filter(site=site, date__gte=date_from, date__lte=date_to).values_list(
+            "date", flat=True
+        )
+    )
+    return {day for day in closed if date_from <= day <= date_to}
+
+
+def _days(date_from: dt.date, date_to: dt.date) -> Iterable[dt.date]:
+    for offset in range((date_to - date_from).days + 1):
+        yield date_from + dt.timedelta(days=offset)
+
+
+class _LocalClock:
+    """Local wall-clock times of one site to epoch minutes, cached per (day, time)."""
+
+    def __init__(self, tz: dt.tzinfo) -> None:
+        self.tz = tz
+        self._cache: dict[tuple[dt.date, dt.time], int] = {}
+
+    def minutes(self, day: dt.date, time: dt.time) -> int:
+        key = (day, time)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = minutes_of(dt.datetime.combine(day, time, tzinfo=self.tz))
+        return found
+
+
+# --- Qualification --------------------------------------------------------------------------
+
+
+def _qualified_on(
+    practitioner: safety_engine.PractitionerFacts,
+    treatment: safety_engine.TreatmentFacts,
+    formulation: safety_engine.FormulationFacts | None,
+    config: safety_engine.ScreeningConfig,
+    day: dt.date,
+) -> bool:
+    request = safety_engine.ScreeningRequest(
+        on=day,
+        client=safety_engine.ClientFacts(birth_date=_ANCIENT_BIRTH_DATE),
+        treatment=treatment,
+        formulation=formulation,
+        practitioner=practitioner,
+        config=config,
+    )
+    return not any(rule.evaluate(request) for rule in _QUALIFICATION_RULES)
+
+
+def _treatment_facts(
+    treatment: Treatment, formulation: Formulation | None
+) -> tuple[safety_engine.TreatmentFacts, safety_engine.FormulationFacts | None]:
+    treatment_facts = safety_engine.TreatmentFacts(
+        code=treatment.code,
+        needs_needle=treatment.needs_needle,
+        requires_prescriber=treatment.requires_prescriber,
+        contains_toxin=treatment.contains_toxin,
+        areas=tuple(str(area) for area in treatment.areas or ()),
+        swelling_expected=treatment.swelling_expected,
+    )
+    formulation = formulation or treatment.default_formulation
+    if formulation is None:
+        return treatment_facts, None
+    formulation_facts = safety_engine.FormulationFacts(
+        code=formulation.code,
+        name=formulation.name,
+        contains_toxin=formulation.contains_toxin,
+        prescription_only=formulation.contains_toxin
+        or (pom_formulations_need_prescription() and formulation.regulatory_class == "pom"),
+    )
+    return treatment_facts, formulation_facts
+
+
+def practitioner_qualified_through(
+    *,
+    practitioner: Practitioner,
+    treatment: Treatment,
+    date_from: dt.date,
+    date_to: dt.date,
+    formulation: Formulation | None = None,
+) -> dt.date | None:
+    """The last day in ``[date_from, date_to]`` up to which ``practitioner`` may give
+    ``treatment`` (every day from ``date_from`` to it), or ``None`` if not on ``date_from``.
+
+    Uses the safety engine's practitioner rules. Qualification can only be lost over time
+    (credentials expire), so a binary search over the window finds the last day.
+    """
+    treatment_facts, formulation_facts = _treatment_facts(treatment, formulation)
+    facts = practitioner_facts(practitioner=practitioner)
+    config = screening_config()
+
+    def qualified(day: dt.date) -> bool:
+        return _qualified_on(facts, treatment_facts, formulation_facts, config, day)
+
+    if not qualified(date_from):
+        return None
+    if qualified(date_to):
+        return date_to
+    low, high = 0, (date_to - date_from).days  # qualified at low, not at high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if qualified(date_from + dt.timedelta(days=middle)):
+            low = middle
+        else:
+            high = middle
+    return date_from + dt.timedelta(days=low)
+
+
+def practitioner_is_qualified(
+    *,
+    practitioner: Practitioner,
+    treatment: Treatment,
+    on: dt.date,
+    formulation: Formulation | None = None,
+) -> bool:
+    """Whether ``practitioner`` may give ``treatment`` on ``on`` (safety engine rules)."""
+    return (
+        practitioner_qualified_through(
+            practitioner=practitioner,
+            treatment=treatment,
+            date_from=on,
+            date_to=on,
+            formulation=formulation,
+        )
+        is not None
+    )
+
+
+# --- Availability ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AvailableSlot:
+    """A bookable appointment: aware datetimes in the site's time zone, resource codes.
+
+    ``start`` is the client's arrival (numbing begins), ``treatment_start`` when the
+    practitioner starts and ``end`` when the treatment is over.
+    """
+
+    start: dt.datetime
+    treatment_start: dt.datetime
+    end: dt.datetime
+    practitioner: str
+    room: str
+    device: str | None
+    site: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The API shape: ``{start, treatment_start, end, practitioner, room, device}``."""
+        return {
+            "start": self.start,
+            "treatment_start": self.treatment_start,
+            "end": self.end,
+            "practitioner": self.practitioner,
+            "room": self.room,
+            "device": self.device,
+        }
+
+
+@dataclass(slots=True)
+class SiteSearch:
+    """One engine search over one site and window, with what it needs to convert back."""
+
+    site: Site
+    tz: dt.tzinfo
+    grid: AvailabilityGrid
+    practitioners: dict[str, Practitioner]
+    rooms: dict[str, Room]
+    devices: dict[str, Device]
+    limit: int | None = None
+    _slots: list[AvailableSlot] | None = field(default=None)
+
+    def available(self, slot: Slot) -> AvailableSlot:
+        """An engine slot as aware datetimes in the site's time zone."""
+        return AvailableSlot(
+            moment_of(slot.start, self.tz),
+            moment_of(slot.treatment_start, self.tz),
+            moment_of(slot.end, self.tz),
+            slot.practitioner,
+            slot.room,
+            slot.device,
+            self.site.code,
+        )
+
+    def slots(self) -> list[AvailableSlot]:
+        """Every bookable slot (up to the search's limit), sorted by start."""
+        if self._slots is None:
+            self._slots = [self.available(slot) for slot in self.grid.slots(limit=self.limit)]
+        return self._slots
+
+    def slots_starting(self, start: dt.datetime) -> list[Slot]:
+        """Engine slots starting exactly at ``start``, in practitioner preference order."""
+        minute = minutes_of(start)
+        space = self.grid.cells.space
+        offset = minute - space.origin
+        if offset < 0 or offset % space.step or offset // space.step >= space.size:
+            return []
+        cell = offset // space.step
+        return self.grid.slots(cells=range(cell, cell + 1))
+
+
+@dataclass(slots=True)
+class _Busy:
+    practitioners: defaultdict[int, list[tuple[int, int]]]
+    rooms: defaultdict[int, list[tuple[int, int]]]
+    devices: defaultdict[int, list[tuple[int, int]]]
+    lounge: list[tuple[int, int]]
+
+
+def _busy_rows(
+    *,
+    site: Site,
+    practitioner_ids: Sequence[int],
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    exclude_ids: Iterable[int] = (),
+) -> _Busy:
+    """The one batched query: active appointments that keep the site's rooms, devices or
+    lounge, or the given practitioners (anywhere), busy during the window."""
+    earliest = window_start - MAX_APPOINTMENT_SPAN
+    condition = Q(site=site, start__gte=earliest, start__lt=window_end)
+    if practitioner_ids:
+        condition |= Q(
+            practitioner_id__in=list(practitioner_ids),
+            treatment_start__gte=earliest,
+            treatment_start__lt=window_end,
+        )
+    rows = Appointment.objects.filter(
+        condition, status__in=ACTIVE_STATUSES, busy_until__gt=window_start
+    )
+    excluded = list(exclude_ids)
+    if excluded:
+        rows = rows.exclude(pk__in=excluded)
+    buffer = buffer_minutes()
+    busy = _Busy(defaultdict(list), defaultdict(list), defaultdict(list), [])
+    wanted = set(practitioner_ids)
+    for (
+        site_id,
+        practitioner_id,
+        room_id,
+        device_id,
+        start,
+        treatment_start,
+        busy_until,
+    ) in rows.values_list(
+        "site_id",
+        "practitioner_id",
+        "room_id",
+        "device_id",
+        "start",
+        "treatment_start",
+        "busy_until",
+    ):
+        held = (minutes_of(treatment_start), minutes_of(busy_until))
+        if practitioner_id in wanted:
+            busy.practitioners[practitioner_id].append(held)
+        if site_id != site.pk:
+            continue
+        busy.rooms[room_id].append(held)
+        if device_id is not None:
+            # The database guards devices over [treatment_start, busy_until) of both
+            # bookings while the engine checks a new booking's device over
+            # [treatment_start, end): widening the busy interval by the buffer at the
+            # front makes the two agree exactly (see the report on the engine).
+            busy.devices[device_id].append((held[0] - buffer, held[1]))
+        if start < treatment_start:
+            busy.lounge.append((minutes_of(start), held[0]))
+    return busy
+
+
+def _subtract(
+    intervals: list[tuple[int, int]], holes: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    if not holes:
+        return intervals
+    result: list[tuple[int, int]] = []
+    for start, end in intervals:
+        pieces = [(start, end)]
+        for hole_start, hole_end in holes:
+            next_pieces = []
+            for piece_start, piece_end in pieces:
+                if hole_end <= piece_start or piece_end <= hole_start:
+                    next_pieces.append((piece_start, piece_end))
+                    continue
+                if piece_start < hole_start:
+                    next_pieces.append((piece_start, hole_start))
+                if hole_end < piece_end:
+                    next_pieces.append((hole_end, piece_end))
+            pieces = next_pieces
+        result.extend(pieces)
+    return result
+
+
+def site_practitioners(*, site: Site, codes: Sequence[str] | None = None) -> list[Practitioner]:
+    """Active practitioners with working hours at ``site`` (optionally only ``codes``),
+    in code order, with those working hours prefetched as ``site_hours``."""
+    practitioners = (
+        Practitioner.objects.filter(active=True, working_hours__site=site)
+        .distinct()
+        .order_by("code")
+        .prefetch_related(
+            Prefetch(
+                "working_hours",
+                queryset=WorkingHours.objects.filter(site=site),
+                to_attr="site_hours",
+            )
+        )
+    )
+    if codes is not None:
+        practitioners = practitioners.filter(code__in=list(codes))
+    return list(practitioners)
+
+
+def site_search(
+    *,
+    treatment: Treatment,
+    site: Site,
+    date_from: dt.date,
+    date_to: dt.date,
+    practitioners: Sequence[str] | None = None,
+    formulation: Formulation | None = None,
+    not_before: dt.datetime | None = None,
+    exclude_appointment_ids: Iterable[int] = (),
+    room: Room | None = None,
+    device: Device | None = None,
+    limit: int | None = None,
+) -> SiteSearch:
+    """Search one site for ``treatment`` over local days ``date_from``..``date_to``.
+
+    ``practitioners`` restricts the search to those codes (unqualified ones are dropped);
+    ``not_before`` (default: now) drops earlier starts; ``exclude_appointment_ids`` are
+    ignored as busy time (to move an appointment); ``room``/``device`` pin a resource.
+    """
+    tz = zoneinfo.ZoneInfo(site.time_zone)
+    local = _LocalClock(tz)
+    window_start = local_midnight(date_from, tz)
+    window_end = local_midnight(date_to + dt.timedelta(days=1), tz)
+    closed = site_closed_days(site=site, date_from=date_from, date_to=date_to)
+    hours_by_weekday: defaultdict[int, list[OpeningHours]] = defaultdict(list)
+    for hours in OpeningHours.objects.filter(site=site):
+        hours_by_weekday[hours.weekday].append(hours)
+    open_intervals = [
+        OpenInterval(
+            local.minutes(day, hours.opens),
+            local.minutes(day, hours.closes),
+            day.toordinal(),
+            hours.opens.hour * 60 + hours.opens.minute,
+        )
+        for day in _days(date_from, date_to)
+        if day not in closed
+        for hours in hours_by_weekday.get(day.weekday(), ())
+    ]
+    candidates = site_practitioners(site=site, codes=practitioners)
+    qualified: list[tuple[Practitioner, dt.date]] = []
+    for practitioner in candidates:
+        through = practitioner_qualified_through(
+            practitioner=practitioner,
+            treatment=treatment,
+            date_from=date_from,
+            date_to=date_to,
+            formulation=formulation,
+        )
+        if through is not None:
+            qualified.append((practitioner, through))
+    rooms = [room] if room is not None else list(Room.objects.filter(site=site, active=True))
+    devices: list[Device] = []
+    if treatment.device_type:
+        devices = (
+            [device]
+            if device is not None
+            else list(
+                Device.objects.filter(site=site, active=True, device_type=treatment.device_type)
+            )
+        )
+    practitioner_ids = [practitioner.pk for practitioner, _ in qualified]
+    absences: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
+    busy = _Busy(defaultdict(list), defaultdict(list), defaultdict(list), [])
+    if qualified and open_intervals:
+        for practitioner_id, starts_at, ends_at in Absence.objects.filter(
+            practitioner_id__in=practitioner_ids, starts_at__lt=window_end, ends_at__gt=window_start
+        ).values_list("practitioner_id", "starts_at", "ends_at"):
+            absences[practitioner_id].append((minutes_of(starts_at), minutes_of(ends_at)))
+        busy = _busy_rows(
+            site=site,
+            practitioner_ids=practitioner_ids,
+            window_start=window_start,
+            window_end=window_end,
+            exclude_ids=exclude_appointment_ids,
+        )
+    open_days = {interval.day for interval in open_intervals}
+    calendars = []
+    for practitioner, through in qualified:
+        hours_by_day: defaultdict[int, list[WorkingHours]] = defaultdict(list)
+        for hours in getattr(practitioner, "site_hours", ()):
+            hours_by_day[hours.weekday].append(hours)
+        working = [
+            (local.minutes(day, hours.starts), local.minutes(day, hours.ends))
+            for day in _days(date_from, through)
+            if day.toordinal() in open_days
+            for hours in hours_by_day.get(day.weekday(), ())
+        ]
+        working = _subtract(working, absences.get(practitioner.pk, ()))
+        calendars.append(
+            PractitionerCalendar(
+                practitioner.code, sorted(working), busy.practitioners.get(practitioner.pk, ())
+            )
+        )
+    lounge = None
+    if treatment.numbing_minutes > 0 and site.numbing_lounge_capacity > 0:
+        lounge = Lounge(site.numbing_lounge_capacity, busy.lounge)
+    moment = not_before if not_before is not None else clock.now()
+    query = AvailabilityQuery(
+        timing=TreatmentTiming(
+            treatment_minutes=treatment.treatment_minutes,
+            numbing_minutes=treatment.numbing_minutes,
+            buffer_minutes=buffer_minutes(),
+            needs_device=bool(treatment.device_type),
+        ),
+        open_intervals=open_intervals,
+        practitioners=calendars,
+        rooms=[Resource(room.code, busy.rooms.get(room.pk, ())) for room in rooms],
+        devices=[Resource(device.code, busy.devices.get(device.pk, ())) for device in devices],
+        lounge=lounge,
+        grid_minutes=grid_minutes(),
+        not_before=ceil_minutes_of(moment),
+        limit=limit,
+    )
+    return SiteSearch(
+        site=site,
+        tz=tz,
+        grid=compute_availability(query),
+        practitioners={practitioner.code: practitioner for practitioner, _ in qualified},
+        rooms={room.code: room for room in rooms},
+        devices={device.code: device for device in devices},
+        limit=limit,
+    )
+
+
+def _check_window(date_from: dt.date, date_to: dt.date) -> None:
+    if date_to < date_from:
+        raise InvalidInput(
+            Code.INVALID_RANGE,
+            "'to' must not be before 'from'.",
+            details={"from": date_from.isoformat(), "to": date_to.isoformat()},
+        )
+    if (date_to - date_from).days > MAX_WINDOW_DAYS:
+        raise InvalidInput(
+            Code.INVALID_RANGE,
+            f"Search at most {MAX_WINDOW_DAYS} days at a time.",
+            details={"from": date_from.isoformat(), "to": date_to.isoformat()},
+        )
+
+
+def bookable_sites(*, site: Site | None = None) -> list[Site]:
+    """``[site]`` when given, else every site with an active room, by code."""
+    if site is not None:
+        return [site]
+    return list(Site.objects.filter(rooms__active=True).distinct().order_by("code"))
+
+
+def availability_for(
+    *,
+    treatment: Treatment,
+    date_from: dt.date,
+    date_to: dt.date,
+    site: Site | None = None,
+    practitioner: Practitioner | None = None,
+    limit: int | None = None,
+    formulation: Formulation | None = None,
+    not_before: dt.datetime | None = None,
+) -> list[AvailableSlot]:
+    """Bookable slots for ``treatment`` on local days ``date_from``..``date_to`` (inclusive),
+    sorted by start (then practitioner code); at most ``limit``.
+
+    Only qualified practitioners appear; slots before ``not_before`` (default: now) never
+    do. ``to`` before ``from`` or a window over ``MAX_WINDOW_DAYS`` is a 400.
+    """
+    _check_window(date_from, date_to)
+    codes = [practitioner.code] if practitioner is not None else None
+    slots: list[AvailableSlot] = []
+    for candidate in bookable_sites(site=site):
+        search = site_search(
+            treatment=treatment,
+            site=candidate,
+            date_from=date_from,
+            date_to=date_to,
+            practitioners=codes,
+            formulation=formulation,
+            not_before=not_before,
+            limit=limit,
+        )
+        slots.extend(search.slots())
+    slots.sort(key=lambda slot: (slot.start, slot.practitioner))
+    return slots[:limit] if limit is not None else slots
+
+
+def availability_search(
+    *,
+    treatment: Treatment,
+    date_from: dt.date,
+    date_to: dt.date,
+    site: Site | None = None,
+    limit: int | None = None,
+    practitioner: Practitioner | None = None,
+) -> list[AvailableSlot]:
+    """The portal's and the staff calendar's search: ``availability_for`` by another name.
+
+    Each slot has ``start``, ``treatment_start``, ``end`` (aware), ``practitioner``,
+    ``room`` and ``device`` (codes) and ``site``.
+    """
+    return availability_for(
+        treatment=treatment,
+        date_from=date_from,
+        date_to=date_to,
+        site=site,
+        practitioner=practitioner,
+        limit=limit,
+    )
+
+
+# --- Lookups --------------------------------------------------------------------------------
+
+
+def treatment_for_code(code: str) -> Treatment:
+    """The active treatment with ``code``, or 400 ``unknown_treatment``."""
+    treatment = (
+        Treatment.objects.select_related("default_protocol", "default_formulation")
+        .filter(code=code, active=True)
+        .first()
+    )
+    if treatment is None:
+        raise InvalidInput(
+            Code.UNKNOWN_TREATMENT,
+            f"No treatment with code {code!r}.",
+            details={"treatment": code},
+        )
+    return treatment
+
+
+def practitioner_for_code(code: str) -> Practitioner:
+    """The practitioner with ``code``, or 400 ``unknown_practitioner``."""
+    practitioner = Practitioner.objects.filter(code=code).first()
+    if practitioner is None:
+        raise InvalidInput(
+            Code.UNKNOWN_PRACTITIONER,
+            f"No practitioner with code {code!r}.",
+            details={"practitioner": code},
+        )
+    return practitioner
+
+
+def site_for_code(code: str) -> Site:
+    """The site with ``code``, or 400 ``unknown_site``."""
+    site = Site.objects.filter(code=code).first()
+    if site is None:
+        raise InvalidInput(
+            Code.UNKNOWN_SITE, f"No site with code {code!r}.", details={"site": code}
+        )
+    return site
+
+
+def client_for_id(client_id: str | int) -> Client:
+    """The client with this opaque id, or 404 ``client_not_found``."""
+    text = str(client_id)
+    client = (
+        Client.objects.select_related("home_site").filter(pk=int(text)).first()
+        if text.isdigit()
+        else None
+    )
+    if client is None:
+        raise NotFound(Code.CLIENT_NOT_FOUND, f"No client with id {text!r}.")
+    return client
+
+
+def appointment_queryset() -> QuerySet[Appointment]:
+    """Appointments with everything the API shows joined in."""
+    return Appointment.objects.select_related(
+        "client", "treatment", "site", "practitioner", "room", "device", "formulation"
+    )
+
+
+def appointment_for_id(appointment_id: str | int) -> Appointment:
+    """The appointment with this opaque id, or 404 ``appointment_not_found``."""
+    text = str(appointment_id)
+    appointment = appointment_queryset().filter(pk=int(text)).first() if text.isdigit() else None
+    if appointment is None:
+        raise NotFound(Code.APPOINTMENT_NOT_FOUND, f"No appointment with id {text!r}.")
+    return appointment
+
+
+def appointment_list(
+    *,
+    client: Client | None = None,
+    practitioner: Practitioner | None = None,
+    site: Site | None = None,
+    starts_from: dt.datetime | None = None,
+    starts_before: dt.datetime | None = None,
+    include_cancelled: bool = True,
+) -> QuerySet[Appointment]:
+    """Appointments by client and/or practitioner in a window of start times, by start."""
+    appointments = appointment_queryset()
+    if client is not None:
+        appointments = appointments.filter(client=client)
+    if practitioner is not None:
+        appointments = appointments.filter(practitioner=practitioner)
+    if site is not None:
+        appointments = appointments.filter(site=site)
+    if starts_from is not None:
+        appointments = appointments.filter(start__gte=starts_from)
+    if starts_before is not None:
+        appointments = appointments.filter(start__lt=starts_before)
+    if not include_cancelled:
+        appointments = appointments.filter(status__in=ACTIVE_STATUSES)
+    return appointments.order_by("start", "pk")
+
+
+def course_for_id(course_id: str | int) -> Course:
+    """The course with this opaque id, or 404 ``course_not_found``."""
+    text = str(course_id)
+    course = (
+        Course.objects.select_related("client", "treatment", "protocol")
+        .filter(pk=int(text))
+        .first()
+        if text.isdigit()
+        else None
+    )
+    if course is None:
+        raise NotFound(Code.COURSE_NOT_FOUND, f"No course with id {text!r}.")
+    return course
+
+
+def course_appointments(*, course: Course) -> list[Appointment]:
+    """A course's appointments in session order (cancelled ones included)."""
+    return list(appointment_queryset().filter(course=course).order_by("session_number", "start"))

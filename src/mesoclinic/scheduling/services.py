@@ -1,0 +1,1009 @@
+"""Writes for scheduling: book, reschedule and cancel appointments; book whole courses;
+record absences and apply re-plans.
+
+How a booking can never double-book:
+
+1. Outside any lock, the engine validates the start (in the future, inside opening and
+   working hours, on the grid, free) and screening runs (``refused`` → 422
+   ``screening_refused``).
+2. Inside one transaction the resources are re-checked with one small query and the row
+   is written. On SQLite the transaction is ``BEGIN IMMEDIATE`` (settings), so the
+   re-check runs under the database's write lock and nothing can slip in between. On
+   PostgreSQL the exclusion constraints of migration 0002 are the backstop for
+   practitioners, rooms and devices: a concurrent insert that wins makes ours fail with
+   SQLSTATE 23P01 (or 40P01/40001), which is retried with fresh data (another free room)
+   and finally reported as 409 ``slot_unavailable``. The numbing lounge holds several
+   clients, which no exclusion constraint can express, so lounge-using bookings of a site
+   are serialised with ``SELECT … FOR UPDATE`` on the site row before the re-check.
+
+Every service takes keyword-only arguments, runs in one transaction, writes an audit
+entry and schedules messages through ``messaging.services`` (idempotent, sent after
+commit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Q
+
+from mesoclinic.catalogue.models import Formulation, Protocol, Treatment
+from mesoclinic.core import clock
+from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.errors import Conflict, DomainError, InvalidInput, RuleRefused
+from mesoclinic.messaging import services as messaging
+from mesoclinic.people.models import Absence, Client, Device, Practitioner, Room, Site
+from mesoclinic.safety import engine as safety_engine
+from mesoclinic.safety.services import screening_as_dict, screening_run
+from mesoclinic.scheduling import selectors
+from mesoclinic.scheduling.engine import Slot
+from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
+from mesoclinic.scheduling.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Course,
+    CourseStatus,
+)
+from mesoclinic.scheduling.planning import (
+    CoursePlanResult,
+    CourseWishes,
+    ReplanPreview,
+    absence_replan_preview,
+    course_plan,
+)
+
+_R = TypeVar("_R", Room, Device)
+
+MAX_ATTEMPTS = 3
+"""Inserts retried after losing a race on PostgreSQL (with a fresh re-check each time)."""
+_CONFLICT_SQLSTATES = frozenset({"23P01", "40P01", "40001"})
+MAX_REASON_LENGTH = 300
+
+__all__ = [
+    "Placement",
+    "absence_record",
+    "absence_replan_apply",
+    "absence_replan_preview",
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_reschedule",
+    "course_book",
+    "course_cancel",
+    "course_plan",
+]
+
+
+# --- Validation -----------------------------------------------------------------------------
+
+
+def _require_aware(moment: dt.datetime, field: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput(
+            Code.NAIVE_DATETIME,
+            f"{field} needs a time zone offset, e.g. 2027-03-05T10:00:00+00:00.",
+            details={"field": field},
+        )
+
+
+def _default_site(client: Client | None = None) -> Site:
+    if client is not None and client.home_site_id:
+        return client.home_site  # type: ignore[return-value]
+    site = next(iter(selectors.bookable_sites()), None)
+    if site is None:
+        raise RuleRefused(Code.NO_SITE, "No site with a bookable room is set up.")
+    return site
+
+
+def _check_start(*, treatment: Treatment, site: Site, start: dt.datetime) -> None:
+    """422 when ``start`` is in the past, outside the site's opening hours (or on a closed
+    day) or off the booking grid."""
+    _require_aware(start, "start")
+    now = clock.now()
+    if start < now:
+        raise RuleRefused(
+            Code.START_IN_PAST,
+            "That time has already passed: choose a time in the future.",
+            details={"start": start.isoformat(), "now": now.isoformat()},
+        )
+    tz = site.tzinfo
+    local_start = start.astimezone(tz)
+    day = local_start.date()
+    closed = selectors.site_closed_days(site=site, date_from=day, date_to=day)
+    finish = start + dt.timedelta(minutes=treatment.total_minutes)
+    if day not in closed:
+        for hours in site.opening_hours.filter(weekday=day.weekday()):
+            opens = dt.datetime.combine(day, hours.opens, tzinfo=tz)
+            closes = dt.datetime.combine(day, hours.closes, tzinfo=tz)
+            if opens <= start and finish <= closes:
+                offset = int((start - opens).total_seconds())
+                if offset % (selectors.grid_minutes() * 60):
+                    raise RuleRefused(
+                        Code.OFF_GRID,
+                        f"Appointments start every {selectors.grid_minutes()} minutes from "
+                        f"{hours.opens:%H:%M}.",
+                        details={"start": start.isoformat()},
+                    )
+                return
+    raise RuleRefused(
+        Code.OUTSIDE_OPENING_HOURS,
+        f"{site.name} is not open for the whole of a {treatment.total_minutes}-minute "
+        f"appointment starting {local_start:%A %d %B %Y %H:%M}.",
+        details={
+            "start": start.isoformat(),
+            "closed_day": day in closed,
+            "site": site.code,
+        },
+    )
+
+
+def _screen(
+    *,
+    actor: Actor,
+    client: Client,
+    treatment: Treatment,
+    formulation: Formulation | None,
+    practitioner: Practitioner | None,
+    start: dt.datetime,
+    site: Site,
+) -> safety_engine.ScreeningResult:
+    """Screen for the booking; ``refused`` → 422 ``screening_refused`` with the reasons."""
+    result = screening_run(
+        actor=actor,
+        client=client,
+        treatment=treatment,
+        formulation=formulation,
+        practitioner=practitioner,
+        on=start.astimezone(site.tzinfo).date(),
+        at=start,
+        audit=False,
+    )
+    if safety_engine.blocks_booking(result):
+        details = screening_as_dict(result)
+        audit_record(
+            actor=actor,
+            action="appointment.book_refused",
+            obj=client,
+            client_id=client.pk,
+            summary=f"{treatment.code}: screening refused",
+            data={
+                "treatment": treatment.code,
+                "practitioner": practitioner.code if practitioner else None,
+                "start": start.isoformat(),
+                "codes": [reason["code"] for reason in details["reasons"]],
+            },
+        )
+        raise RuleRefused(
+            Code.SCREENING_REFUSED,
+            "Screening refuses this treatment for this client: "
+            + "; ".join(reason.message for reason in result.reasons if reason.severity == "refuse"),
+            details=details,
+        )
+    return result
+
+
+# --- Guarded writes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where and when an appointment goes: the times and the preferred resources."""
+
+    site: Site
+    start: dt.datetime
+    treatment_start: dt.datetime
+    end: dt.datetime
+    practitioner: Practitioner
+    room: Room | None
+    device: Device | None
+
+    @property
+    def busy_until(self) -> dt.datetime:
+        """End plus the clinic's buffer: practitioner and room are held until then."""
+        return self.end + dt.timedelta(minutes=selectors.buffer_minutes())
+
+
+def _slot_unavailable(message: str = "", **details: Any) -> Conflict:
+    return Conflict(
+        Code.SLOT_UNAVAILABLE,
+        message or "That time is no longer free: choose another slot.",
+        details=details,
+    )
+
+
+def _placement(search: selectors.SiteSearch, slot: Slot) -> Placement:
+    available = search.available(slot)
+    return Placement(
+        site=search.site,
+        start=available.start,
+        treatment_start=available.treatment_start,
+        end=available.end,
+        practitioner=search.practitioners[slot.practitioner],
+        room=search.rooms.get(slot.room),
+        device=search.devices.get(slot.device) if slot.device else None,
+    )
+
+
+def _candidates(
+    *,
+    treatment: Treatment,
+    site: Site,
+    start: dt.datetime,
+    practitioner: Practitioner | None,
+    formulation: Formulation | None,
+    room: Room | None = None,
+    device: Device | None = None,
+    exclude_ids: Sequence[int] = (),
+) -> list[Placement]:
+    """The placements the engine offers at exactly ``start`` (409 when none)."""
+    day = start.astimezone(site.tzinfo).date()
+    search = selectors.site_search(
+        treatment=treatment,
+        site=site,
+        date_from=day,
+        date_to=day,
+        practitioners=[practitioner.code] if practitioner is not None else None,
+        formulation=formulation,
+        exclude_appointment_ids=exclude_ids,
+        room=room,
+        device=device,
+    )
+    slots = search.slots_starting(start)
+    if not slots:
+        raise _slot_unavailable(
+            "That time is not free"
+            + (f" for {practitioner.code}" if practitioner is not None else "")
+            + ": choose another slot.",
+            start=start.isoformat(),
+        )
+    return [_placement(search, slot) for slot in slots]
+
+
+def _overlaps(start: dt.datetime, end: dt.datetime, other: tuple[dt.datetime, dt.datetime]) -> bool:
+    return other[0] < end and start < other[1]
+
+
+def _lounge_full(
+    intervals: Iterable[tuple[dt.datetime, dt.datetime]],
+    start: dt.datetime,
+    end: dt.datetime,
+    capacity: int,
+) -> bool:
+    """Whether some moment of ``[start, end)`` already has ``capacity`` clients numbing."""
+    events: list[tuple[dt.datetime, int]] = []
+    for other_start, other_end in intervals:
+        if _overlaps(start, end, (other_start, other_end)):
+            events.append((max(other_start, start), 1))
+            events.append((min(other_end, end), -1))
+    events.sort(key=lambda event: (event[0], event[1]))
+    occupied = 0
+    for _, change in events:
+        occupied += change
+        if occupied >= capacity:
+            return True
+    return False
+
+
+def _choose_resources(
+    placement: Placement,
+    *,
+    treatment: Treatment,
+    exclude_ids: Sequence[int],
+    pinned_room: bool,
+    pinned_device: bool,
+) -> tuple[Room, Device | None]:
+    """Re-check the placement against committed bookings (one query) and pick a free room
+    and device, preferring the engine's choice. Raises 409 when it no longer fits."""
+    site = placement.site
+    treatment_start, busy_until = placement.treatment_start, placement.busy_until
+    earliest = placement.start - selectors.MAX_APPOINTMENT_SPAN
+    rows = Appointment.objects.filter(
+        Q(site=site, start__gte=earliest, start__lt=busy_until)
+        | Q(
+            practitioner=placement.practitioner,
+            treatment_start__gte=earliest,
+            treatment_start__lt=busy_until,
+        ),
+        status__in=ACTIVE_STATUSES,
+        busy_until__gt=placement.start,
+    )
+    if exclude_ids:
+        rows = rows.exclude(pk__in=list(exclude_ids))
+    held_rooms: set[int] = set()
+    held_devices: set[int] = set()
+    lounge: list[tuple[dt.datetime, dt.datetime]] = []
+    for (
+        practitioner_id,
+        site_id,
+        room_id,
+        device_id,
+        start,
+        other_start,
+        other_until,
+    ) in rows.values_list(
+        "practitioner_id",
+        "site_id",
+        "room_id",
+        "device_id",
+        "start",
+        "treatment_start",
+        "busy_until",
+    ):
+        held = _overlaps(treatment_start, busy_until, (other_start, other_until))
+        if held and practitioner_id == placement.practitioner.pk:
+            raise _slot_unavailable(
+                f"{placement.practitioner.code} has just been booked at that time.",
+                start=placement.start.isoformat(),
+            )
+        if site_id != site.pk:
+            continue
+        if held:
+            held_rooms.add(room_id)
+            if device_id is not None:
+                held_devices.add(device_id)
+        if start < other_start:
+            lounge.append((start, other_start))
+    capacity = site.numbing_lounge_capacity
+    if (
+        treatment.numbing_minutes > 0
+        and capacity > 0
+        and _lounge_full(lounge, placement.start, treatment_start, capacity)
+    ):
+        raise _slot_unavailable(
+            "The numbing lounge is full at that time.", start=placement.start.isoformat()
+        )
+    rooms = _ordered(
+        placement.room, [] if pinned_room else Room.objects.filter(site=site, active=True)
+    )
+    room = next((room for room in rooms if room.pk not in held_rooms), None)
+    if room is None:
+        raise _slot_unavailable("No room is free at that time.", start=placement.start.isoformat())
+    device: Device | None = None
+    if treatment.device_type:
+        devices = _ordered(
+            placement.device,
+            []
+            if pinned_device
+            else Device.objects.filter(site=site, active=True, device_type=treatment.device_type),
+        )
+        device = next((device for device in devices if device.pk not in held_devices), None)
+        if device is None:
+            raise _slot_unavailable(
+                "No device of the type this treatment needs is free at that time.",
+                start=placement.start.isoformat(),
+            )
+    return room, device
+
+
+def _ordered(first: _R | None, others: Iterable[_R]) -> list[_R]:
+    chosen = [first] if first is not None else []
+    return chosen + [other for other in others if first is None or other.pk != first.pk]
+
+
+def _is_lost_race(error: Exception) -> bool:
+    """Whether a database error means "someone else took it": an exclusion violation,
+    deadlock or serialisation failure (PostgreSQL), the SQLite trigger, or SQLite's busy
+    timeout."""
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if sqlstate in _CONFLICT_SQLSTATES:
+        return True
+    text = str(error)
+    return "slot_unavailable" in text or "database is locked" in text
+
+
+def _lock_lounge(site: Site, treatment: Treatment) -> None:
+    """Serialise lounge-using bookings of a site on PostgreSQL (SQLite's IMMEDIATE
+    transaction already holds the database's write lock)."""
+    if (
+        connection.vendor == "postgresql"
+        and treatment.numbing_minutes > 0
+        and site.numbing_lounge_capacity > 0
+    ):
+        list(Site.objects.select_for_update().filter(pk=site.pk).values_list("pk"))
+
+
+def _write_guarded(
+    *,
+    placements: Sequence[Placement],
+    treatment: Treatment,
+    write: Any,
+    exclude_ids: Sequence[int] = (),
+    pinned_room: bool = False,
+    pinned_device: bool = False,
+) -> Appointment:
+    """Inside the caller's transaction: lock, re-check, write. Tries each placement (in
+    preference order) and retries lost races with fresh data; 409 when nothing fits.
+
+    ``write(placement, room, device)`` inserts or updates the row and returns it.
+    """
+    last_error: DomainError | None = None
+    for placement in placements:
+        _lock_lounge(placement.site, treatment)
+        for _attempt in range(MAX_ATTEMPTS):
+            try:
+                room, device = _choose_resources(
+                    placement,
+                    treatment=treatment,
+                    exclude_ids=exclude_ids,
+                    pinned_room=pinned_room,
+                    pinned_device=pinned_device,
+                )
+            except Conflict as error:
+                last_error = error
+                break
+            try:
+                with transaction.atomic():
+                    appointment: Appointment = write(placement, room, device)
+                return appointment
+            except (IntegrityError, OperationalError) as error:
+                if not _is_lost_race(error):
+                    raise
+                last_error = _slot_unavailable(start=placement.start.isoformat())
+    raise last_error or _slot_unavailable()
+
+
+def _label(actor: Actor) -> str:
+    username = getattr(actor, "get_username", None)
+    return str(username()) if callable(username) and getattr(actor, "pk", None) else "system"
+
+
+def _appointment_data(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "treatment": appointment.treatment.code,
+        "start": appointment.start.isoformat(),
+        "treatment_start": appointment.treatment_start.isoformat(),
+        "end": appointment.end.isoformat(),
+        "practitioner": appointment.practitioner.code,
+        "room": appointment.room.code,
+        "device": appointment.device.code if appointment.device else None,
+        "site": appointment.site.code,
+        "course": appointment.course_id,
+        "session_number": appointment.session_number,
+    }
+
+
+# --- Appointments ---------------------------------------------------------------------------
+
+
+def appointment_book(
+    *,
+    actor: Actor,
+    client: Client,
+    treatment: Treatment,
+    start: dt.datetime,
+    practitioner: Practitioner | None = None,
+    formulation: Formulation | None = None,
+    site: Site | None = None,
+    room: Room | None = None,
+    device: Device | None = None,
+    notes: str = "",
+) -> Appointment:
+    """Book ``treatment`` for ``client`` starting (arrival, numbing) at ``start``.
+
+    ``practitioner``, ``room`` and ``device`` are chosen when not given (the first free in
+    code order). Refusals: 422 ``start_in_past``, ``outside_opening_hours``, ``off_grid``,
+    ``screening_refused`` (details: the screening); 409 ``slot_unavailable`` when the time
+    is taken or the practitioner is not working then. ``result.screening`` holds the
+    screening result as a dict for the caller.
+    """
+    site = site or _default_site(client)
+    _check_start(treatment=treatment, site=site, start=start)
+    screening: safety_engine.ScreeningResult | None = None
+    if practitioner is not None:
+        screening = _screen(
+            actor=actor,
+            client=client,
+            treatment=treatment,
+            formulation=formulation,
+            practitioner=practitioner,
+            start=start,
+            site=site,
+        )
+    try:
+        placements = _candidates(
+            treatment=treatment,
+            site=site,
+            start=start,
+            practitioner=practitioner,
+            formulation=formulation,
+            room=room,
+            device=device,
+        )
+    except Conflict:
+        if screening is None:
+            _screen(
+                actor=actor,
+                client=client,
+                treatment=treatment,
+                formulation=formulation,
+                practitioner=None,
+                start=start,
+                site=site,
+            )
+        raise
+    if screening is None:
+        screening = _screen(
+            actor=actor,
+            client=client,
+            treatment=treatment,
+            formulation=formulation,
+            practitioner=placements[0].practitioner,
+            start=start,
+            site=site,
+        )
+        placements = [p for p in placements if p.practitioner.pk == placements[0].practitioner.pk]
+    booked_at = clock.now()
+
+    def insert(
+        placement: Placement, chosen_room: Room, chosen_device: Device | None
+    ) -> Appointment:
+        return Appointment.objects.create(
+            client=client,
+            treatment=treatment,
+            formulation=formulation or treatment.default_formulation,
+            site=placement.site,
+            practitioner=placement.practitioner,
+            room=chosen_room,
+            device=chosen_device,
+            start=placement.start,
+            treatment_start=placement.treatment_start,
+            end=placement.end,
+            busy_until=placement.busy_until,
+            status=AppointmentStatus.BOOKED,
+            price=treatment.price,
+            booked_at=booked_at,
+            booked_by_label=_label(actor)[:150],
+            notes=notes,
+        )
+
+    with transaction.atomic():
+        appointment = _write_guarded(
+            placements=placements,
+            treatment=treatment,
+            write=insert,
+            pinned_room=room is not None,
+            pinned_device=device is not None,
+        )
+        appointment.screening = screening_as_dict(screening)  # type: ignore[attr-defined]
+        audit_record(
+            actor=actor,
+            action="appointment.book",
+            obj=appointment,
+            client_id=client.pk,
+            summary=f"{treatment.code} {appointment.start:%Y-%m-%d %H:%M} "
+            f"with {appointment.practitioner.code}",
+            data=_appointment_data(appointment)
+            | {
+                "screening": screening.outcome.value,
+                "codes": [reason.code.value for reason in screening.reasons],
+            },
+        )
+        messaging.appointment_booked_notify(appointment=appointment)
+    return appointment
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    locked = (
+        Appointment.objects.select_for_update()
+        .select_related("client", "treatment", "site", "practitioner", "room", "device")
+        .get(pk=appointment.pk)
+    )
+    return locked
+
+
+def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str = "") -> Appointment:
+    """Cancel an active appointment: its practitioner, room, device and lounge place are
+    free again at once. 409 ``appointment_not_active`` when it is already cancelled or
+    over (fulfilled, no-show)."""
+    reason = " ".join((reason or "").split())[:MAX_REASON_LENGTH]
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if appointment.status != AppointmentStatus.BOOKED:
+            raise Conflict(
+                Code.APPOINTMENT_NOT_ACTIVE,
+                f"This appointment is {appointment.get_status_display().lower()}; only a "
+                "booked appointment can be cancelled.",
+                details={"status": appointment.status},
+            )
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancelled_at = clock.now()
+        appointment.cancel_reason = reason
+        appointment.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        audit_record(
+            actor=actor,
+            action="appointment.cancel",
+            obj=appointment,
+            client_id=appointment.client_id,
+            summary=f"Cancelled {appointment.treatment.code} {appointment.start:%Y-%m-%d %H:%M}",
+            data=_appointment_data(appointment) | {"reason": reason},
+        )
+        messaging.appointment_cancelled_notify(appointment=appointment)
+    return appointment
+
+
+def appointment_reschedule(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    start: dt.datetime,
+    practitioner: Practitioner | None = None,
+    keep_practitioner: bool = False,
+) -> Appointment:
+    """Move a booked appointment to ``start`` atomically, with the same rules and
+    guarantees as booking (the appointment's own time does not count as busy).
+
+    The same practitioner is kept when free at the new time; otherwise another qualified
+    one is chosen, unless ``practitioner`` names one or ``keep_practitioner`` is set.
+    Screening runs again for the new date.
+    """
+    site = appointment.site
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise Conflict(
+            Code.APPOINTMENT_NOT_ACTIVE,
+            f"This appointment is {appointment.get_status_display().lower()}; only a booked "
+            "appointment can be moved.",
+            details={"status": appointment.status},
+        )
+    _check_start(treatment=appointment.treatment, site=site, start=start)
+    wanted = practitioner or (appointment.practitioner if keep_practitioner else None)
+    placements = _candidates(
+        treatment=appointment.treatment,
+        site=site,
+        start=start,
+        practitioner=wanted,
+        formulation=appointment.formulation,
+        exclude_ids=[appointment.pk],
+    )
+    placements.sort(key=lambda p: p.practitioner.pk != appointment.practitioner_id)
+    chosen = placements[0].practitioner
+    placements = [p for p in placements if p.practitioner.pk == chosen.pk]
+    screening = _screen(
+        actor=actor,
+        client=appointment.client,
+        treatment=appointment.treatment,
+        formulation=appointment.formulation,
+        practitioner=chosen,
+        start=start,
+        site=site,
+    )
+    before = _appointment_data(appointment)
+
+    with transaction.atomic():
+        current = _locked(appointment)
+        if current.status != AppointmentStatus.BOOKED:
+            raise Conflict(
+                Code.APPOINTMENT_NOT_ACTIVE,
+                "This appointment was cancelled or completed meanwhile.",
+                details={"status": current.status},
+            )
+
+        def update(placement: Placement, room: Room, device: Device | None) -> Appointment:
+            current.start = placement.start
+            current.treatment_start = placement.treatment_start
+            current.end = placement.end
+            current.busy_until = placement.busy_until
+            current.practitioner = placement.practitioner
+            current.room = room
+            current.device = device
+            current.save(
+                update_fields=[
+                    "start",
+                    "treatment_start",
+                    "end",
+                    "busy_until",
+                    "practitioner",
+                    "room",
+                    "device",
+                ]
+            )
+            return current
+
+        moved = _write_guarded(
+            placements=placements,
+            treatment=current.treatment,
+            write=update,
+            exclude_ids=[current.pk],
+        )
+        moved.screening = screening_as_dict(screening)  # type: ignore[attr-defined]
+        audit_record(
+            actor=actor,
+            action="appointment.reschedule",
+            obj=moved,
+            client_id=moved.client_id,
+            summary=f"Moved {moved.treatment.code} to {moved.start:%Y-%m-%d %H:%M} "
+            f"with {moved.practitioner.code}",
+            data={"before": before, "after": _appointment_data(moved)},
+        )
+        messaging.appointment_rescheduled_notify(appointment=moved)
+    appointment.refresh_from_db()
+    return moved
+
+
+# --- Courses --------------------------------------------------------------------------------
+
+
+def course_book(
+    *,
+    actor: Actor,
+    client: Client,
+    treatment: Treatment,
+    start_date: dt.date,
+    protocol: Protocol | None = None,
+    practitioner: Practitioner | None = None,
+    sessions: int | None = None,
+    wishes: CourseWishes | None = None,
+    site: Site | None = None,
+) -> tuple[Course, CoursePlanResult]:
+    """Plan and book every session of a course in ONE transaction: all or nothing.
+
+    409 ``course_unavailable`` (nothing booked) when the plan is infeasible or a session's
+    slot is taken meanwhile; 422 ``screening_refused`` when screening refuses the client
+    (checked for the first session with each planned practitioner).
+    """
+    plan = course_plan(
+        client=client,
+        treatment=treatment,
+        start_date=start_date,
+        protocol=protocol,
+        practitioner=practitioner,
+        sessions=sessions,
+        wishes=wishes,
+        site=site,
+    )
+    if not plan.feasible:
+        raise Conflict(
+            Code.COURSE_UNAVAILABLE,
+            "The whole course cannot be placed: "
+            + (
+                f"session {plan.failed_session} has no free slot in its window."
+                if plan.failed_session
+                else "no session can be placed."
+            ),
+            details={"failed_session": plan.failed_session},
+        )
+    screened: set[str] = set()
+    for session in plan.sessions:
+        assert session.slot is not None
+        if session.slot.practitioner in screened:
+            continue
+        screened.add(session.slot.practitioner)
+        _screen(
+            actor=actor,
+            client=client,
+            treatment=treatment,
+            formulation=None,
+            practitioner=plan.search.practitioners[session.slot.practitioner],
+            start=session.slot.start,
+            site=plan.site,
+        )
+    now = clock.now()
+    label = _label(actor)[:150]
+    with transaction.atomic():
+        course = Course.objects.create(
+            client=client,
+            treatment=treatment,
+            protocol=plan.protocol,
+            preferred_practitioner=practitioner,
+            status=CourseStatus.ACTIVE,
+            price=plan.price,
+            created_at=now,
+        )
+        appointments: list[Appointment] = []
+        for session in plan.sessions:
+            slot = session.slot
+            assert slot is not None
+            assert session.option is not None
+            placement = _placement(plan.search, session.option.slot)
+
+            def insert(
+                placement: Placement,
+                room: Room,
+                device: Device | None,
+                number: int = session.number,
+            ) -> Appointment:
+                return Appointment.objects.create(
+                    client=client,
+                    treatment=treatment,
+                    formulation=treatment.default_formulation,
+                    site=placement.site,
+                    practitioner=placement.practitioner,
+                    room=room,
+                    device=device,
+                    start=placement.start,
+                    treatment_start=placement.treatment_start,
+                    end=placement.end,
+                    busy_until=placement.busy_until,
+                    status=AppointmentStatus.BOOKED,
+                    course=course,
+                    session_number=number,
+                    price=treatment.price,
+                    booked_at=now,
+                    booked_by_label=label,
+                )
+
+            try:
+                appointment = _write_guarded(
+                    placements=[placement], treatment=treatment, write=insert
+                )
+            except Conflict:
+                raise Conflict(
+                    Code.COURSE_UNAVAILABLE,
+                    f"Session {session.number} ({slot.start:%Y-%m-%d %H:%M}) was just taken; "
+                    "nothing was booked. Plan the course again.",
+                    details={"failed_session": session.number},
+                ) from None
+            appointments.append(appointment)
+        audit_record(
+            actor=actor,
+            action="course.book",
+            obj=course,
+            client_id=client.pk,
+            summary=f"{treatment.code} course of {len(appointments)} sessions from "
+            f"{appointments[0].start:%Y-%m-%d}",
+            data={
+                "protocol": plan.protocol.code,
+                "appointments": [appointment.pk for appointment in appointments],
+                "price": str(plan.price),
+            },
+        )
+        for appointment in appointments:
+            audit_record(
+                actor=actor,
+                action="appointment.book",
+                obj=appointment,
+                client_id=client.pk,
+                summary=f"{treatment.code} session {appointment.session_number} "
+                f"{appointment.start:%Y-%m-%d %H:%M}",
+                data=_appointment_data(appointment),
+            )
+            messaging.appointment_booked_notify(appointment=appointment)
+    plan.appointments = appointments
+    return course, plan
+
+
+def course_cancel(*, actor: Actor, course: Course, reason: str = "") -> Course:
+    """Cancel a course and every booked session still ahead of it."""
+    with transaction.atomic():
+        course = Course.objects.select_for_update().get(pk=course.pk)
+        now = clock.now()
+        for appointment in Appointment.objects.filter(
+            course=course, status=AppointmentStatus.BOOKED, start__gte=now
+        ):
+            appointment_cancel(actor=actor, appointment=appointment, reason=reason)
+        course.status = CourseStatus.CANCELLED
+        course.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="course.cancel",
+            obj=course,
+            client_id=course.client_id,
+            summary=f"Cancelled course {course.pk}",
+            data={"reason": reason[:MAX_REASON_LENGTH]},
+        )
+    return course
+
+
+# --- Absences and re-planning ---------------------------------------------------------------
+
+
+def absence_record(
+    *,
+    actor: Actor,
+    practitioner: Practitioner,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str = "",
+) -> Absence:
+    """Record a practitioner's absence (leave, sickness, training). Availability drops
+    the time at once; booked appointments inside it are *not* moved here: see
+    ``absence_replan_preview`` and ``absence_replan_apply``."""
+    _require_aware(starts_at, "starts_at")
+    _require_aware(ends_at, "ends_at")
+    if ends_at <= starts_at:
+        raise InvalidInput(
+            Code.INVALID_RANGE,
+            "The absence must end after it starts.",
+            details={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
+        )
+    with transaction.atomic():
+        absence = Absence.objects.create(
+            practitioner=practitioner,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=" ".join(reason.split())[:200],
+        )
+        audit_record(
+            actor=actor,
+            action="absence.record",
+            obj=absence,
+            summary=f"{practitioner.code} away {starts_at:%Y-%m-%d %H:%M}–{ends_at:%Y-%m-%d %H:%M}",
+            data={
+                "practitioner": practitioner.code,
+                "starts_at": starts_at.isoformat(),
+                "ends_at": ends_at.isoformat(),
+            },
+        )
+    return absence
+
+
+@dataclass(slots=True)
+class ReplanResult:
+    """What applying a re-plan did: the moved appointments, and those left for a call."""
+
+    moved: list[Appointment]
+    phone: list[tuple[Appointment, str]]
+
+
+def absence_replan_apply(
+    *,
+    actor: Actor,
+    absence: Absence,
+    moves: Sequence[tuple[int, dt.datetime, str | None]] | None = None,
+) -> ReplanResult:
+    """Apply a re-plan: move each affected appointment as proposed (or as given in
+    ``moves``: ``(appointment id, start, practitioner code or None)``).
+
+    Each move is its own guarded reschedule (a savepoint), so one that has become
+    impossible meanwhile does not undo the others; it is listed for a phone call with the
+    reason, as are the appointments the preview could not place.
+    """
+    preview: ReplanPreview = absence_replan_preview(absence=absence)
+    affected = {appointment.pk: appointment for appointment in preview.affected}
+    phone: list[tuple[Appointment, str]] = []
+    planned: list[tuple[int, dt.datetime, str | None]]
+    if moves is None:
+        planned = [
+            (move.appointment.pk, move.slot.start, move.slot.practitioner)
+            for move in preview.proposals
+        ]
+        phone.extend((item.appointment, item.reason) for item in preview.phone)
+    else:
+        planned = list(moves)
+        chosen = {appointment_id for appointment_id, _, _ in planned}
+        phone.extend(
+            (item.appointment, item.reason)
+            for item in preview.phone
+            if item.appointment.pk not in chosen
+        )
+    moved: list[Appointment] = []
+    practitioners = {p.code: p for p in Practitioner.objects.all()}
+    with transaction.atomic():
+        for appointment_id, start, code in planned:
+            appointment = affected.get(appointment_id)
+            if appointment is None:
+                continue
+            try:
+                with transaction.atomic():
+                    moved.append(
+                        appointment_reschedule(
+                            actor=actor,
+                            appointment=appointment,
+                            start=start,
+                            practitioner=practitioners.get(code) if code else None,
+                        )
+                    )
+            except DomainError as error:
+                phone.append((appointment, error.message))
+        audit_record(
+            actor=actor,
+            action="absence.replan",
+            obj=absence,
+            summary=f"Re-plan for {absence.practitioner.code}: {len(moved)} moved, "
+            f"{len(phone)} to call",
+            data={
+                "moved": [appointment.pk for appointment in moved],
+                "phone": [appointment.pk for appointment, _ in phone],
+            },
+        )
+    return ReplanResult(moved=moved, phone=phone)
+
+
+def price_of(sessions: int, treatment: Treatment) -> Decimal:
+    """Course price: the sum of its session prices."""
+    return treatment.price * sessions
