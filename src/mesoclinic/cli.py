@@ -109,11 +109,27 @@ def command_demo(args: argparse.Namespace) -> int:
 
 
 def command_worker(args: argparse.Namespace) -> int:
-    """Run background tasks (django-tasks database queue) until interrupted."""
+    """Run background tasks (django-tasks-db's ``db_worker``, all queues) until interrupted.
+
+    Beside it run the timed jobs (stale-message recovery, the maintenance scan); with
+    ``--once``, run only the tasks that are due, then stop.
+    """
     _setup_django()
     from django.core.management import call_command
 
-    call_command("messaging_worker", interval=args.interval, once=args.once)
+    from mesoclinic.messaging.worker import start_periodic_jobs
+
+    if not args.once:
+        print("mesoclinic worker running (Ctrl+C to stop)", flush=True)
+        start_periodic_jobs()
+    call_command(
+        "db_worker",
+        queue_name="*",
+        interval=args.interval,
+        batch=args.once,
+        reload=False,
+        startup_delay=not args.once,
+    )
     return 0
 
 

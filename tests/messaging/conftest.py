@@ -16,11 +16,13 @@ LONDON = ZoneInfo("Europe/London")
 
 
 class FrozenClock:
-    """Moves ``mesoclinic.core.clock.now`` in tests."""
+    """Moves ``mesoclinic.core.clock.now`` in tests, and Django's ``timezone.now`` with it
+    (django-tasks-db's worker reads that to decide which tasks are due)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
         self.moment = moment
         monkeypatch.setattr("mesoclinic.core.clock.now", lambda: self.moment)
+        monkeypatch.setattr("django.utils.timezone.now", lambda: self.moment)
 
     def set(self, moment: dt.datetime) -> None:
         self.moment = moment

@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
 from mesoclinic.messaging import channels, services
-from mesoclinic.messaging.models import DeliveryAttempt, Message, MessageStatus, TaskRecord
-from mesoclinic.messaging.taskqueue import run_pending
+from mesoclinic.messaging.models import DeliveryAttempt, Message, MessageStatus
+from mesoclinic.messaging.worker import run_pending
 from mesoclinic.scheduling.models import AppointmentStatus
 
 from .conftest import LONDON, make_appointment
@@ -46,7 +47,7 @@ def test_booking_schedules_confirmation_preparation_and_two_reminders(
         dt.datetime(2026, 3, 28, 10, 0, tzinfo=LONDON),
         dt.datetime(2026, 3, 29, 10, 0, tzinfo=LONDON),
     ]
-    assert TaskRecord.objects.count() == 7
+    assert DBTaskResult.objects.count() == 7
 
 
 def test_notifying_twice_schedules_nothing_more(appointment, django_capture_on_commit_callbacks):
@@ -54,7 +55,7 @@ def test_notifying_twice_schedules_nothing_more(appointment, django_capture_on_c
         services.appointment_booked_notify(appointment=appointment)
         services.appointment_booked_notify(appointment=appointment)
     assert Message.objects.filter(appointment=appointment).count() == 7
-    assert TaskRecord.objects.count() == 7
+    assert DBTaskResult.objects.count() == 7
 
 
 def test_confirmation_is_sent_once_with_an_ics_and_the_worker_is_idempotent(

@@ -10,7 +10,7 @@ from django.core import mail
 
 from mesoclinic.core import clock
 from mesoclinic.messaging import channels
-from mesoclinic.messaging.taskqueue import run_pending
+from mesoclinic.messaging.worker import run_pending
 
 
 @pytest.fixture(autouse=True)

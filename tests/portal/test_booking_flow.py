@@ -144,7 +144,7 @@ def test_a_new_client_books_confirms_by_email_and_gets_messages(
     kinds = set(Message.objects.filter(appointment=appointment).values_list("kind", flat=True))
     assert {"confirmation", "reminder", "preparation"} <= kinds
     mail.outbox.clear()
-    from mesoclinic.messaging.taskqueue import run_pending
+    from mesoclinic.messaging.worker import run_pending
 
     run_pending()
     assert any(m.subject.endswith("is booked") for m in mail.outbox)

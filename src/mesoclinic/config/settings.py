@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "mesoclinic.api",
     "mesoclinic.web",
     "django_tasks",
+    "django_tasks_db",
     "mesoclinic.messaging",
     "mesoclinic.billing",
     "mesoclinic.portal",
@@ -228,11 +229,10 @@ MESOCLINIC = {
     "EMAIL_VERIFICATION_HOURS": int(os.environ.get("MESOCLINIC_EMAIL_VERIFICATION_HOURS", "48")),
 }
 
-# Background tasks (django-tasks) run by `mesoclinic worker` from a database queue.
+# Background tasks (django-tasks) queued in the database by django-tasks-db and run by
+# `mesoclinic worker` (its `db_worker`).
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "MESOCLINIC_TASKS_BACKEND", "mesoclinic.messaging.taskqueue.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("MESOCLINIC_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mesoclinic.messaging.models import DeliveryAttempt, Message, TaskRecord
+from mesoclinic.messaging.models import DeliveryAttempt, Message
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -25,9 +25,3 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["recipient", "key"]
     inlines = [DeliveryAttemptInline]
     raw_id_fields = ["client", "appointment"]
-
-
-@admin.register(TaskRecord)
-class TaskRecordAdmin(admin.ModelAdmin):
-    list_display = ["id", "task_path", "status", "run_after", "enqueued_at", "finished_at"]
-    list_filter = ["status", "task_path"]

@@ -1,4 +1,4 @@
-"""The message log (an outbox: every message to a client, sent or due) and the task queue.
+"""The message log (an outbox: every message to a client, sent or due).
 
 A :class:`Message` is created when something happens (a booking, a signed record) and is
 sent later by a background task. Its ``key`` is unique — one row per appointment, kind,
@@ -6,8 +6,7 @@ channel and occurrence — so scheduling the same message twice creates nothing 
 sending claims the row first so two workers never send it twice. Each attempt to send is
 a :class:`DeliveryAttempt`.
 
-:class:`TaskRecord` is the queue of the django-tasks database backend in
-``messaging.taskqueue`` (django-tasks 0.12 ships no database backend of its own).
+The sending tasks themselves are queued by django-tasks-db (see ``messaging.worker``).
 """
 
 from __future__ import annotations
@@ -104,39 +103,3 @@ class DeliveryAttempt(models.Model):
         return (
             f"{self.message_id} {'ok' if self.succeeded else 'failed'} at {self.at:%Y-%m-%d %H:%M}"
         )
-
-
-class TaskStatus(models.TextChoices):
-    READY = "READY", "Ready"
-    RUNNING = "RUNNING", "Running"
-    SUCCESSFUL = "SUCCESSFUL", "Successful"
-    FAILED = "FAILED", "Failed"
-
-
-class TaskRecord(models.Model):
-    """A django-tasks task enqueued on the database backend, and what became of it."""
-
-    id = models.CharField(primary_key=True, max_length=64)
-    task_path = models.CharField(max_length=200)
-    queue_name = models.CharField(max_length=50, default="default")
-    priority = models.SmallIntegerField(default=0)
-    args = models.JSONField(default=list)
-    kwargs = models.JSONField(default=dict)
-    run_after = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.READY)
-    enqueued_at = models.DateTimeField()
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    last_attempted_at = models.DateTimeField(null=True, blank=True)
-    return_value = models.JSONField(null=True, blank=True)
-    errors = models.JSONField(default=list)
-    worker_ids = models.JSONField(default=list)
-
-    class Meta:
-        ordering = ["-priority", "enqueued_at"]
-        indexes = [
-            models.Index(fields=["status", "queue_name", "run_after"], name="task_ready"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.task_path} {self.status}"
