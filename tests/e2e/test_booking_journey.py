@@ -18,7 +18,7 @@ from django.core import mail
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
-from mesoclinic.messaging.taskqueue import run_pending
+from mesoclinic.messaging.worker import run_pending
 from mesoclinic.people.models import Client, Site
 from mesoclinic.portal import booking
 from mesoclinic.portal.models import ClientAccount
