@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 MAX_COURSE_SESSIONS = 40
 FIRST_SESSION_HORIZON_DAYS = 28
 """How far after the requested start date the first session may be placed."""
+FRIDAY = 4
 REPLAN_WINDOW_DAYS = 7
 """Outside a course, an appointment may move this many days either way."""
 
@@ -204,8 +205,17 @@ def course_plan(
         latest_minute=_minute(wishes.latest_time),
         preferred_practitioner=wishes.preferred_practitioner,
     )
-    request = CourseRequest(start_day=start.toordinal(), sessions=rules, preferences=preferences)
-    date_to = dt.date.fromordinal(request.latest_possible_day())
+    plain = CourseRequest(start_day=start.toordinal(), sessions=rules, preferences=preferences)
+    requests = [plain]
+    preferred_start = _preferred_first_day(start, treatment, wishes)
+    if preferred_start != start:
+        requests.insert(
+            0,
+            CourseRequest(
+                start_day=preferred_start.toordinal(), sessions=rules, preferences=preferences
+            ),
+        )
+    date_to = dt.date.fromordinal(max(request.latest_possible_day() for request in requests))
     if (date_to - start).days > selectors.MAX_WINDOW_DAYS:
         raise RuleRefused(
             Code.TOO_MANY_SESSIONS,
@@ -219,7 +229,11 @@ def course_plan(
         date_to=date_to,
         practitioners=[practitioner.code] if practitioner is not None else None,
     )
-    plan = plan_course(request, CourseCalendar.from_grid(search.grid))
+    calendar = CourseCalendar.from_grid(search.grid)
+    for request in requests:
+        plan = plan_course(request, calendar)
+        if plan.feasible:
+            break
     planned = [
         PlannedCourseSession(
             number=session.number,
@@ -243,6 +257,24 @@ def course_plan(
         price=treatment.price * len(planned),
         search=search,
     )
+
+
+def _preferred_first_day(start: dt.date, treatment: Treatment, wishes: CourseWishes) -> dt.date:
+    """The first day on or after ``start`` that the soft preferences like for session 1.
+
+    The engine places session 1 on the earliest bookable day, whatever its weekday; a
+    client who only comes on Wednesdays, or a swelling-expected treatment (Friday, so the
+    client can recover over the weekend), would rather start on such a day. The planner
+    tries from this day first and falls back to ``start`` when no course fits from it.
+    """
+    weekdays = set(wishes.weekdays or range(7))
+    if treatment.swelling_expected and FRIDAY in weekdays:
+        weekdays = {FRIDAY}
+    for offset in range(7):
+        day = start + dt.timedelta(days=offset)
+        if day.weekday() in weekdays:
+            return day
+    return start
 
 
 def _minute(time: dt.time | None) -> int | None:
