@@ -286,8 +286,9 @@ def _minute(time: dt.time | None) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class ReplanProposal:
-    """Move ``appointment`` to ``slot``: ``kind`` is ``other_practitioner`` (same time)
-    or ``other_date`` (inside its course window)."""
+    """Move ``appointment`` to ``slot``: ``kind`` is ``other_practitioner`` (same time,
+    another qualified practitioner), ``other_time`` (same day) or ``other_date`` (another
+    day inside its course window)."""
 
     appointment: Appointment
     kind: str
@@ -416,8 +417,10 @@ def absence_replan_preview(*, absence: Absence) -> ReplanPreview:
         kind = "other_practitioner"
         chosen: tuple[SiteSearch, Slot] | None = (search, same_time[0]) if same_time else None
         if chosen is None:
-            kind = "other_date"
             chosen = _nearest_other_date(appointment, exclude, reserved, buffer, now)
+            if chosen is not None:
+                moved_day = selectors.moment_of(chosen[1].start, tz).date()
+                kind = "other_time" if moved_day == day else "other_date"
         if chosen is None:
             phone.append(
                 ReplanPhone(
