@@ -14,6 +14,15 @@ from mesoclinic.demo.loader import demo_load
 from mesoclinic.people.models import Site
 from mesoclinic.people.services import api_token_create
 
+PURE_ENGINE_TESTS = ("test_engine", "test_scales.py", "test_maintenance.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the pure-engine tests, so the PostgreSQL run can leave them out."""
+    for item in items:
+        if item.path.name.startswith(PURE_ENGINE_TESTS):
+            item.add_marker(pytest.mark.pure)
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
