@@ -590,7 +590,7 @@ def appointment_book(
 
 def _locked(appointment: Appointment) -> Appointment:
     locked = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("client", "treatment", "site", "practitioner", "room", "device")
         .get(pk=appointment.pk)
     )
