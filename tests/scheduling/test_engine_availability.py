@@ -777,9 +777,11 @@ def test_every_slot_lies_inside_opening_and_working_hours_on_the_grid(query: Ava
 def _stretch_start(openings: list[tuple[int, int]], moment: int) -> int:
     """Start of the run of touching opening intervals containing ``moment``."""
     start = next(low for low, high in openings if low <= moment < high)
-    while any(high == start for _, high in openings):
-        start = next(low for low, high in openings if high == start)
-    return start
+    while True:
+        previous = next((low for low, high in openings if high == start and low < start), None)
+        if previous is None:
+            return start
+        start = previous
 
 
 @PROPERTY_SETTINGS
