@@ -436,6 +436,29 @@ def _audit_view(request: HttpRequest, action: str, client_id: int | None, **data
 # --- Availability ---------------------------------------------------------------------------
 
 
+def _slots_out(slots: list[selectors.AvailableSlot]) -> list[dict[str, Any]]:
+    """Slots in the API shape, formatting each distinct moment once."""
+    texts: dict[dt.datetime, str] = {}
+
+    def text(moment: dt.datetime) -> str:
+        found = texts.get(moment)
+        if found is None:
+            found = texts[moment] = moment.isoformat()
+        return found
+
+    return [
+        {
+            "start": text(slot.start),
+            "treatment_start": text(slot.treatment_start),
+            "end": text(slot.end),
+            "practitioner": slot.practitioner,
+            "room": slot.room,
+            "device": slot.device,
+        }
+        for slot in slots
+    ]
+
+
 @router.get("/availability", response=AvailabilityOut)
 def availability(
     request: HttpRequest,
@@ -470,7 +493,7 @@ def availability(
         practitioner=_practitioner(practitioner),
         limit=limit,
     )
-    return {"slots": [slot_out(slot) for slot in slots]}
+    return {"slots": _slots_out(slots)}
 
 
 # --- Appointments ---------------------------------------------------------------------------

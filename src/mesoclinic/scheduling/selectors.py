@@ -29,6 +29,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import holidays
 from django.conf import settings
@@ -264,8 +265,7 @@ def practitioner_is_qualified(
 # --- Availability ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class AvailableSlot:
+class AvailableSlot(NamedTuple):
     """A bookable appointment: aware datetimes in the site's time zone, resource codes.
 
     ``start`` is the client's arrival (numbing begins), ``treatment_start`` when the
@@ -304,13 +304,22 @@ class SiteSearch:
     devices: dict[str, Device]
     limit: int | None = None
     _slots: list[AvailableSlot] | None = field(default=None)
+    _moments: dict[int, dt.datetime] = field(default_factory=dict)
+
+    def moment(self, minutes: int) -> dt.datetime:
+        """Epoch minutes as an aware local datetime (cached: slots share their minutes)."""
+        found = self._moments.get(minutes)
+        if found is None:
+            found = self._moments[minutes] = moment_of(minutes, self.tz)
+        return found
 
     def available(self, slot: Slot) -> AvailableSlot:
         """An engine slot as aware datetimes in the site's time zone."""
+        moment = self.moment
         return AvailableSlot(
-            moment_of(slot.start, self.tz),
-            moment_of(slot.treatment_start, self.tz),
-            moment_of(slot.end, self.tz),
+            moment(slot.start),
+            moment(slot.treatment_start),
+            moment(slot.end),
             slot.practitioner,
             slot.room,
             slot.device,

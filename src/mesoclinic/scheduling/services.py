@@ -483,6 +483,7 @@ def appointment_book(
     room: Room | None = None,
     device: Device | None = None,
     notes: str = "",
+    notify: bool = True,
 ) -> Appointment:
     """Book ``treatment`` for ``client`` starting (arrival, numbing) at ``start``.
 
@@ -490,7 +491,8 @@ def appointment_book(
     code order). Refusals: 422 ``start_in_past``, ``outside_opening_hours``, ``off_grid``,
     ``screening_refused`` (details: the screening); 409 ``slot_unavailable`` when the time
     is taken or the practitioner is not working then. ``result.screening`` holds the
-    screening result as a dict for the caller.
+    screening result as a dict for the caller. ``notify=False`` skips the client's messages
+    (imports of past bookings, benchmarks of the booking path alone).
     """
     site = site or _default_site(client)
     _check_start(treatment=treatment, site=site, start=start)
@@ -584,7 +586,8 @@ def appointment_book(
                 "codes": [reason.code.value for reason in screening.reasons],
             },
         )
-        messaging.appointment_booked_notify(appointment=appointment)
+        if notify:
+            messaging.appointment_booked_notify(appointment=appointment)
     return appointment
 
 
