@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import holidays
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
@@ -437,22 +437,19 @@ def _subtract(
 
 def site_practitioners(*, site: Site, codes: Sequence[str] | None = None) -> list[Practitioner]:
     """Active practitioners with working hours at ``site`` (optionally only ``codes``),
-    in code order, with those working hours prefetched as ``site_hours``."""
-    practitioners = (
-        Practitioner.objects.filter(active=True, working_hours__site=site)
-        .distinct()
-        .order_by("code")
-        .prefetch_related(
-            Prefetch(
-                "working_hours",
-                queryset=WorkingHours.objects.filter(site=site),
-                to_attr="site_hours",
-            )
-        )
+    in code order, each with those working hours as ``site_hours`` (one query)."""
+    hours = WorkingHours.objects.filter(site=site, practitioner__active=True).select_related(
+        "practitioner"
     )
     if codes is not None:
-        practitioners = practitioners.filter(code__in=list(codes))
-    return list(practitioners)
+        hours = hours.filter(practitioner__code__in=list(codes))
+    practitioners: dict[int, Practitioner] = {}
+    for row in hours.order_by("practitioner__code", "weekday", "starts"):
+        practitioner = practitioners.setdefault(row.practitioner_id, row.practitioner)
+        if not hasattr(practitioner, "site_hours"):
+            practitioner.site_hours = []  # type: ignore[attr-defined]
+        practitioner.site_hours.append(row)  # type: ignore[attr-defined]
+    return list(practitioners.values())
 
 
 def site_search(
