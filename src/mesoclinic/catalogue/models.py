@@ -211,6 +211,11 @@ class Treatment(models.Model):
                 condition=Q(treatment_minutes__gte=5), name="treatment_minutes_min"
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="treatment_price_not_negative"),
+            # No visit lasts half a day; the SQLite overlap triggers rely on it.
+            models.CheckConstraint(
+                condition=Q(numbing_minutes__lte=720 - F("treatment_minutes")),
+                name="treatment_length_max",
+            ),
         ]
 
     def __str__(self) -> str:
