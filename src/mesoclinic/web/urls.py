@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include(safety_views.urlpatterns)),
     path("", include(scheduling_views.urlpatterns)),
     path("", include(records_views.urlpatterns)),
+    path("", include("mesoclinic.web.journey_views")),
 ]
