@@ -201,3 +201,29 @@ def test_racing_without_a_practitioner_fills_each_resource_once(server):
     assert len({answer["practitioner"] for answer in winners}) == 3
     assert len({answer["room"] for answer in winners}) == 3
     _assert_no_overlaps()
+
+
+def test_racing_for_a_one_place_numbing_lounge_lets_one_client_in(server):
+    # given: a lounge with a single place; three practitioners and three rooms are free,
+    # so only the lounge can keep the racers apart (no exclusion constraint covers it)
+    Site.objects.filter(code="london").update(numbing_lounge_capacity=1)
+    token = api_token_create(username="reception")
+    client = Client.objects.get(email="freya.adeyemi@example.com")
+    practitioners = ["dr-patel", "nurse-lewis", "nurse-okafor"]
+    for hour in (9, 11, 13, 15):  # four races, to give a missing lock every chance to show
+        start = dt.datetime.combine(_a_working_tuesday(), dt.time(hour, 0), LONDON)
+        bodies: list[dict[str, object]] = [
+            {
+                "client": client.pk,
+                "treatment": "face-revitalise",
+                "start": start.isoformat(),
+                "practitioner": practitioners[index % 3],
+            }
+            for index in range(RACERS)
+        ]
+        # when
+        results = _race(f"{server}/api/v1/appointments", token, bodies)
+        # then
+        statuses = Counter(status for status, _ in results)
+        assert statuses == Counter({201: 1, 409: RACERS - 1}), (hour, statuses)
+    _assert_no_overlaps()

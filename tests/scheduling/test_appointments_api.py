@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.messaging.models import Message
-from mesoclinic.people.models import Client
+from mesoclinic.people.models import Client, Site
 from mesoclinic.scheduling.models import Appointment
 
 MONDAY_9 = "2027-03-01T09:00:00+00:00"
@@ -276,3 +276,37 @@ def test_the_appointment_ics_is_valid_icalendar(api):
     [event] = calendar.walk("VEVENT")
     assert event.decoded("dtstart").isoformat() == MONDAY_9
     assert "face" not in response.content.decode().lower()  # no treatment in the client's file
+
+
+def test_when_the_first_choice_is_taken_meanwhile_the_next_free_practitioner_is_booked(
+    demo, monkeypatch
+):
+    # given: the engine's candidates, computed before a competing booking lands
+    import datetime as dt
+
+    from mesoclinic.catalogue.models import Treatment
+    from mesoclinic.people.models import Practitioner
+    from mesoclinic.scheduling import services
+
+    treatment = Treatment.objects.get(code="face-revitalise")
+    start = dt.datetime.fromisoformat(MONDAY_9)
+    site = Site.objects.get(code="london")
+    stale = services._candidates(
+        treatment=treatment, site=site, start=start, practitioner=None, formulation=None
+    )
+    assert stale[0].practitioner.code == "dr-patel"
+    services.appointment_book(
+        actor=None,
+        client=Client.objects.get(email="freya.adeyemi@example.com"),
+        treatment=treatment,
+        start=start,
+        practitioner=Practitioner.objects.get(code="dr-patel"),
+    )
+    monkeypatch.setattr(services, "_candidates", lambda **kwargs: stale)
+    # when
+    appointment = services.appointment_book(
+        actor=None, client=_amelia(), treatment=treatment, start=start
+    )
+    # then
+    assert appointment.practitioner.code == "nurse-lewis"
+    assert appointment.room.code == "room-2"

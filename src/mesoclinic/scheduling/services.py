@@ -539,7 +539,7 @@ def appointment_book(
             start=start,
             site=site,
         )
-        placements = [p for p in placements if p.practitioner.pk == placements[0].practitioner.pk]
+    screened_practitioner = placements[0].practitioner
     booked_at = clock.now()
 
     def insert(
@@ -572,6 +572,18 @@ def appointment_book(
             pinned_room=room is not None,
             pinned_device=device is not None,
         )
+        if appointment.practitioner_id != screened_practitioner.pk:
+            # The first choice was taken meanwhile and another practitioner is free:
+            # screen again for them (a refusal rolls the insert back).
+            screening = _screen(
+                actor=actor,
+                client=client,
+                treatment=treatment,
+                formulation=formulation,
+                practitioner=appointment.practitioner,
+                start=start,
+                site=site,
+            )
         appointment.screening = screening_as_dict(screening)  # type: ignore[attr-defined]
         audit_record(
             actor=actor,

@@ -1,0 +1,93 @@
+"""The numbing lounge under concurrent bookings, with the race window held open.
+
+No exclusion constraint can express "at most N clients numbing at once", so the booking
+service serialises lounge-using bookings of a site (``SELECT … FOR UPDATE`` on the site
+row on PostgreSQL, the ``IMMEDIATE`` write lock on SQLite) before re-checking. Here each
+booking sleeps between its re-check and its insert: without the lock, every racer would
+pass the re-check and the lounge would over-fill.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import zoneinfo
+
+import pytest
+from django.db import connection
+
+from mesoclinic.catalogue.models import Treatment
+from mesoclinic.core.errors import Conflict
+from mesoclinic.demo.loader import demo_load
+from mesoclinic.people.models import Client, Practitioner, Room, Site
+from mesoclinic.scheduling import services
+from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.selectors import site_closed_days
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+
+def _a_working_tuesday() -> dt.date:
+    site = Site.objects.get(code="london")
+    day = dt.datetime.now(LONDON).date() + dt.timedelta(days=28)
+    day += dt.timedelta(days=(1 - day.weekday()) % 7)
+    while day in site_closed_days(site=site, date_from=day, date_to=day):
+        day += dt.timedelta(days=7)
+    return day
+
+
+def test_one_lounge_place_admits_one_of_three_concurrent_bookings(monkeypatch):
+    # given: a one-place lounge, three free practitioners and rooms
+    if not Site.objects.filter(code="london").exists():
+        demo_load()
+    Site.objects.filter(code="london").update(numbing_lounge_capacity=1)
+    treatment = Treatment.objects.get(code="face-revitalise")
+    client = Client.objects.get(email="freya.adeyemi@example.com")
+    start = dt.datetime.combine(_a_working_tuesday(), dt.time(10, 0), LONDON)
+    practitioners = list(
+        Practitioner.objects.filter(code__in=["dr-patel", "nurse-lewis", "nurse-okafor"])
+    )
+    rooms = {
+        p.pk: room for p, room in zip(practitioners, Room.objects.order_by("code"), strict=False)
+    }
+    checked = services._choose_resources
+
+    def slow_check(*args, **kwargs):
+        chosen = checked(*args, **kwargs)
+        time.sleep(0.5)  # hold the window between re-check and insert open
+        return chosen
+
+    monkeypatch.setattr(services, "_choose_resources", slow_check)
+    barrier = threading.Barrier(len(practitioners))
+    outcomes: list[str] = []
+
+    def book(practitioner: Practitioner) -> None:
+        try:
+            barrier.wait()
+            services.appointment_book(
+                actor=None,
+                client=client,
+                treatment=treatment,
+                start=start,
+                practitioner=practitioner,
+                room=rooms[practitioner.pk],  # no room or practitioner constraint in common
+                notify=False,
+            )
+            outcomes.append("booked")
+        except Conflict as error:
+            outcomes.append(error.code)
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=book, args=(p,)) for p in practitioners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then
+    assert sorted(outcomes) == ["booked", "slot_unavailable", "slot_unavailable"]
+    assert Appointment.objects.filter(start=start, status="booked").count() == 1
