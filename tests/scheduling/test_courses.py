@@ -170,6 +170,12 @@ def test_booking_a_course_books_every_session_in_one_go(api):
     # and it reads back
     detail = api.get(f"/courses/{course['id']}").json()
     assert [s["appointment"] for s in detail["sessions"]] == [str(i) for i in ids]
+    assert [s["phase"] for s in detail["sessions"]] == [s["phase"] for s in course["sessions"]]
+    # later sessions' windows count from the actual date of the one before, as planned
+    assert [s["latest"] for s in detail["sessions"]][1:] == [
+        s["latest"] for s in course["sessions"]
+    ][1:]
+    assert {s["status"] for s in detail["sessions"]} == {"booked"}
 
 
 def test_a_course_that_cannot_be_placed_books_nothing(api):

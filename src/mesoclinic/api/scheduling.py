@@ -23,6 +23,7 @@ from mesoclinic.core.money import money
 from mesoclinic.messaging.ics import appointment_ics
 from mesoclinic.people.models import Absence, Device, Practitioner, Room
 from mesoclinic.scheduling import ical, planning, selectors, services
+from mesoclinic.scheduling.engine import expand_phases
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus, Course
 
@@ -138,6 +139,7 @@ class SessionOut(Schema):
     latest: str
     slot: SlotOut | None
     appointment: str | None = None
+    status: str | None = None
 
 
 class CoursePlanOut(Schema):
@@ -396,25 +398,49 @@ def _plan_out(plan: planning.CoursePlanResult) -> dict[str, Any]:
     }
 
 
-def _booked_session_out(appointment: Appointment) -> dict[str, Any]:
-    tz = appointment.site.tzinfo
-    day = appointment.start.astimezone(tz).date().isoformat()
-    return {
-        "number": appointment.session_number or 0,
-        "phase": "",
-        "target_date": day,
-        "earliest": day,
-        "latest": day,
-        "slot": {
-            "start": _iso(appointment.start, tz),
-            "treatment_start": _iso(appointment.treatment_start, tz),
-            "end": _iso(appointment.end, tz),
-            "practitioner": appointment.practitioner.code,
-            "room": appointment.room.code,
-            "device": appointment.device.code if appointment.device else None,
-        },
-        "appointment": str(appointment.pk),
-    }
+def _booked_sessions_out(course: Course, appointments: list[Appointment]) -> list[dict[str, Any]]:
+    """A booked course's sessions: each with its phase and its window, counted from the
+    actual date of the session before (the first session's window is its own day)."""
+    rules = expand_phases(
+        planning.protocol_phase_rules(
+            protocol=course.protocol, client=course.client, treatment=course.treatment
+        ),
+        sessions=max((a.session_number or 0 for a in appointments), default=0),
+    )
+    sessions: list[dict[str, Any]] = []
+    previous: dt.date | None = None
+    for appointment in appointments:
+        tz = appointment.site.tzinfo
+        day = appointment.start.astimezone(tz).date()
+        number = appointment.session_number or 0
+        rule = rules[number - 1] if 0 < number <= len(rules) else None
+        target = earliest = latest = day
+        if rule is not None and previous is not None and number > 1:
+            target = previous + dt.timedelta(days=rule.gap_days)
+            earliest = previous + dt.timedelta(days=rule.min_days)
+            latest = previous + dt.timedelta(days=rule.max_days)
+        sessions.append(
+            {
+                "number": number,
+                "phase": rule.phase if rule is not None else "",
+                "target_date": target.isoformat(),
+                "earliest": earliest.isoformat(),
+                "latest": latest.isoformat(),
+                "slot": {
+                    "start": _iso(appointment.start, tz),
+                    "treatment_start": _iso(appointment.treatment_start, tz),
+                    "end": _iso(appointment.end, tz),
+                    "practitioner": appointment.practitioner.code,
+                    "room": appointment.room.code,
+                    "device": appointment.device.code if appointment.device else None,
+                },
+                "appointment": str(appointment.pk),
+                "status": appointment.status,
+            }
+        )
+        if appointment.status != AppointmentStatus.CANCELLED:
+            previous = day
+    return sessions
 
 
 def _course_out(course: Course, sessions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -680,7 +706,7 @@ def course_detail(request: HttpRequest, course_id: str) -> dict[str, Any]:
     course = selectors.course_for_id(course_id)
     appointments = selectors.course_appointments(course=course)
     _audit_view(request, "course.view", course.client_id, course=course.pk)
-    return _course_out(course, [_booked_session_out(appointment) for appointment in appointments])
+    return _course_out(course, _booked_sessions_out(course, appointments))
 
 
 @router.post("/courses/{course_id}/cancel", response=CourseOut)
@@ -691,7 +717,7 @@ def course_cancel(request: HttpRequest, course_id: str, payload: CancelIn) -> di
         actor=request.user, course=selectors.course_for_id(course_id), reason=payload.reason
     )
     appointments = selectors.course_appointments(course=course)
-    return _course_out(course, [_booked_session_out(appointment) for appointment in appointments])
+    return _course_out(course, _booked_sessions_out(course, appointments))
 
 
 # --- Absences and re-planning ---------------------------------------------------------------
