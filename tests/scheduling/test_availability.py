@@ -245,3 +245,29 @@ def test_search_ends_at_local_midnight(demo):
         treatment=treatment, date_from=dt.date(2027, 6, 1), date_to=dt.date(2027, 6, 1)
     )
     assert {slot.start.astimezone(LONDON).date() for slot in slots} == {dt.date(2027, 6, 1)}
+
+
+def test_the_database_computes_the_same_epoch_minutes_as_python(demo, client_named):
+    # given: bookings either side of the March DST change
+    treatment = Treatment.objects.get(code="face-revitalise")
+    for day in ("2027-03-26", "2027-03-30"):
+        services.appointment_book(
+            actor=None,
+            client=client_named("Amelia", "Hart"),
+            treatment=treatment,
+            start=london(day, "16:45") if day == "2027-03-30" else london("2027-03-25", "16:45"),
+        )
+    # when
+    from mesoclinic.scheduling.models import Appointment
+
+    rows = list(selectors._minute_rows(Appointment.objects.order_by("start")))
+    # then
+    expected = [
+        (
+            selectors.minutes_of(a.start),
+            selectors.minutes_of(a.treatment_start),
+            selectors.minutes_of(a.busy_until),
+        )
+        for a in Appointment.objects.order_by("start")
+    ]
+    assert [tuple(row[4:]) for row in rows] == expected
