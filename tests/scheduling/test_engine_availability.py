@@ -546,6 +546,33 @@ def test_course_calendar_from_grid_gives_local_day_and_time_of_day():
     assert calendar.options_on(FIRST_DAY + 1) == ()
 
 
+def test_course_calendar_from_grid_builds_options_per_practitioner():
+    # given two practitioners, dr-b only from 09:30
+    query = clinic(
+        timing=TreatmentTiming(30),
+        open_intervals=[opening(0, "09:00", "10:00")],
+        practitioners=[
+            PractitionerCalendar("dr-a", [interval(0, "09:00", "10:00")]),
+            PractitionerCalendar("dr-b", [interval(0, "09:30", "10:00")]),
+        ],
+        grid_minutes=30,
+    )
+    calendar = CourseCalendar.from_grid(compute_availability(query))
+
+    # when
+    practitioners = calendar.practitioners_on(FIRST_DAY)
+    dr_b = calendar.options_of(FIRST_DAY, "dr-b")
+
+    # then
+    assert practitioners == ("dr-a", "dr-b")
+    assert [(option.minute_of_day, option.slot) for option in dr_b] == [
+        (570, Slot(at(0, "09:30"), at(0, "09:30"), at(0, "10:00"), "dr-b", "room-1", None))
+    ]
+    assert [
+        option for option in calendar.options_on(FIRST_DAY) if option.practitioner == "dr-b"
+    ] == list(dr_b)
+
+
 def test_fast_search_matches_the_naive_scan_on_a_busy_clinic_day():
     # given three practitioners, two rooms, a device and a lounge on a busy day
     working = [interval(0, "09:00", "13:00"), interval(0, "14:00", "18:00")]

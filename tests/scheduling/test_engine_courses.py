@@ -125,6 +125,32 @@ def test_phase_windows_may_be_asymmetric():
     assert sessions[1].window(MONDAY) == (MONDAY + 84, MONDAY + 91, MONDAY + 105)
 
 
+def test_course_calendar_keeps_one_option_per_practitioner_and_time_of_day():
+    # given a duplicated option and two practitioners on one day
+    calendar = CourseCalendar.from_options(
+        [
+            option(0, 600, "dr-b"),
+            option(0, 540, "dr-a"),
+            option(0, 600, "dr-b"),
+            option(0, 600, "dr-a"),
+        ]
+    )
+
+    # when
+    options = calendar.options_on(MONDAY)
+
+    # then
+    assert [(choice.minute_of_day, choice.practitioner) for choice in options] == [
+        (540, "dr-a"),
+        (600, "dr-b"),
+        (600, "dr-a"),
+    ]
+    assert calendar.practitioners_on(MONDAY) == ("dr-a", "dr-b")
+    assert calendar.options_of(MONDAY, "dr-b") == (option(0, 600, "dr-b"),)
+    assert calendar.options_on(MONDAY + 1) == ()
+    assert calendar.practitioners_on(MONDAY + 1) == ()
+
+
 # --- placing sessions -------------------------------------------------------------------
 
 

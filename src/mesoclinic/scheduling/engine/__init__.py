@@ -42,7 +42,7 @@ from .course_model import (
     weekday_of,
 )
 from .course_planner import plan_course
-from .intervals import Interval, merge_intervals
+from .intervals import Interval
 from .reference import naive_find_slots
 
 __all__ = [
@@ -71,7 +71,6 @@ __all__ = [
     "expand_phases",
     "find_slots",
     "greedy_plan_course",
-    "merge_intervals",
     "naive_find_slots",
     "plan_course",
     "weekday_of",

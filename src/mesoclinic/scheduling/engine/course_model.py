@@ -46,9 +46,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .availability import AvailabilityGrid, Slot
+from .bitmasks import set_cells
 
 WEEK_DAYS = 7
-FRIDAY = 4
 
 
 def weekday_of(day: int) -> int:
@@ -124,17 +124,18 @@ def expand_phases(
     Session 1 targets the start day and may be up to ``first_session_horizon_days``
     later; each later session uses its phase's gap and window.
     """
-    names: list[PhaseRule] = []
+    session_phases: list[PhaseRule] = []
     for phase in phases:
         if phase.count is None:
-            extra = max((sessions or 0) - len(names), 0)
-            names.extend([phase] * extra)
+            extra = max((sessions or 0) - len(session_phases), 0)
+            session_phases.extend([phase] * extra)
             break
-        names.extend([phase] * phase.count)
+        session_phases.extend([phase] * phase.count)
     if sessions is not None:
-        names = names[:sessions]
+        session_phases = session_phases[:sessions]
     rules = [
-        SessionRule(phase.name, phase.gap_days, phase.min_days, phase.max_days) for phase in names
+        SessionRule(phase.name, phase.gap_days, phase.min_days, phase.max_days)
+        for phase in session_phases
     ]
     if rules:
         rules[0] = SessionRule(rules[0].phase, 0, 0, first_session_horizon_days)
@@ -223,34 +224,51 @@ class CoursePlan:
 
 
 class CourseCalendar:
-    """Bookable course options by local day, materialised one day at a time on demand.
+    """Bookable course options by local day, materialised on demand and cached.
 
-    ``is_bookable(day)`` must be exact and cheap; ``options_on(day)`` returns the day's
-    options (non-empty for a bookable day) in preference order: by start, then
-    practitioner order.
+    ``is_bookable(day)`` is exact and cheap.  ``options_on(day)`` returns the day's
+    options (non-empty for a bookable day) by start, then practitioner order;
+    ``practitioners_on(day)`` and ``options_of(day, practitioner)`` let the planner
+    build only the options of practitioners it still needs.  Of several options with
+    the same day, practitioner and time of day only one should be given: they are
+    interchangeable.
     """
 
     def __init__(
         self,
         bookable_days: Iterable[int],
         load_day: Callable[[int], Sequence[CourseOption]],
+        *,
+        load_practitioners: Callable[[int], Sequence[str]] | None = None,
+        load_practitioner_day: Callable[[int, str], Sequence[CourseOption]] | None = None,
     ) -> None:
         self._bookable = frozenset(bookable_days)
         self._load_day = load_day
-        self._loaded: dict[int, tuple[CourseOption, ...]] = {}
+        self._load_practitioners = load_practitioners or self._practitioners_from_day
+        self._load_practitioner_day = load_practitioner_day or self._options_from_day
+        self._days: dict[int, tuple[CourseOption, ...]] = {}
+        self._practitioners: dict[int, tuple[str, ...]] = {}
+        self._practitioner_days: dict[tuple[int, str], tuple[CourseOption, ...]] = {}
 
     @classmethod
     def from_options(cls, options: Iterable[CourseOption]) -> CourseCalendar:
-        """A calendar over explicit options (kept in start order, stable)."""
-        by_day: defaultdict[int, list[CourseOption]] = defaultdict(list)
+        """A calendar over explicit options, in start order (stable); duplicates (same
+        day, practitioner and time of day) are dropped."""
+        by_day: defaultdict[int, dict[tuple[str, int], CourseOption]] = defaultdict(dict)
         for option in sorted(options, key=lambda option: option.slot.start):
-            by_day[option.day].append(option)
-        return cls(by_day, lambda day: by_day.get(day, ()))
+            by_day[option.day].setdefault((option.practitioner, option.minute_of_day), option)
+        return cls(by_day, lambda day: list(by_day[day].values()))
 
     @classmethod
     def from_grid(cls, grid: AvailabilityGrid) -> CourseCalendar:
-        """A lazy calendar over an availability search (one day's slots built on use)."""
-        return cls(grid.bookable_days(), lambda day: _grid_options(grid, day))
+        """A lazy calendar over an availability search: a day's slots are built only
+        when the planner asks for them, per practitioner when it can."""
+        return cls(
+            grid.bookable_days(),
+            lambda day: _grid_options(grid, day),
+            load_practitioners=lambda day: _grid_practitioners(grid, day),
+            load_practitioner_day=lambda day, code: _grid_practitioner_options(grid, day, code),
+        )
 
     @property
     def bookable_days(self) -> frozenset[int]:
@@ -265,19 +283,68 @@ class CourseCalendar:
         """The day's options (empty for a day that is not bookable)."""
         if day not in self._bookable:
             return ()
-        options = self._loaded.get(day)
+        options = self._days.get(day)
         if options is None:
-            options = self._loaded[day] = tuple(self._load_day(day))
+            options = self._days[day] = tuple(self._load_day(day))
         return options
+
+    def practitioners_on(self, day: int) -> tuple[str, ...]:
+        """Practitioners with at least one option on the day, in preference order."""
+        if day not in self._bookable:
+            return ()
+        codes = self._practitioners.get(day)
+        if codes is None:
+            codes = self._practitioners[day] = tuple(self._load_practitioners(day))
+        return codes
+
+    def options_of(self, day: int, practitioner: str) -> tuple[CourseOption, ...]:
+        """One practitioner's options on the day, by start (taken from the whole day's
+        options when those are already built)."""
+        key = (day, practitioner)
+        options = self._practitioner_days.get(key)
+        if options is None:
+            loaded: Sequence[CourseOption]
+            if day in self._days or day not in self._bookable:
+                loaded = self._options_from_day(day, practitioner)
+            else:
+                loaded = self._load_practitioner_day(day, practitioner)
+            options = self._practitioner_days[key] = tuple(loaded)
+        return options
+
+    def _practitioners_from_day(self, day: int) -> list[str]:
+        return list(dict.fromkeys(option.practitioner for option in self.options_on(day)))
+
+    def _options_from_day(self, day: int, practitioner: str) -> list[CourseOption]:
+        return [option for option in self.options_on(day) if option.practitioner == practitioner]
 
 
 def _grid_options(grid: AvailabilityGrid, day: int) -> list[CourseOption]:
-    cells = grid.cells.cells_by_day[day]
+    cells = grid.cells
     options: list[CourseOption] = []
-    for slot in grid.slots(cells=cells):
-        cell = (slot.start - grid.cells.space.origin) // grid.cells.space.step
+    local: tuple[int, int] = (day, 0)
+    start = None
+    for slot in grid.slots(cells=cells.cells_by_day[day]):
+        if slot.start != start:
+            start = slot.start
+            local = cells.local_time_of((start - cells.space.origin) // cells.space.step)
+        options.append(CourseOption(local[0], local[1], slot))
+    return options
+
+
+def _grid_practitioners(grid: AvailabilityGrid, day: int) -> list[str]:
+    return [code for index, code in enumerate(grid.practitioners) if grid.day_mask(index, day)]
+
+
+def _grid_practitioner_options(
+    grid: AvailabilityGrid, day: int, practitioner: str
+) -> list[CourseOption]:
+    index = grid.practitioners.index(practitioner)
+    first = grid.cells.cells_by_day[day].start
+    options = []
+    for offset in set_cells(grid.day_mask(index, day)):
+        cell = first + offset
         local_day, minute = grid.cells.local_time_of(cell)
-        options.append(CourseOption(local_day, minute, slot))
+        options.append(CourseOption(local_day, minute, grid.slot_at(cell, index)))
     return options
 
 
@@ -312,6 +379,18 @@ class CostModel:
         if preferred is not None and option.slot.practitioner != preferred:
             cost += weights.preferred_practitioner_miss
         return cost
+
+    def option_costs(self, day: int, options: Sequence[CourseOption]) -> list[int]:
+        """``option_cost`` of each option of one day (cheap when no preference needs the
+        time of day or the practitioner)."""
+        preferences = self.request.preferences
+        if (
+            preferences.earliest_minute is None
+            and preferences.latest_minute is None
+            and preferences.preferred_practitioner is None
+        ):
+            return [self.day_floor(day)] * len(options)
+        return list(map(self.option_cost, options))
 
     def first_session_cost(self, rule: SessionRule, option: CourseOption) -> int:
         """Cost of placing session 1 on ``option``."""

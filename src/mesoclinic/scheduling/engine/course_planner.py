@@ -3,8 +3,8 @@
 Why a DP is exact.  Session ``k``'s window and cost depend only on session ``k - 1``'s
 option (its day, practitioner and local time), so the cheapest course ending with option
 ``o`` at session ``k`` is ``cost(o) + min over options q of session k - 1 allowed before o
-of (best(q) + transition(q, o))``.  Two options with the same (day, practitioner, time)
-are interchangeable for everything that follows, so only the first of them is kept.
+of (best(q) + transition(q, o))``.  (Options with the same day, practitioner and time
+are interchangeable; ``CourseCalendar`` keeps one of each.)
 
 Why it is fast.  ``transition(q, o) = deviation(day q, day o) + change(q, o) +
 w * |minute q - minute o|``.  For a predecessor day we keep a *time envelope*:
@@ -19,17 +19,24 @@ What keeps it small.  Feasibility depends on days only, so a first pass over day
 (the *relaxation*: deviation plus per-day weekday penalties, the other terms dropped,
 which are all >= 0) finds exactly which days are reachable, which session fails when the
 course is infeasible, a lower bound ``forward`` on the cost of reaching each day and,
-backwards, a lower bound ``to_go`` on finishing from it.  The option DP restricted to the
-cheapest relaxed day path gives a real course, hence an upper bound ``U``.  The full
-option DP then skips every day and option whose ``forward``/cost + ``to_go`` exceeds ``U``
-— no optimal course passes there — so usually only days near the targets are looked at.
-The result is the exact minimum over all courses (checked against brute force in tests).
+backwards, a lower bound ``to_go`` on finishing from it.  The option DP then only keeps
+states whose cost + ``to_go`` is within a bound ``B`` — no course cheaper than ``B``
+passes anywhere else — and skips a whole practitioner on a day when even their
+cheapest possible predecessor is over it, before building their options:
+
+1. ``B`` = the relaxed optimum.  Any course found is then optimal (nothing is cheaper
+   than the relaxation); this is the usual case and touches few states.
+2. Otherwise, ``B`` = the cost of the best course on the cheapest relaxed day path (a
+   real course, found by the same DP on one day per session), and the DP runs again.
+
+The result is the exact minimum over all courses (checked against brute force and a
+plain pairwise DP in the tests).  Ties are broken deterministically.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from operator import add, le, mul, sub
@@ -49,7 +56,7 @@ from .course_model import (
 def plan_course(request: CourseRequest, calendar: CourseCalendar) -> CoursePlan:
     """The cheapest feasible course (see ``course_model`` for the cost), or, when no
     course fits, the cheapest placement of the sessions before the first one that
-    cannot be placed."""
+    cannot be placed.  Ties are broken deterministically."""
     if not request.sessions:
         return build_plan(request, [])
     model = CostModel.for_request(request)
@@ -58,21 +65,44 @@ def plan_course(request: CourseRequest, calendar: CourseCalendar) -> CoursePlan:
     if not forward:
         return build_plan(request, [])
     to_go = relaxation.to_go_layers(forward)
-    path = relaxation.cheapest_path(forward, to_go)
-    path_days = [[day] for day in path]
-    upper_bound, options = _OptionSearch(model, calendar).run(path_days, None)
-    days = [
+    return build_plan(request, _cheapest_course(model, calendar, relaxation, forward, to_go))
+
+
+def _cheapest_course(
+    model: CostModel,
+    calendar: CourseCalendar,
+    relaxation: _Relaxation,
+    forward: list[_DayLayer],
+    to_go: list[_DayLayer],
+) -> list[CourseOption]:
+    """The option DP within the relaxed optimum, else within a real course's cost."""
+    lower_bound = min(map(add, forward[0].costs, to_go[0].costs))
+    days = _days_within(forward, to_go, lower_bound)
+    found = _OptionSearch(model, calendar).run(days, to_go, lower_bound)
+    if found is not None:
+        return found[1]
+    path = [[day] for day in relaxation.cheapest_path(forward, to_go)]
+    path_course = _OptionSearch(model, calendar).run(path, None, None)
+    assert path_course is not None, "a relaxed day path always holds a course"
+    days = _days_within(forward, to_go, path_course[0])
+    if days == path:
+        return path_course[1]
+    found = _OptionSearch(model, calendar).run(days, to_go, path_course[0])
+    assert found is not None, "the path course itself is within its own cost"
+    return found[1]
+
+
+def _days_within(forward: list[_DayLayer], to_go: list[_DayLayer], bound: int) -> list[list[int]]:
+    """Per session, the days whose relaxed cost through them is within ``bound``."""
+    return [
         list(
             compress(
                 range(layer.first_day, layer.first_day + len(layer.costs)),
-                map(le, map(add, layer.costs, remaining.costs), repeat(upper_bound)),
+                map(le, map(add, layer.costs, remaining.costs), repeat(bound)),
             )
         )
         for layer, remaining in zip(forward, to_go, strict=True)
     ]
-    if days != path_days:
-        _, options = _OptionSearch(model, calendar).run(days, (to_go, upper_bound))
-    return build_plan(request, options)
 
 
 _UNREACHABLE = 1 << 80
@@ -217,6 +247,15 @@ class _Relaxation:
         return window[costs.index(min(costs))]
 
 
+def _within(costs: list[int], options: Sequence[CourseOption], limit: int | None) -> list[_State]:
+    """States for the options whose cost is within ``limit`` (all when ``None``)."""
+    return [
+        _State(cost, option)
+        for cost, option in zip(costs, options, strict=True)
+        if limit is None or cost <= limit
+    ]
+
+
 def _trimmed(first_day: int, costs: list[int]) -> _DayLayer | None:
     """The layer without unreachable days at either end; ``None`` if none is reachable."""
     reachable = [index for index, cost in enumerate(costs) if cost < _UNREACHABLE]
@@ -259,12 +298,21 @@ class _TimeEnvelope:
 class _DayIndex:
     """The states of one predecessor day, queryable by practitioner and time of day."""
 
-    __slots__ = ("by_practitioner", "cheapest", "everyone", "states")
+    __slots__ = (
+        "by_practitioner",
+        "change_penalty",
+        "cheapest",
+        "cheapest_by_practitioner",
+        "everyone",
+        "everyone_at",
+        "states",
+    )
 
-    def __init__(self, states: list[_State], weight: int) -> None:
+    def __init__(self, states: list[_State], weight: int, change_penalty: int) -> None:
         ordered = sorted(states, key=lambda state: state.option.minute_of_day)
         self.states = states
         self.cheapest = min(state.cost for state in states)
+        self.change_penalty = change_penalty
         self.everyone = _TimeEnvelope(ordered, weight)
         groups: dict[str, list[_State]] = {}
         for state in ordered:
@@ -272,13 +320,29 @@ class _DayIndex:
         self.by_practitioner = {
             code: _TimeEnvelope(group, weight) for code, group in groups.items()
         }
+        self.cheapest_by_practitioner = {
+            code: min(state.cost for state in group) for code, group in groups.items()
+        }
+        self.everyone_at: dict[int, int] = {}
 
-    def best_before(self, option: CourseOption, change_penalty: int) -> int:
-        """Cheapest state of this day plus practitioner-change and time-shift terms."""
-        best = self.everyone.best(option.minute_of_day) + change_penalty
-        same = self.by_practitioner.get(option.slot.practitioner)
+    def cheapest_for(self, practitioner: str) -> int:
+        """A lower bound of ``best_before`` for any option of ``practitioner``."""
+        cheapest = self.cheapest + self.change_penalty
+        own = self.cheapest_by_practitioner.get(practitioner)
+        return cheapest if own is None else min(cheapest, own)
+
+    def best_before(self, practitioner: str, minute: int) -> int:
+        """Cheapest state of this day plus practitioner-change and time-shift terms, for
+        a following option with this practitioner and time of day."""
+        everyone = self.everyone_at.get(minute)
+        if everyone is None:
+            everyone = self.everyone_at[minute] = self.everyone.best(minute)
+        best = everyone + self.change_penalty
+        same = self.by_practitioner.get(practitioner)
         if same is not None:
-            best = min(best, same.best(option.minute_of_day))
+            own = same.best(minute)
+            if own < best:
+                return own
         return best
 
 
@@ -293,16 +357,20 @@ class _OptionSearch:
         self.indexes: list[dict[int, _DayIndex]] = []
 
     def run(
-        self, days: Sequence[Sequence[int]], pruning: tuple[list[_DayLayer], int] | None
-    ) -> tuple[int, list[CourseOption]]:
-        """Cheapest course through the candidate days, pruning options whose cost plus
-        ``to_go`` exceeds the upper bound.  The candidate days must contain a course."""
+        self, days: Sequence[Sequence[int]], to_go: list[_DayLayer] | None, bound: int | None
+    ) -> tuple[int, list[CourseOption]] | None:
+        """Cheapest course through the candidate days, or ``None`` if there is none.
+
+        With a ``bound``, options whose cost plus ``to_go`` exceeds it are dropped.
+        """
         layers: list[list[_State]] = []
         for index, candidate_days in enumerate(days):
             states: list[_State] = []
             for day in candidate_days:
-                limit = None if pruning is None else pruning[1] - pruning[0][index].cost(day)
+                limit = None if bound is None or to_go is None else bound - to_go[index].cost(day)
                 states.extend(self._states_on(index, day, limit))
+            if not states:
+                return None
             layers.append(states)
             self.indexes.append(self._index(states))
         final = min(layers[-1], key=lambda state: state.cost)
@@ -313,24 +381,58 @@ class _OptionSearch:
         for state in states:
             by_day.setdefault(state.option.day, []).append(state)
         weight = self.weights.time_shift_per_minute
-        return {day: _DayIndex(group, weight) for day, group in by_day.items()}
+        change = self.weights.practitioner_change
+        return {day: _DayIndex(group, weight, change) for day, group in by_day.items()}
 
-    def _states_on(self, index: int, day: int, limit: int | None) -> Iterable[_State]:
-        options = _distinct(self.calendar.options_on(day))
+    def _states_on(self, index: int, day: int, limit: int | None) -> list[_State]:
+        """States of session ``index`` on ``day`` whose cost is within ``limit``."""
         if index == 0:
             rule = self.rules[0]
-            costs = [self.model.first_session_cost(rule, option) for option in options]
+            first_options = self.calendar.options_on(day)
+            costs = [self.model.first_session_cost(rule, option) for option in first_options]
+            return _within(costs, first_options, limit)
+        anchors = self._anchors(index, day)
+        if not anchors:
+            return []
+        if limit is None:
+            options = list(self.calendar.options_on(day))
+            own_costs = self.model.option_costs(day, options)
         else:
-            anchors = self._anchors(index, day)
-            if not anchors:
-                return []
-            costs = [self._incoming(index, anchors, option) for option in options]
-            costs = list(map(add, costs, map(self.model.option_cost, options)))
-        return [
-            _State(cost, option)
-            for cost, option in zip(costs, options, strict=True)
-            if limit is None or cost <= limit
-        ]
+            options, own_costs = self._promising(anchors, day, limit)
+        costs = [self._incoming(anchors, option) for option in options]
+        return _within(list(map(add, costs, own_costs)), options, limit)
+
+    def _promising(
+        self, anchors: list[tuple[int, _DayIndex]], day: int, limit: int
+    ) -> tuple[list[CourseOption], list[int]]:
+        """The day's options that may come within ``limit``, with their own costs.
+
+        A practitioner's options cost at least the deviation plus the cheapest
+        predecessor of that practitioner (or anyone's plus a change): practitioners
+        over the limit are skipped, and when few remain only their options are built.
+        """
+        calendar = self.calendar
+        practitioners = calendar.practitioners_on(day)
+        day_floor = self.model.day_floor(day)
+        floors: dict[str, int] = {}
+        for practitioner in practitioners:
+            floor = min(
+                deviation + day_index.cheapest_for(practitioner) for deviation, day_index in anchors
+            )
+            if floor + day_floor <= limit:
+                floors[practitioner] = floor
+        if 2 * len(floors) > len(practitioners):
+            candidates: Sequence[CourseOption] = calendar.options_on(day)
+        else:
+            candidates = [option for code in floors for option in calendar.options_of(day, code)]
+        options: list[CourseOption] = []
+        own_costs: list[int] = []
+        for option, own in zip(candidates, self.model.option_costs(day, candidates), strict=True):
+            practitioner_floor = floors.get(option.slot.practitioner)
+            if practitioner_floor is not None and practitioner_floor + own <= limit:
+                options.append(option)
+                own_costs.append(own)
+        return options, own_costs
 
     def _anchors(self, index: int, day: int) -> list[tuple[int, _DayIndex]]:
         """Predecessor days allowed for ``day``, as (deviation cost, index), cheapest first."""
@@ -345,15 +447,14 @@ class _OptionSearch:
         anchors.sort(key=lambda anchor: anchor[0])
         return anchors
 
-    def _incoming(
-        self, index: int, anchors: list[tuple[int, _DayIndex]], option: CourseOption
-    ) -> int:
-        change = self.weights.practitioner_change
+    def _incoming(self, anchors: list[tuple[int, _DayIndex]], option: CourseOption) -> int:
+        practitioner = option.slot.practitioner
+        minute = option.minute_of_day
         best: int | None = None
         for deviation, day_index in anchors:
             if best is not None and deviation + day_index.cheapest >= best:
                 continue
-            cost = deviation + day_index.best_before(option, change)
+            cost = deviation + day_index.best_before(practitioner, minute)
             if best is None or cost < best:
                 best = cost
         assert best is not None
@@ -370,9 +471,11 @@ class _OptionSearch:
         rule = self.rules[index]
         option = state.option
         incoming = state.cost - self.model.option_cost(option)
-        change = self.weights.practitioner_change
         for deviation, day_index in self._anchors(index, option.day):
-            if deviation + day_index.best_before(option, change) != incoming:
+            if (
+                deviation + day_index.best_before(option.slot.practitioner, option.minute_of_day)
+                != incoming
+            ):
                 continue
             for candidate in day_index.states:
                 if (
@@ -381,14 +484,6 @@ class _OptionSearch:
                 ):
                     return candidate
         raise AssertionError("no predecessor matches the state's cost")
-
-
-def _distinct(options: Sequence[CourseOption]) -> list[CourseOption]:
-    """The first option per (practitioner, time of day): the rest are interchangeable."""
-    seen: dict[tuple[str, int], CourseOption] = {}
-    for option in options:
-        seen.setdefault((option.slot.practitioner, option.minute_of_day), option)
-    return list(seen.values())
 
 
 __all__ = ["plan_course"]
