@@ -310,3 +310,26 @@ def test_when_the_first_choice_is_taken_meanwhile_the_next_free_practitioner_is_
     # then
     assert appointment.practitioner.code == "nurse-lewis"
     assert appointment.room.code == "room-2"
+
+
+def test_a_database_lock_timeout_is_a_503_busy_and_writes_nothing(api, monkeypatch):
+    # given: SQLite's write lock cannot be had within the busy timeout
+    import contextlib
+    import types
+
+    from django.db import OperationalError
+
+    from mesoclinic.scheduling import services
+
+    @contextlib.contextmanager
+    def locked():
+        raise OperationalError("database is locked")
+        yield
+
+    monkeypatch.setattr(services, "transaction", types.SimpleNamespace(atomic=locked))
+    # when
+    response = _book(api, _amelia())
+    # then
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "busy"
+    assert not Appointment.objects.exists()

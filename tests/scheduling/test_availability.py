@@ -271,3 +271,29 @@ def test_the_database_computes_the_same_epoch_minutes_as_python(demo, client_nam
         for a in Appointment.objects.order_by("start")
     ]
     assert [tuple(row[4:]) for row in rows] == expected
+
+
+def test_a_limited_search_returns_the_first_slots_of_the_whole_window(demo, client_named):
+    # given: the first week fully booked for dr-patel's first hours does not matter; any
+    # limit must give exactly the first slots of an unlimited search
+    treatment = Treatment.objects.get(code="face-revitalise")
+    window = {"date_from": dt.date(2027, 3, 1), "date_to": dt.date(2027, 4, 30)}
+    everything = selectors.availability_for(treatment=treatment, **window)
+    for limit in (1, 50, 700, 5000):
+        assert (
+            selectors.availability_for(treatment=treatment, limit=limit, **window)
+            == (everything[:limit])
+        )
+
+
+def test_a_first_page_reads_one_week_of_bookings(demo):
+    treatment = Treatment.objects.get(code="face-revitalise")
+    with CaptureQueriesContext(connection) as queries:
+        selectors.availability_for(
+            treatment=treatment,
+            date_from=dt.date(2027, 3, 1),
+            date_to=dt.date(2027, 6, 30),
+            limit=20,
+        )
+    [busy] = [q["sql"] for q in queries if 'FROM "scheduling_appointment"' in q["sql"]]
+    assert "2027-03-08" in busy or "2027-03-07" in busy  # the week's end bounds the read

@@ -9,12 +9,16 @@ Status conventions (documented in docs and tests):
   be placed;
 * 422 — well-formed but refused by a rule: a start in the past or outside the site's
   opening hours (a bank holiday, a closed day), a start off the booking grid, screening
-  refused, more sessions than the treatment allows.
+  refused, more sessions than the treatment allows;
+* 503 ``busy`` — the database's write lock could not be had in time (SQLite busy
+  timeout): nothing was written, try again.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from mesoclinic.core.errors import DomainError
 
 
 class SchedulingErrorCode(StrEnum):
@@ -43,3 +47,11 @@ class SchedulingErrorCode(StrEnum):
     COURSE_UNAVAILABLE = "course_unavailable"
     TOO_MANY_SESSIONS = "too_many_sessions"
     NO_SITE = "no_site"
+    BUSY = "busy"
+
+
+class Busy(DomainError):
+    """The database could not give the write lock in time (503): nothing was written and
+    the request can simply be repeated."""
+
+    status = 503

@@ -70,6 +70,8 @@ from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, Course
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MAX_APPOINTMENT_SPAN = dt.timedelta(days=1)
 """No appointment (numbing + treatment + buffer) lasts longer: bounds the busy query."""
+FIRST_CHUNK_DAYS = 7
+"""A limited search looks at this many days first, then doubles the chunk."""
 MAX_WINDOW_DAYS = 800
 """Longest availability window one request may load (a long course's horizon)."""
 
@@ -643,22 +645,38 @@ def availability_for(
 
     Only qualified practitioners appear; slots before ``not_before`` (default: now) never
     do. ``to`` before ``from`` or a window over ``MAX_WINDOW_DAYS`` is a 400.
+
+    With a ``limit`` the window is searched in growing chunks (a week, then two, four …)
+    and the search stops once the limit is reached: the first page of a long window then
+    costs one small query instead of loading months of bookings.
     """
     _check_window(date_from, date_to)
     codes = [practitioner.code] if practitioner is not None else None
     slots: list[AvailableSlot] = []
-    for candidate in bookable_sites(site=site):
-        search = site_search(
-            treatment=treatment,
-            site=candidate,
-            date_from=date_from,
-            date_to=date_to,
-            practitioners=codes,
-            formulation=formulation,
-            not_before=not_before,
-            limit=limit,
+    sites = bookable_sites(site=site)
+    chunk_from, chunk_days = date_from, FIRST_CHUNK_DAYS if limit is not None else None
+    while chunk_from <= date_to:
+        chunk_to = (
+            date_to
+            if chunk_days is None
+            else min(date_to, chunk_from + dt.timedelta(days=chunk_days - 1))
         )
-        slots.extend(search.slots())
+        for candidate in sites:
+            search = site_search(
+                treatment=treatment,
+                site=candidate,
+                date_from=chunk_from,
+                date_to=chunk_to,
+                practitioners=codes,
+                formulation=formulation,
+                not_before=not_before,
+                limit=limit,
+            )
+            slots.extend(search.slots())
+        if limit is not None and len(slots) >= limit:
+            break
+        chunk_from = chunk_to + dt.timedelta(days=1)
+        chunk_days = None if chunk_days is None else chunk_days * 2
     slots.sort(key=lambda slot: (slot.start, slot.practitioner))
     return slots[:limit] if limit is not None else slots
 

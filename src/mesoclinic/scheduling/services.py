@@ -24,7 +24,8 @@ commit).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -42,6 +43,7 @@ from mesoclinic.safety import engine as safety_engine
 from mesoclinic.safety.services import screening_as_dict, screening_run
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.engine import Slot
+from mesoclinic.scheduling.errors import Busy
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
 from mesoclinic.scheduling.models import (
     ACTIVE_STATUSES,
@@ -63,6 +65,7 @@ _R = TypeVar("_R", Room, Device)
 MAX_ATTEMPTS = 3
 """Inserts retried after losing a race on PostgreSQL (with a fresh re-check each time)."""
 _CONFLICT_SQLSTATES = frozenset({"23P01", "40P01", "40001"})
+_BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
 MAX_REASON_LENGTH = 300
 
 __all__ = [
@@ -448,6 +451,26 @@ def _write_guarded(
     raise last_error or _slot_unavailable()
 
 
+@contextmanager
+def _writing() -> Iterator[None]:
+    """The service's one transaction. SQLite's write lock is taken at ``BEGIN IMMEDIATE``;
+    if it cannot be had within the busy timeout, or PostgreSQL gives up on a lock, the
+    caller gets 503 ``busy`` (try again) rather than a 500. Nothing was written."""
+    try:
+        with transaction.atomic():
+            yield
+    except OperationalError as error:
+        cause = error.__cause__
+        sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if "database is locked" in str(error) or sqlstate in _BUSY_SQLSTATES:
+            raise Busy(
+                Code.BUSY,
+                "The calendar is busy with other bookings: nothing was changed, please try "
+                "again in a moment.",
+            ) from None
+        raise
+
+
 def _label(actor: Actor) -> str:
     username = getattr(actor, "get_username", None)
     return str(username()) if callable(username) and getattr(actor, "pk", None) else "system"
@@ -564,7 +587,7 @@ def appointment_book(
             notes=notes,
         )
 
-    with transaction.atomic():
+    with _writing():
         appointment = _write_guarded(
             placements=placements,
             treatment=treatment,
@@ -617,7 +640,7 @@ def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str = 
     free again at once. 409 ``appointment_not_active`` when it is already cancelled or
     over (fulfilled, no-show)."""
     reason = " ".join((reason or "").split())[:MAX_REASON_LENGTH]
-    with transaction.atomic():
+    with _writing():
         appointment = _locked(appointment)
         if appointment.status != AppointmentStatus.BOOKED:
             raise Conflict(
@@ -689,7 +712,7 @@ def appointment_reschedule(
     )
     before = _appointment_data(appointment)
 
-    with transaction.atomic():
+    with _writing():
         current = _locked(appointment)
         if current.status != AppointmentStatus.BOOKED:
             raise Conflict(
@@ -799,7 +822,7 @@ def course_book(
         )
     now = clock.now()
     label = _label(actor)[:150]
-    with transaction.atomic():
+    with _writing():
         course = Course.objects.create(
             client=client,
             treatment=treatment,
@@ -884,7 +907,7 @@ def course_book(
 
 def course_cancel(*, actor: Actor, course: Course, reason: str = "") -> Course:
     """Cancel a course and every booked session still ahead of it."""
-    with transaction.atomic():
+    with _writing():
         course = Course.objects.select_for_update().get(pk=course.pk)
         now = clock.now()
         for appointment in Appointment.objects.filter(
@@ -926,7 +949,7 @@ def absence_record(
             "The absence must end after it starts.",
             details={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
         )
-    with transaction.atomic():
+    with _writing():
         absence = Absence.objects.create(
             practitioner=practitioner,
             starts_at=starts_at,
@@ -988,7 +1011,7 @@ def absence_replan_apply(
         )
     moved: list[Appointment] = []
     practitioners = {p.code: p for p in Practitioner.objects.all()}
-    with transaction.atomic():
+    with _writing():
         for appointment_id, start, code in planned:
             appointment = affected.get(appointment_id)
             if appointment is None:
