@@ -91,3 +91,23 @@ def test_a_session_without_a_staff_role_is_not_api_authentication(demo):
     response = browser.get("/api/v1/clients")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthenticated"
+
+
+def test_a_busy_database_is_a_503_that_says_nothing_was_saved(api, monkeypatch):
+    # given a database that stays locked past its busy timeout
+    from django.db import OperationalError
+
+    from mesoclinic.people import services
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "client_create", locked)
+    # when
+    response = api.post(
+        "/clients", {"given_name": "A", "family_name": "B", "birth_date": "1990-01-01"}
+    )
+    # then
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert response.json()["error"]["code"] == "database_busy"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -74,6 +75,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
             405: "method_not_allowed",
         }.get(exc.status_code, "error")
         return respond(request, exc.status_code, error_body(code, str(exc)))
+
+    @api.exception_handler(OperationalError)
+    def database_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+        logger.warning("Database busy on %s: %s", request.path, exc)
+        response = respond(
+            request,
+            503,
+            error_body(
+                "database_busy", "The clinic's database is busy; nothing was saved. Try again."
+            ),
+        )
+        response["Retry-After"] = "1"
+        return response
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
