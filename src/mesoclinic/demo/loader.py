@@ -14,6 +14,7 @@ from mesoclinic.core import clock
 from mesoclinic.demo import data
 from mesoclinic.demo.records import load_records_demo
 from mesoclinic.demo.safety import load_safety_demo
+from mesoclinic.demo.scheduling import load_scheduling_demo
 from mesoclinic.people import services as people
 from mesoclinic.people.models import (
     Client,
@@ -38,8 +39,8 @@ class DemoLogin:
 def demo_load(*, with_history: bool = True) -> list[DemoLogin]:
     """Create or refresh the demo clinic; return the staff logins to print.
 
-    ``with_history`` adds past treatment sessions, outcomes and an adverse event; tests
-    that need an empty clinical history load the clinic without it.
+    ``with_history`` adds past treatment sessions, outcomes, an adverse event and courses in
+    progress; tests that need an empty history and calendar load the clinic without it.
     """
     with transaction.atomic():
         site = _load_site()
@@ -50,6 +51,7 @@ def demo_load(*, with_history: bool = True) -> list[DemoLogin]:
         load_safety_demo()
         if with_history:
             load_records_demo()
+            load_scheduling_demo()
     return logins
 
 
