@@ -21,9 +21,9 @@ logger = logging.getLogger(__name__)
 # (client email, treatment, practitioner, first session in N days, sessions)
 DEMO_COURSES = [
     ("amelia.hart@example.com", "face-revitalise", "nurse-lewis", 1, 10),
-    ("isla.murray@example.com", "pigmentation", "dr-patel", 2, 10),
+    ("sophie.carter@example.com", "pigmentation", "dr-patel", 2, 10),
     ("noah.fletcher@example.com", "scalp-hair", "nurse-okafor", 1, 10),
-    ("hannah.osei@example.com", "chin-jowl-fat", "dr-patel", 3, 4),
+    ("ava.nakamura@example.com", "chin-jowl-fat", "dr-patel", 3, 4),
     ("ella.thornton@example.com", "body-cellulite", "nurse-lewis", 2, 6),
     ("zara.qureshi@example.com", "no-needle-infusion", "therapist-ng", 1, 1),
 ]
