@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -66,10 +67,19 @@ def _serve(host: str, port: int, workers: int) -> int:
         "10",
     ]
     print(f"Serving mesoclinic at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    server = subprocess.Popen(command, env=os.environ.copy())
+    # A plain `kill` of this process stops the server too, as Ctrl+C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return subprocess.call(command, env=os.environ.copy())
+        return server.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        _stop_process(server)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _start_worker() -> subprocess.Popen[bytes]:
@@ -80,13 +90,14 @@ def _start_worker() -> subprocess.Popen[bytes]:
     )
 
 
-def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is None:
-        worker.terminate()
+def _stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask a child process to stop; kill it if it has not within 15 seconds."""
+    if process.poll() is None:
+        process.terminate()
         try:
-            worker.wait(timeout=10)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            worker.kill()
+            process.kill()
 
 
 def command_demo(args: argparse.Namespace) -> int:
@@ -105,7 +116,7 @@ def command_demo(args: argparse.Namespace) -> int:
     try:
         return _serve(args.host, args.port, args.workers)
     finally:
-        _stop_worker(worker)
+        _stop_process(worker)
 
 
 def command_worker(args: argparse.Namespace) -> int:
