@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
-
-import pytest
 from django.test import Client as HttpClient
+from tests.web.scheduling.support import MONDAY, london
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.scheduling import services
-
-LONDON = zoneinfo.ZoneInfo("Europe/London")
-NOW = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)  # Monday 1 February 2027, 08:00 London
-MONDAY = "2027-02-01"
-
-
-def london(day: str, time: str) -> dt.datetime:
-    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time), LONDON)
-
-
-@pytest.fixture(autouse=True)
-def fixed_now(monkeypatch):
-    monkeypatch.setattr("mesoclinic.core.clock.now", lambda: NOW)
-
-
-@pytest.fixture
-def browser(demo):
-    browser = HttpClient()
-    assert browser.login(username="reception", password="mesoclinic-demo")
-    return browser
 
 
 def book(time: str, practitioner: str = "dr-patel", day: str = MONDAY):

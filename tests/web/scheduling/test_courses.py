@@ -2,42 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
-
-import pytest
-from django.test import Client as HttpClient
+from tests.web.scheduling.support import TUESDAY, london
 
 from mesoclinic.catalogue.models import Treatment
-from mesoclinic.people.models import Absence, Client, Practitioner
+from mesoclinic.people.models import Absence, Practitioner
 from mesoclinic.scheduling import services
 from mesoclinic.scheduling.models import Appointment, Course
-
-LONDON = zoneinfo.ZoneInfo("Europe/London")
-NOW = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)  # Monday 1 February 2027
-TUESDAY = "2027-02-02"
-
-
-def london(day: str, time: str) -> dt.datetime:
-    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time), LONDON)
-
-
-@pytest.fixture(autouse=True)
-def fixed_now(monkeypatch):
-    monkeypatch.setattr("mesoclinic.core.clock.now", lambda: NOW)
-
-
-@pytest.fixture
-def browser(demo):
-    browser = HttpClient()
-    assert browser.login(username="reception", password="mesoclinic-demo")
-    return browser
-
-
-@pytest.fixture
-def amelia(demo):
-    return Client.objects.get(email="amelia.hart@example.com")
-
 
 PLAN = {"treatment": "face-revitalise", "start_date": "2027-02-02", "practitioner": "dr-patel"}
 
