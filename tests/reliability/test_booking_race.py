@@ -61,7 +61,7 @@ def _database_url() -> str:
 def server(tmp_path):
     """A ``mesoclinic serve`` process on a free port against the test database."""
     if not Site.objects.filter(code="london").exists():
-        demo_load()
+        demo_load(with_history=False)
     port = _free_port()
     environment = os.environ | {
         "DATABASE_URL": _database_url(),
