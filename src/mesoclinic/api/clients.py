@@ -9,9 +9,9 @@ from ninja import Field, Router, Schema, Status
 
 from mesoclinic.api.auth import STAFF, require_role
 from mesoclinic.core.audit import audit_record
-from mesoclinic.core.errors import NotFound
 from mesoclinic.people import selectors, services
 from mesoclinic.people.models import Client, Sex
+from mesoclinic.people.selectors import client_by_id
 
 router = Router(tags=["clients"])
 
@@ -47,14 +47,6 @@ def client_out(client: Client) -> dict[str, object]:
         "phone": client.phone,
         "sex": client.sex,
     }
-
-
-def client_by_id(client_id: str) -> Client:
-    """The client with this opaque id, or a 404 ``client_not_found``."""
-    client = Client.objects.filter(pk=int(client_id)).first() if client_id.isdigit() else None
-    if client is None:
-        raise NotFound("client_not_found", f"No client with id {client_id!r}.")
-    return client
 
 
 @router.post("", response={201: ClientOut})

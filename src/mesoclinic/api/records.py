@@ -14,13 +14,13 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from mesoclinic.api.auth import CLINICAL, STAFF, require_role
-from mesoclinic.api.clients import client_by_id
 from mesoclinic.catalogue import selectors as catalogue_selectors
 from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.people.selectors import client_by_id
 from mesoclinic.records import scales, selectors, services
 from mesoclinic.records.models import (
     AdverseEvent,
@@ -29,6 +29,7 @@ from mesoclinic.records.models import (
     FollowUp,
     TreatmentRecord,
 )
+from mesoclinic.scheduling.selectors import appointment_for_id
 
 router = Router(tags=["records"])
 
@@ -312,7 +313,7 @@ def record_create(
     """Record what was done in a session (replaces an unsigned draft). See the contract for
     refusals: ``batch_expired``, ``batch_mismatch``, ``batch_empty``, ``screening_unresolved``."""
     require_role(request, CLINICAL)
-    appointment = selectors.appointment_get(appointment_id)
+    appointment = appointment_for_id(appointment_id)
     record = services.record_save(
         actor=request.user,
         appointment=appointment,
@@ -340,7 +341,7 @@ def _viewed(request: HttpRequest, record: TreatmentRecord) -> dict[str, Any]:
 def record_of_appointment(request: HttpRequest, appointment_id: str) -> dict[str, Any]:
     """The record of an appointment, or 404 ``record_not_found``."""
     require_role(request, CLINICAL)
-    record = selectors.record_for_appointment(selectors.appointment_get(appointment_id))
+    record = selectors.record_for_appointment(appointment_for_id(appointment_id))
     if record is None:
         raise NotFound("record_not_found", "This appointment has no record yet.")
     return _viewed(request, record)
@@ -423,7 +424,7 @@ def adverse_event_create(request: HttpRequest, payload: AdverseEventIn) -> Statu
     """Report a suspected adverse reaction with its suspected batches."""
     require_role(request, CLINICAL)
     client = client_by_id(payload.client)
-    appointment = selectors.appointment_get(payload.appointment) if payload.appointment else None
+    appointment = appointment_for_id(payload.appointment) if payload.appointment else None
     event = services.adverse_event_report(
         actor=request.user,
         client=client,
@@ -483,7 +484,7 @@ def assessment_create(
     treatment = (
         catalogue_selectors.treatment_by_code(payload.treatment) if payload.treatment else None
     )
-    appointment = selectors.appointment_get(payload.appointment) if payload.appointment else None
+    appointment = appointment_for_id(payload.appointment) if payload.appointment else None
     assessment = services.assessment_record(
         actor=request.user,
         client=client,

@@ -14,12 +14,12 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from mesoclinic.api.auth import CLINICAL, STAFF, require_role
-from mesoclinic.api.clients import client_by_id
 from mesoclinic.catalogue.models import Formulation
 from mesoclinic.catalogue.selectors import formulation_by_code, treatment_by_code
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.people.selectors import client_by_id
 from mesoclinic.safety import selectors, services
 from mesoclinic.safety.errors import SafetyErrorCode
 from mesoclinic.safety.models import (

@@ -22,6 +22,7 @@ from mesoclinic.core.errors import InvalidInput, NotFound
 from mesoclinic.core.money import money
 from mesoclinic.messaging.ics import appointment_ics
 from mesoclinic.people.models import Absence, Device, Practitioner, Room
+from mesoclinic.people.selectors import client_by_id
 from mesoclinic.scheduling import ical, planning, selectors, services
 from mesoclinic.scheduling.engine import expand_phases
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
@@ -530,7 +531,7 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn) -> Status[d
     """Book one appointment. 409 ``slot_unavailable``; 422 ``screening_refused``,
     ``start_in_past``, ``outside_opening_hours``, ``off_grid``."""
     require_role(request, STAFF)
-    client = selectors.client_for_id(payload.client)
+    client = client_by_id(payload.client)
     treatment = selectors.treatment_for_code(payload.treatment)
     start = parse_moment(payload.start, "start")
     appointment = services.appointment_book(
@@ -565,7 +566,7 @@ def appointment_search(
             "Give 'client', 'practitioner', or both 'from' and 'to'.",
             details={"field": "client"},
         )
-    found_client = selectors.client_for_id(client) if client else None
+    found_client = client_by_id(client) if client else None
     found_practitioner = _practitioner(practitioner)
     tz = (found_client.home_site.tzinfo if found_client and found_client.home_site else None) or (
         dt.UTC if not selectors.bookable_sites() else selectors.bookable_sites()[0].tzinfo
@@ -665,7 +666,7 @@ def _course_arguments(payload: CourseIn) -> dict[str, Any]:
             preferred_practitioner=preferred.code if preferred else None,
         )
     return {
-        "client": selectors.client_for_id(payload.client),
+        "client": client_by_id(payload.client),
         "treatment": selectors.treatment_for_code(payload.treatment),
         "start_date": parse_date(payload.start_date, "start_date"),
         "protocol": _protocol(payload.protocol),

@@ -7,8 +7,9 @@ from django.views.decorators.http import require_GET
 
 from mesoclinic.api.auth import STAFF, user_role
 from mesoclinic.core.audit import audit_record
+from mesoclinic.core.errors import NotFound
 from mesoclinic.interop.selectors import patient_everything
-from mesoclinic.people.models import Client
+from mesoclinic.people.selectors import client_by_id
 from mesoclinic.people.services import api_token_user
 
 FHIR_JSON = "application/fhir+json"
@@ -37,8 +38,9 @@ def patient_everything_view(request: HttpRequest, client_id: str) -> JsonRespons
     """``GET /fhir/r4/Patient/{id}/$everything``: the client's record as a Bundle."""
     if not _authenticate(request):
         return _outcome(401, "login", "Send Authorization: Bearer <token> or log in as staff.")
-    client = Client.objects.filter(pk=int(client_id)).first() if client_id.isdigit() else None
-    if client is None:
+    try:
+        client = client_by_id(client_id)
+    except NotFound:
         return _outcome(404, "not-found", f"No Patient with id {client_id!r}.")
     audit_record(actor=request.user, action="fhir.export", obj=client, client_id=client.pk)
     base_url = request.build_absolute_uri("/fhir/r4").rstrip("/")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from mesoclinic.core.errors import NotFound
 from mesoclinic.people.models import Client, Practitioner
 
 
@@ -21,6 +22,19 @@ def client_search(*, query: str = "") -> QuerySet[Client]:
             | Q(phone__icontains=word)
         )
     return clients.order_by("family_name", "given_name", "id")
+
+
+def client_by_id(client_id: str | int) -> Client:
+    """The client with this opaque id, or a 404 ``client_not_found``."""
+    text = str(client_id)
+    client = (
+        Client.objects.select_related("home_site").filter(pk=int(text)).first()
+        if text.isdigit()
+        else None
+    )
+    if client is None:
+        raise NotFound("client_not_found", f"No client with id {text!r}.")
+    return client
 
 
 def practitioner_list(*, active_only: bool = True) -> QuerySet[Practitioner]:

@@ -72,23 +72,6 @@ def records_for_client(client: Client) -> QuerySet[TreatmentRecord]:
     return _records().filter(client=client).order_by("-performed_at")
 
 
-def appointment_get(appointment_id: str | int) -> Appointment:
-    """An appointment with what recording needs, or 404 ``appointment_not_found``."""
-    key = str(appointment_id)
-    appointment = (
-        Appointment.objects.select_related(
-            "client", "treatment__default_formulation", "formulation", "practitioner", "site"
-        )
-        .filter(pk=int(key))
-        .first()
-        if key.isdigit()
-        else None
-    )
-    if appointment is None:
-        raise NotFound("appointment_not_found", f"No appointment with id {key!r}.")
-    return appointment
-
-
 def appointments_to_record(client: Client) -> QuerySet[Appointment]:
     """A client's active appointments without a signed record, soonest first."""
     return (

@@ -746,23 +746,16 @@ def site_for_code(code: str) -> Site:
     return site
 
 
-def client_for_id(client_id: str | int) -> Client:
-    """The client with this opaque id, or 404 ``client_not_found``."""
-    text = str(client_id)
-    client = (
-        Client.objects.select_related("home_site").filter(pk=int(text)).first()
-        if text.isdigit()
-        else None
-    )
-    if client is None:
-        raise NotFound(Code.CLIENT_NOT_FOUND, f"No client with id {text!r}.")
-    return client
-
-
 def appointment_queryset() -> QuerySet[Appointment]:
     """Appointments with everything the API shows joined in."""
     return Appointment.objects.select_related(
-        "client", "treatment", "site", "practitioner", "room", "device", "formulation"
+        "client",
+        "treatment__default_formulation",
+        "site",
+        "practitioner",
+        "room",
+        "device",
+        "formulation",
     )
 
 

@@ -32,6 +32,7 @@ from mesoclinic.records.models import (
     Seriousness,
     Technique,
 )
+from mesoclinic.scheduling.selectors import appointment_for_id
 from mesoclinic.web.http import HtmxHttpRequest
 from mesoclinic.web.permissions import clinical_required, staff_required
 
@@ -120,7 +121,7 @@ def record_form(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
 
     Saving writes a draft (the same service as the API); "Save and sign" also signs it.
     """
-    appointment = _found(selectors.appointment_get, appointment_id)
+    appointment = _found(appointment_for_id, appointment_id)
     existing = selectors.record_for_appointment(appointment)
     if existing is not None and existing.is_signed:
         return redirect("web:record_detail", record_id=existing.pk)
@@ -258,9 +259,7 @@ def adverse_event_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         event = services.adverse_event_report(
             actor=request.user,
             client=client,
-            appointment=_found(selectors.appointment_get, appointment_id)
-            if appointment_id
-            else None,
+            appointment=_found(appointment_for_id, appointment_id) if appointment_id else None,
             onset=_date(request.POST.get("onset", ""), "onset"),
             description=request.POST.get("description", ""),
             lots=request.POST.getlist("lots"),
