@@ -89,9 +89,14 @@ def setup_django(target: BenchTarget) -> None:
     os.environ.setdefault("MESOCLINIC_LOG_LEVEL", "WARNING")
     if target.database == "postgresql":
         ensure_postgres_database(target.url)
+    import gc
+
     import django
 
     django.setup()
+    # As the server's workers do (config/wsgi.py): start-up objects leave the collector.
+    gc.collect()
+    gc.freeze()
 
 
 def machine() -> str:

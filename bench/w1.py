@@ -2,7 +2,7 @@
 
 Four measurements in one run, on the same calendar:
 
-* **engine** — ``find_slots`` (bitmask search and every slot materialised) on an
+* **engine** — ``find_slots`` (array search and every slot materialised) on an
   ``AvailabilityQuery`` built from the database once (``bench.calendars``); also the
   search alone (``compute_availability``) and the first page (``limit=50``);
 * **naive** — ``naive_find_slots`` (every candidate start against every booking) on the

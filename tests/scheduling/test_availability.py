@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from mesoclinic.api.scheduling import AvailabilityOut
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.people.models import Absence, ClosedDay, Practitioner, Site
 from mesoclinic.scheduling import selectors, services
@@ -52,6 +53,18 @@ def test_slots_are_sorted_with_offsets_and_the_three_times(api):
             "device": None,
         },
     ]
+
+
+def test_the_written_answer_has_exactly_the_declared_response_schema(api):
+    # given a device treatment (device codes) over two days
+    response = _get(api, treatment="no-needle-infusion", to="2027-03-02")
+    # when the answer is read back through the endpoint's declared schema
+    answer = response.json()
+    declared = AvailabilityOut.model_validate(answer).model_dump()
+    # then it is that schema's shape, field for field
+    assert response["Content-Type"] == "application/json"
+    assert len(answer["slots"]) > 50
+    assert declared == answer
 
 
 def test_a_day_has_every_quarter_hour_that_fits_before_closing(api):

@@ -516,8 +516,9 @@ def test_availability_grid_answers_per_practitioner_and_per_day():
     ]
     assert grid.free_starts("dr-b") == [at(1, "09:00")]
     assert grid.bookable_days() == [FIRST_DAY, FIRST_DAY + 1]
-    assert grid.day_mask(0, FIRST_DAY) == 0b100
-    assert grid.day_mask(1, FIRST_DAY) == 0
+    assert [grid.cells.time_of(cell) for cell in grid.day_cells(0, FIRST_DAY)] == [at(0, "10:00")]
+    assert grid.day_cells(1, FIRST_DAY) == []
+    assert grid.practitioners_on(FIRST_DAY) == ["dr-a"]
     assert grid.slots(cells=grid.cells.cells_by_day[FIRST_DAY + 1], limit=2) == [
         Slot(at(1, "09:00"), at(1, "09:00"), at(1, "10:00"), "dr-a", "room-1", None),
         Slot(at(1, "09:00"), at(1, "09:00"), at(1, "10:00"), "dr-b", "room-1", None),

@@ -6,7 +6,7 @@ minutes since the Unix epoch (UTC) and local days to opening intervals (so DST i
 shell's business), then calls:
 
 * ``find_slots(AvailabilityQuery) -> list[Slot]`` (or ``compute_availability`` for the
-  bitmask form, e.g. to feed ``CourseCalendar.from_grid``);
+  array form, e.g. to feed ``CourseCalendar.from_grid``);
 * ``plan_course(CourseRequest, CourseCalendar) -> CoursePlan``.
 
 ``naive_find_slots``, ``greedy_plan_course`` and ``brute_force_plan_course`` are the

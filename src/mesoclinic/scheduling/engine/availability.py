@@ -30,13 +30,13 @@ opening at 09:00, and 14:00, 14:15, … after a lunch closure), never to the epo
 
 Algorithm: the candidate starts of the whole window are cells of one uniform grid (the
 grid step, or a divisor of it if opening intervals sit on different grid phases), and
-every constraint becomes one bitmask over them (see ``bitmasks``): per practitioner
-(working time and busy intervals in one pass), per room, per device, and the lounge.  A
-practitioner's bookable starts are then a few big-integer ``&``.  Rooms and devices do
-not depend on the practitioner, so the first free room/device (in the order given) is
-chosen per cell.  Cost: about a microsecond per busy interval plus one per returned
-slot.  ``naive_find_slots`` in ``reference`` is the slot-by-slot baseline and the test
-oracle.
+every constraint becomes one row of flags over them (see ``cells``), computed for all
+resources of a kind with a few numpy calls: practitioners (working time and busy
+intervals together), rooms, devices, and the lounge.  Rooms and devices do not depend on
+the practitioner, so the first free room/device (in the order given) is chosen per
+cell.  Cost: a few tens of nanoseconds per busy interval plus a fraction of a
+microsecond per returned slot.  ``naive_find_slots`` in ``reference`` is the
+slot-by-slot baseline and the test oracle.
 """
 
 from __future__ import annotations
@@ -44,27 +44,27 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import compress, repeat
 from typing import NamedTuple, cast
 
-from .bitmasks import (
+import numpy as np
+import numpy.typing as npt
+
+from .cells import (
     CellSpace,
-    blocked_cells,
-    flags_from_mask,
-    full_mask,
-    saturated_cells,
-    set_cells,
-    unavailable_cells,
+    Flags,
+    IntervalTable,
+    Ints,
+    blocked_rows,
+    first_true,
+    saturated_intervals,
+    working_gaps,
 )
 from .intervals import Interval
 
 _AFTER_ANY = 1 << 62
 """Sorts after any real interval end: ``(start, _AFTER_ANY)`` bisects after ``start``."""
-_LIMITED_CHUNK_CELLS = 512
-"""Cells materialised at a time when a result is limited."""
-_MAX_TABLE_RESOURCES = 255
-"""Most resources a per-cell byte table can name."""
 
 
 class OpenInterval(NamedTuple):
@@ -172,12 +172,12 @@ class CandidateCells:
     """The candidate starts of a query on a uniform grid of cells.
 
     ``space.step`` is the grid, or a divisor of it when opening intervals are not all
-    aligned to the same grid phase; ``candidates`` marks the cells that are real grid
+    aligned to the same grid phase; ``candidates`` flags the cells that are real grid
     starts fitting inside a merged opening interval.
     """
 
     space: CellSpace
-    candidates: int
+    candidates: Flags
     stretches: tuple[OpenInterval, ...]
     cells_by_day: dict[int, range]
 
@@ -194,9 +194,10 @@ class CandidateCells:
 
 @dataclass(frozen=True, slots=True)
 class AvailabilityGrid:
-    """The result of a search as bitmasks over ``cells``: bit ``k`` of
-    ``practitioner_masks[p]`` is set when practitioner ``p`` can take a booking
-    starting at ``cells.time_of(k)``.
+    """The result of a search over ``cells``: ``available[p, k]`` is set when
+    practitioner ``p`` can take a booking starting at ``cells.time_of(k)``, and
+    ``room_choice[k]`` / ``device_choice[k]`` index the first free room / device there
+    (``-1``: none; ``device_choice`` is ``None`` when the treatment needs no device).
 
     Cheap to build and to query by day; ``slots()`` turns it into ``Slot`` objects.
     """
@@ -204,88 +205,46 @@ class AvailabilityGrid:
     timing: TreatmentTiming
     cells: CandidateCells
     practitioners: tuple[str, ...]
-    practitioner_masks: tuple[int, ...]
+    available: Flags
     rooms: tuple[str, ...]
-    room_masks: tuple[int, ...]
-    devices: tuple[str | None, ...]
-    device_masks: tuple[int, ...]
-    _first_free_tables: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def any_practitioner_mask(self) -> int:
-        """Cells where at least one practitioner can start."""
-        return _union(self.practitioner_masks)
+    room_choice: Ints
+    devices: tuple[str, ...]
+    device_choice: Ints | None
 
     def slot_at(self, cell: int, practitioner_index: int) -> Slot:
         """The slot starting in ``cell`` with the given practitioner and the first free
-        room and device (the cell must be set in that practitioner's mask)."""
-        start = self.cells.time_of(cell)
-        treatment_start = start + self.timing.numbing_minutes
-        return Slot(
-            start,
-            treatment_start,
-            treatment_start + self.timing.treatment_minutes,
-            self.practitioners[practitioner_index],
-            self._first_free("room", self.rooms, self.room_masks, cell) or "",
-            self._first_free("device", self.devices, self.device_masks, cell),
-        )
-
-    def _first_free(
-        self, kind: str, codes: Sequence[str | None], masks: Sequence[int], cell: int
-    ) -> str | None:
-        """The resource chosen for a cell, from a per-cell table built on first use
-        (testing a bit of a long mask costs a copy of the mask)."""
-        table = self._first_free_tables.get(kind)
-        if table is None:
-            table = self._first_free_tables[kind] = _first_free_table(masks, self.cells.space.size)
-        if not table:
-            return _first_free(codes, masks, cell)
-        chosen = table[cell]
-        return codes[chosen - 1] if chosen else None
+        room and device (the cell must be available to that practitioner)."""
+        return self._materialise(np.array([cell]), np.array([practitioner_index]))[0]
 
     def slots(self, limit: int | None = None, cells: range | None = None) -> list[Slot]:
         """All slots, sorted by start then practitioner order, at most ``limit``.
 
         ``cells`` restricts the result to a range of cells (e.g. one local day, see
-        ``cells.cells_by_day``).  With a limit, cells are materialised a chunk at a time.
+        ``cells.cells_by_day``).
         """
         span = cells if cells is not None else range(self.cells.space.size)
-        if limit == 0 or not span:
-            return []
-        chunk = len(span) if limit is None else _LIMITED_CHUNK_CELLS
-        result: list[Slot] = []
-        for low in range(span.start, span.stop, chunk):
-            wanted = None if limit is None else limit - len(result)
-            result.extend(self._slots_between(low, min(low + chunk, span.stop), wanted))
-            if limit is not None and len(result) >= limit:
-                return result[:limit]
-        return result
+        # Transposed, the flags are read cell by cell, practitioners in order.
+        cell_offsets, practitioner_indexes = np.nonzero(self.available[:, span.start : span.stop].T)
+        if limit is not None:
+            cell_offsets = cell_offsets[:limit]
+            practitioner_indexes = practitioner_indexes[:limit]
+        return self._materialise(cell_offsets + span.start, practitioner_indexes)
 
-    def _slots_between(self, low: int, high: int, limit: int | None = None) -> list[Slot]:
-        window = full_mask(high - low)
-        masks = [(mask >> low) & window for mask in self.practitioner_masks]
-        union = _union(masks)
-        if not union:
-            return []
-        width = union.bit_length()
-        in_union = flags_from_mask(union, width)
-        rows = [bytes(compress(flags_from_mask(mask, width), in_union)) for mask in masks]
-        result: list[Slot] = []
-        for offset, column in zip(set_cells(union), zip(*rows, strict=True), strict=True):
-            result.extend(self._slots_of_cell(low + offset, column))
-            if limit is not None and len(result) >= limit:
-                break
-        return result
-
-    def _slots_of_cell(self, cell: int, column: Sequence[int]) -> list[Slot]:
-        start, treatment_start, end, _, room, device = self.slot_at(cell, column.index(1))
+    def _materialise(self, cells: Ints, practitioner_indexes: Ints) -> list[Slot]:
+        space = self.cells.space
+        starts = space.origin + cells * space.step
+        treatment_starts = starts + self.timing.numbing_minutes
+        ends = treatment_starts + self.timing.treatment_minutes
+        devices: Iterable[str | None] = repeat(None)
+        if self.device_choice is not None:
+            devices = _codes(self.devices)[self.device_choice[cells]].tolist()
         fields = zip(
-            repeat(start),
-            repeat(treatment_start),
-            repeat(end),
-            compress(self.practitioners, column),
-            repeat(room),
-            repeat(device),
+            starts.tolist(),
+            treatment_starts.tolist(),
+            ends.tolist(),
+            _codes(self.practitioners)[practitioner_indexes].tolist(),
+            _codes(self.rooms)[self.room_choice[cells]].tolist(),
+            devices,
             strict=False,
         )
         # tuple.__new__ skips the NamedTuple's Python-level __new__: 3x faster per slot.
@@ -293,51 +252,42 @@ class AvailabilityGrid:
 
     def free_starts(self, practitioner: str) -> list[int]:
         """Bookable start minutes for one practitioner, ascending."""
-        mask = self.practitioner_masks[self.practitioners.index(practitioner)]
-        return [self.cells.time_of(cell) for cell in set_cells(mask)]
+        row = self.available[self.practitioners.index(practitioner)]
+        space = self.cells.space
+        return (space.origin + np.flatnonzero(row) * space.step).tolist()
 
-    def day_mask(self, practitioner_index: int, day: int) -> int:
-        """A practitioner's bookable cells on one local day, bit 0 = the day's first
-        cell (``cells.cells_by_day[day].start``)."""
+    def day_cells(self, practitioner_index: int, day: int) -> list[int]:
+        """A practitioner's bookable cells on one local day, ascending."""
         cells = self.cells.cells_by_day.get(day)
         if cells is None:
-            return 0
-        return (self.practitioner_masks[practitioner_index] >> cells.start) & full_mask(len(cells))
+            return []
+        row = self.available[practitioner_index, cells.start : cells.stop]
+        return (np.flatnonzero(row) + cells.start).tolist()
+
+    def practitioners_on(self, day: int) -> list[str]:
+        """Practitioners with a bookable cell on the local day, in preference order."""
+        cells = self.cells.cells_by_day.get(day)
+        if cells is None:
+            return []
+        free = cast(Flags, self.available[:, cells.start : cells.stop].any(axis=1))
+        return list(compress(self.practitioners, free.tolist()))
 
     def bookable_days(self) -> list[int]:
         """Local days with at least one bookable slot, ascending."""
-        union = self.any_practitioner_mask
+        any_free = cast(Flags, self.available.any(axis=0))
         return [
             day
-            for day, cells in self.cells.cells_by_day.items()
-            if (union >> cells.start) & full_mask(len(cells))
+            for day, cells in sorted(self.cells.cells_by_day.items())
+            if any_free[cells.start : cells.stop].any()
         ]
 
 
-def _first_free_table(masks: Sequence[int], size: int) -> bytes:
-    """Per cell, 1 + the index of the resource whose (disjoint) mask holds it, or 0;
-    empty when there are too many resources for a byte."""
-    if len(masks) > _MAX_TABLE_RESOURCES:
-        return b""
-    combined = 0
-    for number, mask in enumerate(masks, start=1):
-        flags = flags_from_mask(mask, size).translate(bytes.maketrans(b"\x01", bytes([number])))
-        combined |= int.from_bytes(flags, "little")
-    return combined.to_bytes(size, "little")
-
-
-def _first_free(codes: Sequence[str | None], masks: Sequence[int], cell: int) -> str | None:
-    for code, mask in zip(codes, masks, strict=True):
-        if mask >> cell & 1:
-            return code
-    return None
-
-
-def _union(masks: Iterable[int]) -> int:
-    union = 0
-    for mask in masks:
-        union |= mask
-    return union
+def _codes(codes: Sequence[str]) -> npt.NDArray[np.object_]:
+    """Codes as an object array that cell indexes can pick from; index ``-1`` (no free
+    resource) picks the appended ``None``."""
+    array = np.empty(len(codes) + 1, dtype=object)
+    array[: len(codes)] = codes
+    return array
 
 
 def candidate_cells(
@@ -358,14 +308,19 @@ def candidate_cells(
     origin = runs[0][1] if runs else 0
     step = math.gcd(grid_minutes, *(first - origin for _, first, _ in runs))
     stride = grid_minutes // step
-    candidates = 0
+    size = 0
+    if runs:
+        _, first, count = runs[-1]
+        size = (first - origin) // step + (count - 1) * stride + 1
+    candidates = np.zeros(size, dtype=np.bool_)
     cells_by_day: dict[int, range] = {}
     for stretch, first, count in runs:
         cell = (first - origin) // step
-        candidates |= _progression(count, stride) << cell
+        last = cell + (count - 1) * stride
+        candidates[cell : last + 1 : stride] = True
         day_cells = cells_by_day.get(stretch.day, range(cell, cell))
-        cells_by_day[stretch.day] = range(day_cells.start, cell + (count - 1) * stride + 1)
-    space = CellSpace(origin, step, candidates.bit_length())
+        cells_by_day[stretch.day] = range(day_cells.start, last + 1)
+    space = CellSpace(origin, step, size)
     return CandidateCells(space, candidates, tuple(stretches), cells_by_day)
 
 
@@ -373,11 +328,6 @@ def _first_start(stretch: OpenInterval, grid_minutes: int, not_before: int | Non
     if not_before is None or not_before <= stretch.start:
         return stretch.start
     return stretch.start - (stretch.start - not_before) // grid_minutes * grid_minutes
-
-
-def _progression(count: int, stride: int) -> int:
-    """Mask with bits ``0, stride, 2 * stride, …`` (``count`` of them)."""
-    return full_mask(count * stride) // full_mask(stride)
 
 
 def _merge_open_intervals(open_intervals: Sequence[OpenInterval]) -> list[OpenInterval]:
@@ -392,29 +342,11 @@ def _merge_open_intervals(open_intervals: Sequence[OpenInterval]) -> list[OpenIn
     return merged
 
 
-def _first_free_masks(
-    resources: Sequence[Resource], space: CellSpace, wanted: int, first: int, last: int
-) -> tuple[int, ...]:
-    """Per resource, the ``wanted`` cells where it is the first free one in the given
-    order.  Once every wanted cell has a resource, later ones are never chosen, so their
-    busy lists are not even read."""
-    taken = 0
-    masks: list[int] = []
-    for resource in resources:
-        still_wanted = wanted & ~taken
-        free = (
-            still_wanted & ~blocked_cells(space, resource.busy, first, last) if still_wanted else 0
-        )
-        masks.append(free)
-        taken |= free
-    return tuple(masks)
-
-
 def compute_availability(query: AvailabilityQuery) -> AvailabilityGrid:
-    """Search the query and return the bookable cells as bitmasks (see module doc).
+    """Search the query and return the bookable cells (see module doc).
 
-    Practitioners come first: rooms, devices and the lounge are then only examined on
-    cells some practitioner can take, which lets the room scan stop early.
+    Practitioners come first; rooms, devices and the lounge only matter on cells some
+    practitioner can take.
     """
     timing = query.timing
     cells = candidate_cells(
@@ -424,50 +356,60 @@ def compute_availability(query: AvailabilityQuery) -> AvailabilityGrid:
     treatment_start = timing.numbing_minutes
     treatment_end = timing.total_minutes
     held_until = treatment_end + timing.buffer_minutes
-    practitioner_masks = [
-        _practitioner_mask(practitioner, space, cells.candidates, timing)
-        for practitioner in query.practitioners
-    ]
-    wanted = _union(practitioner_masks)
-    room_masks = _first_free_masks(query.rooms, space, wanted, treatment_start, held_until)
-    common = _union(room_masks)
-    devices: tuple[str | None, ...] = (None,)
-    device_masks: tuple[int, ...] = (common,)
+    available = _practitioner_rows(query.practitioners, space, timing) & cells.candidates
+    common = available.any(axis=0)
+    rooms = IntervalTable.of([room.busy for room in query.rooms])
+    room_choice = first_true(~blocked_rows(space, rooms, treatment_start, held_until) & common)
+    common &= room_choice >= 0
+    device_choice = None
     if timing.needs_device:
-        devices = tuple(device.code for device in query.devices)
-        device_masks = _first_free_masks(
-            query.devices, space, common, treatment_start, treatment_end
+        devices = IntervalTable.of([device.busy for device in query.devices])
+        device_choice = first_true(
+            ~blocked_rows(space, devices, treatment_start, treatment_end) & common
         )
-        common = _union(device_masks)
-    if query.lounge is not None and common:
-        lounge = query.lounge
-        common &= ~saturated_cells(space, lounge.occupied, lounge.capacity, treatment_start)
+        common &= device_choice >= 0
+    if query.lounge is not None and common.any():
+        common &= ~_lounge_full(query.lounge, space, treatment_start)
     return AvailabilityGrid(
         timing=timing,
         cells=cells,
         practitioners=tuple(practitioner.code for practitioner in query.practitioners),
-        practitioner_masks=tuple(mask & common for mask in practitioner_masks),
+        available=available & common,
         rooms=tuple(room.code for room in query.rooms),
-        room_masks=room_masks,
-        devices=devices,
-        device_masks=device_masks,
+        room_choice=room_choice,
+        devices=tuple(device.code for device in query.devices) if timing.needs_device else (),
+        device_choice=device_choice,
     )
 
 
-def _practitioner_mask(
-    practitioner: PractitionerCalendar, space: CellSpace, candidates: int, timing: TreatmentTiming
-) -> int:
-    """Candidate cells inside the practitioner's working time and clear of their busy
-    intervals (buffer included)."""
-    unavailable = unavailable_cells(
-        space,
-        practitioner.working,
-        practitioner.busy,
-        timing.numbing_minutes,
-        timing.total_minutes,
-        busy_extension=timing.buffer_minutes,
-    )
-    return candidates & ~unavailable
+def _practitioner_rows(
+    practitioners: Sequence[PractitionerCalendar], space: CellSpace, timing: TreatmentTiming
+) -> Flags:
+    """Per practitioner, the cells inside their working time and clear of their busy
+    intervals (buffer included).
+
+    Both become one list of blocking intervals for the treatment phase
+    ``[t + numbing, t + numbing + treatment)``: the gaps between working intervals, and
+    the busy intervals started ``buffer`` earlier (so the new booking's clean-up time
+    cannot overlap them).
+    """
+    gaps = IntervalTable.of([working_gaps(practitioner.working) for practitioner in practitioners])
+    busy = IntervalTable.of([practitioner.busy for practitioner in practitioners])
+    blocking = gaps + busy.shifted(timing.buffer_minutes)
+    return ~blocked_rows(space, blocking, timing.numbing_minutes, timing.total_minutes)
+
+
+def _lounge_full(lounge: Lounge, space: CellSpace, numbing_minutes: int) -> Flags:
+    """Cells whose numbing phase ``[t, t + numbing)`` meets a full lounge."""
+    if numbing_minutes <= 0:
+        return np.zeros(space.size, dtype=np.bool_)
+    if lounge.capacity <= 0:
+        return np.ones(space.size, dtype=np.bool_)
+    if len(lounge.occupied) < lounge.capacity:
+        return np.zeros(space.size, dtype=np.bool_)
+    full = saturated_intervals(lounge.occupied, lounge.capacity)
+    blocked: Flags = blocked_rows(space, full, 0, numbing_minutes)[0]
+    return blocked
 
 
 def find_slots(query: AvailabilityQuery) -> list[Slot]:

@@ -46,7 +46,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .availability import AvailabilityGrid, Slot
-from .bitmasks import set_cells
 
 WEEK_DAYS = 7
 
@@ -332,17 +331,15 @@ def _grid_options(grid: AvailabilityGrid, day: int) -> list[CourseOption]:
 
 
 def _grid_practitioners(grid: AvailabilityGrid, day: int) -> list[str]:
-    return [code for index, code in enumerate(grid.practitioners) if grid.day_mask(index, day)]
+    return grid.practitioners_on(day)
 
 
 def _grid_practitioner_options(
     grid: AvailabilityGrid, day: int, practitioner: str
 ) -> list[CourseOption]:
     index = grid.practitioners.index(practitioner)
-    first = grid.cells.cells_by_day[day].start
     options = []
-    for offset in set_cells(grid.day_mask(index, day)):
-        cell = first + offset
+    for cell in grid.day_cells(index, day):
         local_day, minute = grid.cells.local_time_of(cell)
         options.append(CourseOption(local_day, minute, grid.slot_at(cell, index)))
     return options

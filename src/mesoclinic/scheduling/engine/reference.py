@@ -1,7 +1,7 @@
 """The naive availability search: the baseline for benchmarks and the oracle for tests.
 
 It walks every candidate start and checks it against every busy interval of every
-resource, the way most booking systems do.  It shares no code with the bitmask search
+resource, the way most booking systems do.  It shares no code with the array search
 beyond the data types, so agreement between the two is evidence that both are right.
 Same semantics as ``availability.find_slots`` (see that module's docstring).
 """
