@@ -20,6 +20,7 @@ from mesoclinic.catalogue.models import Batch
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.selectors import client_by_id
 from mesoclinic.records import scales, selectors, services
 from mesoclinic.records.models import (
@@ -525,14 +526,9 @@ def maintenance(request: HttpRequest, client_id: str, treatment: str) -> dict[st
 
 
 def _assessment_get(assessment_id: str) -> Assessment:
-    assessment = (
-        Assessment.objects.filter(pk=int(assessment_id)).first()
-        if assessment_id.isdigit()
-        else None
+    return get_by_opaque_id(
+        Assessment.objects.all(), assessment_id, code="assessment_not_found", noun="assessment"
     )
-    if assessment is None:
-        raise NotFound("assessment_not_found", f"No assessment with id {assessment_id!r}.")
-    return assessment
 
 
 @router.post("/assessments/{assessment_id}/photos", response={201: dict[str, Any]})

@@ -19,7 +19,8 @@ from mesoclinic.api.auth import STAFF, require_role
 from mesoclinic.catalogue.models import Formulation, Protocol
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
-from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.core.errors import InvalidInput
+from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.core.money import money
 from mesoclinic.messaging.ics import appointment_ics
 from mesoclinic.people.models import Absence, Device, Practitioner, Room
@@ -727,18 +728,12 @@ def course_cancel(request: HttpRequest, course_id: str, payload: CancelIn) -> di
 
 
 def _absence(practitioner: Practitioner, absence_id: str) -> Absence:
-    absence = (
-        Absence.objects.select_related("practitioner")
-        .filter(practitioner=practitioner, pk=int(absence_id))
-        .first()
-        if absence_id.isdigit()
-        else None
+    return get_by_opaque_id(
+        Absence.objects.select_related("practitioner").filter(practitioner=practitioner),
+        absence_id,
+        code=Code.ABSENCE_NOT_FOUND,
+        noun=f"absence of {practitioner.code}",
     )
-    if absence is None:
-        raise NotFound(
-            Code.ABSENCE_NOT_FOUND, f"No absence {absence_id!r} for {practitioner.code}."
-        )
-    return absence
 
 
 def _replan_out(preview: planning.ReplanPreview) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from mesoclinic.core.errors import NotFound
+from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.models import Client, Practitioner
 
 
@@ -26,15 +26,12 @@ def client_search(*, query: str = "") -> QuerySet[Client]:
 
 def client_by_id(client_id: str | int) -> Client:
     """The client with this opaque id, or a 404 ``client_not_found``."""
-    text = str(client_id)
-    client = (
-        Client.objects.select_related("home_site").filter(pk=int(text)).first()
-        if text.isdigit()
-        else None
+    return get_by_opaque_id(
+        Client.objects.select_related("home_site"),
+        client_id,
+        code="client_not_found",
+        noun="client",
     )
-    if client is None:
-        raise NotFound("client_not_found", f"No client with id {text!r}.")
-    return client
 
 
 def practitioner_list(*, active_only: bool = True) -> QuerySet[Practitioner]:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from mesoclinic.catalogue.models import Treatment
-from mesoclinic.core.errors import NotFound
+from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.models import Client
 from mesoclinic.records import scales
 from mesoclinic.records.maintenance import (
@@ -55,11 +55,7 @@ def _records() -> QuerySet[TreatmentRecord]:
 
 def record_get(record_id: str | int) -> TreatmentRecord:
     """A record with everything it shows, or 404 ``record_not_found``."""
-    key = str(record_id)
-    record = _records().filter(pk=int(key)).first() if key.isdigit() else None
-    if record is None:
-        raise NotFound("record_not_found", f"No treatment record with id {key!r}.")
-    return record
+    return get_by_opaque_id(_records(), record_id, code="record_not_found", noun="treatment record")
 
 
 def record_for_appointment(appointment: Appointment) -> TreatmentRecord | None:
@@ -116,15 +112,12 @@ def follow_ups_open(*, due_by: dt.datetime | None = None) -> QuerySet[FollowUp]:
 
 def follow_up_get(follow_up_id: str | int) -> FollowUp:
     """One follow-up, or 404 ``follow_up_not_found``."""
-    key = str(follow_up_id)
-    follow_up = (
-        FollowUp.objects.select_related("record", "client").filter(pk=int(key)).first()
-        if key.isdigit()
-        else None
+    return get_by_opaque_id(
+        FollowUp.objects.select_related("record", "client"),
+        follow_up_id,
+        code="follow_up_not_found",
+        noun="follow-up",
     )
-    if follow_up is None:
-        raise NotFound("follow_up_not_found", f"No follow-up with id {key!r}.")
-    return follow_up
 
 
 # --- adverse events and the Yellow Card -----------------------------------------------------
@@ -132,18 +125,14 @@ def follow_up_get(follow_up_id: str | int) -> FollowUp:
 
 def adverse_event_get(event_id: str | int) -> AdverseEvent:
     """One adverse event with its client and suspected batches, or 404."""
-    key = str(event_id)
-    event = (
-        AdverseEvent.objects.select_related("client", "appointment", "reporter")
-        .prefetch_related("products__batch__formulation")
-        .filter(pk=int(key))
-        .first()
-        if key.isdigit()
-        else None
+    return get_by_opaque_id(
+        AdverseEvent.objects.select_related("client", "appointment", "reporter").prefetch_related(
+            "products__batch__formulation"
+        ),
+        event_id,
+        code="adverse_event_not_found",
+        noun="adverse event",
     )
-    if event is None:
-        raise NotFound("adverse_event_not_found", f"No adverse event with id {key!r}.")
-    return event
 
 
 def adverse_events_for_client(client: Client) -> QuerySet[AdverseEvent]:
@@ -272,15 +261,12 @@ def outcome_series(client: Client) -> list[OutcomeSeries]:
 
 def photo_get(photo_id: str | int) -> AssessmentPhoto:
     """One clinical photo with its assessment and client, or 404."""
-    key = str(photo_id)
-    photo = (
-        AssessmentPhoto.objects.select_related("assessment__client").filter(pk=int(key)).first()
-        if key.isdigit()
-        else None
+    return get_by_opaque_id(
+        AssessmentPhoto.objects.select_related("assessment__client"),
+        photo_id,
+        code="photo_not_found",
+        noun="photo",
     )
-    if photo is None:
-        raise NotFound("photo_not_found", f"No photo with id {key!r}.")
-    return photo
 
 
 def photos_for_client(client: Client) -> QuerySet[AssessmentPhoto]:

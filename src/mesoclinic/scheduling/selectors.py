@@ -39,7 +39,8 @@ from django.db.models import BigIntegerField, Func, Q, QuerySet
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
-from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.core.errors import InvalidInput
+from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.models import (
     Absence,
     Client,
@@ -792,11 +793,9 @@ def appointment_queryset() -> QuerySet[Appointment]:
 
 def appointment_for_id(appointment_id: str | int) -> Appointment:
     """The appointment with this opaque id, or 404 ``appointment_not_found``."""
-    text = str(appointment_id)
-    appointment = appointment_queryset().filter(pk=int(text)).first() if text.isdigit() else None
-    if appointment is None:
-        raise NotFound(Code.APPOINTMENT_NOT_FOUND, f"No appointment with id {text!r}.")
-    return appointment
+    return get_by_opaque_id(
+        appointment_queryset(), appointment_id, code=Code.APPOINTMENT_NOT_FOUND, noun="appointment"
+    )
 
 
 def appointment_list(
@@ -827,17 +826,12 @@ def appointment_list(
 
 def course_for_id(course_id: str | int) -> Course:
     """The course with this opaque id, or 404 ``course_not_found``."""
-    text = str(course_id)
-    course = (
-        Course.objects.select_related("client", "treatment", "protocol")
-        .filter(pk=int(text))
-        .first()
-        if text.isdigit()
-        else None
+    return get_by_opaque_id(
+        Course.objects.select_related("client", "treatment", "protocol"),
+        course_id,
+        code=Code.COURSE_NOT_FOUND,
+        noun="course",
     )
-    if course is None:
-        raise NotFound(Code.COURSE_NOT_FOUND, f"No course with id {text!r}.")
-    return course
 
 
 def course_appointments(*, course: Course) -> list[Appointment]:
