@@ -6,6 +6,9 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django_tasks import task_backends
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
@@ -56,6 +59,81 @@ def test_notifying_twice_schedules_nothing_more(appointment, django_capture_on_c
         services.appointment_booked_notify(appointment=appointment)
     assert Message.objects.filter(appointment=appointment).count() == 7
     assert DBTaskResult.objects.count() == 7
+
+
+def test_a_booking_schedules_its_messages_in_one_insert_with_their_tasks(
+    appointment, django_assert_num_queries
+):
+    # savepoint, look up the keys, insert the messages, 7 tasks, release
+    with django_assert_num_queries(11):
+        messages = services.appointment_booked_notify(appointment=appointment)
+    assert [m.kind for m in messages] == ["confirmation"] * 2 + ["preparation"] + ["reminder"] * 4
+    assert DBTaskResult.objects.count() == 7
+
+
+def test_a_rolled_back_change_leaves_neither_messages_nor_tasks(appointment):
+    def book_then_fail() -> None:
+        with transaction.atomic():
+            services.appointment_booked_notify(appointment=appointment)
+            raise RuntimeError("the booking failed after scheduling its messages")
+
+    with pytest.raises(RuntimeError):
+        book_then_fail()
+    assert not Message.objects.exists()
+    assert not DBTaskResult.objects.exists()
+
+
+def test_another_task_backend_gets_the_deliveries_once_the_transaction_commits(
+    appointment, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    backend = task_backends["default"]
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.appointment_booked_notify(appointment=appointment)
+    assert backend.results == []
+    for callback in callbacks:
+        callback()
+    assert sorted(result.args[0] for result in backend.results) == sorted(
+        Message.objects.values_list("pk", flat=True)
+    )
+
+
+def test_a_key_inserted_meanwhile_by_another_transaction_is_found_on_a_second_try(
+    appointment, monkeypatch
+):
+    # given a message another transaction inserted after our look-up (simulated: the first
+    # look-up does not see it)
+    first = services.message_schedule(
+        key="test:meanwhile",
+        kind="reminder",
+        channel="email",
+        recipient="amelia.hart@example.com",
+        subject="Hi",
+        body="Old",
+        send_after=dt.datetime(2026, 3, 24, 12, 0, tzinfo=LONDON),
+    )
+    looked_up = []
+    in_bulk = QuerySet.in_bulk
+
+    def stale_once(self, *args, **kwargs):
+        looked_up.append(True)
+        return {} if len(looked_up) == 1 else in_bulk(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "in_bulk", stale_once)
+    # when
+    again = services.message_schedule(
+        key="test:meanwhile",
+        kind="reminder",
+        channel="email",
+        recipient="amelia.hart@example.com",
+        subject="Hi",
+        body="New",
+        send_after=dt.datetime(2026, 3, 24, 12, 0, tzinfo=LONDON),
+    )
+    # then
+    assert len(looked_up) == 2
+    assert again.pk == first.pk
+    assert Message.objects.get(key="test:meanwhile").body == "New"
 
 
 def test_confirmation_is_sent_once_with_an_ics_and_the_worker_is_idempotent(
@@ -140,9 +218,9 @@ def test_a_failed_send_is_logged_and_retried_with_backoff(
         send_after=dt.datetime(2026, 3, 23, 12, 0, tzinfo=LONDON),
     )
     clock = frozen(dt.datetime(2026, 3, 23, 12, 0, tzinfo=LONDON))
-    # when
-    with django_capture_on_commit_callbacks(execute=True):
-        first = services.message_deliver(message_id=message.pk)
+    # when the worker runs the message's delivery task (the send fails)
+    assert run_pending() == 1
+    first = Message.objects.get(pk=message.pk)
     assert run_pending() == 0  # the retry is deferred by a minute
     clock.advance(minutes=1)
     with django_capture_on_commit_callbacks(execute=True):
@@ -151,7 +229,8 @@ def test_a_failed_send_is_logged_and_retried_with_backoff(
     run_pending()
     # then
     message.refresh_from_db()
-    assert first == "retry"
+    assert (first.status, first.attempts) == (MessageStatus.PENDING, 1)
+    assert first.send_after == dt.datetime(2026, 3, 23, 12, 1, tzinfo=LONDON)
     assert message.status == MessageStatus.SENT
     assert message.attempts == 3
     assert list(message.deliveries.values_list("succeeded", flat=True)) == [False, False, True]

@@ -2,9 +2,10 @@
 
 Call these from the services that change appointments and records — inside their
 transaction is fine and intended: the :class:`Message` rows are written in the same
-transaction (so a message exists exactly when the booking does) and the delivery task is
-enqueued with ``transaction.on_commit``. Every function is idempotent: calling it twice for
-the same event schedules nothing new, because each message has a unique key.
+transaction (so a message exists exactly when the booking does), all of an event's
+messages in one ``INSERT``, and their delivery tasks become visible to workers only when
+that transaction commits. Every function is idempotent: calling it twice for the same
+event schedules nothing new, because each message has a unique key.
 
 =============================  ==========================================================
 when                           call
@@ -21,12 +22,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Q
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from mesoclinic.core import clock
 from mesoclinic.core.errors import NotFound
@@ -77,6 +82,38 @@ def send_window() -> SendWindow:
 # --- scheduling ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One message to schedule: the arguments of :func:`message_schedule`."""
+
+    key: str
+    kind: str
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    send_after: dt.datetime
+    client: Client | None = None
+    appointment: Appointment | None = None
+    attach_ics: bool = False
+
+    def as_message(self, now: dt.datetime) -> Message:
+        """A new, unsaved pending message with this content."""
+        return Message(
+            key=self.key,
+            kind=self.kind,
+            channel=self.channel,
+            recipient=self.recipient,
+            subject=self.subject[:200],
+            body=self.body,
+            send_after=self.send_after,
+            client=self.client,
+            appointment=self.appointment,
+            attach_ics=self.attach_ics,
+            created_at=now,
+        )
+
+
 def message_schedule(
     *,
     key: str,
@@ -90,54 +127,117 @@ def message_schedule(
     appointment: Appointment | None = None,
     attach_ics: bool = False,
 ) -> Message:
-    """Create the message with ``key`` unless it exists; enqueue its delivery after commit.
+    """Create the message with ``key`` unless it exists; enqueue its delivery (see
+    :func:`_enqueue_deliveries`).
 
     An existing message is left alone once sent. A pending or cancelled one is brought up to
     date (content and time) and made pending again, so re-scheduling is safe and cheap.
     """
+    draft = Draft(
+        key=key,
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        send_after=send_after,
+        client=client,
+        appointment=appointment,
+        attach_ics=attach_ics,
+    )
+    return messages_schedule([draft])[0]
+
+
+def messages_schedule(drafts: Sequence[Draft]) -> list[Message]:
+    """Schedule each draft as :func:`message_schedule` does, all at once: one query finds
+    (and locks) the messages that exist, one ``INSERT`` writes the new ones. Returns the
+    messages in the order of ``drafts``, whose keys must be distinct.
+
+    A concurrent transaction that inserts one of the keys first makes ours fail on the
+    unique key; the batch is then tried once more, finding that message.
+    """
+    keys = [draft.key for draft in drafts]
+    if len(set(keys)) != len(keys):
+        raise ValueError("Each message of a batch needs its own key.")
     now = clock.now()
-    with transaction.atomic():
-        message, created = Message.objects.select_for_update().get_or_create(
-            key=key,
-            defaults={
-                "kind": kind,
-                "channel": channel,
-                "recipient": recipient,
-                "subject": subject[:200],
-                "body": body,
-                "send_after": send_after,
-                "client": client,
-                "appointment": appointment,
-                "attach_ics": attach_ics,
-                "created_at": now,
-            },
-        )
-        if not created and message.status in (MessageStatus.PENDING, MessageStatus.CANCELLED):
-            unchanged = (
-                message.status == MessageStatus.PENDING
-                and message.send_after == send_after
-                and message.body == body
-            )
-            if unchanged:
-                return message
-            message.status = MessageStatus.PENDING
-            message.recipient, message.subject, message.body = recipient, subject[:200], body
-            message.send_after = send_after
-            message.save(update_fields=["status", "recipient", "subject", "body", "send_after"])
-        elif not created:
-            return message
-        _enqueue_delivery(message.pk, send_after)
-    return message
+    try:
+        with transaction.atomic():
+            return _schedule_batch(drafts, now)
+    except IntegrityError:
+        with transaction.atomic():
+            return _schedule_batch(drafts, now)
 
 
-def _enqueue_delivery(message_id: int, when: dt.datetime) -> None:
+def _schedule_batch(drafts: Sequence[Draft], now: dt.datetime) -> list[Message]:
+    existing = Message.objects.select_for_update().in_bulk(
+        [draft.key for draft in drafts], field_name="key"
+    )
+    created = Message.objects.bulk_create(
+        [draft.as_message(now) for draft in drafts if draft.key not in existing]
+    )
+    refreshed = [
+        existing[draft.key]
+        for draft in drafts
+        if draft.key in existing and _bring_up_to_date(existing[draft.key], draft)
+    ]
+    _enqueue_deliveries((message.pk, message.send_after) for message in created + refreshed)
+    by_key = existing | {message.key: message for message in created}
+    return [by_key[draft.key] for draft in drafts]
+
+
+def _bring_up_to_date(message: Message, draft: Draft) -> bool:
+    """Make a pending or cancelled message pending with the draft's content and time;
+    whether its delivery needs enqueuing (not when sent, failed, or already up to date)."""
+    if message.status not in (MessageStatus.PENDING, MessageStatus.CANCELLED):
+        return False
+    unchanged = (
+        message.status == MessageStatus.PENDING
+        and message.send_after == draft.send_after
+        and message.body == draft.body
+    )
+    if unchanged:
+        return False
+    message.status = MessageStatus.PENDING
+    message.recipient = draft.recipient
+    message.subject = draft.subject[:200]
+    message.body = draft.body
+    message.send_after = draft.send_after
+    message.save(update_fields=["status", "recipient", "subject", "body", "send_after"])
+    return True
+
+
+def _enqueue_deliveries(deliveries: Iterable[tuple[int, dt.datetime]]) -> None:
+    """Queue a delivery task for each ``(message id, when)``, visible to workers only once
+    the caller's transaction commits.
+
+    Tasks kept in the messages' own database (django-tasks-db, the default) are written in
+    the caller's transaction: they appear when the change that caused them commits, vanish
+    with it on a rollback, and cost no commit of their own. Any other task backend gets
+    them from one ``transaction.on_commit`` callback.
+    """
     from mesoclinic.messaging.tasks import deliver_message
 
-    def enqueue() -> None:
-        task = deliver_message.using(run_after=when) if when > clock.now() else deliver_message
-        task.enqueue(message_id)
+    pending = list(deliveries)
 
-    transaction.on_commit(enqueue)
+    def enqueue() -> None:
+        now = clock.now()
+        for message_id, when in pending:
+            task = deliver_message.using(run_after=when) if when > now else deliver_message
+            task.enqueue(message_id)
+
+    if not pending:
+        return
+    if _tasks_share_the_database(deliver_message.get_backend()):
+        enqueue()
+    else:
+        transaction.on_commit(enqueue)
+
+
+def _tasks_share_the_database(backend: object) -> bool:
+    """Whether ``backend`` keeps its tasks in the database the messages are written to."""
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    return router.db_for_write(DBTaskResult) == router.db_for_write(Message)
 
 
 def _appointment_key(appointment: Appointment, kind: str, channel: str, *parts: str) -> str:
@@ -157,22 +257,23 @@ def _channels_for(client: Client, kinds_sms: bool) -> list[tuple[str, str]]:
     return channels
 
 
-def _schedule_appointment_kind(
+def _appointment_drafts(
     appointment: Appointment,
     kind: str,
     send_after: dt.datetime,
     *key_parts: str,
+    context: dict[str, Any],
     sms: bool = True,
     attach_ics: bool = False,
-    extra: dict[str, Any] | None = None,
-) -> list[Message]:
-    context = content.appointment_context(appointment) | (extra or {})
+) -> list[Draft]:
+    """One draft of ``kind`` per channel the client can be reached on, rendered with
+    ``context`` (see ``content.appointment_context``)."""
     tz = appointment.site.tzinfo
-    messages = []
+    drafts = []
     for channel, recipient in _channels_for(appointment.client, sms):
         subject, body = content.render(channel, kind, context, tz)
-        messages.append(
-            message_schedule(
+        drafts.append(
+            Draft(
                 key=_appointment_key(appointment, kind, channel, *key_parts),
                 kind=kind,
                 channel=channel,
@@ -185,10 +286,11 @@ def _schedule_appointment_kind(
                 attach_ics=attach_ics and channel == Channel.EMAIL,
             )
         )
-    return messages
+    return drafts
 
 
-def _schedule_reminders(appointment: Appointment) -> list[Message]:
+def _reminder_drafts(appointment: Appointment, context: dict[str, Any]) -> list[Draft]:
+    """Preparation (email) and reminders, as planned for the appointment's start."""
     treatment = appointment.treatment
     plan = plan_appointment_messages(
         start=appointment.start,
@@ -198,23 +300,28 @@ def _schedule_reminders(appointment: Appointment) -> list[Message]:
         preparation_hours=int(_policy().get("PREPARATION_HOURS", 72)),
         window=send_window(),
     )
-    messages = []
+    drafts = []
     stamp = _stamp(appointment.start)
     for planned in plan:
         if planned.kind == MessageKind.PREPARATION:
-            messages += _schedule_appointment_kind(
+            drafts += _appointment_drafts(
                 appointment,
                 MessageKind.PREPARATION,
                 planned.send_at,
                 stamp,
+                context=context | {"swelling_expected": treatment.swelling_expected},
                 sms=False,
-                extra={"swelling_expected": treatment.swelling_expected},
             )
         else:
-            messages += _schedule_appointment_kind(
-                appointment, MessageKind.REMINDER, planned.send_at, planned.label, stamp
+            drafts += _appointment_drafts(
+                appointment,
+                MessageKind.REMINDER,
+                planned.send_at,
+                planned.label,
+                stamp,
+                context=context,
             )
-    return messages
+    return drafts
 
 
 def _cancel_pending(appointment: Appointment, kinds: tuple[str, ...]) -> int:
@@ -233,43 +340,49 @@ def appointment_booked_notify(*, appointment: Appointment) -> list[Message]:
     """Confirmation (email with .ics, and SMS), preparation, and reminders for a booking."""
     if appointment.status != AppointmentStatus.BOOKED:
         return []
-    with transaction.atomic():
-        messages = _schedule_appointment_kind(
-            appointment,
-            MessageKind.CONFIRMATION,
-            clock.now(),
-            attach_ics=True,
-            extra={"policy_text": _policy_text()},
-        )
-        messages += _schedule_reminders(appointment)
-    return messages
+    context = content.appointment_context(appointment)
+    drafts = _appointment_drafts(
+        appointment,
+        MessageKind.CONFIRMATION,
+        clock.now(),
+        context=context | {"policy_text": _policy_text()},
+        attach_ics=True,
+    )
+    return messages_schedule(drafts + _reminder_drafts(appointment, context))
 
 
 def appointment_rescheduled_notify(*, appointment: Appointment) -> list[Message]:
     """Tell the client the new time (updated .ics) and re-plan reminders for it."""
+    context = content.appointment_context(appointment)
+    drafts = _appointment_drafts(
+        appointment,
+        MessageKind.RESCHEDULED,
+        clock.now(),
+        _stamp(appointment.start),
+        context=context,
+        attach_ics=True,
+    )
+    drafts += _reminder_drafts(appointment, context)
     with transaction.atomic():
         _cancel_pending(appointment, (MessageKind.REMINDER, MessageKind.PREPARATION))
-        messages = _schedule_appointment_kind(
-            appointment,
-            MessageKind.RESCHEDULED,
-            clock.now(),
-            _stamp(appointment.start),
-            attach_ics=True,
-        )
-        messages += _schedule_reminders(appointment)
-    return messages
+        return messages_schedule(drafts)
 
 
 def appointment_cancelled_notify(*, appointment: Appointment) -> list[Message]:
     """Stop the reminders and send a cancellation (with a cancelling .ics)."""
+    drafts = _appointment_drafts(
+        appointment,
+        MessageKind.CANCELLATION,
+        clock.now(),
+        context=content.appointment_context(appointment),
+        attach_ics=True,
+    )
     with transaction.atomic():
         _cancel_pending(
             appointment,
             (MessageKind.REMINDER, MessageKind.PREPARATION, MessageKind.CONFIRMATION),
         )
-        return _schedule_appointment_kind(
-            appointment, MessageKind.CANCELLATION, clock.now(), attach_ics=True
-        )
+        return messages_schedule(drafts)
 
 
 def record_signed_notify(*, appointment: Appointment) -> list[Message]:
@@ -283,13 +396,15 @@ def record_signed_notify(*, appointment: Appointment) -> list[Message]:
         clinic_text=treatment.aftercare,
         side_effects=tuple(str(effect) for effect in treatment.expected_side_effects or ()),
     )
-    return _schedule_appointment_kind(
+    drafts = _appointment_drafts(
         appointment,
         MessageKind.AFTERCARE,
         clock.now(),
+        context=content.appointment_context(appointment)
+        | {"points": aftercare_points(facts), "when_to_call": WHEN_TO_CALL},
         sms=False,
-        extra={"points": aftercare_points(facts), "when_to_call": WHEN_TO_CALL},
     )
+    return messages_schedule(drafts)
 
 
 def email_verification_send(
@@ -465,7 +580,7 @@ def _record_failure(message: Message, error: str) -> str:
             last_error=error[:500],
             send_after=retry_at,
         )
-        _enqueue_delivery(message.pk, retry_at)
+        _enqueue_deliveries([(message.pk, retry_at)])
     return "retry"
 
 
@@ -481,7 +596,6 @@ def messages_requeue_stale() -> int:
     overdue = Message.objects.filter(
         Q(status=MessageStatus.PENDING) & Q(send_after__lt=now - STALE_SENDING)
     ).values_list("pk", flat=True)
-    for message_id in overdue:
-        _enqueue_delivery(message_id, now)
-        count += 1
-    return count
+    overdue_ids = list(overdue)
+    _enqueue_deliveries((message_id, now) for message_id in overdue_ids)
+    return count + len(overdue_ids)

@@ -2,10 +2,11 @@
 
 Tasks are queued by django-tasks-db's ``DatabaseBackend`` (rows of its ``DBTaskResult``) and
 run by its ``db_worker`` command, which claims each row under a lock so several workers
-never run a task twice. Enqueuing writes the row at once, inside the caller's transaction;
-messaging enqueues with ``transaction.on_commit`` so a send is queued only once the change
-that caused it is committed. Retrying is the task's own decision (message sends re-enqueue
-themselves with a backoff, using ``run_after``).
+never run a task twice. Enqueuing writes the row at once, inside the caller's transaction,
+so a send is queued only once the change that caused it is committed (and not at all if
+it is rolled back); with another task backend messaging enqueues on commit instead.
+Retrying is the task's own decision (message sends re-enqueue themselves with a backoff,
+using ``run_after``).
 
 ``mesoclinic worker`` runs ``db_worker`` and, beside it in a thread, the timed jobs of
 :func:`~mesoclinic.messaging.tasks.periodic_jobs` (stale-message recovery, the maintenance
