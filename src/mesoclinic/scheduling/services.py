@@ -360,21 +360,22 @@ def _choose_resources(
         raise _slot_unavailable(
             "The numbing lounge is full at that time.", start=placement.start.isoformat()
         )
-    rooms = _ordered(
-        placement.room, [] if pinned_room else Room.objects.filter(site=site, active=True)
+    room = _first_free(
+        placement.room,
+        [] if pinned_room else Room.objects.filter(site=site, active=True),
+        held_rooms,
     )
-    room = next((room for room in rooms if room.pk not in held_rooms), None)
     if room is None:
         raise _slot_unavailable("No room is free at that time.", start=placement.start.isoformat())
     device: Device | None = None
     if treatment.device_type:
-        devices = _ordered(
+        device = _first_free(
             placement.device,
             []
             if pinned_device
             else Device.objects.filter(site=site, active=True, device_type=treatment.device_type),
+            held_devices,
         )
-        device = next((device for device in devices if device.pk not in held_devices), None)
         if device is None:
             raise _slot_unavailable(
                 "No device of the type this treatment needs is free at that time.",
@@ -383,9 +384,12 @@ def _choose_resources(
     return room, device
 
 
-def _ordered(first: _R | None, others: Iterable[_R]) -> list[_R]:
-    chosen = [first] if first is not None else []
-    return chosen + [other for other in others if first is None or other.pk != first.pk]
+def _first_free(preferred: _R | None, others: Iterable[_R], held: set[int]) -> _R | None:
+    """``preferred`` when it is not held, else the first of ``others`` that is not (the
+    others are read only then: usually the engine's choice is still free)."""
+    if preferred is not None and preferred.pk not in held:
+        return preferred
+    return next((other for other in others if other.pk not in held), None)
 
 
 def _is_lost_race(error: Exception) -> bool:

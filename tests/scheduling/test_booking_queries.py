@@ -1,0 +1,60 @@
+"""What one booking costs the database (issue #4, W2): a small, fixed number of queries.
+
+A booking screens the client (about ten reads), asks the engine for the slot, then in one
+transaction re-checks, inserts, audits, and schedules seven messages (one ``INSERT``) with
+their delivery tasks. It used to take 70 queries here, plus one committed ``INSERT`` per
+message after the transaction.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django_tasks_db.models import DBTaskResult
+
+from mesoclinic.catalogue.models import Treatment
+from mesoclinic.messaging.models import Message
+from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.scheduling import services
+
+from .conftest import london
+
+MAX_QUERIES = 36
+"""Of which seven are the delivery tasks' INSERTs (django-tasks enqueues one at a time)."""
+
+
+@pytest.fixture
+def amelia(demo) -> Client:
+    """A client reachable by email and SMS (freshly read): a booking schedules seven
+    messages."""
+    Client.objects.filter(email="amelia.hart@example.com").update(phone="+447700900123")
+    return Client.objects.get(email="amelia.hart@example.com")
+
+
+def _inserts_into(table: str, queries: list[dict[str, str]]) -> int:
+    return sum(1 for query in queries if query["sql"].startswith(f'INSERT INTO "{table}"'))
+
+
+@pytest.mark.parametrize("practitioner", ["dr-patel", None])
+def test_one_booking_runs_a_bounded_number_of_queries(
+    amelia, practitioner, django_assert_max_num_queries
+):
+    # given
+    treatment = Treatment.objects.get(code="face-revitalise")
+    chosen = Practitioner.objects.get(code=practitioner) if practitioner else None
+    lounge_lock = int(connection.vendor == "postgresql")
+    # when
+    with django_assert_max_num_queries(MAX_QUERIES + lounge_lock) as captured:
+        appointment = services.appointment_book(
+            actor=None,
+            client=amelia,
+            treatment=treatment,
+            start=london("2027-03-01", "10:00"),
+            practitioner=chosen,
+        )
+    # then: the seven messages went in one INSERT, their tasks with them
+    queries = captured.captured_queries
+    assert Message.objects.filter(appointment=appointment).count() == 7
+    assert _inserts_into("messaging_message", queries) == 1
+    assert _inserts_into("core_auditentry", queries) == 1
+    assert DBTaskResult.objects.count() == 7
