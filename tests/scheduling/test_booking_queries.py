@@ -8,11 +8,15 @@ message after the transaction.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from mesoclinic.catalogue.models import Treatment
+from mesoclinic.core.models import AuditEntry
 from mesoclinic.messaging.models import Message
 from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.scheduling import services
@@ -58,3 +62,25 @@ def test_one_booking_runs_a_bounded_number_of_queries(
     assert _inserts_into("messaging_message", queries) == 1
     assert _inserts_into("core_auditentry", queries) == 1
     assert DBTaskResult.objects.count() == 7
+
+
+def test_a_course_writes_its_audit_entries_and_its_messages_in_one_insert_each(amelia):
+    treatment = Treatment.objects.get(code="face-revitalise")
+    last_entry = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    with CaptureQueriesContext(connection) as captured:
+        course, _ = services.course_book(
+            actor=None, client=amelia, treatment=treatment, start_date=dt.date(2027, 3, 1)
+        )
+    queries = captured.captured_queries
+    appointments = list(course.appointments.order_by("session_number"))
+    assert len(appointments) == 10
+    assert _inserts_into("core_auditentry", queries) == 1
+    entries = AuditEntry.objects.filter(id__gt=last_entry).order_by("id")
+    expected = [("course.book", str(course.pk))]
+    expected += [("appointment.book", str(appointment.pk)) for appointment in appointments]
+    assert list(entries.values_list("action", "object_id")) == expected
+    # Django's SQLite backend splits an INSERT at 999 parameters (70 rows of 15 fields)
+    assert _inserts_into("messaging_message", queries) == (
+        2 if connection.vendor == "sqlite" else 1
+    )
+    assert Message.objects.filter(appointment__course=course).count() == 70

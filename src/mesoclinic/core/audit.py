@@ -1,8 +1,9 @@
-"""Writing the audit trail. Every clinical read and write calls :func:`audit_record`."""
+"""Writing the audit trail. Every clinical read and write calls :func:`audit_record` (or
+:func:`audit_record_many` for several entries of one action)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -11,6 +12,31 @@ from mesoclinic.core import clock
 from mesoclinic.core.models import AuditEntry
 
 Actor = AbstractBaseUser | AnonymousUser | None
+
+
+def audit_entry(
+    *,
+    actor: Actor,
+    action: str,
+    obj: Any = None,
+    client_id: int | None = None,
+    summary: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """One audit entry, not yet saved: who (``actor``), what (``action`` on ``obj``), when
+    (now)."""
+    user: Any = actor if isinstance(actor, AbstractBaseUser) else None
+    return AuditEntry(
+        at=clock.now(),
+        actor=user,
+        actor_label=user.get_username() if user else "system",
+        action=action,
+        object_type=type(obj).__name__.lower() if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) else "",
+        client_id=client_id,
+        summary=summary[:300],
+        data=dict(data or {}),
+    )
 
 
 def audit_record(
@@ -23,15 +49,13 @@ def audit_record(
     data: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Add one audit entry: who (``actor``), what (``action`` on ``obj``), when (now)."""
-    user: Any = actor if isinstance(actor, AbstractBaseUser) else None
-    return AuditEntry.objects.create(
-        at=clock.now(),
-        actor=user,
-        actor_label=user.get_username() if user else "system",
-        action=action,
-        object_type=type(obj).__name__.lower() if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) else "",
-        client_id=client_id,
-        summary=summary[:300],
-        data=dict(data or {}),
+    entry = audit_entry(
+        actor=actor, action=action, obj=obj, client_id=client_id, summary=summary, data=data
     )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+    """Add several entries made by :func:`audit_entry`, in order, with one ``INSERT``."""
+    return AuditEntry.objects.bulk_create(entries)

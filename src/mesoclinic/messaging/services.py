@@ -11,6 +11,7 @@ event schedules nothing new, because each message has a unique key.
 when                           call
 =============================  ==========================================================
 an appointment is booked       ``appointment_booked_notify(appointment=...)``
+a course is booked             ``appointments_booked_notify(appointments=[...])``
 an appointment moves           ``appointment_rescheduled_notify(appointment=...)``
 an appointment is cancelled    ``appointment_cancelled_notify(appointment=...)``
 a treatment record is signed   ``record_signed_notify(appointment=...)``
@@ -159,6 +160,8 @@ def messages_schedule(drafts: Sequence[Draft]) -> list[Message]:
     keys = [draft.key for draft in drafts]
     if len(set(keys)) != len(keys):
         raise ValueError("Each message of a batch needs its own key.")
+    if not drafts:
+        return []
     now = clock.now()
     try:
         with transaction.atomic():
@@ -338,17 +341,28 @@ def _policy_text() -> str:
 
 def appointment_booked_notify(*, appointment: Appointment) -> list[Message]:
     """Confirmation (email with .ics, and SMS), preparation, and reminders for a booking."""
-    if appointment.status != AppointmentStatus.BOOKED:
+    return appointments_booked_notify(appointments=[appointment])
+
+
+def appointments_booked_notify(*, appointments: Sequence[Appointment]) -> list[Message]:
+    """:func:`appointment_booked_notify` for several bookings (a course) at once: their
+    messages in one ``INSERT``. Appointments no longer booked are skipped."""
+    booked = [a for a in appointments if a.status == AppointmentStatus.BOOKED]
+    if not booked:
         return []
-    context = content.appointment_context(appointment)
-    drafts = _appointment_drafts(
-        appointment,
-        MessageKind.CONFIRMATION,
-        clock.now(),
-        context=context | {"policy_text": _policy_text()},
-        attach_ics=True,
-    )
-    return messages_schedule(drafts + _reminder_drafts(appointment, context))
+    policy_text = _policy_text()
+    drafts: list[Draft] = []
+    for appointment in booked:
+        context = content.appointment_context(appointment)
+        drafts += _appointment_drafts(
+            appointment,
+            MessageKind.CONFIRMATION,
+            clock.now(),
+            context=context | {"policy_text": policy_text},
+            attach_ics=True,
+        )
+        drafts += _reminder_drafts(appointment, context)
+    return messages_schedule(drafts)
 
 
 def appointment_rescheduled_notify(*, appointment: Appointment) -> list[Message]:

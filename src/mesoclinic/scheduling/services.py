@@ -35,7 +35,7 @@ from django.db.models import Q
 
 from mesoclinic.catalogue.models import Formulation, Protocol, Treatment
 from mesoclinic.core import clock
-from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.audit import Actor, audit_entry, audit_record, audit_record_many
 from mesoclinic.core.errors import Conflict, DomainError, InvalidInput, RuleRefused
 from mesoclinic.messaging import services as messaging
 from mesoclinic.people.models import Absence, Client, Device, Practitioner, Room, Site
@@ -881,7 +881,7 @@ def course_book(
                     details={"failed_session": session.number},
                 ) from None
             appointments.append(appointment)
-        audit_record(
+        course_entry = audit_entry(
             actor=actor,
             action="course.book",
             obj=course,
@@ -894,8 +894,8 @@ def course_book(
                 "price": str(plan.price),
             },
         )
-        for appointment in appointments:
-            audit_record(
+        session_entries = [
+            audit_entry(
                 actor=actor,
                 action="appointment.book",
                 obj=appointment,
@@ -904,7 +904,10 @@ def course_book(
                 f"{appointment.start:%Y-%m-%d %H:%M}",
                 data=_appointment_data(appointment),
             )
-            messaging.appointment_booked_notify(appointment=appointment)
+            for appointment in appointments
+        ]
+        audit_record_many([course_entry, *session_entries])
+        messaging.appointments_booked_notify(appointments=appointments)
     plan.appointments = appointments
     return course, plan
 
