@@ -12,8 +12,10 @@ from django_tasks import task_backends
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
+from mesoclinic.core import clock
 from mesoclinic.messaging import channels, services
 from mesoclinic.messaging.models import DeliveryAttempt, Message, MessageStatus
+from mesoclinic.messaging.tasks import deliver_message
 from mesoclinic.messaging.worker import run_pending
 from mesoclinic.scheduling.models import AppointmentStatus
 
@@ -64,11 +66,28 @@ def test_notifying_twice_schedules_nothing_more(appointment, django_capture_on_c
 def test_a_booking_schedules_its_messages_in_one_insert_with_their_tasks(
     appointment, django_assert_num_queries
 ):
-    # savepoint, look up the keys, insert the messages, 7 tasks, release
-    with django_assert_num_queries(11):
+    # savepoint, look up the keys, insert the messages, insert their tasks, release
+    with django_assert_num_queries(5):
         messages = services.appointment_booked_notify(appointment=appointment)
     assert [m.kind for m in messages] == ["confirmation"] * 2 + ["preparation"] + ["reminder"] * 4
     assert DBTaskResult.objects.count() == 7
+
+
+@pytest.mark.parametrize("deferred", [False, True], ids=["due", "deferred"])
+def test_delivery_task_rows_are_the_rows_django_tasks_enqueue_writes(appointment, deferred):
+    # given: a delivery due now, or in an hour
+    now = clock.now()
+    when = now + dt.timedelta(hours=1) if deferred else now
+    # when one task is written in a batch and one is enqueued by django-tasks itself
+    services._insert_delivery_tasks(deliver_message.get_backend(), deliver_message, [(42, when)])
+    services._delivery_task(deliver_message, when, now).enqueue(42)
+    # then the rows are the same but for their id and time of enqueuing
+    ours, theirs = (
+        {key: value for key, value in row.items() if key not in ("id", "enqueued_at")}
+        for row in DBTaskResult.objects.order_by("enqueued_at").values()
+    )
+    assert ours == theirs
+    assert run_pending() == (0 if deferred else 2)
 
 
 def test_a_rolled_back_change_leaves_neither_messages_nor_tasks(appointment):

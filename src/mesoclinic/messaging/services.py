@@ -30,9 +30,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, router, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
+from django_tasks.base import Task
+from django_tasks.signals import task_enqueued
 from django_tasks_db import DatabaseBackend
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from mesoclinic.core import clock
 from mesoclinic.core.errors import NotFound
@@ -214,33 +216,60 @@ def _enqueue_deliveries(deliveries: Iterable[tuple[int, dt.datetime]]) -> None:
     the caller's transaction commits.
 
     Tasks kept in the messages' own database (django-tasks-db, the default) are written in
-    the caller's transaction: they appear when the change that caused them commits, vanish
-    with it on a rollback, and cost no commit of their own. Any other task backend gets
-    them from one ``transaction.on_commit`` callback.
+    the caller's transaction, all in one ``INSERT``: they appear when the change that
+    caused them commits, vanish with it on a rollback, and cost no commit of their own.
+    Any other task backend gets them from one ``transaction.on_commit`` callback.
     """
     from mesoclinic.messaging.tasks import deliver_message
 
     pending = list(deliveries)
-
-    def enqueue() -> None:
-        now = clock.now()
-        for message_id, when in pending:
-            task = deliver_message.using(run_after=when) if when > now else deliver_message
-            task.enqueue(message_id)
-
     if not pending:
         return
-    if _tasks_share_the_database(deliver_message.get_backend()):
-        enqueue()
+    backend = deliver_message.get_backend()
+    if isinstance(backend, DatabaseBackend) and _same_database(DBTaskResult, Message):
+        _insert_delivery_tasks(backend, deliver_message, pending)
     else:
-        transaction.on_commit(enqueue)
+        transaction.on_commit(lambda: _enqueue_each(deliver_message, pending))
 
 
-def _tasks_share_the_database(backend: object) -> bool:
-    """Whether ``backend`` keeps its tasks in the database the messages are written to."""
-    if not isinstance(backend, DatabaseBackend):
-        return False
-    return router.db_for_write(DBTaskResult) == router.db_for_write(Message)
+def _same_database(model: type[Model], other: type[Model]) -> bool:
+    return router.db_for_write(model) == router.db_for_write(other)
+
+
+def _delivery_task(task: Task[Any, Any], when: dt.datetime, now: dt.datetime) -> Task[Any, Any]:
+    """``task`` deferred to ``when``, or to run at once when that is not in the future."""
+    return task.using(run_after=when) if when > now else task
+
+
+def _enqueue_each(task: Task[Any, Any], deliveries: list[tuple[int, dt.datetime]]) -> None:
+    now = clock.now()
+    for message_id, when in deliveries:
+        _delivery_task(task, when, now).enqueue(message_id)
+
+
+def _insert_delivery_tasks(
+    backend: DatabaseBackend, task: Task[Any, Any], deliveries: list[tuple[int, dt.datetime]]
+) -> None:
+    """Write the rows ``backend.enqueue`` would write, one per delivery, with one
+    ``INSERT`` (django-tasks enqueues one task per query; a test checks the rows stay
+    the same as enqueue's), and announce each as enqueue does."""
+    now = clock.now()
+    rows: list[DBTaskResult] = []
+    for message_id, when in deliveries:
+        delivery = _delivery_task(task, when, now)
+        rows.append(
+            DBTaskResult(
+                args_kwargs={"args": [message_id], "kwargs": {}},
+                priority=delivery.priority,
+                task_path=delivery.module_path,
+                queue_name=delivery.queue_name,
+                run_after=delivery.run_after or get_date_max(),
+                backend_name=backend.alias,
+            )
+        )
+    DBTaskResult.objects.bulk_create(rows)
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
 
 
 def _appointment_key(appointment: Appointment, kind: str, channel: str, *parts: str) -> str:
