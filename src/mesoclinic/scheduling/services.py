@@ -14,7 +14,7 @@ How a booking can never double-book:
    SQLSTATE 23P01 (or 40P01/40001), which is retried with fresh data (another free room)
    and finally reported as 409 ``slot_unavailable``. The numbing lounge holds several
    clients, which no exclusion constraint can express, so lounge-using bookings of a site
-   are serialised with ``SELECT … FOR UPDATE`` on the site row before the re-check.
+   are serialised with ``SELECT … FOR NO KEY UPDATE`` on the site row before the re-check.
 
 Every service takes keyword-only arguments, runs in one transaction, writes an audit
 entry and schedules messages through ``messaging.services`` (idempotent, sent after
@@ -406,13 +406,18 @@ def _is_lost_race(error: Exception) -> bool:
 
 def _lock_lounge(site: Site, treatment: Treatment) -> None:
     """Serialise lounge-using bookings of a site on PostgreSQL (SQLite's IMMEDIATE
-    transaction already holds the database's write lock)."""
+    transaction already holds the database's write lock).
+
+    ``FOR NO KEY UPDATE`` excludes the other lounge bookings but not the ``FOR KEY SHARE``
+    lock every appointment insert takes on its site (the foreign key check, at commit):
+    with ``FOR UPDATE`` the two formed deadlocks with the exclusion constraints' waits,
+    and the booking failed as 503 busy."""
     if (
         connection.vendor == "postgresql"
         and treatment.numbing_minutes > 0
         and site.numbing_lounge_capacity > 0
     ):
-        list(Site.objects.select_for_update().filter(pk=site.pk).values_list("pk"))
+        list(Site.objects.select_for_update(no_key=True).filter(pk=site.pk).values_list("pk"))
 
 
 def _write_guarded(
