@@ -211,11 +211,6 @@ class AvailabilityGrid:
     devices: tuple[str, ...]
     device_choice: Ints | None
 
-    def slot_at(self, cell: int, practitioner_index: int) -> Slot:
-        """The slot starting in ``cell`` with the given practitioner and the first free
-        room and device (the cell must be available to that practitioner)."""
-        return self._materialise(np.array([cell]), np.array([practitioner_index]))[0]
-
     def slots(self, limit: int | None = None, cells: range | None = None) -> list[Slot]:
         """All slots, sorted by start then practitioner order, at most ``limit``.
 
@@ -258,11 +253,20 @@ class AvailabilityGrid:
 
     def day_cells(self, practitioner_index: int, day: int) -> list[int]:
         """A practitioner's bookable cells on one local day, ascending."""
+        return self._day_cells(practitioner_index, day).tolist()
+
+    def day_slots(self, practitioner_index: int, day: int) -> list[tuple[int, Slot]]:
+        """A practitioner's slots on one local day, by start, each with its cell."""
+        cells = self._day_cells(practitioner_index, day)
+        indexes = np.full(len(cells), practitioner_index)
+        return list(zip(cells.tolist(), self._materialise(cells, indexes), strict=True))
+
+    def _day_cells(self, practitioner_index: int, day: int) -> Ints:
         cells = self.cells.cells_by_day.get(day)
         if cells is None:
-            return []
+            return np.zeros(0, dtype=np.int64)
         row = self.available[practitioner_index, cells.start : cells.stop]
-        return (np.flatnonzero(row) + cells.start).tolist()
+        return np.flatnonzero(row) + cells.start
 
     def practitioners_on(self, day: int) -> list[str]:
         """Practitioners with a bookable cell on the local day, in preference order."""

@@ -339,9 +339,9 @@ def _grid_practitioner_options(
 ) -> list[CourseOption]:
     index = grid.practitioners.index(practitioner)
     options = []
-    for cell in grid.day_cells(index, day):
+    for cell, slot in grid.day_slots(index, day):
         local_day, minute = grid.cells.local_time_of(cell)
-        options.append(CourseOption(local_day, minute, grid.slot_at(cell, index)))
+        options.append(CourseOption(local_day, minute, slot))
     return options
 
 
