@@ -89,14 +89,13 @@ def setup_django(target: BenchTarget) -> None:
     os.environ.setdefault("MESOCLINIC_LOG_LEVEL", "WARNING")
     if target.database == "postgresql":
         ensure_postgres_database(target.url)
-    import gc
-
     import django
 
     django.setup()
-    # As the server's workers do (config/wsgi.py): start-up objects leave the collector.
-    gc.collect()
-    gc.freeze()
+    # Tuned as the server's workers are (config/wsgi.py, mesoclinic.core.runtime).
+    from mesoclinic.core.runtime import tune_long_lived_process
+
+    tune_long_lived_process()
 
 
 def machine() -> str:

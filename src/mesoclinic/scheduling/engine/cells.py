@@ -99,10 +99,13 @@ def blocked_rows(
     keep = run_starts < run_ends
     base = table.rows[keep] * width
     cells = table.row_count * width
-    changes = np.bincount(base + run_starts[keep], minlength=cells) - np.bincount(
-        base + run_ends[keep], minlength=cells
-    )
-    covering: Ints = changes.reshape(table.row_count, width)[:, : space.size].cumsum(axis=1)
+    changes = np.bincount(base + run_starts[keep], minlength=cells)
+    changes -= np.bincount(base + run_ends[keep], minlength=cells)
+    # Each row's changes sum to zero by its last (spare) column, so one running sum over
+    # the flat array is every row's own; done in place, it allocates nothing more (large
+    # temporaries are what a search spends its time faulting in).
+    np.cumsum(changes, out=changes)
+    covering: Ints = changes.reshape(table.row_count, width)[:, : space.size]
     return covering > 0
 
 
