@@ -1,4 +1,4 @@
-"""Process tuning for long-lived workers (the server's, the task worker's, the benchmarks').
+"""Process tuning for long-lived processes: the server's workers and the benchmarks.
 
 Two things cost a request that builds large answers tens of milliseconds and are cheap to
 prevent once the application is loaded:
