@@ -420,6 +420,43 @@ def _lock_lounge(site: Site, treatment: Treatment) -> None:
         list(Site.objects.select_for_update(no_key=True).filter(pk=site.pk).values_list("pk"))
 
 
+@dataclass(frozen=True)
+class _NewAppointment:
+    """Writes a booked appointment at the placement and resources ``_write_guarded``
+    settles on: the one insert of single bookings and of course sessions."""
+
+    client: Client
+    treatment: Treatment
+    formulation: Formulation | None
+    booked_at: dt.datetime
+    booked_by_label: str
+    notes: str = ""
+    course: Course | None = None
+    session_number: int | None = None
+
+    def __call__(self, placement: Placement, room: Room, device: Device | None) -> Appointment:
+        return Appointment.objects.create(
+            client=self.client,
+            treatment=self.treatment,
+            formulation=self.formulation,
+            site=placement.site,
+            practitioner=placement.practitioner,
+            room=room,
+            device=device,
+            start=placement.start,
+            treatment_start=placement.treatment_start,
+            end=placement.end,
+            busy_until=placement.busy_until,
+            status=AppointmentStatus.BOOKED,
+            course=self.course,
+            session_number=self.session_number,
+            price=self.treatment.price,
+            booked_at=self.booked_at,
+            booked_by_label=self.booked_by_label,
+            notes=self.notes,
+        )
+
+
 def _write_guarded(
     *,
     placements: Sequence[Placement],
@@ -574,27 +611,14 @@ def appointment_book(
     screened_practitioner = placements[0].practitioner
     booked_at = clock.now()
 
-    def insert(
-        placement: Placement, chosen_room: Room, chosen_device: Device | None
-    ) -> Appointment:
-        return Appointment.objects.create(
-            client=client,
-            treatment=treatment,
-            formulation=formulation or treatment.default_formulation,
-            site=placement.site,
-            practitioner=placement.practitioner,
-            room=chosen_room,
-            device=chosen_device,
-            start=placement.start,
-            treatment_start=placement.treatment_start,
-            end=placement.end,
-            busy_until=placement.busy_until,
-            status=AppointmentStatus.BOOKED,
-            price=treatment.price,
-            booked_at=booked_at,
-            booked_by_label=_label(actor)[:150],
-            notes=notes,
-        )
+    insert = _NewAppointment(
+        client=client,
+        treatment=treatment,
+        formulation=formulation or treatment.default_formulation,
+        booked_at=booked_at,
+        booked_by_label=_label(actor)[:150],
+        notes=notes,
+    )
 
     with _writing():
         appointment = _write_guarded(
@@ -847,32 +871,15 @@ def course_book(
             assert slot is not None
             assert session.option is not None
             placement = _placement(plan.search, session.option.slot)
-
-            def insert(
-                placement: Placement,
-                room: Room,
-                device: Device | None,
-                number: int = session.number,
-            ) -> Appointment:
-                return Appointment.objects.create(
-                    client=client,
-                    treatment=treatment,
-                    formulation=treatment.default_formulation,
-                    site=placement.site,
-                    practitioner=placement.practitioner,
-                    room=room,
-                    device=device,
-                    start=placement.start,
-                    treatment_start=placement.treatment_start,
-                    end=placement.end,
-                    busy_until=placement.busy_until,
-                    status=AppointmentStatus.BOOKED,
-                    course=course,
-                    session_number=number,
-                    price=treatment.price,
-                    booked_at=now,
-                    booked_by_label=label,
-                )
+            insert = _NewAppointment(
+                client=client,
+                treatment=treatment,
+                formulation=treatment.default_formulation,
+                booked_at=now,
+                booked_by_label=label,
+                course=course,
+                session_number=session.number,
+            )
 
             try:
                 appointment = _write_guarded(
