@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mesoclinic.core.errors import NotFound
-from mesoclinic.core.lookups import get_by_opaque_id
+from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
 from mesoclinic.people.models import Site
 
 
@@ -28,3 +28,33 @@ def test_anything_else_is_a_404_with_the_callers_code(demo, opaque_id):
     # then
     assert raised.value.code == "site_not_found"
     assert raised.value.message == f"No site with id {opaque_id!r}."
+
+
+def test_a_code_finds_its_row_within_the_given_rows(demo):
+    # given
+    site = Site.objects.order_by("pk").first()
+    # then
+    assert (
+        get_by_code(Site.objects.all(), site.code, error_code="unknown_site", noun="site") == site
+    )
+
+
+@pytest.mark.parametrize("code", ["no-such-site", ""])
+def test_an_unknown_code_is_a_400_naming_the_code(demo, code):
+    # when
+    with pytest.raises(InvalidInput) as raised:
+        get_by_code(Site.objects.all(), code, error_code="unknown_site", noun="site")
+    # then
+    assert raised.value.code == "unknown_site"
+    assert raised.value.message == f"No site with code {code!r}."
+    assert raised.value.details == {"site": code}
+
+
+def test_a_code_outside_the_given_rows_is_unknown(demo):
+    # given a site code, but only sites with another code may be found
+    site = Site.objects.order_by("pk").first()
+    # then
+    with pytest.raises(InvalidInput):
+        get_by_code(
+            Site.objects.exclude(pk=site.pk), site.code, error_code="unknown_site", noun="site"
+        )

@@ -20,7 +20,7 @@ from mesoclinic.catalogue.models import Formulation, Protocol
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import InvalidInput
-from mesoclinic.core.lookups import get_by_opaque_id
+from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
 from mesoclinic.core.money import money
 from mesoclinic.messaging.ics import appointment_ics
 from mesoclinic.people.models import Absence, Device, Practitioner, Room
@@ -274,47 +274,33 @@ def _weekday(value: int | str) -> int:
 def _formulation(code: str | None) -> Formulation | None:
     if not code:
         return None
-    formulation = Formulation.objects.filter(code=code).first()
-    if formulation is None:
-        raise InvalidInput(
-            Code.UNKNOWN_FORMULATION,
-            f"No formulation with code {code!r}.",
-            details={"formulation": code},
-        )
-    return formulation
+    return get_by_code(
+        Formulation.objects.all(), code, error_code=Code.UNKNOWN_FORMULATION, noun="formulation"
+    )
 
 
 def _protocol(code: str | None) -> Protocol | None:
     if not code:
         return None
-    protocol = Protocol.objects.filter(code=code).first()
-    if protocol is None:
-        raise InvalidInput(
-            Code.UNKNOWN_PROTOCOL, f"No protocol with code {code!r}.", details={"protocol": code}
-        )
-    return protocol
+    return get_by_code(
+        Protocol.objects.all(), code, error_code=Code.UNKNOWN_PROTOCOL, noun="protocol"
+    )
 
 
 def _room(code: str | None) -> Room | None:
     if not code:
         return None
-    room = Room.objects.filter(code=code, active=True).first()
-    if room is None:
-        raise InvalidInput(
-            Code.UNKNOWN_ROOM, f"No room with code {code!r}.", details={"room": code}
-        )
-    return room
+    return get_by_code(
+        Room.objects.filter(active=True), code, error_code=Code.UNKNOWN_ROOM, noun="room"
+    )
 
 
 def _device(code: str | None) -> Device | None:
     if not code:
         return None
-    device = Device.objects.filter(code=code, active=True).first()
-    if device is None:
-        raise InvalidInput(
-            Code.UNKNOWN_DEVICE, f"No device with code {code!r}.", details={"device": code}
-        )
-    return device
+    return get_by_code(
+        Device.objects.filter(active=True), code, error_code=Code.UNKNOWN_DEVICE, noun="device"
+    )
 
 
 def _practitioner(code: str | None) -> Practitioner | None:

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import QuerySet
 
 from mesoclinic.catalogue.models import Batch, Formulation, Protocol, StockMovement, Treatment
-from mesoclinic.core.errors import InvalidInput
+from mesoclinic.core.lookups import get_by_code
 
 
 def treatment_list(*, active_only: bool = True) -> QuerySet[Treatment]:
@@ -28,24 +28,17 @@ def formulation_list() -> QuerySet[Formulation]:
 
 def treatment_by_code(code: str) -> Treatment:
     """The active treatment with ``code``, or a 400 ``unknown_treatment``."""
-    treatment = treatment_list().filter(code=code).first()
-    if treatment is None:
-        raise InvalidInput(
-            "unknown_treatment", f"No treatment with code {code!r}.", details={"treatment": code}
-        )
-    return treatment
+    return get_by_code(treatment_list(), code, error_code="unknown_treatment", noun="treatment")
 
 
 def formulation_by_code(code: str) -> Formulation:
     """The formulation with ``code``, or a 400 ``unknown_formulation``."""
-    formulation = Formulation.objects.filter(code=code).prefetch_related("ingredients").first()
-    if formulation is None:
-        raise InvalidInput(
-            "unknown_formulation",
-            f"No formulation with code {code!r}.",
-            details={"formulation": code},
-        )
-    return formulation
+    return get_by_code(
+        Formulation.objects.prefetch_related("ingredients"),
+        code,
+        error_code="unknown_formulation",
+        noun="formulation",
+    )
 
 
 def batch_list(*, formulation: Formulation | None = None) -> QuerySet[Batch]:

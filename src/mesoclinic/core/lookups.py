@@ -1,4 +1,4 @@
-"""Finding one row by the opaque id a URL or a payload carries."""
+"""Finding one row by the opaque id or the reference-data code a URL or a payload carries."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 
-from mesoclinic.core.errors import NotFound
+from mesoclinic.core.errors import InvalidInput, NotFound
 
 M = TypeVar("M", bound=Model)
 
@@ -19,4 +19,14 @@ def get_by_opaque_id(queryset: QuerySet[M], opaque_id: str | int, *, code: str, 
     found = queryset.filter(pk=int(text)).first() if text.isdigit() else None
     if found is None:
         raise NotFound(code, f"No {noun} with id {text!r}.")
+    return found
+
+
+def get_by_code(queryset: QuerySet[M], code: str, *, error_code: str, noun: str) -> M:
+    """The row of ``queryset`` with this reference-data ``code``, or a 400 with
+    ``error_code``, "No <noun> with code '…'." and ``{<noun>: code}`` as details (an
+    unknown code is bad input, not a missing resource)."""
+    found = queryset.filter(code=code).first()
+    if found is None:
+        raise InvalidInput(error_code, f"No {noun} with code {code!r}.", details={noun: code})
     return found

@@ -32,6 +32,7 @@ from mesoclinic.catalogue.models import Batch, Formulation, Treatment, Unit
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import Conflict, InvalidInput, PermissionDenied, RuleRefused
+from mesoclinic.core.lookups import get_by_code
 from mesoclinic.messaging.services import record_signed_notify
 from mesoclinic.people.models import Client, Device, Role
 from mesoclinic.records import scales
@@ -287,12 +288,9 @@ def _check_areas(areas: Sequence[AreaInput]) -> None:
 def _device_by_code(code: str | None) -> Device | None:
     if not code:
         return None
-    device = Device.objects.filter(code=code).first()
-    if device is None:
-        raise InvalidInput(
-            RecordError.UNKNOWN_DEVICE, f"No device with code {code!r}.", details={"device": code}
-        )
-    return device
+    return get_by_code(
+        Device.objects.all(), code, error_code=RecordError.UNKNOWN_DEVICE, noun="device"
+    )
 
 
 def _check_appointment_open(appointment: Appointment) -> TreatmentRecord | None:

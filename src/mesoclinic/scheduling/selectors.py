@@ -40,7 +40,7 @@ from django.db.models import BigIntegerField, Func, Q, QuerySet
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.errors import InvalidInput
-from mesoclinic.core.lookups import get_by_opaque_id
+from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
 from mesoclinic.people.models import (
     Absence,
     Client,
@@ -742,40 +742,26 @@ def availability_search(
 
 def treatment_for_code(code: str) -> Treatment:
     """The active treatment with ``code``, or 400 ``unknown_treatment``."""
-    treatment = (
-        Treatment.objects.select_related("default_protocol", "default_formulation")
-        .filter(code=code, active=True)
-        .first()
+    return get_by_code(
+        Treatment.objects.select_related("default_protocol", "default_formulation").filter(
+            active=True
+        ),
+        code,
+        error_code=Code.UNKNOWN_TREATMENT,
+        noun="treatment",
     )
-    if treatment is None:
-        raise InvalidInput(
-            Code.UNKNOWN_TREATMENT,
-            f"No treatment with code {code!r}.",
-            details={"treatment": code},
-        )
-    return treatment
 
 
 def practitioner_for_code(code: str) -> Practitioner:
     """The practitioner with ``code``, or 400 ``unknown_practitioner``."""
-    practitioner = Practitioner.objects.filter(code=code).first()
-    if practitioner is None:
-        raise InvalidInput(
-            Code.UNKNOWN_PRACTITIONER,
-            f"No practitioner with code {code!r}.",
-            details={"practitioner": code},
-        )
-    return practitioner
+    return get_by_code(
+        Practitioner.objects.all(), code, error_code=Code.UNKNOWN_PRACTITIONER, noun="practitioner"
+    )
 
 
 def site_for_code(code: str) -> Site:
     """The site with ``code``, or 400 ``unknown_site``."""
-    site = Site.objects.filter(code=code).first()
-    if site is None:
-        raise InvalidInput(
-            Code.UNKNOWN_SITE, f"No site with code {code!r}.", details={"site": code}
-        )
-    return site
+    return get_by_code(Site.objects.all(), code, error_code=Code.UNKNOWN_SITE, noun="site")
 
 
 def appointment_queryset() -> QuerySet[Appointment]:
