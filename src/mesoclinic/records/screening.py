@@ -9,9 +9,7 @@ severity except ``warn``, plus missing consent and cooling-off — refuses the r
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from decimal import Decimal
-from types import ModuleType
 from typing import Any
 
 from mesoclinic.catalogue.models import Formulation
@@ -20,14 +18,8 @@ from mesoclinic.core.errors import RuleRefused
 from mesoclinic.people.models import Client
 from mesoclinic.records.errors import RecordError
 from mesoclinic.safety import engine
+from mesoclinic.safety import services as safety_services
 from mesoclinic.scheduling.models import Appointment
-
-
-def _safety_services() -> ModuleType | None:
-    try:
-        return importlib.import_module("mesoclinic.safety.services")
-    except ImportError:
-        return None
 
 
 def screen_for_record(
@@ -37,11 +29,7 @@ def screen_for_record(
 
     Returns the screening as a JSON-ready dict to keep on the record.
     """
-    services = _safety_services()
-    run = getattr(services, "screening_run", None)
-    if run is None:
-        return {"outcome": "not_run", "reasons": []}
-    result = run(
+    result = safety_services.screening_run(
         actor=actor,
         client=appointment.client,
         treatment=appointment.treatment,
@@ -50,7 +38,7 @@ def screen_for_record(
         on=resolved_on,
         at=appointment.treatment_start,
     )
-    as_dict = _as_dict(services, result)
+    as_dict = safety_services.screening_as_dict(result)
     unresolved = engine.unresolved_for_treatment(result)
     if unresolved:
         codes = {str(reason.code) for reason in unresolved}
@@ -63,24 +51,6 @@ def screen_for_record(
     return as_dict
 
 
-def _as_dict(services: ModuleType | None, result: engine.ScreeningResult) -> dict[str, Any]:
-    converter = getattr(services, "screening_as_dict", None)
-    if converter is not None:
-        return dict(converter(result))
-    return {
-        "outcome": str(result.outcome),
-        "reasons": [
-            {
-                "code": str(reason.code),
-                "severity": str(reason.severity),
-                "message": reason.message,
-                "source": reason.source,
-            }
-            for reason in result.reasons
-        ],
-    }
-
-
 def toxin_administration_record(
     *,
     actor: Actor,
@@ -90,12 +60,8 @@ def toxin_administration_record(
     units: Decimal | None,
     source_reference: str,
 ) -> None:
-    """Add a signed record's toxin dose to the safety app's toxin history, if it keeps one."""
-    services = _safety_services()
-    record = getattr(services, "toxin_history_record", None)
-    if record is None:
-        return
-    record(
+    """Add a signed record's toxin dose to the safety app's toxin history."""
+    safety_services.toxin_history_record(
         actor=actor,
         client=client,
         administered_on=administered_on,

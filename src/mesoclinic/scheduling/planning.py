@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Max
 
@@ -21,6 +21,9 @@ from mesoclinic.catalogue.models import Protocol, ProtocolPhase, Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.errors import InvalidInput, RuleRefused
 from mesoclinic.people.models import Absence, Client, Practitioner, Site
+from mesoclinic.records.maintenance import MaintenanceReason
+from mesoclinic.records.selectors import maintenance_interval_for
+from mesoclinic.safety.models import ToxinAdministration
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.engine import (
     CourseCalendar,
@@ -92,16 +95,10 @@ def _maintenance_gap(client: Client | None, treatment: Treatment | None) -> int 
     """A stored response-adaptive maintenance interval for this client and treatment."""
     if client is None or treatment is None:
         return None
-    try:
-        from mesoclinic.records.maintenance import MaintenanceReason
-        from mesoclinic.records.selectors import maintenance_interval_for
-    except ImportError:  # records not installed: the protocol decides
+    decision = maintenance_interval_for(client=client, treatment=treatment)
+    if decision.reason == MaintenanceReason.NO_COMPARISON:
         return None
-    decision: Any = maintenance_interval_for(client=client, treatment=treatment)
-    if getattr(decision, "reason", None) == MaintenanceReason.NO_COMPARISON:
-        return None
-    interval = getattr(decision, "interval_days", None)
-    return int(interval) if interval else None
+    return decision.interval_days
 
 
 def protocol_phase_rules(
@@ -127,10 +124,6 @@ def protocol_phase_rules(
 
 
 def _last_toxin_day(client: Client) -> dt.date | None:
-    try:
-        from mesoclinic.safety.models import ToxinAdministration
-    except ImportError:
-        return None
     found = ToxinAdministration.objects.filter(client=client).aggregate(last=Max("administered_on"))
     return found["last"]
 
