@@ -13,8 +13,7 @@ def test_tuning_moves_the_loaded_objects_out_of_the_collectors_reach():
     try:
         # when
         tune_long_lived_process()
-        # then the application's objects are frozen, and collection still works
+        # then the application's objects are frozen
         assert gc.get_freeze_count() > 10_000
-        assert gc.collect() >= 0
     finally:
         gc.unfreeze()
