@@ -2,13 +2,16 @@
 
 A new client books a face treatment start to finish; a pregnant client is told kindly the
 treatment is not possible; a client moves an appointment within the notice period and is
-refused inside it. Screenshots of the key pages go to docs/screenshots/.
+refused inside it. Screenshots of the key pages go to docs/screenshots/ with
+``MESOCLINIC_SCREENSHOTS=1`` (elsewhere otherwise).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +27,7 @@ from mesoclinic.portal import booking
 from mesoclinic.portal.models import ClientAccount
 from mesoclinic.scheduling.models import Appointment
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 360, "height": 740}
 PASSWORD = "violet-harbour-42"
 
@@ -48,8 +51,14 @@ def phone_page(browser, live_server, settings, demo) -> Iterator[object]:
 
 
 def _shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    """A full-page screenshot: into docs/screenshots when refreshing them
+    (``MESOCLINIC_SCREENSHOTS=1``), else into a scratch folder, so that a test run
+    leaves the working tree as it found it."""
+    folder = DOCS_SCREENSHOTS
+    if os.environ.get("MESOCLINIC_SCREENSHOTS") != "1":
+        folder = Path(tempfile.gettempdir()) / "mesoclinic-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def _next_open_day() -> dt.date:
