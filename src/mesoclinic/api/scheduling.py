@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
+import numpy as np
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -454,25 +455,58 @@ def _audit_view(request: HttpRequest, action: str, client_id: int | None, **data
 _SLOT_JSON = '{"start":%s,"treatment_start":%s,"end":%s,"practitioner":%s,"room":%s,"device":%s}'
 
 
-def _availability_response(slots: list[selectors.AvailableSlot]) -> HttpResponse:
-    """``{"slots": [...]}`` as JSON, written here rather than through the response schema.
+def _slots_json(part: selectors.SiteSlots) -> list[str]:
+    """One site's slots as JSON objects, written from the columns of the search.
 
     A 60-day answer holds thousands of slots sharing a few thousand distinct moments and
-    a few dozen codes: each moment and code is encoded once, and the slots are plain
-    string formatting, about fifty times cheaper than validating every slot with the
+    a few dozen codes: each moment and code is encoded once, and each slot is one string
+    formatting, about fifty times cheaper than validating every slot with the response
     schema and encoding it again (the shape stays ``AvailabilityOut``'s)."""
-    if not slots:
-        return HttpResponse('{"slots":[]}', content_type="application/json")
-    starts, treatment_starts, ends, practitioners, rooms, devices, _ = zip(*slots, strict=True)
-    encoded: dict[object, str] = {
-        moment: json.dumps(moment.isoformat()) for moment in {*starts, *treatment_starts, *ends}
+    table = part.table
+    moments = np.unique(np.concatenate((table.starts, table.treatment_starts, table.ends)))
+    encoded_moments = np.array(
+        [
+            json.dumps(selectors.moment_of(minutes, part.tz).isoformat())
+            for minutes in moments.tolist()
+        ],
+        dtype=object,
+    )
+
+    def times(column: Any) -> list[str]:
+        return encoded_moments[np.searchsorted(moments, column)].tolist()
+
+    codes = {
+        code: json.dumps(code) for code in {*table.practitioners, *table.rooms, *table.devices}
     }
-    encoded.update((code, json.dumps(code)) for code in {*practitioners, *rooms, *devices})
-    encode = encoded.__getitem__
-    columns = (starts, treatment_starts, ends, practitioners, rooms, devices)
-    rows = zip(*(map(encode, column) for column in columns), strict=True)
-    text = ",".join(map(_SLOT_JSON.__mod__, rows))
-    return HttpResponse(f'{{"slots":[{text}]}}', content_type="application/json")
+    code = codes.__getitem__
+    rows = zip(
+        times(table.starts),
+        times(table.treatment_starts),
+        times(table.ends),
+        map(code, table.practitioners.tolist()),
+        map(code, table.rooms.tolist()),
+        map(code, table.devices.tolist()),
+        strict=True,
+    )
+    return list(map(_SLOT_JSON.__mod__, rows))
+
+
+def _availability_response(parts: list[selectors.SiteSlots], limit: int | None) -> HttpResponse:
+    """``{"slots": [...]}`` as JSON, sorted by start then practitioner, at most ``limit``."""
+    rows = [row for part in parts if len(part.table) for row in _slots_json(part)]
+    if len({part.site.pk for part in parts}) > 1:
+        # Each site's slots come sorted (and chunks in order): only sites interleave.
+        keys = [
+            key
+            for part in parts
+            for key in zip(
+                part.table.starts.tolist(), part.table.practitioners.tolist(), strict=True
+            )
+        ]
+        rows = [row for _, row in sorted(zip(keys, rows, strict=True), key=lambda pair: pair[0])]
+    if limit is not None:
+        rows = rows[:limit]
+    return HttpResponse(f'{{"slots":[{",".join(rows)}]}}', content_type="application/json")
 
 
 @router.get("/availability", response=AvailabilityOut)
@@ -501,7 +535,7 @@ def availability(
         raise InvalidInput(
             Code.INVALID_INPUT, f"'limit' must be 1 to {MAX_LIMIT}.", details={"field": "limit"}
         )
-    slots = selectors.availability_for(
+    parts = selectors.availability_tables(
         treatment=selectors.treatment_for_code(treatment),
         date_from=first,
         date_to=last,
@@ -509,7 +543,7 @@ def availability(
         practitioner=_practitioner(practitioner),
         limit=limit,
     )
-    return _availability_response(slots)
+    return _availability_response(parts, limit)
 
 
 # --- Appointments ---------------------------------------------------------------------------

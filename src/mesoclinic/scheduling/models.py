@@ -117,3 +117,29 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class CalendarClock(models.Model):
+    """The calendar's revision: one row, advanced by a database trigger (migration 0004)
+    for every inserted, updated or deleted appointment, in commit order.
+
+    ``epoch`` is drawn at random when the row is created, so a database that was emptied
+    (tests flush it) never repeats a revision a reader has already seen with other data.
+    Readers (``scheduling.busy``) use it to keep busy time in memory between requests."""
+
+    revision = models.BigIntegerField()
+    epoch = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"calendar revision {self.revision}"
+
+
+class CalendarChange(models.Model):
+    """Which appointment changed at which revision (written by the same trigger): a
+    reader holding revision ``r`` re-reads only the appointments changed after ``r``."""
+
+    revision = models.BigIntegerField(primary_key=True)
+    appointment_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"appointment {self.appointment_id} at revision {self.revision}"

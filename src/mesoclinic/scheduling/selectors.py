@@ -28,14 +28,14 @@ import functools
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple, cast
 
 import holidays
+import numpy as np
 from django.conf import settings
-from django.db import connection
-from django.db.models import BigIntegerField, Func, Q, QuerySet
+from django.db.models import QuerySet
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
@@ -55,6 +55,8 @@ from mesoclinic.people.models import (
 from mesoclinic.safety import engine as safety_engine
 from mesoclinic.safety.policy import pom_formulations_need_prescription, screening_config
 from mesoclinic.safety.selectors import practitioner_facts
+from mesoclinic.scheduling import busy
+from mesoclinic.scheduling.busy import EPOCH, minutes_of
 from mesoclinic.scheduling.engine import (
     AvailabilityGrid,
     AvailabilityQuery,
@@ -63,14 +65,15 @@ from mesoclinic.scheduling.engine import (
     PractitionerCalendar,
     Resource,
     Slot,
+    SlotTable,
     TreatmentTiming,
     compute_availability,
 )
+from mesoclinic.scheduling.engine.cells import Ints
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, Course
 
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-MAX_APPOINTMENT_SPAN = dt.timedelta(days=1)
+MAX_APPOINTMENT_SPAN = dt.timedelta(minutes=busy.MAX_APPOINTMENT_SPAN_MINUTES)
 """No appointment (numbing + treatment + buffer) lasts longer: bounds the busy query."""
 FIRST_CHUNK_DAYS = 7
 """A limited search looks at this many days first, then doubles the chunk."""
@@ -90,11 +93,6 @@ _ANCIENT_BIRTH_DATE = dt.date(1900, 1, 1)
 
 
 # --- Time -----------------------------------------------------------------------------------
-
-
-def minutes_of(moment: dt.datetime) -> int:
-    """Whole minutes since the Unix epoch (UTC) of an aware moment (floored)."""
-    return int((moment - EPOCH).total_seconds() // 60)
 
 
 def ceil_minutes_of(moment: dt.datetime) -> int:
@@ -298,6 +296,44 @@ class AvailableSlot(NamedTuple):
 
 
 @dataclass(slots=True)
+class SiteSlots:
+    """Slots of one site as columns (``engine.SlotTable``), with the site's time zone to
+    turn their minutes into aware datetimes."""
+
+    site: Site
+    tz: dt.tzinfo
+    table: SlotTable
+
+    def slots(self) -> list[AvailableSlot]:
+        """The rows as ``AvailableSlot`` tuples (aware datetimes in the site's zone)."""
+        table = self.table
+        if not len(table):
+            return []
+        starts, treatment_starts, ends = (
+            table.starts.tolist(),
+            table.treatment_starts.tolist(),
+            table.ends.tolist(),
+        )
+        # Thousands of slots share a few thousand moments: each is converted once, and the
+        # slots are built column by column, with no Python call per slot.
+        moments = {
+            minutes: moment_of(minutes, self.tz) for minutes in {*starts, *treatment_starts, *ends}
+        }
+        moment = moments.__getitem__
+        fields = zip(
+            map(moment, starts),
+            map(moment, treatment_starts),
+            map(moment, ends),
+            table.practitioners.tolist(),
+            table.rooms.tolist(),
+            table.devices.tolist(),
+            repeat(self.site.code),
+            strict=False,
+        )
+        return cast(list[AvailableSlot], list(map(tuple.__new__, repeat(AvailableSlot), fields)))
+
+
+@dataclass(slots=True)
 class SiteSearch:
     """One engine search over one site and window, with what it needs to convert back."""
 
@@ -308,57 +344,26 @@ class SiteSearch:
     rooms: dict[str, Room]
     devices: dict[str, Device]
     limit: int | None = None
-    _slots: list[AvailableSlot] | None = field(default=None)
-    _moments: dict[int, dt.datetime] = field(default_factory=dict)
-
-    def moment(self, minutes: int) -> dt.datetime:
-        """Epoch minutes as an aware local datetime (cached: slots share their minutes)."""
-        found = self._moments.get(minutes)
-        if found is None:
-            found = self._moments[minutes] = moment_of(minutes, self.tz)
-        return found
 
     def available(self, slot: Slot) -> AvailableSlot:
         """An engine slot as aware datetimes in the site's time zone."""
-        moment = self.moment
         return AvailableSlot(
-            moment(slot.start),
-            moment(slot.treatment_start),
-            moment(slot.end),
+            moment_of(slot.start, self.tz),
+            moment_of(slot.treatment_start, self.tz),
+            moment_of(slot.end, self.tz),
             slot.practitioner,
             slot.room,
             slot.device,
             self.site.code,
         )
 
-    def slots(self) -> list[AvailableSlot]:
+    def found(self) -> SiteSlots:
         """Every bookable slot (up to the search's limit), sorted by start."""
-        if self._slots is None:
-            engine_slots = self.grid.slots(limit=self.limit)
-            if not engine_slots:
-                self._slots = []
-                return self._slots
-            starts, treatment_starts, ends, practitioners, rooms, devices = zip(
-                *engine_slots, strict=True
-            )
-            for minutes in {*starts, *treatment_starts, *ends}:
-                self.moment(minutes)
-            moment = self._moments.__getitem__
-            # Thousands of slots: built column by column, with no Python call per slot.
-            fields = zip(
-                map(moment, starts),
-                map(moment, treatment_starts),
-                map(moment, ends),
-                practitioners,
-                rooms,
-                devices,
-                repeat(self.site.code),
-                strict=False,
-            )
-            self._slots = cast(
-                list[AvailableSlot], list(map(tuple.__new__, repeat(AvailableSlot), fields))
-            )
-        return self._slots
+        return SiteSlots(self.site, self.tz, self.grid.table(limit=self.limit))
+
+    def slots(self) -> list[AvailableSlot]:
+        """Every bookable slot (up to the search's limit) as ``AvailableSlot`` tuples."""
+        return self.found().slots()
 
     def slots_starting(self, start: dt.datetime) -> list[Slot]:
         """Engine slots starting exactly at ``start``, in practitioner preference order."""
@@ -373,102 +378,66 @@ class SiteSearch:
 
 @dataclass(slots=True)
 class _Busy:
-    practitioners: defaultdict[int, list[tuple[int, int]]]
-    rooms: defaultdict[int, list[tuple[int, int]]]
-    devices: defaultdict[int, list[tuple[int, int]]]
-    lounge: list[tuple[int, int]]
+    """Busy intervals (``(n, 2)`` arrays of minutes) by practitioner, room and device id,
+    and the lounge's occupied intervals."""
+
+    practitioners: dict[int, Ints]
+    rooms: dict[int, Ints]
+    devices: dict[int, Ints]
+    lounge: Ints
 
 
-def _busy_rows(
+_NOTHING_BUSY = np.zeros((0, 2), dtype=np.int64)
+
+
+def _by_id(ids: Ints, starts: Ints, ends: Ints, wanted: Iterable[int]) -> dict[int, Ints]:
+    """``{id: its (start, end) rows}`` for each wanted id."""
+    pairs = np.column_stack((starts, ends))
+    return {key: pairs[ids == key] for key in wanted}
+
+
+def _busy_intervals(
     *,
     site: Site,
     practitioner_ids: Sequence[int],
+    room_ids: Iterable[int],
+    device_ids: Iterable[int],
     window_start: dt.datetime,
     window_end: dt.datetime,
     exclude_ids: Iterable[int] = (),
 ) -> _Busy:
-    """The one batched query: active appointments that keep the site's rooms, devices or
-    lounge, or the given practitioners (anywhere), busy during the window."""
-    earliest = window_start - MAX_APPOINTMENT_SPAN
-    condition = Q(site=site, start__gte=earliest, start__lt=window_end)
-    if practitioner_ids:
-        condition |= Q(
-            practitioner_id__in=list(practitioner_ids),
-            treatment_start__gte=earliest,
-            treatment_start__lt=window_end,
-        )
-    rows = Appointment.objects.filter(
-        condition, status__in=ACTIVE_STATUSES, busy_until__gt=window_start
+    """Busy time during the window of the site's rooms, devices and lounge and of the
+    given practitioners (anywhere), from ``scheduling.busy`` (memory or one query)."""
+    rows = busy.for_window(
+        site_id=site.pk,
+        practitioner_ids=practitioner_ids,
+        window_start=window_start,
+        window_end=window_end,
+        exclude_ids=exclude_ids,
     )
-    excluded = list(exclude_ids)
-    if excluded:
-        rows = rows.exclude(pk__in=excluded)
-    buffer = buffer_minutes()
-    busy = _Busy(defaultdict(list), defaultdict(list), defaultdict(list), [])
-    wanted = set(practitioner_ids)
-    for (
-        site_id,
-        practitioner_id,
-        room_id,
-        device_id,
-        start,
-        treatment_start,
-        busy_until,
-    ) in _minute_rows(rows):
-        held = (treatment_start, busy_until)
-        if practitioner_id in wanted:
-            busy.practitioners[practitioner_id].append(held)
-        if site_id != site.pk:
-            continue
-        busy.rooms[room_id].append(held)
-        if device_id is not None:
-            # The database guards devices over [treatment_start, busy_until) of both
-            # bookings while the engine checks a new booking's device over
-            # [treatment_start, end): widening the busy interval by the buffer at the
-            # front makes the two agree exactly (see the report on the engine).
-            busy.devices[device_id].append((treatment_start - buffer, busy_until))
-        if start < treatment_start:
-            busy.lounge.append((start, treatment_start))
-    return busy
-
-
-class EpochMinutes(Func):
-    """Whole minutes since the Unix epoch of a datetime column, computed by the database
-    (in the SELECT list only, so indexes are unaffected): converting thousands of values
-    to Python datetimes and back costs more than the query itself."""
-
-    output_field = BigIntegerField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # Django stores UTC text; the doubled percent survives the qmark conversion.
-        template = "(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) / 60)"
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        template = "(FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / 60)::bigint)"
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-
-_MINUTE_FIELDS = ("start", "treatment_start", "busy_until")
-
-
-def _minute_rows(rows: QuerySet[Appointment]) -> Iterable[tuple[Any, ...]]:
-    """``(site, practitioner, room, device, start, treatment_start, busy_until)`` rows with
-    the times as epoch minutes: computed in SQL on SQLite and PostgreSQL (and fetched
-    with the cursor: the rows need no conversion, and thousands of them pass through
-    Django's per-row iterator at several times the cost of the query), else in Python."""
-    ids = ("site_id", "practitioner_id", "room_id", "device_id")
-    if connection.vendor in ("sqlite", "postgresql"):
-        annotated = rows.annotate(
-            **{f"{name}_minute": EpochMinutes(name) for name in _MINUTE_FIELDS}
-        ).values_list(*ids, *(f"{name}_minute" for name in _MINUTE_FIELDS))
-        sql, params = annotated.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    return (
-        (*row[:4], *(minutes_of(moment) for moment in row[4:]))
-        for row in rows.values_list(*ids, *_MINUTE_FIELDS)
+    first = minutes_of(window_start)
+    earliest, last = first - busy.MAX_APPOINTMENT_SPAN_MINUTES, minutes_of(window_end)
+    rows = rows.where(rows.busy_untils > first)
+    mine = rows.where(
+        np.isin(rows.practitioners, practitioner_ids)
+        & (rows.treatment_starts >= earliest)
+        & (rows.treatment_starts < last)
+    )
+    here = rows.where((rows.sites == site.pk) & (rows.starts >= earliest) & (rows.starts < last))
+    # The database guards devices over [treatment_start, busy_until) of both bookings
+    # while the engine checks a new booking's device over [treatment_start, end):
+    # widening the busy interval by the buffer at the front makes the two agree exactly
+    # (see the report on the engine).
+    numbing = here.starts < here.treatment_starts
+    return _Busy(
+        practitioners=_by_id(
+            mine.practitioners, mine.treatment_starts, mine.busy_untils, practitioner_ids
+        ),
+        rooms=_by_id(here.rooms, here.treatment_starts, here.busy_untils, room_ids),
+        devices=_by_id(
+            here.devices, here.treatment_starts - buffer_minutes(), here.busy_untils, device_ids
+        ),
+        lounge=np.column_stack((here.starts[numbing], here.treatment_starts[numbing])),
     )
 
 
@@ -575,15 +544,17 @@ def site_search(
         )
     practitioner_ids = [practitioner.pk for practitioner, _ in qualified]
     absences: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
-    busy = _Busy(defaultdict(list), defaultdict(list), defaultdict(list), [])
+    busy_time = _Busy({}, {}, {}, _NOTHING_BUSY)
     if qualified and open_intervals:
         for practitioner_id, starts_at, ends_at in Absence.objects.filter(
             practitioner_id__in=practitioner_ids, starts_at__lt=window_end, ends_at__gt=window_start
         ).values_list("practitioner_id", "starts_at", "ends_at"):
             absences[practitioner_id].append((minutes_of(starts_at), minutes_of(ends_at)))
-        busy = _busy_rows(
+        busy_time = _busy_intervals(
             site=site,
             practitioner_ids=practitioner_ids,
+            room_ids=[room.pk for room in rooms],
+            device_ids=[device.pk for device in devices],
             window_start=window_start,
             window_end=window_end,
             exclude_ids=exclude_appointment_ids,
@@ -603,12 +574,14 @@ def site_search(
         working = _subtract(working, absences.get(practitioner.pk, ()))
         calendars.append(
             PractitionerCalendar(
-                practitioner.code, sorted(working), busy.practitioners.get(practitioner.pk, ())
+                practitioner.code,
+                sorted(working),
+                busy_time.practitioners.get(practitioner.pk, _NOTHING_BUSY),
             )
         )
     lounge = None
     if treatment.numbing_minutes > 0 and site.numbing_lounge_capacity > 0:
-        lounge = Lounge(site.numbing_lounge_capacity, busy.lounge)
+        lounge = Lounge(site.numbing_lounge_capacity, busy_time.lounge)
     moment = not_before if not_before is not None else clock.now()
     query = AvailabilityQuery(
         timing=TreatmentTiming(
@@ -619,8 +592,11 @@ def site_search(
         ),
         open_intervals=open_intervals,
         practitioners=calendars,
-        rooms=[Resource(room.code, busy.rooms.get(room.pk, ())) for room in rooms],
-        devices=[Resource(device.code, busy.devices.get(device.pk, ())) for device in devices],
+        rooms=[Resource(room.code, busy_time.rooms.get(room.pk, _NOTHING_BUSY)) for room in rooms],
+        devices=[
+            Resource(device.code, busy_time.devices.get(device.pk, _NOTHING_BUSY))
+            for device in devices
+        ],
         lounge=lounge,
         grid_minutes=grid_minutes(),
         not_before=ceil_minutes_of(moment),
@@ -659,7 +635,7 @@ def bookable_sites(*, site: Site | None = None) -> list[Site]:
     return list(Site.objects.filter(rooms__active=True).distinct().order_by("code"))
 
 
-def availability_for(
+def availability_tables(
     *,
     treatment: Treatment,
     date_from: dt.date,
@@ -669,9 +645,11 @@ def availability_for(
     limit: int | None = None,
     formulation: Formulation | None = None,
     not_before: dt.datetime | None = None,
-) -> list[AvailableSlot]:
-    """Bookable slots for ``treatment`` on local days ``date_from``..``date_to`` (inclusive),
-    sorted by start (then practitioner code); at most ``limit``.
+) -> list[SiteSlots]:
+    """Bookable slots for ``treatment`` on local days ``date_from``..``date_to`` (inclusive)
+    as columns, one part per site and searched chunk, each sorted by start (then
+    practitioner); at most ``limit`` in all when only one site is searched, at least the
+    first ``limit`` of every site otherwise (``availability_for`` merges them).
 
     Only qualified practitioners appear; slots before ``not_before`` (default: now) never
     do. ``to`` before ``from`` or a window over ``MAX_WINDOW_DAYS`` is a 400.
@@ -682,7 +660,8 @@ def availability_for(
     """
     _check_window(date_from, date_to)
     codes = [practitioner.code] if practitioner is not None else None
-    slots: list[AvailableSlot] = []
+    parts: list[SiteSlots] = []
+    found = 0
     sites = bookable_sites(site=site)
     chunk_from, chunk_days = date_from, FIRST_CHUNK_DAYS if limit is not None else None
     while chunk_from <= date_to:
@@ -700,14 +679,43 @@ def availability_for(
                 practitioners=codes,
                 formulation=formulation,
                 not_before=not_before,
-                limit=limit,
+                limit=None if limit is None else limit - found if len(sites) == 1 else limit,
             )
-            slots.extend(search.slots())
-        if limit is not None and len(slots) >= limit:
+            part = search.found()
+            parts.append(part)
+            found += len(part.table)
+        if limit is not None and found >= limit:
             break
         chunk_from = chunk_to + dt.timedelta(days=1)
         chunk_days = None if chunk_days is None else chunk_days * 2
-    if len(sites) > 1:
+    return parts
+
+
+def availability_for(
+    *,
+    treatment: Treatment,
+    date_from: dt.date,
+    date_to: dt.date,
+    site: Site | None = None,
+    practitioner: Practitioner | None = None,
+    limit: int | None = None,
+    formulation: Formulation | None = None,
+    not_before: dt.datetime | None = None,
+) -> list[AvailableSlot]:
+    """``availability_tables`` as one list of ``AvailableSlot``, sorted by start (then
+    practitioner code), at most ``limit``."""
+    parts = availability_tables(
+        treatment=treatment,
+        date_from=date_from,
+        date_to=date_to,
+        site=site,
+        practitioner=practitioner,
+        limit=limit,
+        formulation=formulation,
+        not_before=not_before,
+    )
+    slots = [slot for part in parts for slot in part.slots()]
+    if len({part.site.pk for part in parts}) > 1:
         # Each site's slots come sorted (and chunks in order): only sites interleave.
         slots.sort(key=lambda slot: (slot.start, slot.practitioner))
     return slots[:limit] if limit is not None else slots

@@ -21,6 +21,8 @@ from itertools import chain
 import numpy as np
 import numpy.typing as npt
 
+from .intervals import Intervals
+
 Flags = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 
@@ -52,14 +54,11 @@ class IntervalTable:
     row_count: int
 
     @classmethod
-    def of(cls, intervals_by_row: Sequence[Sequence[tuple[int, int]]]) -> IntervalTable:
+    def of(cls, intervals_by_row: Sequence[Intervals]) -> IntervalTable:
         """The table of per-resource interval lists (row = position in the sequence);
         empty intervals are dropped."""
         lengths = np.fromiter(map(len, intervals_by_row), np.int64, len(intervals_by_row))
-        total = int(lengths.sum())
-        # Flattening to plain integers first is twice as fast as a pair dtype.
-        bounds = chain.from_iterable(chain.from_iterable(intervals_by_row))
-        pairs = np.fromiter(bounds, np.int64, 2 * total).reshape(-1, 2)
+        pairs = _pairs(intervals_by_row, int(lengths.sum()))
         rows = np.repeat(np.arange(len(intervals_by_row), dtype=np.int64), lengths)
         starts, ends = pairs[:, 0], pairs[:, 1]
         real = starts < ends
@@ -79,6 +78,18 @@ class IntervalTable:
             np.concatenate((self.rows, other.rows)),
             max(self.row_count, other.row_count),
         )
+
+
+def _pairs(intervals_by_row: Sequence[Intervals], total: int) -> Ints:
+    """All rows' intervals, in row order, as one ``(total, 2)`` array."""
+    if any(isinstance(intervals, np.ndarray) for intervals in intervals_by_row):
+        arrays = [
+            np.asarray(intervals, dtype=np.int64).reshape(-1, 2) for intervals in intervals_by_row
+        ]
+        return np.concatenate(arrays) if arrays else np.zeros((0, 2), dtype=np.int64)
+    # Flattening tuples to plain integers first is twice as fast as a pair dtype.
+    bounds = chain.from_iterable(chain.from_iterable(intervals_by_row))
+    return np.fromiter(bounds, np.int64, 2 * total).reshape(-1, 2)
 
 
 def blocked_rows(
@@ -124,7 +135,7 @@ def working_gaps(working: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(start, end) for start, end in zip(gap_starts, gap_ends, strict=True) if start < end]
 
 
-def saturated_intervals(occupied: Sequence[tuple[int, int]], capacity: int) -> IntervalTable:
+def saturated_intervals(occupied: Intervals, capacity: int) -> IntervalTable:
     """One row: the moments when ``capacity`` or more of the ``occupied`` intervals
     overlap (each interval takes one place; ``capacity >= 1``).
 

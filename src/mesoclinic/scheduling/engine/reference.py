@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from .availability import AvailabilityQuery, OpenInterval, Resource, Slot
+from .intervals import Intervals
 
 
-def _overlaps(start: int, end: int, busy: Sequence[tuple[int, int]]) -> bool:
+def _as_pairs(intervals: Intervals) -> Sequence[Sequence[int]]:
+    return intervals.tolist() if isinstance(intervals, np.ndarray) else intervals
+
+
+def _overlaps(start: int, end: int, busy: Intervals) -> bool:
     return any(
         start < busy_end and busy_start < end and busy_start < busy_end
-        for busy_start, busy_end in busy
+        for busy_start, busy_end in _as_pairs(busy)
     )
 
 
@@ -46,8 +53,8 @@ def _open_stretches(open_intervals: Sequence[OpenInterval]) -> list[list[int]]:
     return stretches
 
 
-def _lounge_full(start: int, end: int, occupied: Sequence[tuple[int, int]], capacity: int) -> bool:
-    overlapping = [(s, e) for s, e in occupied if s < e and s < end and start < e]
+def _lounge_full(start: int, end: int, occupied: Intervals, capacity: int) -> bool:
+    overlapping = [(s, e) for s, e in _as_pairs(occupied) if s < e and s < end and start < e]
     moments = [start] + [s for s, _ in overlapping if start < s < end]
     return any(sum(1 for s, e in overlapping if s <= moment < e) >= capacity for moment in moments)
 

@@ -1,0 +1,328 @@
+"""Busy time as arrays: the active appointments that keep practitioners, rooms, devices
+and the numbing lounge busy, with their times in integer minutes since the Unix epoch.
+
+Availability searches read them in one of two ways, which give the same rows:
+
+* **from the database**, with the one batched, index-friendly query of the search
+  (inside a transaction, which must see its own writes, and for windows that start in
+  the past);
+* **from memory**: each process keeps the active appointments from three days ago onward
+  (``BusyCache``) and, before each use, asks the calendar's revision clock (one indexed
+  read) whether anything changed. When it did, it re-reads only the appointments in the
+  change log after the revision it holds (migration 0004 writes the log in commit order
+  with a database trigger, so no write path can skip it). A search then costs no query
+  for busy time at all, however long the history.
+
+Busy time read from memory is at most one committed change behind the database: a search
+that misses a booking made a moment ago offers a slot that booking then refuses with 409
+``slot_unavailable``, because every booking re-checks inside its transaction and the
+database's guards refuse overlaps. It can never cause a double booking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import connection
+from django.db.models import BigIntegerField, F, Func, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+
+from mesoclinic.core import clock
+from mesoclinic.scheduling.engine.cells import Ints
+from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MAX_APPOINTMENT_SPAN_MINUTES = 24 * 60
+"""No appointment (numbing + treatment + buffer) lasts longer: bounds every busy query."""
+CACHE_LOOKBACK_MINUTES = 3 * 24 * 60
+"""The cache holds appointments starting from this long before the moment it was (re)built."""
+NO_DEVICE = -1
+
+
+class EpochMinutes(Func):
+    """Whole minutes since the Unix epoch of a datetime column, computed by the database
+    (in the SELECT list only, so indexes are unaffected): converting thousands of values
+    to Python datetimes and back costs more than the query itself."""
+
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Django stores UTC text; the doubled percent survives the qmark conversion.
+        template = "(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) / 60)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "(FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / 60)::bigint)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def minutes_of(moment: dt.datetime) -> int:
+    """Whole minutes since the Unix epoch (UTC) of an aware moment (floored)."""
+    return int((moment - EPOCH).total_seconds() // 60)
+
+
+@dataclass(frozen=True, slots=True)
+class BusyRows:
+    """Appointments as parallel integer arrays (``device`` is ``NO_DEVICE`` when none)."""
+
+    ids: Ints
+    sites: Ints
+    practitioners: Ints
+    rooms: Ints
+    devices: Ints
+    starts: Ints
+    treatment_starts: Ints
+    busy_untils: Ints
+
+    @classmethod
+    def of(cls, rows: Sequence[Sequence[int]]) -> BusyRows:
+        """Rows of ``(id, site, practitioner, room, device, start, treatment_start,
+        busy_until)``."""
+        table = np.array(rows, dtype=np.int64).reshape(-1, 8)
+        return cls(*(np.ascontiguousarray(table[:, column]) for column in range(8)))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def where(self, keep: Any) -> BusyRows:
+        """The rows where ``keep`` (a boolean array) is set."""
+        return BusyRows(*(column[keep] for column in self._columns()))
+
+    def __add__(self, other: BusyRows) -> BusyRows:
+        return BusyRows(
+            *(np.concatenate(pair) for pair in zip(self._columns(), other._columns(), strict=True))
+        )
+
+    def _columns(self) -> tuple[Ints, ...]:
+        return (
+            self.ids,
+            self.sites,
+            self.practitioners,
+            self.rooms,
+            self.devices,
+            self.starts,
+            self.treatment_starts,
+            self.busy_untils,
+        )
+
+
+def _fetch(rows: QuerySet[Appointment]) -> BusyRows:
+    """The appointments of ``rows`` as ``BusyRows`` (times converted by the database, rows
+    read with the cursor: thousands of them pass through Django's per-row iterator at
+    several times the cost of the query)."""
+    columns = rows.annotate(
+        device_or_none=Coalesce(F("device_id"), Value(NO_DEVICE)),
+        start_minute=EpochMinutes("start"),
+        treatment_start_minute=EpochMinutes("treatment_start"),
+        busy_until_minute=EpochMinutes("busy_until"),
+    ).values_list(
+        "id",
+        "site_id",
+        "practitioner_id",
+        "room_id",
+        "device_or_none",
+        "start_minute",
+        "treatment_start_minute",
+        "busy_until_minute",
+    )
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return BusyRows.of(list(columns))
+    sql, params = columns.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return BusyRows.of(cursor.fetchall())
+
+
+def _active() -> QuerySet[Appointment]:
+    return Appointment.objects.filter(status__in=ACTIVE_STATUSES)
+
+
+def fetch_for_window(
+    *,
+    site_id: int,
+    practitioner_ids: Sequence[int],
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+) -> BusyRows:
+    """The one batched query: active appointments that keep the site's rooms, devices or
+    lounge, or the given practitioners (anywhere), busy during the window (the site's
+    through the ``(site, start)`` index, the practitioners' through
+    ``(practitioner, treatment_start)``; both are bounded ranges)."""
+    earliest = window_start - dt.timedelta(minutes=MAX_APPOINTMENT_SPAN_MINUTES)
+    condition = Q(site_id=site_id, start__gte=earliest, start__lt=window_end)
+    if practitioner_ids:
+        condition |= Q(
+            practitioner_id__in=list(practitioner_ids),
+            treatment_start__gte=earliest,
+            treatment_start__lt=window_end,
+        )
+    return _fetch(_active().filter(condition, busy_until__gt=window_start))
+
+
+def _fetch_starting(first: int, last: int) -> BusyRows:
+    """Active appointments of every site starting in ``[first, last)`` (minutes)."""
+    from mesoclinic.people.models import Site
+
+    return _fetch(
+        _active().filter(
+            site_id__in=list(Site.objects.values_list("pk", flat=True)),
+            start__gte=EPOCH + dt.timedelta(minutes=first),
+            start__lt=EPOCH + dt.timedelta(minutes=last),
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """What one process holds: every active appointment starting in ``[first, last)``
+    as of ``revision`` of the database ``database`` (``epoch`` tells its clock apart from
+    an earlier one of a database that was emptied)."""
+
+    database: tuple[str, str]
+    epoch: int | None
+    revision: int
+    first: int
+    last: int
+    rows: BusyRows
+
+
+def _clock() -> tuple[int, int | None]:
+    """The calendar's ``(revision, epoch)``; ``(0, None)`` before any change."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT revision, epoch FROM scheduling_calendarclock WHERE id = 1")
+        found = cursor.fetchone()
+    return (int(found[0]), int(found[1])) if found else (0, None)
+
+
+def _changes(after: int, upto: int) -> tuple[list[int], BusyRows]:
+    """Appointments changed in revisions ``(after, upto]``: every changed id and, of
+    those still active, their current rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT appointment_id FROM scheduling_calendarchange "
+            "WHERE revision > %s AND revision <= %s",
+            [after, upto],
+        )
+        changed = [row[0] for row in cursor.fetchall()]
+    if not changed:
+        return changed, BusyRows.of([])
+    return changed, _fetch(_active().filter(pk__in=sorted(set(changed))))
+
+
+class BusyCache:
+    """The process's busy time from three days ago onward, kept current through the
+    calendar's revision clock (see the module doc). Safe to share between threads: the
+    arrays are never changed in place, only replaced."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+
+    def clear(self) -> None:
+        """Forget everything (the next read reloads)."""
+        with self._lock:
+            self._snapshot = None
+
+    def starting_between(self, first: int, last: int) -> BusyRows | None:
+        """Active appointments starting in ``[first, last)`` (minutes), current as of the
+        committed calendar; ``None`` when ``first`` lies before what the cache keeps."""
+        with self._lock:
+            snapshot = self._current()
+            if first < snapshot.first:
+                return None
+            if last > snapshot.last:
+                snapshot = self._snapshot = _extended(snapshot, last)
+        rows = snapshot.rows
+        return rows.where((rows.starts >= first) & (rows.starts < last))
+
+    def _current(self) -> _Snapshot:
+        revision, epoch = _clock()
+        database = (connection.alias, str(connection.settings_dict["NAME"]))
+        snapshot = self._snapshot
+        if (
+            snapshot is None
+            or snapshot.database != database
+            or snapshot.epoch != epoch
+            or revision < snapshot.revision
+        ):
+            first = minutes_of(clock.now()) - CACHE_LOOKBACK_MINUTES
+            snapshot = _Snapshot(database, epoch, revision, first, first, BusyRows.of([]))
+        elif revision > snapshot.revision:
+            snapshot = _caught_up(snapshot, revision)
+        self._snapshot = snapshot
+        return snapshot
+
+
+def _caught_up(snapshot: _Snapshot, revision: int) -> _Snapshot:
+    """The snapshot with the changes after its revision applied (or reloaded, when the
+    log misses some of them)."""
+    changed, fresh = _changes(snapshot.revision, revision)
+    if len(changed) != revision - snapshot.revision:
+        rows = _fetch_starting(snapshot.first, snapshot.last)
+    else:
+        rows = snapshot.rows.where(~np.isin(snapshot.rows.ids, changed))
+        inside = (fresh.starts >= snapshot.first) & (fresh.starts < snapshot.last)
+        rows = rows + fresh.where(inside)
+    return _Snapshot(
+        snapshot.database, snapshot.epoch, revision, snapshot.first, snapshot.last, rows
+    )
+
+
+def _extended(snapshot: _Snapshot, last: int) -> _Snapshot:
+    """The snapshot also holding the appointments starting in ``[snapshot.last, last)``."""
+    more = _fetch_starting(snapshot.last, last)
+    return _Snapshot(
+        snapshot.database,
+        snapshot.epoch,
+        snapshot.revision,
+        snapshot.first,
+        last,
+        snapshot.rows + more,
+    )
+
+
+_CACHE = BusyCache()
+
+
+def busy_cache() -> BusyCache:
+    """The process's cache."""
+    return _CACHE
+
+
+def for_window(
+    *,
+    site_id: int,
+    practitioner_ids: Sequence[int],
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    exclude_ids: Iterable[int] = (),
+) -> BusyRows:
+    """Active appointments that may keep the site's resources or the practitioners busy
+    during the window: from memory outside transactions, else from the database (a
+    superset of the exact rows; ``selectors`` applies the exact bounds to both)."""
+    rows: BusyRows | None = None
+    if not connection.in_atomic_block and connection.vendor in ("sqlite", "postgresql"):
+        # Practitioners' rows are bounded by treatment_start, which is at most a day after
+        # start: two spans before the window cover both branches of the query.
+        rows = _CACHE.starting_between(
+            minutes_of(window_start) - 2 * MAX_APPOINTMENT_SPAN_MINUTES, minutes_of(window_end)
+        )
+    if rows is None:
+        rows = fetch_for_window(
+            site_id=site_id,
+            practitioner_ids=practitioner_ids,
+            window_start=window_start,
+            window_end=window_end,
+        )
+    excluded = list(exclude_ids)
+    if excluded:
+        rows = rows.where(~np.isin(rows.ids, excluded))
+    return rows
+
+
+__all__ = ["BusyCache", "BusyRows", "EpochMinutes", "busy_cache", "fetch_for_window", "for_window"]

@@ -1,0 +1,191 @@
+"""Busy time kept in memory (``scheduling.busy``) against the database it mirrors.
+
+These tests commit (``transaction=True``): the cache serves only reads outside
+transactions, and it learns of changes from the revision clock and change log that the
+database trigger of migration 0004 writes at commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from mesoclinic.catalogue.models import Treatment
+from mesoclinic.scheduling import busy, selectors, services
+from mesoclinic.scheduling.models import Appointment, CalendarChange, CalendarClock
+
+from .conftest import london
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FIRST, LAST = (
+    busy.minutes_of(london("2027-02-28", "00:00")),
+    busy.minutes_of(london("2027-04-01", "00:00")),
+)
+WINDOW = {"date_from": dt.date(2027, 3, 1), "date_to": dt.date(2027, 3, 31)}
+
+
+def _rows(rows: busy.BusyRows) -> set[tuple[int, ...]]:
+    columns = (
+        rows.ids,
+        rows.sites,
+        rows.practitioners,
+        rows.rooms,
+        rows.devices,
+        rows.starts,
+        rows.treatment_starts,
+        rows.busy_untils,
+    )
+    return set(zip(*(column.tolist() for column in columns), strict=True))
+
+
+def _from_memory() -> set[tuple[int, ...]]:
+    rows = busy.busy_cache().starting_between(FIRST, LAST)
+    assert rows is not None, "the window lies inside what the cache keeps"
+    return _rows(rows)
+
+
+def _from_database() -> set[tuple[int, ...]]:
+    return _rows(busy._fetch_starting(FIRST, LAST))
+
+
+def _book(client_named, day: str, time: str, treatment: str = "face-revitalise") -> Appointment:
+    return services.appointment_book(
+        actor=None,
+        client=client_named("Amelia", "Hart"),
+        treatment=Treatment.objects.get(code=treatment),
+        start=london(day, time),
+        notify=False,
+    )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    busy.busy_cache().clear()
+    yield
+    busy.busy_cache().clear()
+
+
+def test_memory_follows_bookings_moves_and_cancellations(demo, client_named):
+    # given: the cache filled before any booking
+    assert _from_memory() == _from_database()
+    # when: bookings, a move and a cancellation commit one after another
+    first = _book(client_named, "2027-03-02", "10:00")
+    second = _book(client_named, "2027-03-03", "11:00")
+    services.appointment_reschedule(
+        actor=None, appointment=second, start=london("2027-03-04", "14:00")
+    )
+    services.appointment_cancel(actor=None, appointment=first)
+    # then: memory holds exactly the database's active appointments
+    remembered = _from_memory()
+    assert remembered == _from_database()
+    ids = {row[0] for row in remembered}
+    assert second.pk in ids
+    assert first.pk not in ids
+
+
+def test_searches_from_memory_and_from_the_database_offer_the_same_slots(demo, client_named):
+    # given
+    treatment = Treatment.objects.get(code="face-revitalise")
+    _book(client_named, "2027-03-02", "10:00")
+    from_memory = selectors.availability_for(treatment=treatment, **WINDOW)
+    _book(client_named, "2027-03-02", "12:00")
+    # when: the same search outside a transaction (memory) and inside one (the database)
+    after_memory = selectors.availability_for(treatment=treatment, **WINDOW)
+    with transaction.atomic():
+        after_database = selectors.availability_for(treatment=treatment, **WINDOW)
+    # then: the second booking is seen by both, and they agree slot for slot
+    assert after_memory == after_database
+    assert len(after_memory) < len(from_memory)
+
+
+def test_a_write_by_another_connection_is_seen_on_the_next_read(demo, client_named):
+    # given: the cache filled on this thread's connection
+    before = _from_memory()
+    booked: list[Appointment] = []
+
+    def book_elsewhere() -> None:
+        try:
+            booked.append(_book(client_named, "2027-03-09", "09:00"))
+        finally:
+            connection.close()
+
+    # when: another thread (its own database connection, as another worker's) books
+    worker = threading.Thread(target=book_elsewhere)
+    worker.start()
+    worker.join()
+    # then
+    after = _from_memory()
+    assert after == _from_database()
+    assert after - before == {row for row in after if row[0] == booked[0].pk}
+
+
+def test_bulk_updates_and_deletes_reach_memory_through_the_trigger(demo, client_named):
+    # given
+    kept = _book(client_named, "2027-03-10", "10:00")
+    dropped = _book(client_named, "2027-03-11", "10:00")
+    _from_memory()
+    # when: writes that bypass the services and model signals
+    Appointment.objects.filter(pk=kept.pk).update(
+        start=london("2027-03-10", "11:00"),
+        treatment_start=london("2027-03-10", "11:30"),
+        end=london("2027-03-10", "12:15"),
+        busy_until=london("2027-03-10", "12:15"),
+    )
+    Appointment.objects.filter(pk=dropped.pk).delete()
+    # then
+    remembered = _from_memory()
+    assert remembered == _from_database()
+    assert dropped.pk not in {row[0] for row in remembered}
+    moved = next(row for row in remembered if row[0] == kept.pk)
+    assert moved[5] == busy.minutes_of(london("2027-03-10", "11:00"))
+
+
+def test_each_change_advances_the_clock_once_and_is_logged(demo, client_named):
+    # given
+    before = CalendarClock.objects.get(pk=1).revision if CalendarClock.objects.exists() else 0
+    # when: a booking (insert) and its cancellation (update)
+    appointment = _book(client_named, "2027-03-12", "10:00")
+    services.appointment_cancel(actor=None, appointment=appointment)
+    # then
+    after = CalendarClock.objects.get(pk=1).revision
+    assert after == before + 2
+    assert list(
+        CalendarChange.objects.filter(revision__gt=before).values_list("appointment_id", flat=True)
+    ) == [appointment.pk, appointment.pk]
+
+
+def test_an_emptied_database_is_not_mistaken_for_the_one_remembered(demo, client_named):
+    # given: memory of a calendar with one booking
+    appointment = _book(client_named, "2027-03-15", "10:00")
+    assert appointment.pk in {row[0] for row in _from_memory()}
+    # when: the calendar is emptied and started again, as a test flush or a restore does,
+    # and the new clock reaches the same revision with other data
+    revision = CalendarClock.objects.get(pk=1).revision
+    Appointment.objects.all().delete()
+    CalendarClock.objects.all().delete()
+    CalendarChange.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO scheduling_calendarclock (id, revision, epoch) VALUES (1, %s, 7)",
+            [revision],
+        )
+    # then: the different epoch makes the cache reload rather than trust its revision
+    assert _from_memory() == _from_database() == set()
+
+
+def test_reads_inside_a_transaction_see_its_own_uncommitted_booking(demo, client_named):
+    # given
+    treatment = Treatment.objects.get(code="face-revitalise")
+    outside = selectors.availability_for(treatment=treatment, **WINDOW)
+    # when: inside a transaction that books and then searches
+    with transaction.atomic():
+        _book(client_named, "2027-03-16", "10:00")
+        inside = selectors.availability_for(treatment=treatment, **WINDOW)
+        transaction.set_rollback(True)
+    # then: the search saw the booking; after the rollback memory still has none of it
+    assert len(inside) < len(outside)
+    assert selectors.availability_for(treatment=treatment, **WINDOW) == outside
