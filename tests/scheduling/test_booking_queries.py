@@ -84,3 +84,32 @@ def test_a_course_writes_its_audit_entries_and_its_messages_in_one_insert_each(a
         2 if connection.vendor == "sqlite" else 1
     )
     assert Message.objects.filter(appointment__course=course).count() == 70
+
+
+WARM_MAX_QUERIES = 24
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_reads_the_site_and_its_busy_time_from_memory_when_they_are_current(
+    amelia, django_assert_max_num_queries
+):
+    # given: one booking has filled this process's caches
+    from mesoclinic.scheduling import busy, site_resources
+
+    busy.busy_cache().clear()
+    site_resources.clear_cache()
+    treatment = Treatment.objects.get(code="face-revitalise")
+    book = lambda time: services.appointment_book(  # noqa: E731
+        actor=None, client=amelia, treatment=treatment, start=london("2027-03-01", time)
+    )
+    book("10:00")
+    lounge_lock = int(connection.vendor == "postgresql")
+    # when: the next one
+    with django_assert_max_num_queries(WARM_MAX_QUERIES + lounge_lock) as captured:
+        book("11:00")
+    # then: no query for opening hours, practitioners, rooms or the day's bookings; the
+    # clocks say nothing else changed and the change log gives the first booking
+    tables = " ".join(query["sql"] for query in captured.captured_queries)
+    for table in ("people_openinghours", "people_workinghours", "people_room", "people_absence"):
+        assert table not in tables
+    assert tables.count("scheduling_calendarclock") == 2

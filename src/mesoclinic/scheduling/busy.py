@@ -33,6 +33,7 @@ from django.db.models import BigIntegerField, F, Func, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from mesoclinic.core import clock
+from mesoclinic.scheduling import revisions
 from mesoclinic.scheduling.engine.cells import Ints
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment
 
@@ -179,39 +180,41 @@ def _fetch_starting(first: int, last: int) -> BusyRows:
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
-    """What one process holds: every active appointment starting in ``[first, last)``
-    as of ``revision`` of the database ``database`` (``epoch`` tells its clock apart from
-    an earlier one of a database that was emptied)."""
+    """What one process holds: every active appointment starting in ``[first, last)`` as
+    of the appointments clock's ``stamp``."""
 
-    database: tuple[str, str]
-    epoch: int | None
-    revision: int
+    stamp: revisions.Stamp
     first: int
     last: int
     rows: BusyRows
 
 
-def _clock() -> tuple[int, int | None]:
-    """The calendar's ``(revision, epoch)``; ``(0, None)`` before any change."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT revision, epoch FROM scheduling_calendarclock WHERE id = 1")
-        found = cursor.fetchone()
-    return (int(found[0]), int(found[1])) if found else (0, None)
+_MINUTES = {
+    "sqlite": "(CAST(strftime('%%s', {}) AS INTEGER) / 60)",
+    "postgresql": "(FLOOR(EXTRACT(EPOCH FROM {}) / 60)::bigint)",
+}
+
+
+def _changes_sql() -> str:
+    minutes = _MINUTES[connection.vendor].format
+    return (
+        "SELECT c.appointment_id, a.site_id, a.practitioner_id, a.room_id, "
+        f"COALESCE(a.device_id, {NO_DEVICE}), {minutes('a.start')}, "
+        f"{minutes('a.treatment_start')}, {minutes('a.busy_until')}, a.status "
+        "FROM scheduling_calendarchange c "
+        "LEFT JOIN scheduling_appointment a ON a.id = c.appointment_id "
+        "WHERE c.revision > %s AND c.revision <= %s"
+    )
 
 
 def _changes(after: int, upto: int) -> tuple[list[int], BusyRows]:
-    """Appointments changed in revisions ``(after, upto]``: every changed id and, of
-    those still active, their current rows."""
+    """Appointments changed in revisions ``(after, upto]`` (one query): every changed id,
+    once per revision, and, of those still active, their current rows."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT appointment_id FROM scheduling_calendarchange "
-            "WHERE revision > %s AND revision <= %s",
-            [after, upto],
-        )
-        changed = [row[0] for row in cursor.fetchall()]
-    if not changed:
-        return changed, BusyRows.of([])
-    return changed, _fetch(_active().filter(pk__in=sorted(set(changed))))
+        cursor.execute(_changes_sql(), [after, upto])
+        found = cursor.fetchall()
+    active = {row[0]: row[:8] for row in found if row[8] in ACTIVE_STATUSES}
+    return [row[0] for row in found], BusyRows.of(list(active.values()))
 
 
 class BusyCache:
@@ -241,49 +244,38 @@ class BusyCache:
         return rows.where((rows.starts >= first) & (rows.starts < last))
 
     def _current(self) -> _Snapshot:
-        revision, epoch = _clock()
-        database = (connection.alias, str(connection.settings_dict["NAME"]))
+        stamp = revisions.read(revisions.APPOINTMENTS)
         snapshot = self._snapshot
         if (
             snapshot is None
-            or snapshot.database != database
-            or snapshot.epoch != epoch
-            or revision < snapshot.revision
+            or (snapshot.stamp.database, snapshot.stamp.epoch) != (stamp.database, stamp.epoch)
+            or stamp.revision < snapshot.stamp.revision
         ):
             first = minutes_of(clock.now()) - CACHE_LOOKBACK_MINUTES
-            snapshot = _Snapshot(database, epoch, revision, first, first, BusyRows.of([]))
-        elif revision > snapshot.revision:
-            snapshot = _caught_up(snapshot, revision)
+            snapshot = _Snapshot(stamp, first, first, BusyRows.of([]))
+        elif stamp.revision > snapshot.stamp.revision:
+            snapshot = _caught_up(snapshot, stamp)
         self._snapshot = snapshot
         return snapshot
 
 
-def _caught_up(snapshot: _Snapshot, revision: int) -> _Snapshot:
-    """The snapshot with the changes after its revision applied (or reloaded, when the
-    log misses some of them)."""
-    changed, fresh = _changes(snapshot.revision, revision)
-    if len(changed) != revision - snapshot.revision:
+def _caught_up(snapshot: _Snapshot, stamp: revisions.Stamp) -> _Snapshot:
+    """The snapshot with the changes up to ``stamp`` applied (or reloaded, when the log
+    misses some of them)."""
+    changed, fresh = _changes(snapshot.stamp.revision, stamp.revision)
+    if len(changed) != stamp.revision - snapshot.stamp.revision:
         rows = _fetch_starting(snapshot.first, snapshot.last)
     else:
         rows = snapshot.rows.where(~np.isin(snapshot.rows.ids, changed))
         inside = (fresh.starts >= snapshot.first) & (fresh.starts < snapshot.last)
         rows = rows + fresh.where(inside)
-    return _Snapshot(
-        snapshot.database, snapshot.epoch, revision, snapshot.first, snapshot.last, rows
-    )
+    return _Snapshot(stamp, snapshot.first, snapshot.last, rows)
 
 
 def _extended(snapshot: _Snapshot, last: int) -> _Snapshot:
     """The snapshot also holding the appointments starting in ``[snapshot.last, last)``."""
     more = _fetch_starting(snapshot.last, last)
-    return _Snapshot(
-        snapshot.database,
-        snapshot.epoch,
-        snapshot.revision,
-        snapshot.first,
-        last,
-        snapshot.rows + more,
-    )
+    return _Snapshot(snapshot.stamp, snapshot.first, last, snapshot.rows + more)
 
 
 _CACHE = BusyCache()
@@ -306,7 +298,7 @@ def for_window(
     during the window: from memory outside transactions, else from the database (a
     superset of the exact rows; ``selectors`` applies the exact bounds to both)."""
     rows: BusyRows | None = None
-    if not connection.in_atomic_block and connection.vendor in ("sqlite", "postgresql"):
+    if revisions.caches_may_answer():
         # Practitioners' rows are bounded by treatment_start, which is at most a day after
         # start: two spans before the window cover both branches of the query.
         rows = _CACHE.starting_between(

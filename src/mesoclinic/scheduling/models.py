@@ -120,18 +120,28 @@ class Appointment(models.Model):
 
 
 class CalendarClock(models.Model):
-    """The calendar's revision: one row, advanced by a database trigger (migration 0004)
-    for every inserted, updated or deleted appointment, in commit order.
+    """Revisions of what availability is computed from, advanced by database triggers
+    (migration 0004) in commit order; readers (``scheduling.busy``,
+    ``scheduling.site_resources``) keep that data in memory between requests and re-read
+    it only when a revision moved.
 
-    ``epoch`` is drawn at random when the row is created, so a database that was emptied
-    (tests flush it) never repeats a revision a reader has already seen with other data.
-    Readers (``scheduling.busy``) use it to keep busy time in memory between requests."""
+    * ``appointments``: every inserted, updated or deleted appointment (each also logged
+      in ``CalendarChange``);
+    * ``resources``: any change to sites, opening hours, closed days, practitioners and
+      their sites, working hours and absences, rooms or devices.
 
+    ``epoch`` is drawn at random when a row is created, so a database that was emptied
+    (tests flush it) never repeats a revision a reader has already seen with other data."""
+
+    APPOINTMENTS = "appointments"
+    RESOURCES = "resources"
+
+    key = models.CharField(max_length=20, primary_key=True)
     revision = models.BigIntegerField()
     epoch = models.BigIntegerField()
 
     def __str__(self) -> str:
-        return f"calendar revision {self.revision}"
+        return f"{self.key} at revision {self.revision}"
 
 
 class CalendarChange(models.Model):

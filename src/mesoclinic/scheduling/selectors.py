@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -42,11 +41,9 @@ from mesoclinic.core import clock
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
 from mesoclinic.people.models import (
-    Absence,
     Client,
     ClosedDay,
     Device,
-    OpeningHours,
     Practitioner,
     Room,
     Site,
@@ -55,7 +52,7 @@ from mesoclinic.people.models import (
 from mesoclinic.safety import engine as safety_engine
 from mesoclinic.safety.policy import pom_formulations_need_prescription, screening_config
 from mesoclinic.safety.selectors import practitioner_facts
-from mesoclinic.scheduling import busy
+from mesoclinic.scheduling import busy, site_resources
 from mesoclinic.scheduling.busy import EPOCH, minutes_of
 from mesoclinic.scheduling.engine import (
     AvailabilityGrid,
@@ -142,6 +139,16 @@ def site_closed_days(*, site: Site, date_from: dt.date, date_to: dt.date) -> set
             "date", flat=True
         )
     )
+    return {day for day in closed if date_from <= day <= date_to}
+
+
+def closed_days_in(
+    site: Site, resources: site_resources.SiteResources, date_from: dt.date, date_to: dt.date
+) -> set[dt.date]:
+    """``site_closed_days`` from the site's resources (no query)."""
+    closed: set[dt.date] = set(resources.closed_days)
+    for year in range(date_from.year, date_to.year + 1):
+        closed |= _public_holidays(site.holiday_country, site.holiday_subdivision, year)
     return {day for day in closed if date_from <= day <= date_to}
 
 
@@ -494,35 +501,34 @@ def site_search(
     room: Room | None = None,
     device: Device | None = None,
     limit: int | None = None,
+    resources: site_resources.SiteResources | None = None,
 ) -> SiteSearch:
     """Search one site for ``treatment`` over local days ``date_from``..``date_to``.
 
     ``practitioners`` restricts the search to those codes (unqualified ones are dropped);
     ``not_before`` (default: now) drops earlier starts; ``exclude_appointment_ids`` are
-    ignored as busy time (to move an appointment); ``room``/``device`` pin a resource.
+    ignored as busy time (to move an appointment); ``room``/``device`` pin a resource;
+    ``resources`` are the site's when the caller has read them already.
     """
     tz = zoneinfo.ZoneInfo(site.time_zone)
     local = _LocalClock(tz)
     window_start = local_midnight(date_from, tz)
     window_end = local_midnight(date_to + dt.timedelta(days=1), tz)
-    closed = site_closed_days(site=site, date_from=date_from, date_to=date_to)
-    hours_by_weekday: defaultdict[int, list[OpeningHours]] = defaultdict(list)
-    for hours in OpeningHours.objects.filter(site=site):
-        hours_by_weekday[hours.weekday].append(hours)
+    resources = resources or site_resources.for_site(site)
+    closed = closed_days_in(site, resources, date_from, date_to)
     open_intervals = [
         OpenInterval(
-            local.minutes(day, hours.opens),
-            local.minutes(day, hours.closes),
+            local.minutes(day, opens),
+            local.minutes(day, closes),
             day.toordinal(),
-            hours.opens.hour * 60 + hours.opens.minute,
+            opens.hour * 60 + opens.minute,
         )
         for day in _days(date_from, date_to)
         if day not in closed
-        for hours in hours_by_weekday.get(day.weekday(), ())
+        for opens, closes in resources.opening_hours.get(day.weekday(), ())
     ]
-    candidates = site_practitioners(site=site, codes=practitioners)
     qualified: list[tuple[Practitioner, dt.date]] = []
-    for practitioner in candidates:
+    for practitioner in resources.practitioners_coded(practitioners):
         through = practitioner_qualified_through(
             practitioner=practitioner,
             treatment=treatment,
@@ -532,24 +538,15 @@ def site_search(
         )
         if through is not None:
             qualified.append((practitioner, through))
-    rooms = [room] if room is not None else list(Room.objects.filter(site=site, active=True))
+    rooms = [room] if room is not None else list(resources.rooms)
     devices: list[Device] = []
     if treatment.device_type:
         devices = (
-            [device]
-            if device is not None
-            else list(
-                Device.objects.filter(site=site, active=True, device_type=treatment.device_type)
-            )
+            [device] if device is not None else resources.devices_of_type(treatment.device_type)
         )
     practitioner_ids = [practitioner.pk for practitioner, _ in qualified]
-    absences: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
     busy_time = _Busy({}, {}, {}, _NOTHING_BUSY)
     if qualified and open_intervals:
-        for practitioner_id, starts_at, ends_at in Absence.objects.filter(
-            practitioner_id__in=practitioner_ids, starts_at__lt=window_end, ends_at__gt=window_start
-        ).values_list("practitioner_id", "starts_at", "ends_at"):
-            absences[practitioner_id].append((minutes_of(starts_at), minutes_of(ends_at)))
         busy_time = _busy_intervals(
             site=site,
             practitioner_ids=practitioner_ids,
@@ -560,18 +557,17 @@ def site_search(
             exclude_ids=exclude_appointment_ids,
         )
     open_days = {interval.day for interval in open_intervals}
+    first, last = minutes_of(window_start), minutes_of(window_end)
     calendars = []
     for practitioner, through in qualified:
-        hours_by_day: defaultdict[int, list[WorkingHours]] = defaultdict(list)
-        for hours in getattr(practitioner, "site_hours", ()):
-            hours_by_day[hours.weekday].append(hours)
+        hours_by_day = resources.working_hours.get(practitioner.pk, {})
         working = [
-            (local.minutes(day, hours.starts), local.minutes(day, hours.ends))
+            (local.minutes(day, starts), local.minutes(day, ends))
             for day in _days(date_from, through)
             if day.toordinal() in open_days
-            for hours in hours_by_day.get(day.weekday(), ())
+            for starts, ends in hours_by_day.get(day.weekday(), ())
         ]
-        working = _subtract(working, absences.get(practitioner.pk, ()))
+        working = _subtract(working, resources.absences_between(practitioner.pk, first, last))
         calendars.append(
             PractitionerCalendar(
                 practitioner.code,

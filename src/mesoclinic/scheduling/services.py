@@ -41,7 +41,7 @@ from mesoclinic.messaging import services as messaging
 from mesoclinic.people.models import Absence, Client, Device, Practitioner, Room, Site
 from mesoclinic.safety import engine as safety_engine
 from mesoclinic.safety.services import screening_as_dict, screening_run
-from mesoclinic.scheduling import selectors
+from mesoclinic.scheduling import selectors, site_resources
 from mesoclinic.scheduling.engine import Slot
 from mesoclinic.scheduling.errors import Busy
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
@@ -103,9 +103,11 @@ def _default_site(client: Client | None = None) -> Site:
     return site
 
 
-def _check_start(*, treatment: Treatment, site: Site, start: dt.datetime) -> None:
+def _check_start(
+    *, treatment: Treatment, site: Site, start: dt.datetime
+) -> site_resources.SiteResources:
     """422 when ``start`` is in the past, outside the site's opening hours (or on a closed
-    day) or off the booking grid."""
+    day) or off the booking grid; else the site's resources (for the search that follows)."""
     _require_aware(start, "start")
     now = clock.now()
     if start < now:
@@ -117,22 +119,23 @@ def _check_start(*, treatment: Treatment, site: Site, start: dt.datetime) -> Non
     tz = site.tzinfo
     local_start = start.astimezone(tz)
     day = local_start.date()
-    closed = selectors.site_closed_days(site=site, date_from=day, date_to=day)
+    resources = site_resources.for_site(site)
+    closed = selectors.closed_days_in(site, resources, day, day)
     finish = start + dt.timedelta(minutes=treatment.total_minutes)
     if day not in closed:
-        for hours in site.opening_hours.filter(weekday=day.weekday()):
-            opens = dt.datetime.combine(day, hours.opens, tzinfo=tz)
-            closes = dt.datetime.combine(day, hours.closes, tzinfo=tz)
+        for opens_at, closes_at in resources.opening_hours.get(day.weekday(), ()):
+            opens = dt.datetime.combine(day, opens_at, tzinfo=tz)
+            closes = dt.datetime.combine(day, closes_at, tzinfo=tz)
             if opens <= start and finish <= closes:
                 offset = int((start - opens).total_seconds())
                 if offset % (selectors.grid_minutes() * 60):
                     raise RuleRefused(
                         Code.OFF_GRID,
                         f"Appointments start every {selectors.grid_minutes()} minutes from "
-                        f"{hours.opens:%H:%M}.",
+                        f"{opens_at:%H:%M}.",
                         details={"start": start.isoformat()},
                     )
-                return
+                return resources
     raise RuleRefused(
         Code.OUTSIDE_OPENING_HOURS,
         f"{site.name} is not open for the whole of a {treatment.total_minutes}-minute "
@@ -239,6 +242,7 @@ def _candidates(
     start: dt.datetime,
     practitioner: Practitioner | None,
     formulation: Formulation | None,
+    resources: site_resources.SiteResources | None = None,
     room: Room | None = None,
     device: Device | None = None,
     exclude_ids: Sequence[int] = (),
@@ -248,6 +252,7 @@ def _candidates(
     search = selectors.site_search(
         treatment=treatment,
         site=site,
+        resources=resources,
         date_from=day,
         date_to=day,
         practitioners=[practitioner.code] if practitioner is not None else None,
@@ -564,7 +569,7 @@ def appointment_book(
     (imports of past bookings, benchmarks of the booking path alone).
     """
     site = site or _default_site(client)
-    _check_start(treatment=treatment, site=site, start=start)
+    resources = _check_start(treatment=treatment, site=site, start=start)
     screening: safety_engine.ScreeningResult | None = None
     if practitioner is not None:
         screening = _screen(
@@ -583,6 +588,7 @@ def appointment_book(
             start=start,
             practitioner=practitioner,
             formulation=formulation,
+            resources=resources,
             room=room,
             device=device,
         )
@@ -721,7 +727,7 @@ def appointment_reschedule(
             "appointment can be moved.",
             details={"status": appointment.status},
         )
-    _check_start(treatment=appointment.treatment, site=site, start=start)
+    resources = _check_start(treatment=appointment.treatment, site=site, start=start)
     wanted = practitioner or (appointment.practitioner if keep_practitioner else None)
     placements = _candidates(
         treatment=appointment.treatment,
@@ -729,6 +735,7 @@ def appointment_reschedule(
         start=start,
         practitioner=wanted,
         formulation=appointment.formulation,
+        resources=resources,
         exclude_ids=[appointment.pk],
     )
     placements.sort(key=lambda p: p.practitioner.pk != appointment.practitioner_id)
