@@ -2,15 +2,19 @@
 
 Four measurements in one run, on the same calendar:
 
-* **engine** — ``find_slots`` (array search and every slot materialised) on an
-  ``AvailabilityQuery`` built from the database once (``bench.calendars``); also the
-  search alone (``compute_availability``) and the first page (``limit=50``);
+* **engine** — ``find_slots`` (array search and every slot materialised as a ``Slot``)
+  on an ``AvailabilityQuery`` built from the database once (``bench.calendars``); also
+  the search alone (``compute_availability``), the first page (``limit=50``), and the
+  path the API takes: busy time passed as arrays (as the selector passes it) and the
+  slots returned as a ``SlotTable`` of columns (``table``);
 * **naive** — ``naive_find_slots`` (every candidate start against every booking) on the
   same query: the baseline, and a check that both return the same slots;
 * **selector** — ``scheduling.selectors.availability_for`` end to end (queries, engine,
   aware datetimes);
 * **http** — ``GET /api/v1/availability`` on a real ``mesoclinic serve`` (2 workers) on
-  127.0.0.1, one keep-alive client, full 60-day answer and first page (``limit=50``).
+  127.0.0.1, one keep-alive client, full 60-day answer and first page (``limit=50``);
+  each request's time includes the client parsing the JSON, and ``received`` repeats the
+  full answer without parsing (the server's part and the transfer).
 
 The primary treatment is ``face-revitalise`` (practitioner + room + numbing lounge); the
 same figures are reported for ``acne-scars`` (+ a DermaFrac device).
@@ -43,6 +47,28 @@ def window(info: DatasetInfo) -> tuple[dt.date, dt.date]:
     return first, first + dt.timedelta(days=WINDOW_DAYS - 1)
 
 
+def as_arrays(query: Any) -> Any:
+    """The query with busy time as ``(n, 2)`` arrays, as the selector passes it."""
+    import dataclasses
+
+    import numpy as np
+
+    def array(intervals: Any) -> Any:
+        return np.array(intervals, dtype=np.int64).reshape(-1, 2)
+
+    return dataclasses.replace(
+        query,
+        practitioners=[dataclasses.replace(p, busy=array(p.busy)) for p in query.practitioners],
+        rooms=[dataclasses.replace(room, busy=array(room.busy)) for room in query.rooms],
+        devices=[dataclasses.replace(device, busy=array(device.busy)) for device in query.devices],
+        lounge=(
+            dataclasses.replace(query.lounge, occupied=array(query.lounge.occupied))
+            if query.lounge
+            else None
+        ),
+    )
+
+
 def engine_figures(
     treatment: str, first: dt.date, last: dt.date, *, quick: bool = False
 ) -> dict[str, Any]:
@@ -59,6 +85,8 @@ def engine_figures(
     engine = time_calls(lambda: find_slots(query), repeat=100 if quick else 300)
     search_only = time_calls(lambda: compute_availability(query), repeat=100 if quick else 300)
     page = time_calls(lambda: find_slots(first_page), repeat=100 if quick else 300)
+    arrays = as_arrays(query)
+    table = time_calls(lambda: compute_availability(arrays).table(), repeat=100 if quick else 300)
     naive_runs = time_calls(lambda: naive_find_slots(query), warmup=1, repeat=3, budget_seconds=30)
     naive_slots = naive_find_slots(query)
     figures = latency_figures(engine)
@@ -67,6 +95,8 @@ def engine_figures(
             **figures,
             "search_only": latency_figures(search_only),
             "first_page": latency_figures(page),
+            "table": latency_figures(table),
+            "table_matches_slots": compute_availability(arrays).table().slots() == slots,
             "slots": len(slots),
             "practitioners": len(query.practitioners),
             "busy_intervals": sum(len(p.busy) for p in query.practitioners)
@@ -125,12 +155,21 @@ def http_figures(
             slots = len(probe.json()["slots"])
             size = len(probe.content)
 
-            def get(extra: dict[str, str], url: str = url, params: dict[str, str] = params) -> None:
+            def get(
+                extra: dict[str, str],
+                parse: bool = True,
+                url: str = url,
+                params: dict[str, str] = params,
+            ) -> None:
                 response = session.get(url, params={**params, **extra}, timeout=60)
                 response.raise_for_status()
-                response.json()
+                if parse:
+                    response.json()
 
             full = time_calls(lambda: get({}), warmup=5, repeat=100, budget_seconds=45)
+            received = time_calls(
+                lambda: get({}, parse=False), warmup=5, repeat=100, budget_seconds=45
+            )
             page = time_calls(
                 lambda: get({"limit": str(PAGE)}), warmup=5, repeat=200, budget_seconds=30
             )
@@ -138,6 +177,7 @@ def http_figures(
                 **latency_figures(full),
                 "slots": slots,
                 "response_bytes": size,
+                "received": latency_figures(received),
                 "first_page": latency_figures(page),
             }
     return results
@@ -170,6 +210,8 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
         "selector_p95_ms": primary["selector"].get("p95_ms"),
         "http_p95_ms": (primary["http"] or {}).get("p95_ms"),
         "http_first_page_p95_ms": ((primary["http"] or {}).get("first_page") or {}).get("p95_ms"),
+        "http_received_p95_ms": ((primary["http"] or {}).get("received") or {}).get("p95_ms"),
+        "engine_table_p95_ms": engine["table"]["p95_ms"],
         "speedup_vs_naive_p50": round(naive["p50_ms"] / engine["p50_ms"], 1),
         "window": [first.isoformat(), last.isoformat()],
         "appointments_in_database": info.appointments,

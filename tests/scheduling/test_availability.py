@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -65,6 +66,36 @@ def test_the_written_answer_has_exactly_the_declared_response_schema(api):
     assert response["Content-Type"] == "application/json"
     assert len(answer["slots"]) > 50
     assert declared == answer
+
+
+@pytest.mark.parametrize("limit", [None, 7])
+def test_the_written_answer_lists_the_selectors_slots_in_order(api, limit):
+    # given: a device treatment over the March clock change (two UTC offsets)
+    window = {"from": "2027-03-26", "to": "2027-03-30"}
+    extra = {"limit": limit} if limit else {}
+    # when
+    answer = _get(api, treatment="no-needle-infusion", **window, **extra).json()["slots"]
+    # then: exactly the selector's slots, times in the site's local offset
+    expected = selectors.availability_for(
+        treatment=Treatment.objects.get(code="no-needle-infusion"),
+        date_from=dt.date(2027, 3, 26),
+        date_to=dt.date(2027, 3, 30),
+        limit=limit,
+    )
+    assert answer == [
+        {
+            "start": slot.start.isoformat(),
+            "treatment_start": slot.treatment_start.isoformat(),
+            "end": slot.end.isoformat(),
+            "practitioner": slot.practitioner,
+            "room": slot.room,
+            "device": slot.device,
+        }
+        for slot in expected
+    ]
+    assert {slot["start"][-6:] for slot in answer} == (
+        {"+00:00"} if limit else {"+00:00", "+01:00"}
+    )
 
 
 def test_a_day_has_every_quarter_hour_that_fits_before_closing(api):

@@ -787,6 +787,18 @@ def test_busy_time_as_arrays_gives_the_same_slots_and_slot_table(query: Availabi
     assert naive_find_slots(arrays) == slots
     assert len(table) == len(slots)
     assert table.slots() == slots
+    combinations = set(
+        zip(
+            table.resources.tolist(),
+            table.practitioners.tolist(),
+            table.rooms.tolist(),
+            table.devices.tolist(),
+            strict=True,
+        )
+    )
+    # equal numbers exactly when practitioner, room and device are equal
+    assert len(combinations) == len({number for number, *_ in combinations})
+    assert len(combinations) == len({tuple(codes) for _, *codes in combinations})
 
 
 @PROPERTY_SETTINGS

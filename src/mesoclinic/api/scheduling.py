@@ -452,43 +452,68 @@ def _audit_view(request: HttpRequest, action: str, client_id: int | None, **data
 # --- Availability ---------------------------------------------------------------------------
 
 
-_SLOT_JSON = '{"start":%s,"treatment_start":%s,"end":%s,"practitioner":%s,"room":%s,"device":%s}'
+_MOMENTS_REMEMBERED = 100_000
+_moments_json: dict[tuple[str, int], str] = {}
+
+
+def _moment_json(tz: dt.tzinfo, minutes: int) -> str:
+    """An epoch minute as a JSON string of the local ISO time, remembered: availability
+    answers repeat the same few thousand moments request after request."""
+    key = (str(tz), minutes)
+    found = _moments_json.get(key)
+    if found is None:
+        if len(_moments_json) >= _MOMENTS_REMEMBERED:
+            _moments_json.clear()
+        found = _moments_json[key] = json.dumps(selectors.moment_of(minutes, tz).isoformat())
+    return found
 
 
 def _slots_json(part: selectors.SiteSlots) -> list[str]:
     """One site's slots as JSON objects, written from the columns of the search.
 
-    A 60-day answer holds thousands of slots sharing a few thousand distinct moments and
-    a few dozen codes: each moment and code is encoded once, and each slot is one string
-    formatting, about fifty times cheaper than validating every slot with the response
-    schema and encoding it again (the shape stays ``AvailabilityOut``'s)."""
+    A 60-day answer holds thousands of slots but a few thousand starts (each slot's other
+    two times follow from its start) and a few hundred combinations of practitioner, room
+    and device: each is encoded once, and each slot is the concatenation of its start's
+    text and its combination's, about fifty times cheaper than validating every slot with
+    the response schema and encoding it again (the shape stays ``AvailabilityOut``'s)."""
     table = part.table
-    moments = np.unique(np.concatenate((table.starts, table.treatment_starts, table.ends)))
-    encoded_moments = np.array(
+    if not len(table):
+        return []
+    starts, first_of_start, start_of_row = np.unique(
+        table.starts, return_index=True, return_inverse=True
+    )
+    times = np.array(
         [
-            json.dumps(selectors.moment_of(minutes, part.tz).isoformat())
-            for minutes in moments.tolist()
+            f'{{"start":{_moment_json(part.tz, start)},'
+            f'"treatment_start":{_moment_json(part.tz, treatment_start)},'
+            f'"end":{_moment_json(part.tz, end)},'
+            for start, treatment_start, end in zip(
+                starts.tolist(),
+                table.treatment_starts[first_of_start].tolist(),
+                table.ends[first_of_start].tolist(),
+                strict=True,
+            )
         ],
         dtype=object,
     )
-
-    def times(column: Any) -> list[str]:
-        return encoded_moments[np.searchsorted(moments, column)].tolist()
-
-    codes = {
-        code: json.dumps(code) for code in {*table.practitioners, *table.rooms, *table.devices}
-    }
-    code = codes.__getitem__
-    rows = zip(
-        times(table.starts),
-        times(table.treatment_starts),
-        times(table.ends),
-        map(code, table.practitioners.tolist()),
-        map(code, table.rooms.tolist()),
-        map(code, table.devices.tolist()),
-        strict=True,
+    _, first_of_combination, combination_of_row = np.unique(
+        table.resources, return_index=True, return_inverse=True
     )
-    return list(map(_SLOT_JSON.__mod__, rows))
+    combinations = np.array(
+        [
+            f'"practitioner":{json.dumps(practitioner)},"room":{json.dumps(room)},'
+            f'"device":{json.dumps(device)}}}'
+            for practitioner, room, device in zip(
+                table.practitioners[first_of_combination].tolist(),
+                table.rooms[first_of_combination].tolist(),
+                table.devices[first_of_combination].tolist(),
+                strict=True,
+            )
+        ],
+        dtype=object,
+    )
+    rows: list[str] = (times[start_of_row] + combinations[combination_of_row]).tolist()
+    return rows
 
 
 def _availability_response(parts: list[selectors.SiteSlots], limit: int | None) -> HttpResponse:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -556,16 +557,19 @@ def site_search(
             window_end=window_end,
             exclude_ids=exclude_appointment_ids,
         )
-    open_days = {interval.day for interval in open_intervals}
+    open_days_by_weekday: defaultdict[int, list[dt.date]] = defaultdict(list)
+    for ordinal in sorted({interval.day for interval in open_intervals}):
+        day = dt.date.fromordinal(ordinal)
+        open_days_by_weekday[day.weekday()].append(day)
     first, last = minutes_of(window_start), minutes_of(window_end)
     calendars = []
     for practitioner, through in qualified:
-        hours_by_day = resources.working_hours.get(practitioner.pk, {})
         working = [
             (local.minutes(day, starts), local.minutes(day, ends))
-            for day in _days(date_from, through)
-            if day.toordinal() in open_days
-            for starts, ends in hours_by_day.get(day.weekday(), ())
+            for weekday, hours in resources.working_hours.get(practitioner.pk, {}).items()
+            for day in open_days_by_weekday.get(weekday, ())
+            if day <= through
+            for starts, ends in hours
         ]
         working = _subtract(working, resources.absences_between(practitioner.pk, first, last))
         calendars.append(

@@ -103,7 +103,9 @@ class SlotTable:
     the codes of slot ``i``'s practitioner, room and device (``None`` when none).
 
     What a search returns when its slots are only to be written out (an API answer of
-    thousands of slots): building one ``Slot`` per row costs more than the search."""
+    thousands of slots): building one ``Slot`` per row costs more than the search.
+    ``resources[i]`` numbers slot ``i``'s combination of practitioner, room and device
+    (equal numbers, equal codes) for writers that encode each combination once."""
 
     starts: Ints
     treatment_starts: Ints
@@ -111,6 +113,7 @@ class SlotTable:
     practitioners: Codes
     rooms: Codes
     devices: Codes
+    resources: Ints
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -128,42 +131,6 @@ class SlotTable:
         )
         # tuple.__new__ skips the NamedTuple's Python-level __new__: 3x faster per slot.
         return cast(list[Slot], list(map(tuple.__new__, repeat(Slot), fields)))
-
-    def head(self, count: int) -> SlotTable:
-        """The first ``count`` rows."""
-        return self.take(slice(0, count))
-
-    def take(self, rows: slice | Ints) -> SlotTable:
-        """The rows selected by a slice or an index array, in that order."""
-        return SlotTable(
-            self.starts[rows],
-            self.treatment_starts[rows],
-            self.ends[rows],
-            self.practitioners[rows],
-            self.rooms[rows],
-            self.devices[rows],
-        )
-
-    @classmethod
-    def joined(cls, tables: Sequence[SlotTable]) -> SlotTable:
-        """The rows of every table, in order."""
-        if not tables:
-            return cls.empty()
-        return cls(
-            np.concatenate([table.starts for table in tables]),
-            np.concatenate([table.treatment_starts for table in tables]),
-            np.concatenate([table.ends for table in tables]),
-            np.concatenate([table.practitioners for table in tables]),
-            np.concatenate([table.rooms for table in tables]),
-            np.concatenate([table.devices for table in tables]),
-        )
-
-    @classmethod
-    def empty(cls) -> SlotTable:
-        """No slots."""
-        nothing = np.zeros(0, dtype=np.int64)
-        codes = np.zeros(0, dtype=object)
-        return cls(nothing, nothing, nothing, codes, codes, codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,18 +273,24 @@ class AvailabilityGrid:
         space = self.cells.space
         starts = space.origin + cells * space.step
         treatment_starts = starts + self.timing.numbing_minutes
-        devices = (
-            _codes(self.devices)[self.device_choice[cells]]
+        rooms = self.room_choice[cells]
+        device_indexes = (
+            self.device_choice[cells]
             if self.device_choice is not None
-            else np.full(len(cells), None, dtype=object)
+            else np.full(len(cells), -1, dtype=np.int64)
         )
+        # Room and device indexes run from -1 (none) up: shifted by one, unique per row.
+        room_count, device_count = len(self.rooms) + 1, len(self.devices) + 1
         return SlotTable(
             starts=starts,
             treatment_starts=treatment_starts,
             ends=treatment_starts + self.timing.treatment_minutes,
             practitioners=_codes(self.practitioners)[practitioner_indexes],
-            rooms=_codes(self.rooms)[self.room_choice[cells]],
-            devices=devices,
+            rooms=_codes(self.rooms)[rooms],
+            devices=_codes(self.devices)[device_indexes],
+            resources=(practitioner_indexes * room_count + rooms + 1) * device_count
+            + device_indexes
+            + 1,
         )
 
     def free_starts(self, practitioner: str) -> list[int]:
