@@ -28,7 +28,7 @@ from typing import Any
 
 import requests
 
-from bench.calendars import site_calendar, treatment_query
+from bench.calendars import as_arrays, site_calendar, treatment_query
 from bench.dataset import SITE_CODE, DatasetInfo
 from bench.env import BenchTarget
 from bench.report import latency_figures, time_calls, write_result
@@ -45,28 +45,6 @@ def window(info: DatasetInfo) -> tuple[dt.date, dt.date]:
 
     first = max(clock.today(), info.anchor_date) + dt.timedelta(days=1)
     return first, first + dt.timedelta(days=WINDOW_DAYS - 1)
-
-
-def as_arrays(query: Any) -> Any:
-    """The query with busy time as ``(n, 2)`` arrays, as the selector passes it."""
-    import dataclasses
-
-    import numpy as np
-
-    def array(intervals: Any) -> Any:
-        return np.array(intervals, dtype=np.int64).reshape(-1, 2)
-
-    return dataclasses.replace(
-        query,
-        practitioners=[dataclasses.replace(p, busy=array(p.busy)) for p in query.practitioners],
-        rooms=[dataclasses.replace(room, busy=array(room.busy)) for room in query.rooms],
-        devices=[dataclasses.replace(device, busy=array(device.busy)) for device in query.devices],
-        lounge=(
-            dataclasses.replace(query.lounge, occupied=array(query.lounge.occupied))
-            if query.lounge
-            else None
-        ),
-    )
 
 
 def engine_figures(

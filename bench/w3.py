@@ -7,7 +7,8 @@ qualified — on real calendars, plus the planner's exactness and what greedy bo
    * ``plan`` — ``plan_course`` on a fresh lazy ``CourseCalendar.from_grid`` (the planner
      alone, days materialised on demand);
    * ``engine`` — ``compute_availability`` over the window + ``plan_course`` (the whole
-     pure engine for one course; the headline p50/p95/p99);
+     pure engine for one course; the headline p50/p95/p99), with busy time passed as
+     arrays, as the selector passes it;
    * ``selector`` — ``scheduling.planning.course_plan`` end to end (queries included);
    * baseline: ``greedy_plan_course`` on the same calendars (time and courses found).
 2. **Exactness** on small random calendars: ``plan_course`` against
@@ -28,7 +29,7 @@ import time
 from functools import partial
 from typing import Any
 
-from bench.calendars import site_calendar, treatment_query
+from bench.calendars import as_arrays, site_calendar, treatment_query
 from bench.dataset import SITE_CODE, DatasetInfo
 from bench.env import BenchTarget
 from bench.report import latency_figures, write_result
@@ -100,13 +101,15 @@ def real_calendars(info: DatasetInfo, *, quick: bool) -> dict[str, Any]:
             request = CourseRequest(start_day=start.toordinal(), sessions=rules)
             last = dt.date.fromordinal(request.latest_possible_day())
             calendar = site_calendar(SITE_CODE, sorted({start.year, last.year}))
-            query = treatment_query(
-                calendar,
-                TREATMENT,
-                start,
-                last,
-                practitioner=practitioner,
-                buffer_minutes=buffer_minutes(),
+            query = as_arrays(
+                treatment_query(
+                    calendar,
+                    TREATMENT,
+                    start,
+                    last,
+                    practitioner=practitioner,
+                    buffer_minutes=buffer_minutes(),
+                )
             )
             grid = compute_availability(query)
             plan = plan_course(request, CourseCalendar.from_grid(grid))
