@@ -18,10 +18,12 @@ years without overlaps: the history simply reaches back as far as it needs (abou
 years for 200k, about fifty for 2M, which is what W5 — "cost must not grow with history"
 — is about).  The future always covers one year from the day the data set is made.
 
-Loading drops the appointment table's secondary indexes and overlap guards (SQLite
-triggers / PostgreSQL exclusion constraints), inserts with ``executemany`` (SQLite) or
-``COPY`` (PostgreSQL), then recreates them exactly as the database had them, which also
-re-validates every exclusion constraint on PostgreSQL.
+Loading drops the appointment table's secondary indexes, overlap guards (SQLite
+triggers / PostgreSQL exclusion constraints) and the calendar clock's triggers, inserts
+with ``executemany`` (SQLite) or ``COPY`` (PostgreSQL), then recreates them exactly as the
+database had them, which also re-validates every exclusion constraint on PostgreSQL. The
+loaded rows are not in the calendar's change log, which needs none: a process's busy-time
+cache reads the table itself when it starts.
 
 Run ``python -m bench.dataset [--database sqlite|postgresql] [--size 200k|2m] [--force]``.
 """
@@ -493,8 +495,8 @@ def appointment_rows(
 
 
 def _guards_and_indexes(vendor: str) -> list[tuple[str, str, str]]:
-    """``(kind, name, create statement)`` of the appointment table's secondary indexes
-    and overlap guards, read from the database itself."""
+    """``(kind, name, create statement)`` of the appointment table's secondary indexes,
+    overlap guards and triggers, read from the database itself."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -520,6 +522,12 @@ def _guards_and_indexes(vendor: str) -> list[tuple[str, str, str]]:
             "WHERE conrelid = 'scheduling_appointment'::regclass)"
         )
         items += [("index", name, sql) for name, sql in cursor.fetchall()]
+        # The calendar clock's trigger (a generated data set is read whole by the cache).
+        cursor.execute(
+            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+            "WHERE tgrelid = 'scheduling_appointment'::regclass AND NOT tgisinternal"
+        )
+        items += [("trigger", name, sql) for name, sql in cursor.fetchall()]
         return items
 
 
@@ -530,6 +538,8 @@ def _drop(vendor: str, items: Sequence[tuple[str, str, str]]) -> None:
         for kind, name, _ in items:
             if kind == "constraint":
                 cursor.execute(f"ALTER TABLE scheduling_appointment DROP CONSTRAINT {name}")
+            elif kind == "trigger" and vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER {name} ON scheduling_appointment")
             else:
                 cursor.execute(f"DROP {kind.upper()} {name}")
 

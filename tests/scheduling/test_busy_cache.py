@@ -190,3 +190,24 @@ def test_reads_inside_a_transaction_see_its_own_uncommitted_booking(demo, client
     # then: the search saw the booking; after the rollback memory still has none of it
     assert len(inside) < len(outside)
     assert selectors.availability_for(treatment=treatment, **WINDOW) == outside
+
+
+def test_memory_of_past_days_is_dropped_after_a_few_days(demo, client_named, monkeypatch):
+    # given: memory filled on 1 February, holding a booking on 2 March
+    appointment = _book(client_named, "2027-03-02", "10:00")
+    assert appointment.pk in {row[0] for row in _from_memory()}
+    kept_from = busy.busy_cache()._snapshot.first
+    # when: a week later the cache is asked again
+    later = fixed_now_plus(days=7)
+    monkeypatch.setattr("mesoclinic.core.clock.now", lambda: later)
+    rows = busy.busy_cache().starting_between(FIRST, LAST)
+    # then: it started again from three days before the new "now", with the same rows
+    assert busy.busy_cache()._snapshot.first > kept_from
+    assert rows is not None
+    assert _rows(rows) == _from_database()
+
+
+def fixed_now_plus(*, days: int) -> dt.datetime:
+    from .conftest import NOW
+
+    return NOW + dt.timedelta(days=days)

@@ -195,26 +195,34 @@ _MINUTES = {
 }
 
 
-def _changes_sql() -> str:
+def _rows_sql(count: int) -> str:
     minutes = _MINUTES[connection.vendor].format
+    placeholders = ", ".join(["%s"] * count)
     return (
-        "SELECT c.appointment_id, a.site_id, a.practitioner_id, a.room_id, "
-        f"COALESCE(a.device_id, {NO_DEVICE}), {minutes('a.start')}, "
-        f"{minutes('a.treatment_start')}, {minutes('a.busy_until')}, a.status "
-        "FROM scheduling_calendarchange c "
-        "LEFT JOIN scheduling_appointment a ON a.id = c.appointment_id "
-        "WHERE c.revision > %s AND c.revision <= %s"
+        "SELECT id, site_id, practitioner_id, room_id, "
+        f"COALESCE(device_id, {NO_DEVICE}), {minutes('start')}, "
+        f"{minutes('treatment_start')}, {minutes('busy_until')} "
+        f"FROM scheduling_appointment WHERE id IN ({placeholders}) AND status IN "
+        f"({', '.join(repr(str(status)) for status in ACTIVE_STATUSES)})"
     )
 
 
 def _changes(after: int, upto: int) -> tuple[list[int], BusyRows]:
-    """Appointments changed in revisions ``(after, upto]`` (one query): every changed id,
-    once per revision, and, of those still active, their current rows."""
+    """Appointments changed in revisions ``(after, upto]``: every changed id, once per
+    revision, and, of those still active, their current rows (two queries on primary
+    keys; a join lets PostgreSQL's planner scan the appointments)."""
     with connection.cursor() as cursor:
-        cursor.execute(_changes_sql(), [after, upto])
-        found = cursor.fetchall()
-    active = {row[0]: row[:8] for row in found if row[8] in ACTIVE_STATUSES}
-    return [row[0] for row in found], BusyRows.of(list(active.values()))
+        cursor.execute(
+            "SELECT appointment_id FROM scheduling_calendarchange "
+            "WHERE revision > %s AND revision <= %s",
+            [after, upto],
+        )
+        changed = [row[0] for row in cursor.fetchall()]
+        if not changed:
+            return changed, BusyRows.of([])
+        distinct = sorted(set(changed))
+        cursor.execute(_rows_sql(len(distinct)), distinct)
+        return changed, BusyRows.of(cursor.fetchall())
 
 
 class BusyCache:
@@ -245,13 +253,15 @@ class BusyCache:
 
     def _current(self) -> _Snapshot:
         stamp = revisions.read(revisions.APPOINTMENTS)
+        first = minutes_of(clock.now()) - CACHE_LOOKBACK_MINUTES
         snapshot = self._snapshot
         if (
             snapshot is None
             or (snapshot.stamp.database, snapshot.stamp.epoch) != (stamp.database, stamp.epoch)
             or stamp.revision < snapshot.stamp.revision
+            # Past appointments stay until the next reload: reload every few days.
+            or snapshot.first < first - CACHE_LOOKBACK_MINUTES
         ):
-            first = minutes_of(clock.now()) - CACHE_LOOKBACK_MINUTES
             snapshot = _Snapshot(stamp, first, first, BusyRows.of([]))
         elif stamp.revision > snapshot.stamp.revision:
             snapshot = _caught_up(snapshot, stamp)
