@@ -125,6 +125,8 @@ def _database() -> dict[str, Any]:
             ),
         }
         config["TEST"] = {"NAME": str(HOME / "test.sqlite3")}
+        # Each server thread keeps its connection: opening one runs the PRAGMAs above.
+        config["CONN_MAX_AGE"] = 60
     else:
         config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = True
