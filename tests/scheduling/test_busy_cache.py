@@ -8,6 +8,7 @@ database trigger of migration 0004 writes at commit.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import threading
 
 import pytest
@@ -211,3 +212,43 @@ def fixed_now_plus(*, days: int) -> dt.datetime:
     from .conftest import NOW
 
     return NOW + dt.timedelta(days=days)
+
+
+def test_a_bulk_change_larger_than_the_log_read_reloads_memory(demo, client_named, monkeypatch):
+    # given: memory filled, then more appointments change than a catch-up reads
+    first = _book(client_named, "2027-03-17", "10:00")
+    second = _book(client_named, "2027-03-17", "11:00")
+    _from_memory()
+    monkeypatch.setattr(busy, "MAX_CHANGES_READ", 1)
+    # when: both are cancelled in one bulk update
+    Appointment.objects.filter(pk__in=[first.pk, second.pk]).update(status="cancelled")
+    # then: memory was reloaded, and agrees with the database
+    remembered = _from_memory()
+    assert remembered == _from_database()
+    assert not {first.pk, second.pk} & {row[0] for row in remembered}
+
+
+def test_every_trigger_the_caches_rely_on_exists_after_migrating(db):
+    # A migration that rebuilds a table (SQLite copies it) would drop its triggers
+    # silently: then the clocks stop and the caches go stale.
+    revisions_migration = importlib.import_module(
+        "mesoclinic.scheduling.migrations.0004_calendar_revisions"
+    )
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            names = {row[0] for row in cursor.fetchall()}
+            expected = {f"appointment_calendar_{event}" for event in ("insert", "update", "delete")}
+            expected |= {
+                f"{table}_resources_{event}"
+                for table in revisions_migration.RESOURCE_TABLES
+                for event in ("insert", "update", "delete")
+            }
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            names = {row[0] for row in cursor.fetchall()}
+            expected = {"appointment_calendar_change"} | {
+                f"{table}_resources" for table in revisions_migration.RESOURCE_TABLES
+            }
+    assert expected <= names

@@ -43,6 +43,8 @@ MAX_APPOINTMENT_SPAN_MINUTES = 24 * 60
 CACHE_LOOKBACK_MINUTES = 3 * 24 * 60
 """The cache holds appointments starting from this long before the moment it was (re)built."""
 NO_DEVICE = -1
+MAX_CHANGES_READ = 2_000
+"""More changed appointments than this since the last look: reload instead."""
 
 
 class EpochMinutes(Func):
@@ -207,10 +209,12 @@ def _rows_sql(count: int) -> str:
     )
 
 
-def _changes(after: int, upto: int) -> tuple[list[int], BusyRows]:
+def _changes(after: int, upto: int) -> tuple[list[int], BusyRows] | None:
     """Appointments changed in revisions ``(after, upto]``: every changed id, once per
     revision, and, of those still active, their current rows (two queries on primary
-    keys; a join lets PostgreSQL's planner scan the appointments)."""
+    keys; a join lets PostgreSQL's planner scan the appointments). ``None`` when more
+    than ``MAX_CHANGES_READ`` appointments changed (a bulk update): reloading is cheaper
+    than a query with that many parameters, which the databases would refuse."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT appointment_id FROM scheduling_calendarchange "
@@ -218,9 +222,11 @@ def _changes(after: int, upto: int) -> tuple[list[int], BusyRows]:
             [after, upto],
         )
         changed = [row[0] for row in cursor.fetchall()]
-        if not changed:
-            return changed, BusyRows.of([])
         distinct = sorted(set(changed))
+        if len(distinct) > MAX_CHANGES_READ:
+            return None
+        if not distinct:
+            return changed, BusyRows.of([])
         cursor.execute(_rows_sql(len(distinct)), distinct)
         return changed, BusyRows.of(cursor.fetchall())
 
@@ -272,10 +278,11 @@ class BusyCache:
 def _caught_up(snapshot: _Snapshot, stamp: revisions.Stamp) -> _Snapshot:
     """The snapshot with the changes up to ``stamp`` applied (or reloaded, when the log
     misses some of them)."""
-    changed, fresh = _changes(snapshot.stamp.revision, stamp.revision)
-    if len(changed) != stamp.revision - snapshot.stamp.revision:
+    changes = _changes(snapshot.stamp.revision, stamp.revision)
+    if changes is None or len(changes[0]) != stamp.revision - snapshot.stamp.revision:
         rows = _fetch_starting(snapshot.first, snapshot.last)
     else:
+        changed, fresh = changes
         rows = snapshot.rows.where(~np.isin(snapshot.rows.ids, changed))
         inside = (fresh.starts >= snapshot.first) & (fresh.starts < snapshot.last)
         rows = rows + fresh.where(inside)
