@@ -369,10 +369,6 @@ class SiteSearch:
         """Every bookable slot (up to the search's limit), sorted by start."""
         return SiteSlots(self.site, self.tz, self.grid.table(limit=self.limit))
 
-    def slots(self) -> list[AvailableSlot]:
-        """Every bookable slot (up to the search's limit) as ``AvailableSlot`` tuples."""
-        return self.found().slots()
-
     def slots_starting(self, start: dt.datetime) -> list[Slot]:
         """Engine slots starting exactly at ``start``, in practitioner preference order."""
         minute = minutes_of(start)
