@@ -130,27 +130,27 @@ def _public_holidays(country: str, subdivision: str, year: int) -> frozenset[dt.
     return frozenset(days.keys())
 
 
-def site_closed_days(*, site: Site, date_from: dt.date, date_to: dt.date) -> set[dt.date]:
-    """Public holidays of the site's country/subdivision and its ``ClosedDay`` rows."""
-    closed: set[dt.date] = set()
+def _closed_between(
+    site: Site, closed_days: Iterable[dt.date], date_from: dt.date, date_to: dt.date
+) -> set[dt.date]:
+    """The site's public holidays and the given closed days within the window."""
+    closed = set(closed_days)
     for year in range(date_from.year, date_to.year + 1):
         closed |= _public_holidays(site.holiday_country, site.holiday_subdivision, year)
-    closed.update(
-        ClosedDay.objects.filter(site=site, date__gte=date_from, date__lte=date_to).values_list(
-            "date", flat=True
-        )
-    )
     return {day for day in closed if date_from <= day <= date_to}
+
+
+def site_closed_days(*, site: Site, date_from: dt.date, date_to: dt.date) -> set[dt.date]:
+    """Public holidays of the site's country/subdivision and its ``ClosedDay`` rows."""
+    rows = ClosedDay.objects.filter(site=site, date__gte=date_from, date__lte=date_to)
+    return _closed_between(site, rows.values_list("date", flat=True), date_from, date_to)
 
 
 def closed_days_in(
     site: Site, resources: site_resources.SiteResources, date_from: dt.date, date_to: dt.date
 ) -> set[dt.date]:
     """``site_closed_days`` from the site's resources (no query)."""
-    closed: set[dt.date] = set(resources.closed_days)
-    for year in range(date_from.year, date_to.year + 1):
-        closed |= _public_holidays(site.holiday_country, site.holiday_subdivision, year)
-    return {day for day in closed if date_from <= day <= date_to}
+    return _closed_between(site, resources.closed_days, date_from, date_to)
 
 
 def _days(date_from: dt.date, date_to: dt.date) -> Iterable[dt.date]:
