@@ -576,6 +576,49 @@ def test_course_calendar_from_grid_builds_options_per_practitioner():
     ] == list(dr_b)
 
 
+def test_course_calendar_from_grid_reads_local_times_across_stretches_and_skips_full_days():
+    # given a clinic on UTC-5 open 09:00-12:00 and 13:00-15:00 local for three days; the
+    # practitioner is busy all of the middle day
+    def local_opening(day: int, opens: str, closes: str) -> OpenInterval:
+        begin, end = at(day, opens) + 300, at(day, closes) + 300
+        return OpenInterval(begin, end, FIRST_DAY + day, at(day, opens) - at(day, "00:00"))
+
+    opens = [
+        local_opening(day, *hours)
+        for day in range(3)
+        for hours in (("09:00", "12:00"), ("13:00", "15:00"))
+    ]
+    query = clinic(
+        timing=TreatmentTiming(60),
+        open_intervals=opens,
+        practitioners=[
+            PractitionerCalendar(
+                "dr-a",
+                [(opening.start, opening.end) for opening in opens],
+                busy=[(opens[2].start, opens[3].end)],
+            )
+        ],
+        grid_minutes=60,
+    )
+
+    # when
+    calendar = CourseCalendar.from_grid(compute_availability(query))
+
+    # then
+    assert calendar.bookable_days == frozenset({FIRST_DAY, FIRST_DAY + 2})
+    assert [option.minute_of_day for option in calendar.options_on(FIRST_DAY + 2)] == [
+        540,
+        600,
+        660,
+        780,
+        840,
+    ]
+    assert [option.slot.start - 300 for option in calendar.options_of(FIRST_DAY, "dr-a")] == [
+        at(0, clock) for clock in ("09:00", "10:00", "11:00", "13:00", "14:00")
+    ]
+    assert calendar.options_on(FIRST_DAY + 1) == ()
+
+
 def test_fast_search_matches_the_naive_scan_on_a_busy_clinic_day():
     # given three practitioners, two rooms, a device and a lounge on a busy day
     working = [interval(0, "09:00", "13:00"), interval(0, "14:00", "18:00")]

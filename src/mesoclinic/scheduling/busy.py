@@ -168,15 +168,18 @@ def fetch_for_window(
 
 
 def _fetch_starting(first: int, last: int) -> BusyRows:
-    """Active appointments of every site starting in ``[first, last)`` (minutes)."""
+    """Active appointments of every site starting in ``[first, last)`` (minutes), in start
+    order (which keeps the lounge's sorts linear)."""
     from mesoclinic.people.models import Site
 
     return _fetch(
-        _active().filter(
+        _active()
+        .filter(
             site_id__in=list(Site.objects.values_list("pk", flat=True)),
             start__gte=EPOCH + dt.timedelta(minutes=first),
             start__lt=EPOCH + dt.timedelta(minutes=last),
         )
+        .order_by("start")
     )
 
 

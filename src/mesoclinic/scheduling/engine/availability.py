@@ -42,9 +42,8 @@ slot-by-slot baseline and the test oracle.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import compress, repeat
 from typing import NamedTuple, cast
 
@@ -62,9 +61,6 @@ from .cells import (
     working_gaps,
 )
 from .intervals import Interval, Intervals
-
-_AFTER_ANY = 1 << 62
-"""Sorts after any real interval end: ``(start, _AFTER_ANY)`` bisects after ``start``."""
 
 
 class OpenInterval(NamedTuple):
@@ -220,16 +216,26 @@ class CandidateCells:
     candidates: Flags
     stretches: tuple[OpenInterval, ...]
     cells_by_day: dict[int, range]
+    stretch_starts: Ints = field(init=False)
+    stretch_offsets: Ints = field(init=False)
+    """Per stretch, its start and what turns a minute inside it into a local minute of day."""
+
+    def __post_init__(self) -> None:
+        count = len(self.stretches)
+        starts = np.fromiter((stretch.start for stretch in self.stretches), np.int64, count)
+        local = np.fromiter((stretch.local_minute for stretch in self.stretches), np.int64, count)
+        object.__setattr__(self, "stretch_starts", starts)
+        object.__setattr__(self, "stretch_offsets", local - starts)
 
     def time_of(self, cell: int) -> int:
         """Start minute of a cell."""
         return self.space.origin + cell * self.space.step
 
-    def local_time_of(self, cell: int) -> tuple[int, int]:
-        """Local ``(day, minute of day)`` of a candidate cell."""
-        start = self.time_of(cell)
-        stretch = self.stretches[bisect_right(self.stretches, (start, _AFTER_ANY)) - 1]
-        return stretch.day, stretch.local_minute + start - stretch.start
+    def local_minutes(self, starts: Ints) -> list[int]:
+        """Local minute of day of each start minute of a candidate cell."""
+        which = np.searchsorted(self.stretch_starts, starts, side="right") - 1
+        minutes: list[int] = (starts + self.stretch_offsets[which]).tolist()
+        return minutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,11 +309,13 @@ class AvailabilityGrid:
         """A practitioner's bookable cells on one local day, ascending."""
         return self._day_cells(practitioner_index, day).tolist()
 
-    def day_slots(self, practitioner_index: int, day: int) -> list[tuple[int, Slot]]:
-        """A practitioner's slots on one local day, by start, each with its cell."""
-        cells = self._day_cells(practitioner_index, day)
-        indexes = np.full(len(cells), practitioner_index)
-        return list(zip(cells.tolist(), self._table(cells, indexes).slots(), strict=True))
+    def day_table(self, day: int, practitioner_index: int | None = None) -> SlotTable:
+        """One local day's slots as columns: every practitioner's (as ``table``) or one's."""
+        cells = self.cells.cells_by_day.get(day, range(0))
+        if practitioner_index is None:
+            return self.table(cells=cells)
+        found = self._day_cells(practitioner_index, day)
+        return self._table(found, np.full(len(found), practitioner_index))
 
     def _day_cells(self, practitioner_index: int, day: int) -> Ints:
         cells = self.cells.cells_by_day.get(day)
@@ -326,12 +334,13 @@ class AvailabilityGrid:
 
     def bookable_days(self) -> list[int]:
         """Local days with at least one bookable slot, ascending."""
-        any_free = cast(Flags, self.available.any(axis=0))
-        return [
-            day
-            for day, cells in sorted(self.cells.cells_by_day.items())
-            if any_free[cells.start : cells.stop].any()
-        ]
+        days = sorted(self.cells.cells_by_day.items())
+        # Free cells before each cell: a day is bookable when the count grows across it.
+        free_before = np.concatenate(([0], np.cumsum(self.available.any(axis=0))))
+        firsts = np.fromiter((cells.start for _, cells in days), np.int64, len(days))
+        stops = np.fromiter((cells.stop for _, cells in days), np.int64, len(days))
+        bookable = free_before[stops] > free_before[firsts]
+        return list(compress((day for day, _ in days), bookable.tolist()))
 
 
 def _codes(codes: Sequence[str]) -> Codes:

@@ -43,7 +43,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from itertools import repeat
+from typing import NamedTuple, cast
 
 from .availability import AvailabilityGrid, Slot
 
@@ -266,7 +267,7 @@ class CourseCalendar:
             grid.bookable_days(),
             lambda day: _grid_options(grid, day),
             load_practitioners=lambda day: _grid_practitioners(grid, day),
-            load_practitioner_day=lambda day, code: _grid_practitioner_options(grid, day, code),
+            load_practitioner_day=lambda day, code: _grid_options(grid, day, code),
         )
 
     @property
@@ -317,32 +318,20 @@ class CourseCalendar:
         return [option for option in self.options_on(day) if option.practitioner == practitioner]
 
 
-def _grid_options(grid: AvailabilityGrid, day: int) -> list[CourseOption]:
-    cells = grid.cells
-    options: list[CourseOption] = []
-    local: tuple[int, int] = (day, 0)
-    start = None
-    for slot in grid.slots(cells=cells.cells_by_day[day]):
-        if slot.start != start:
-            start = slot.start
-            local = cells.local_time_of((start - cells.space.origin) // cells.space.step)
-        options.append(CourseOption(local[0], local[1], slot))
-    return options
+def _grid_options(
+    grid: AvailabilityGrid, day: int, practitioner: str | None = None
+) -> list[CourseOption]:
+    """A day's options (every practitioner's, or one's) from a search's grid."""
+    index = None if practitioner is None else grid.practitioners.index(practitioner)
+    table = grid.day_table(day, index)
+    minutes = grid.cells.local_minutes(table.starts)
+    fields = zip(repeat(day), minutes, table.slots(), strict=False)
+    # tuple.__new__ skips the NamedTuple's Python-level __new__ (as SlotTable.slots does).
+    return cast(list[CourseOption], list(map(tuple.__new__, repeat(CourseOption), fields)))
 
 
 def _grid_practitioners(grid: AvailabilityGrid, day: int) -> list[str]:
     return grid.practitioners_on(day)
-
-
-def _grid_practitioner_options(
-    grid: AvailabilityGrid, day: int, practitioner: str
-) -> list[CourseOption]:
-    index = grid.practitioners.index(practitioner)
-    options = []
-    for cell, slot in grid.day_slots(index, day):
-        local_day, minute = grid.cells.local_time_of(cell)
-        options.append(CourseOption(local_day, minute, slot))
-    return options
 
 
 @dataclass(frozen=True, slots=True)
