@@ -665,6 +665,7 @@ def generate(target: BenchTarget, *, log: Any = print) -> DatasetInfo:
     from django.db import connection, transaction
 
     from mesoclinic.core import clock
+    from mesoclinic.scheduling import revisions
 
     vendor = connection.vendor
     _prepare_schema_and_reference_data()
@@ -687,6 +688,8 @@ def generate(target: BenchTarget, *, log: Any = print) -> DatasetInfo:
             connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
         loaded = time.perf_counter()
         _create(items)
+        # Loaded with the triggers dropped: running processes must reload their copies.
+        revisions.restart(revisions.APPOINTMENTS)
         indexed = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE" if vendor == "postgresql" else "PRAGMA optimize")

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection, transaction
 
 from mesoclinic.catalogue.models import Treatment
-from mesoclinic.scheduling import busy, selectors, services
+from mesoclinic.scheduling import busy, revisions, selectors, services
 from mesoclinic.scheduling.models import Appointment, CalendarChange, CalendarClock
 
 from .conftest import london
@@ -234,6 +234,43 @@ def test_a_bulk_change_larger_than_the_log_read_reloads_memory(demo, client_name
     assert not {first.pk, second.pk} & {row[0] for row in remembered}
 
 
+def test_a_restarted_clock_makes_memory_reload(demo, client_named):
+    # given: memory holding a booking
+    booked = _book(client_named, "2027-03-16", "10:00")
+    assert booked.pk in {row[0] for row in _from_memory()}
+    # and: the booking cancelled behind the clock's back, as a load with the triggers
+    # dropped would (the update's revision and log entry undone)
+    stamp = revisions.read(CalendarClock.APPOINTMENTS)
+    Appointment.objects.filter(pk=booked.pk).update(status="cancelled")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE scheduling_calendarclock SET revision = %s WHERE key = %s",
+            [stamp.revision, CalendarClock.APPOINTMENTS],
+        )
+        cursor.execute(
+            "DELETE FROM scheduling_calendarchange WHERE revision > %s", [stamp.revision]
+        )
+    assert booked.pk in {row[0] for row in _from_memory()}, "nothing told memory yet"
+    # when
+    revisions.restart(CalendarClock.APPOINTMENTS)
+    # then
+    remembered = _from_memory()
+    assert remembered == _from_database()
+    assert booked.pk not in {row[0] for row in remembered}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's")
+def test_truncating_the_appointments_empties_memory(demo, client_named):
+    # given
+    _book(client_named, "2027-03-17", "10:00")
+    assert _from_memory()
+    # when: TRUNCATE fires no row trigger; the statement trigger restarts the clock
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE scheduling_appointment CASCADE")
+    # then
+    assert _from_memory() == set() == _from_database()
+
+
 def test_every_trigger_the_caches_rely_on_exists_after_migrating(db):
     # A migration that rebuilds a table (SQLite copies it) would drop its triggers
     # silently: then the clocks stop and the caches go stale.
@@ -254,7 +291,7 @@ def test_every_trigger_the_caches_rely_on_exists_after_migrating(db):
         else:
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
             names = {row[0] for row in cursor.fetchall()}
-            expected = {"appointment_calendar_change"} | {
+            expected = {"appointment_calendar_change", "appointment_calendar_restart"} | {
                 f"{table}_resources" for table in revisions_migration.RESOURCE_TABLES
             }
     assert expected <= names

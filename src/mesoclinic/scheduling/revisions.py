@@ -7,6 +7,7 @@ a cache filled inside one could remember rows that are then rolled back.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from django.db import connection
@@ -36,6 +37,19 @@ def read(key: str) -> Stamp:
     if found is None:
         return Stamp(database, None, 0)
     return Stamp(database, int(found[1]), int(found[0]))
+
+
+def restart(key: str) -> None:
+    """Draw a new epoch for clock ``key``: every process's copy reloads at its next look.
+    For writes that bypass the triggers (a bulk load with them dropped, a restore)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO scheduling_calendarclock (key, revision, epoch) VALUES "
+            "(%s, (SELECT COALESCE(MAX(revision), 0) + 1 FROM scheduling_calendarchange), %s) "
+            "ON CONFLICT (key) DO UPDATE SET revision = scheduling_calendarclock.revision + 1, "
+            "epoch = excluded.epoch",
+            [key, secrets.randbits(53)],
+        )
 
 
 def caches_may_answer() -> bool:
