@@ -317,8 +317,10 @@ class _DayIndex:
         groups: dict[str, list[_State]] = {}
         for state in ordered:
             groups.setdefault(state.option.slot.practitioner, []).append(state)
+        # With one practitioner on the day, their envelope is everyone's.
         self.by_practitioner = {
-            code: _TimeEnvelope(group, weight) for code, group in groups.items()
+            code: self.everyone if len(groups) == 1 else _TimeEnvelope(group, weight)
+            for code, group in groups.items()
         }
         self.cheapest_by_practitioner = {
             code: min(state.cost for state in group) for code, group in groups.items()
@@ -339,6 +341,8 @@ class _DayIndex:
             everyone = self.everyone_at[minute] = self.everyone.best(minute)
         best = everyone + self.change_penalty
         same = self.by_practitioner.get(practitioner)
+        if same is self.everyone:
+            return everyone
         if same is not None:
             own = same.best(minute)
             if own < best:
