@@ -285,7 +285,7 @@ def test_availability_needs_a_staff_login(demo):
 def test_search_ends_at_local_midnight(demo):
     # a one-day search never returns the next day's slots, whatever the offset
     treatment = Treatment.objects.get(code="face-revitalise")
-    slots = selectors.availability_search(
+    slots = selectors.availability_for(
         treatment=treatment, date_from=dt.date(2027, 6, 1), date_to=dt.date(2027, 6, 1)
     )
     assert {slot.start.astimezone(LONDON).date() for slot in slots} == {dt.date(2027, 6, 1)}

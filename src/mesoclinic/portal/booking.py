@@ -1,6 +1,6 @@
 """The portal's one door to scheduling: free slots, book, reschedule, cancel.
 
-Thin wiring over ``scheduling.selectors.availability_search`` and
+Thin wiring over ``scheduling.selectors.availability_for`` and
 ``scheduling.services.appointment_book`` / ``appointment_reschedule`` /
 ``appointment_cancel``: the scheduling services validate, screen (422
 ``screening_refused``), re-check inside the transaction (409 ``slot_unavailable``), audit
@@ -39,7 +39,7 @@ def find_slots(
 ) -> list[SlotOption]:
     """Free slots for ``treatment`` at ``site`` from ``day`` for ``days`` days, earliest first."""
     earliest = clock.now() + LEAD_TIME
-    slots = selectors.availability_search(
+    slots = selectors.availability_for(
         treatment=treatment,
         date_from=day,
         date_to=day + dt.timedelta(days=days - 1),

@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import NamedTuple, cast
+from typing import NamedTuple, Required, TypedDict, Unpack, cast
 
 import holidays
 import numpy as np
@@ -631,6 +631,19 @@ def bookable_sites(*, site: Site | None = None) -> list[Site]:
     return list(Site.objects.filter(rooms__active=True).distinct().order_by("code"))
 
 
+class AvailabilityQuestion(TypedDict, total=False):
+    """What an availability search asks (``availability_tables``' keywords)."""
+
+    treatment: Required[Treatment]
+    date_from: Required[dt.date]
+    date_to: Required[dt.date]
+    site: Site | None
+    practitioner: Practitioner | None
+    limit: int | None
+    formulation: Formulation | None
+    not_before: dt.datetime | None
+
+
 def availability_tables(
     *,
     treatment: Treatment,
@@ -687,58 +700,21 @@ def availability_tables(
     return parts
 
 
-def availability_for(
-    *,
-    treatment: Treatment,
-    date_from: dt.date,
-    date_to: dt.date,
-    site: Site | None = None,
-    practitioner: Practitioner | None = None,
-    limit: int | None = None,
-    formulation: Formulation | None = None,
-    not_before: dt.datetime | None = None,
-) -> list[AvailableSlot]:
+def availability_for(**question: Unpack[AvailabilityQuestion]) -> list[AvailableSlot]:
     """``availability_tables`` as one list of ``AvailableSlot``, sorted by start (then
-    practitioner code), at most ``limit``."""
-    parts = availability_tables(
-        treatment=treatment,
-        date_from=date_from,
-        date_to=date_to,
-        site=site,
-        practitioner=practitioner,
-        limit=limit,
-        formulation=formulation,
-        not_before=not_before,
-    )
-    slots = [slot for part in parts for slot in part.slots()]
-    if len({part.site.pk for part in parts}) > 1:
-        # Each site's slots come sorted (and chunks in order): only sites interleave.
-        slots.sort(key=lambda slot: (slot.start, slot.practitioner))
-    return slots[:limit] if limit is not None else slots
-
-
-def availability_search(
-    *,
-    treatment: Treatment,
-    date_from: dt.date,
-    date_to: dt.date,
-    site: Site | None = None,
-    limit: int | None = None,
-    practitioner: Practitioner | None = None,
-) -> list[AvailableSlot]:
-    """The portal's and the staff calendar's search: ``availability_for`` by another name.
+    practitioner code), at most ``limit``: the portal's, the staff calendar's and the
+    services' search.
 
     Each slot has ``start``, ``treatment_start``, ``end`` (aware), ``practitioner``,
     ``room`` and ``device`` (codes) and ``site``.
     """
-    return availability_for(
-        treatment=treatment,
-        date_from=date_from,
-        date_to=date_to,
-        site=site,
-        practitioner=practitioner,
-        limit=limit,
-    )
+    parts = availability_tables(**question)
+    slots = [slot for part in parts for slot in part.slots()]
+    if len({part.site.pk for part in parts}) > 1:
+        # Each site's slots come sorted (and chunks in order): only sites interleave.
+        slots.sort(key=lambda slot: (slot.start, slot.practitioner))
+    limit = question.get("limit")
+    return slots[:limit] if limit is not None else slots
 
 
 # --- Lookups --------------------------------------------------------------------------------
