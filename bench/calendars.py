@@ -16,14 +16,10 @@ existing intervals by the buffer makes the two agree exactly.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
 
 from mesoclinic.scheduling.engine import (
     AvailabilityQuery,
@@ -278,23 +274,4 @@ def treatment_query(
         first_day=first_day,
         last_day=last_day,
         **options,  # type: ignore[arg-type]
-    )
-
-
-def as_arrays(query: Any) -> Any:
-    """The query with busy time as ``(n, 2)`` arrays, as the selector passes it."""
-
-    def array(intervals: Any) -> Any:
-        return np.array(intervals, dtype=np.int64).reshape(-1, 2)
-
-    return dataclasses.replace(
-        query,
-        practitioners=[dataclasses.replace(p, busy=array(p.busy)) for p in query.practitioners],
-        rooms=[dataclasses.replace(room, busy=array(room.busy)) for room in query.rooms],
-        devices=[dataclasses.replace(device, busy=array(device.busy)) for device in query.devices],
-        lounge=(
-            dataclasses.replace(query.lounge, occupied=array(query.lounge.occupied))
-            if query.lounge
-            else None
-        ),
     )

@@ -28,7 +28,7 @@ from typing import Any
 
 import requests
 
-from bench.calendars import as_arrays, site_calendar, treatment_query
+from bench.calendars import site_calendar, treatment_query
 from bench.dataset import SITE_CODE, DatasetInfo
 from bench.env import BenchTarget
 from bench.report import latency_figures, time_calls, write_result
@@ -63,7 +63,7 @@ def engine_figures(
     engine = time_calls(lambda: find_slots(query), repeat=100 if quick else 300)
     search_only = time_calls(lambda: compute_availability(query), repeat=100 if quick else 300)
     page = time_calls(lambda: find_slots(first_page), repeat=100 if quick else 300)
-    arrays = as_arrays(query)
+    arrays = query.with_busy_arrays()
     table = time_calls(lambda: compute_availability(arrays).table(), repeat=100 if quick else 300)
     naive_runs = time_calls(lambda: naive_find_slots(query), warmup=1, repeat=3, budget_seconds=30)
     naive_slots = naive_find_slots(query)

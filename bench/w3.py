@@ -29,7 +29,7 @@ import time
 from functools import partial
 from typing import Any
 
-from bench.calendars import as_arrays, site_calendar, treatment_query
+from bench.calendars import site_calendar, treatment_query
 from bench.dataset import SITE_CODE, DatasetInfo
 from bench.env import BenchTarget
 from bench.report import latency_figures, write_result
@@ -101,16 +101,14 @@ def real_calendars(info: DatasetInfo, *, quick: bool) -> dict[str, Any]:
             request = CourseRequest(start_day=start.toordinal(), sessions=rules)
             last = dt.date.fromordinal(request.latest_possible_day())
             calendar = site_calendar(SITE_CODE, sorted({start.year, last.year}))
-            query = as_arrays(
-                treatment_query(
-                    calendar,
-                    TREATMENT,
-                    start,
-                    last,
-                    practitioner=practitioner,
-                    buffer_minutes=buffer_minutes(),
-                )
-            )
+            query = treatment_query(
+                calendar,
+                TREATMENT,
+                start,
+                last,
+                practitioner=practitioner,
+                buffer_minutes=buffer_minutes(),
+            ).with_busy_arrays()
             grid = compute_availability(query)
             plan = plan_course(request, CourseCalendar.from_grid(grid))
             greedy = greedy_plan_course(request, CourseCalendar.from_grid(grid))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -792,34 +790,11 @@ def test_fast_search_equals_naive_reference(query: AvailabilityQuery):
     assert fast == naive_find_slots(query)
 
 
-def _as_arrays(query: AvailabilityQuery) -> AvailabilityQuery:
-    """The same query with every busy list as an ``(n, 2)`` array, as the shell passes
-    busy time read in bulk."""
-
-    def array(intervals: Sequence[tuple[int, int]]) -> np.ndarray:
-        return np.array(intervals, dtype=np.int64).reshape(-1, 2)
-
-    return dataclasses.replace(
-        query,
-        practitioners=[
-            dataclasses.replace(practitioner, busy=array(practitioner.busy))
-            for practitioner in query.practitioners
-        ],
-        rooms=[dataclasses.replace(room, busy=array(room.busy)) for room in query.rooms],
-        devices=[dataclasses.replace(device, busy=array(device.busy)) for device in query.devices],
-        lounge=(
-            dataclasses.replace(query.lounge, occupied=array(query.lounge.occupied))
-            if query.lounge
-            else None
-        ),
-    )
-
-
 @PROPERTY_SETTINGS
 @given(queries() | queries(busy_lounge=True))
 def test_busy_time_as_arrays_gives_the_same_slots_and_slot_table(query: AvailabilityQuery):
     # given the same random clinic with busy time as tuples and as arrays
-    arrays = _as_arrays(query)
+    arrays = query.with_busy_arrays()
 
     # when
     slots = find_slots(query)
