@@ -14,7 +14,7 @@ from django.db import connection
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.people.models import Absence, OpeningHours, Practitioner, Room, Site
-from mesoclinic.scheduling import selectors, site_resources
+from mesoclinic.scheduling import busy, selectors, site_resources
 
 from .conftest import london
 
@@ -92,3 +92,33 @@ def test_the_cache_holds_each_site_once_per_revision(demo, django_assert_max_num
         again = site_resources.for_site(site)
     # then: the one query is the clock's
     assert again is site_resources.for_site(site)
+
+
+def test_day_frames_give_local_hours_in_epoch_minutes_either_side_of_the_clock_change(demo):
+    # given: London's clocks go forward on Sunday 28 March 2027
+    site = Site.objects.get(code="london")
+    resources = site_resources.for_site(site)
+    opening = OpeningHours.objects.get(site=site, weekday=4)
+    patel = Practitioner.objects.get(code="dr-patel")
+    patel_hours = resources.working_hours[patel.pk][4]
+    for day in ("2027-03-26", "2027-04-02"):  # the Fridays before and after
+        # when
+        frame = resources.day_frame(dt.date.fromisoformat(day))
+        # then: the same wall-clock hours, an hour apart in UTC
+        assert [(interval.start, interval.end) for interval in frame.opening] == [
+            (
+                busy.minutes_of(london(day, opening.opens.isoformat())),
+                busy.minutes_of(london(day, opening.closes.isoformat())),
+            )
+        ]
+        assert frame.working[patel.pk] == tuple(
+            (
+                busy.minutes_of(london(day, starts.isoformat())),
+                busy.minutes_of(london(day, ends.isoformat())),
+            )
+            for starts, ends in patel_hours
+        )
+    # and a weekday the site does not open has no frame to speak of
+    closed_weekday = next(day for day in range(7) if day not in resources.opening_hours)
+    sunday_or_so = DAY + dt.timedelta(days=closed_weekday)
+    assert resources.day_frame(sunday_or_so) == site_resources.DayFrame((), {})

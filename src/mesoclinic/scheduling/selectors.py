@@ -26,10 +26,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from collections import defaultdict
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from typing import NamedTuple, Required, TypedDict, Unpack, cast
 
 import holidays
@@ -59,7 +59,6 @@ from mesoclinic.scheduling.engine import (
     AvailabilityGrid,
     AvailabilityQuery,
     Lounge,
-    OpenInterval,
     PractitionerCalendar,
     Resource,
     Slot,
@@ -156,21 +155,6 @@ def closed_days_in(
 def _days(date_from: dt.date, date_to: dt.date) -> Iterable[dt.date]:
     for offset in range((date_to - date_from).days + 1):
         yield date_from + dt.timedelta(days=offset)
-
-
-class _LocalClock:
-    """Local wall-clock times of one site to epoch minutes, cached per (day, time)."""
-
-    def __init__(self, tz: dt.tzinfo) -> None:
-        self.tz = tz
-        self._cache: dict[tuple[dt.date, dt.time], int] = {}
-
-    def minutes(self, day: dt.date, time: dt.time) -> int:
-        key = (day, time)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = minutes_of(dt.datetime.combine(day, time, tzinfo=self.tz))
-        return found
 
 
 # --- Qualification --------------------------------------------------------------------------
@@ -508,22 +492,14 @@ def site_search(
     ``resources`` are the site's when the caller has read them already.
     """
     tz = zoneinfo.ZoneInfo(site.time_zone)
-    local = _LocalClock(tz)
     window_start = local_midnight(date_from, tz)
     window_end = local_midnight(date_to + dt.timedelta(days=1), tz)
     resources = resources or site_resources.for_site(site)
     closed = closed_days_in(site, resources, date_from, date_to)
-    open_intervals = [
-        OpenInterval(
-            local.minutes(day, opens),
-            local.minutes(day, closes),
-            day.toordinal(),
-            opens.hour * 60 + opens.minute,
-        )
-        for day in _days(date_from, date_to)
-        if day not in closed
-        for opens, closes in resources.opening_hours.get(day.weekday(), ())
+    frames = [
+        (day, resources.day_frame(day)) for day in _days(date_from, date_to) if day not in closed
     ]
+    open_intervals = [interval for _, frame in frames for interval in frame.opening]
     qualified: list[tuple[Practitioner, dt.date]] = []
     for practitioner in resources.practitioners_coded(practitioners):
         through = practitioner_qualified_through(
@@ -553,21 +529,17 @@ def site_search(
             window_end=window_end,
             exclude_ids=exclude_appointment_ids,
         )
-    open_days_by_weekday: defaultdict[int, list[dt.date]] = defaultdict(list)
-    for ordinal in sorted({interval.day for interval in open_intervals}):
-        day = dt.date.fromordinal(ordinal)
-        open_days_by_weekday[day.weekday()].append(day)
     first, last = minutes_of(window_start), minutes_of(window_end)
     calendars = []
+    open_days = [day for day, _ in frames]
     for practitioner, through in qualified:
-        working = [
-            (local.minutes(day, starts), local.minutes(day, ends))
-            for weekday, hours in resources.working_hours.get(practitioner.pk, {}).items()
-            for day in open_days_by_weekday.get(weekday, ())
-            if day <= through
-            for starts, ends in hours
-        ]
-        working = _subtract(working, resources.absences_between(practitioner.pk, first, last))
+        pk = practitioner.pk
+        working = list(
+            chain.from_iterable(
+                frame.working.get(pk, ()) for _, frame in frames[: bisect_right(open_days, through)]
+            )
+        )
+        working = _subtract(working, resources.absences_between(pk, first, last))
         calendars.append(
             PractitionerCalendar(
                 practitioner.code,

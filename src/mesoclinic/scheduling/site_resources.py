@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mesoclinic.people.models import (
     Absence,
@@ -28,9 +29,20 @@ from mesoclinic.people.models import (
 )
 from mesoclinic.scheduling import revisions
 from mesoclinic.scheduling.busy import minutes_of
+from mesoclinic.scheduling.engine import OpenInterval
 
 Hours = tuple[dt.time, dt.time]
 """Opening or working hours of one weekday: ``(from, to)`` local wall-clock times."""
+
+
+@dataclass(frozen=True, slots=True)
+class DayFrame:
+    """One local day of a site in epoch minutes: its opening intervals and, when it has
+    any, each practitioner's working intervals there (hours only: absences are taken off
+    per search)."""
+
+    opening: tuple[OpenInterval, ...]
+    working: dict[int, tuple[tuple[int, int], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +51,7 @@ class SiteResources:
     order, with their working hours there and all their absences), rooms and devices (in
     code order)."""
 
+    time_zone: zoneinfo.ZoneInfo
     opening_hours: dict[int, tuple[Hours, ...]]
     closed_days: frozenset[dt.date]
     practitioners: tuple[Practitioner, ...]
@@ -46,6 +59,42 @@ class SiteResources:
     absences: dict[int, tuple[tuple[int, int], ...]]
     rooms: tuple[Room, ...]
     devices: tuple[Device, ...]
+    _frames: dict[dt.date, DayFrame] = field(default_factory=dict, compare=False, repr=False)
+
+    def day_frame(self, day: dt.date) -> DayFrame:
+        """The local day's opening and working intervals, worked out once per day (a
+        60-day search asks for some 1,300 local times; they only change with the hours,
+        and then the resources are read again)."""
+        frame = self._frames.get(day)
+        if frame is None:
+            # Two threads may both work a day out: they store equal frames.
+            frame = self._frames[day] = self._frame_of(day)
+        return frame
+
+    def _frame_of(self, day: dt.date) -> DayFrame:
+        weekday = day.weekday()
+        opening = tuple(
+            OpenInterval(
+                self._minutes(day, opens),
+                self._minutes(day, closes),
+                day.toordinal(),
+                opens.hour * 60 + opens.minute,
+            )
+            for opens, closes in self.opening_hours.get(weekday, ())
+        )
+        if not opening:
+            return DayFrame((), {})
+        working = {
+            practitioner: tuple(
+                (self._minutes(day, starts), self._minutes(day, ends))
+                for starts, ends in hours.get(weekday, ())
+            )
+            for practitioner, hours in self.working_hours.items()
+        }
+        return DayFrame(opening, working)
+
+    def _minutes(self, day: dt.date, time: dt.time) -> int:
+        return minutes_of(dt.datetime.combine(day, time, tzinfo=self.time_zone))
 
     def practitioners_coded(self, codes: Sequence[str] | None) -> list[Practitioner]:
         """The practitioners, or only those with one of ``codes`` (in code order)."""
@@ -90,6 +139,7 @@ def load(site: Site) -> SiteResources:
     ).values_list("practitioner_id", "starts_at", "ends_at"):
         absences[practitioner_id].append((minutes_of(starts_at), minutes_of(ends_at)))
     return SiteResources(
+        time_zone=zoneinfo.ZoneInfo(site.time_zone),
         opening_hours=_by_weekday(
             list(OpeningHours.objects.filter(site=site).values_list("weekday", "opens", "closes"))
         ),
