@@ -28,6 +28,7 @@ from mesoclinic.people.models import Absence, Device, Practitioner, Room
 from mesoclinic.people.selectors import client_by_id
 from mesoclinic.scheduling import ical, planning, selectors, services
 from mesoclinic.scheduling.engine import expand_phases
+from mesoclinic.scheduling.engine.cells import Ints
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus, Course
 
@@ -452,20 +453,65 @@ def _audit_view(request: HttpRequest, action: str, client_id: int | None, **data
 # --- Availability ---------------------------------------------------------------------------
 
 
-_MOMENTS_REMEMBERED = 100_000
-_moments_json: dict[tuple[str, int], str] = {}
+_TEXTS_REMEMBERED = 100_000
+_texts: dict[tuple[Any, ...], str] = {}
+"""Remembered texts: times by (zone, start, treatment start, end), resource combinations
+by (practitioner, room, device)."""
 
 
-def _moment_json(tz: dt.tzinfo, minutes: int) -> str:
-    """An epoch minute as a JSON string of the local ISO time, remembered: availability
-    answers repeat the same few thousand moments request after request."""
-    key = (str(tz), minutes)
-    found = _moments_json.get(key)
+def _remember(key: tuple[Any, ...], text: str) -> str:
+    """Keep ``text`` for ``key``: availability answers repeat the same few thousand times
+    and few hundred resource combinations request after request."""
+    if len(_texts) >= _TEXTS_REMEMBERED:
+        _texts.clear()
+    _texts[key] = text
+    return text
+
+
+def _times_json(zone: str, tz: dt.tzinfo, times: tuple[int, int, int]) -> str:
+    """``{"start":…,"treatment_start":…,"end":…,`` for epoch minutes, in local ISO time."""
+    key = (zone, *times)
+    found = _texts.get(key)
     if found is None:
-        if len(_moments_json) >= _MOMENTS_REMEMBERED:
-            _moments_json.clear()
-        found = _moments_json[key] = json.dumps(selectors.moment_of(minutes, tz).isoformat())
+        start, treatment_start, end = (
+            json.dumps(selectors.moment_of(minutes, tz).isoformat()) for minutes in times
+        )
+        found = _remember(
+            key, f'{{"start":{start},"treatment_start":{treatment_start},"end":{end},'
+        )
     return found
+
+
+def _resources_json(codes: tuple[str, str, str | None]) -> str:
+    """``"practitioner":…,"room":…,"device":…}``: the rest of a slot's object."""
+    found = _texts.get(codes)
+    if found is None:
+        practitioner, room, device = map(json.dumps, codes)
+        found = _remember(codes, f'"practitioner":{practitioner},"room":{room},"device":{device}}}')
+    return found
+
+
+def _start_groups(starts: Ints) -> tuple[Ints, Ints]:
+    """For starts in ascending order: the first row of each distinct start, and each
+    row's group number."""
+    new_start = np.empty(len(starts), dtype=np.bool_)
+    new_start[0] = True
+    np.not_equal(starts[1:], starts[:-1], out=new_start[1:])
+    return np.flatnonzero(new_start), np.cumsum(new_start) - 1
+
+
+def _combination_groups(numbers: Ints) -> tuple[Ints, Ints]:
+    """For small non-negative combination numbers: a row of each distinct number, and
+    each row's group number (in linear time: no sort)."""
+    size = int(numbers.max()) + 1
+    a_row = np.empty(size, dtype=np.int64)
+    a_row[numbers] = np.arange(len(numbers))  # any row of a number will do
+    present = np.zeros(size, dtype=np.bool_)
+    present[numbers] = True
+    distinct = np.flatnonzero(present)
+    group = np.zeros(size, dtype=np.int64)
+    group[distinct] = np.arange(len(distinct))
+    return a_row[distinct], group[numbers]
 
 
 def _slots_json(part: selectors.SiteSlots) -> list[str]:
@@ -473,40 +519,35 @@ def _slots_json(part: selectors.SiteSlots) -> list[str]:
 
     A 60-day answer holds thousands of slots but a few thousand starts (each slot's other
     two times follow from its start) and a few hundred combinations of practitioner, room
-    and device: each is encoded once, and each slot is the concatenation of its start's
-    text and its combination's, about fifty times cheaper than validating every slot with
-    the response schema and encoding it again (the shape stays ``AvailabilityOut``'s)."""
+    and device: each is written once (and remembered), and each slot is the concatenation
+    of its start's text and its combination's, about fifty times cheaper than validating
+    every slot with the response schema and encoding it again (the shape stays
+    ``AvailabilityOut``'s)."""
     table = part.table
     if not len(table):
         return []
-    starts, first_of_start, start_of_row = np.unique(
-        table.starts, return_index=True, return_inverse=True
-    )
+    zone = str(part.tz)
+    start_rows, start_of_row = _start_groups(table.starts)
     times = np.array(
         [
-            f'{{"start":{_moment_json(part.tz, start)},'
-            f'"treatment_start":{_moment_json(part.tz, treatment_start)},'
-            f'"end":{_moment_json(part.tz, end)},'
-            for start, treatment_start, end in zip(
-                starts.tolist(),
-                table.treatment_starts[first_of_start].tolist(),
-                table.ends[first_of_start].tolist(),
+            _times_json(zone, part.tz, moments)
+            for moments in zip(
+                table.starts[start_rows].tolist(),
+                table.treatment_starts[start_rows].tolist(),
+                table.ends[start_rows].tolist(),
                 strict=True,
             )
         ],
         dtype=object,
     )
-    _, first_of_combination, combination_of_row = np.unique(
-        table.resources, return_index=True, return_inverse=True
-    )
+    combination_rows, combination_of_row = _combination_groups(table.resources)
     combinations = np.array(
         [
-            f'"practitioner":{json.dumps(practitioner)},"room":{json.dumps(room)},'
-            f'"device":{json.dumps(device)}}}'
-            for practitioner, room, device in zip(
-                table.practitioners[first_of_combination].tolist(),
-                table.rooms[first_of_combination].tolist(),
-                table.devices[first_of_combination].tolist(),
+            _resources_json(codes)
+            for codes in zip(
+                table.practitioners[combination_rows].tolist(),
+                table.rooms[combination_rows].tolist(),
+                table.devices[combination_rows].tolist(),
                 strict=True,
             )
         ],
