@@ -27,7 +27,7 @@ import datetime as dt
 import functools
 import zoneinfo
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import NamedTuple, Required, TypedDict, Unpack, cast
@@ -202,29 +202,38 @@ def _treatment_facts(
     return treatment_facts, formulation_facts
 
 
-def practitioner_qualified_through(
+def qualified_practitioners(
+    practitioners: Iterable[Practitioner],
     *,
-    practitioner: Practitioner,
     treatment: Treatment,
     date_from: dt.date,
     date_to: dt.date,
     formulation: Formulation | None = None,
-) -> dt.date | None:
-    """The last day in ``[date_from, date_to]`` up to which ``practitioner`` may give
-    ``treatment`` (every day from ``date_from`` to it), or ``None`` if not on ``date_from``.
+) -> list[tuple[Practitioner, dt.date]]:
+    """The practitioners who may give ``treatment`` on ``date_from``, each with the last
+    day in ``[date_from, date_to]`` up to which they may (every day from ``date_from``).
 
     Uses the safety engine's practitioner rules. Qualification can only be lost over time
     (credentials expire), so a binary search over the window finds the last day.
     """
     treatment_facts, formulation_facts = _treatment_facts(treatment, formulation)
-    facts = practitioner_facts(practitioner=practitioner)
     config = screening_config()
+    found = []
+    for practitioner in practitioners:
+        facts = practitioner_facts(practitioner=practitioner)
 
-    def qualified(day: dt.date) -> bool:
-        return _qualified_on(facts, treatment_facts, formulation_facts, config, day)
+        def qualified(day: dt.date, facts: safety_engine.PractitionerFacts = facts) -> bool:
+            return _qualified_on(facts, treatment_facts, formulation_facts, config, day)
 
-    if not qualified(date_from):
-        return None
+        if qualified(date_from):
+            found.append((practitioner, _last_qualified_day(qualified, date_from, date_to)))
+    return found
+
+
+def _last_qualified_day(
+    qualified: Callable[[dt.date], bool], date_from: dt.date, date_to: dt.date
+) -> dt.date:
+    """The last day up to which ``qualified`` holds, given that it holds on ``date_from``."""
     if qualified(date_to):
         return date_to
     low, high = 0, (date_to - date_from).days  # qualified at low, not at high
@@ -235,26 +244,6 @@ def practitioner_qualified_through(
         else:
             high = middle
     return date_from + dt.timedelta(days=low)
-
-
-def practitioner_is_qualified(
-    *,
-    practitioner: Practitioner,
-    treatment: Treatment,
-    on: dt.date,
-    formulation: Formulation | None = None,
-) -> bool:
-    """Whether ``practitioner`` may give ``treatment`` on ``on`` (safety engine rules)."""
-    return (
-        practitioner_qualified_through(
-            practitioner=practitioner,
-            treatment=treatment,
-            date_from=on,
-            date_to=on,
-            formulation=formulation,
-        )
-        is not None
-    )
 
 
 # --- Availability ---------------------------------------------------------------------------
@@ -500,17 +489,13 @@ def site_search(
         (day, resources.day_frame(day)) for day in _days(date_from, date_to) if day not in closed
     ]
     open_intervals = [interval for _, frame in frames for interval in frame.opening]
-    qualified: list[tuple[Practitioner, dt.date]] = []
-    for practitioner in resources.practitioners_coded(practitioners):
-        through = practitioner_qualified_through(
-            practitioner=practitioner,
-            treatment=treatment,
-            date_from=date_from,
-            date_to=date_to,
-            formulation=formulation,
-        )
-        if through is not None:
-            qualified.append((practitioner, through))
+    qualified = qualified_practitioners(
+        resources.practitioners_coded(practitioners),
+        treatment=treatment,
+        date_from=date_from,
+        date_to=date_to,
+        formulation=formulation,
+    )
     rooms = [room] if room is not None else list(resources.rooms)
     devices: list[Device] = []
     if treatment.device_type:
