@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +27,7 @@ from mesoclinic.scheduling.engine import (
     TreatmentTiming,
     brute_force_plan_course,
     compute_availability,
+    course_planner,
     expand_phases,
     greedy_plan_course,
     plan_course,
@@ -642,16 +645,19 @@ def larger_course_problems(draw: st.DrawFn) -> tuple[CourseRequest, list[CourseO
     ), options
 
 
+@pytest.mark.parametrize("slack_rounds", [course_planner.SLACK_ROUNDS, 0])
 @PROPERTY_SETTINGS
 @given(larger_course_problems())
 def test_planner_matches_a_pairwise_dynamic_program_on_busier_calendars(
-    problem: tuple[CourseRequest, list[CourseOption]],
+    slack_rounds: int, problem: tuple[CourseRequest, list[CourseOption]]
 ):
-    # given a busier random calendar and a course of up to 8 sessions
+    # given a busier random calendar and a course of up to 8 sessions; with no slack
+    # rounds, every course over the relaxed optimum takes the bound of a real course
     course, options = problem
 
     # when
-    plan = plan_course(course, CourseCalendar.from_options(options))
+    with mock.patch.object(course_planner, "SLACK_ROUNDS", slack_rounds):
+        plan = plan_course(course, CourseCalendar.from_options(options))
 
     # then
     placed, cost = _pairwise_optimum(course, options)

@@ -24,8 +24,11 @@ states whose cost + ``to_go`` is within a bound ``B`` — no course cheaper than
 passes anywhere else — and skips a whole practitioner on a day when even their
 cheapest possible predecessor is over it, before building their options:
 
-1. ``B`` = the relaxed optimum.  Any course found is then optimal (nothing is cheaper
-   than the relaxation); this is the usual case and touches few states.
+1. ``B`` = the relaxed optimum, then that plus a slack growing fourfold from a quarter
+   of a day's deviation, for a few rounds.  A DP with bound ``B`` misses no course
+   costing at most ``B``, so whatever it finds is optimal.  The real optimum is usually
+   a few hundred points over the relaxation (time-of-day shifts), so one of the first
+   rounds finds it while the bound still prunes hard: cheaper than step 2.
 2. Otherwise, ``B`` = the cost of the best course on the cheapest relaxed day path (a
    real course, found by the same DP on one day per session), and the DP runs again.
 
@@ -75,12 +78,16 @@ def _cheapest_course(
     forward: list[_DayLayer],
     to_go: list[_DayLayer],
 ) -> list[CourseOption]:
-    """The option DP within the relaxed optimum, else within a real course's cost."""
+    """The option DP within the relaxed optimum plus growing slacks, else within a real
+    course's cost."""
     lower_bound = min(map(add, forward[0].costs, to_go[0].costs))
-    days = _days_within(forward, to_go, lower_bound)
-    found = _OptionSearch(model, calendar).run(days, to_go, lower_bound)
-    if found is not None:
-        return found[1]
+    for slack in _slacks(model):
+        bound = lower_bound + slack
+        found = _OptionSearch(model, calendar).run(
+            _days_within(forward, to_go, bound), to_go, bound
+        )
+        if found is not None:
+            return found[1]
     path = [[day] for day in relaxation.cheapest_path(forward, to_go)]
     path_course = _OptionSearch(model, calendar).run(path, None, None)
     assert path_course is not None, "a relaxed day path always holds a course"
@@ -90,6 +97,16 @@ def _cheapest_course(
     found = _OptionSearch(model, calendar).run(days, to_go, path_course[0])
     assert found is not None, "the path course itself is within its own cost"
     return found[1]
+
+
+SLACK_ROUNDS = 3
+"""Rounds with a slack over the relaxed optimum before bounding by a real course."""
+
+
+def _slacks(model: CostModel) -> list[int]:
+    """0, then a quarter of a day's deviation growing fourfold for ``SLACK_ROUNDS``."""
+    first = max(model.request.weights.deviation_per_day // 4, 1)
+    return [0, *(first * 4**round_ for round_ in range(SLACK_ROUNDS))]
 
 
 def _days_within(forward: list[_DayLayer], to_go: list[_DayLayer], bound: int) -> list[list[int]]:
