@@ -247,3 +247,20 @@ def test_a_client_signs_the_consent_form_for_a_booked_treatment(demo):
         SignedConsent.objects.filter(client=amelia, treatment__code="face-revitalise").count() >= 1
     )
     assert browser.get("/account/consent/mesotox/").status_code == 404
+
+
+def test_todays_slots_start_after_the_lead_time_and_still_fill_the_page(demo, monkeypatch):
+    # given: 10:00 on a working day; online bookings start two hours from now
+    day = next_weekday(1)
+    site = Site.objects.get(code="london")
+    now = dt.datetime.combine(day, dt.time(10, 0), tzinfo=site.tzinfo)
+    monkeypatch.setattr(clock, "now", lambda: now)
+    from mesoclinic.catalogue.models import Treatment
+
+    # when: a short page of the day's slots
+    slots = booking.find_slots(
+        treatment=Treatment.objects.get(code="face-revitalise"), site=site, day=day, limit=3
+    )
+    # then: the page is full, and nothing on it starts before 12:00
+    assert len(slots) == 3
+    assert min(slot.start for slot in slots) >= now + booking.LEAD_TIME

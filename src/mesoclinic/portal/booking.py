@@ -38,19 +38,18 @@ def find_slots(
     *, treatment: Treatment, site: Site, day: dt.date, days: int = 1, limit: int = 200
 ) -> list[SlotOption]:
     """Free slots for ``treatment`` at ``site`` from ``day`` for ``days`` days, earliest first."""
-    earliest = clock.now() + LEAD_TIME
     slots = selectors.availability_for(
         treatment=treatment,
         date_from=day,
         date_to=day + dt.timedelta(days=days - 1),
         site=site,
         limit=limit,
+        not_before=clock.now() + LEAD_TIME,
     )
     names = {p.code: p.display_name for p in Practitioner.objects.all()}
     return [
         SlotOption(s.start, s.treatment_start, s.end, s.practitioner, names.get(s.practitioner, ""))
         for s in slots
-        if s.start >= earliest
     ]
 
 
