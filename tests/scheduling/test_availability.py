@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 
 import pytest
 from django.db import connection
@@ -353,3 +354,14 @@ def test_a_first_page_reads_one_week_of_bookings(demo):
         )
     [busy] = [q["sql"] for q in queries if 'FROM "scheduling_appointment"' in q["sql"]]
     assert "2027-03-08" in busy or "2027-03-07" in busy  # the week's end bounds the read
+
+
+def test_an_availability_question_has_exactly_the_searchs_keywords():
+    # availability_for forwards its keywords to availability_tables: one list, kept equal
+    parameters = inspect.signature(selectors.availability_tables).parameters
+    assert set(selectors.AvailabilityQuestion.__annotations__) == set(parameters)
+    assert selectors.AvailabilityQuestion.__required_keys__ == {
+        name
+        for name, parameter in parameters.items()
+        if parameter.default is inspect.Parameter.empty
+    }

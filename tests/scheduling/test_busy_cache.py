@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import io
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from mesoclinic.catalogue.models import Treatment
+from mesoclinic.core.models import AuditEntry
 from mesoclinic.scheduling import busy, revisions, selectors, services
 from mesoclinic.scheduling.models import Appointment, CalendarChange, CalendarClock
 
@@ -295,3 +298,20 @@ def test_every_trigger_the_caches_rely_on_exists_after_migrating(db):
                 f"{table}_resources" for table in revisions_migration.RESOURCE_TABLES
             }
     assert expected <= names
+
+
+def test_the_restart_command_makes_memory_reload_both_caches(demo, client_named):
+    # given: both clocks read, and memory filled
+    _from_memory()
+    before = {
+        key: revisions.read(key) for key in (CalendarClock.APPOINTMENTS, CalendarClock.RESOURCES)
+    }
+    # when
+    output = io.StringIO()
+    call_command("restart_calendar_clocks", stdout=output)
+    # then: each clock has a new epoch (so every process reloads), and it is audited
+    for key, stamp in before.items():
+        assert revisions.read(key).epoch != stamp.epoch
+    assert "Restarted" in output.getvalue()
+    assert AuditEntry.objects.filter(action="calendar.clocks_restarted").count() == 1
+    assert _from_memory() == _from_database()

@@ -492,8 +492,8 @@ def _resources_json(codes: tuple[str, str, str | None]) -> str:
 
 
 def _start_groups(starts: Ints) -> tuple[Ints, Ints]:
-    """For starts in ascending order: the first row of each distinct start, and each
-    row's group number."""
+    """For a non-empty array of starts in ascending order: the first row of each distinct
+    start, and each row's group number."""
     new_start = np.empty(len(starts), dtype=np.bool_)
     new_start[0] = True
     np.not_equal(starts[1:], starts[:-1], out=new_start[1:])
@@ -501,8 +501,8 @@ def _start_groups(starts: Ints) -> tuple[Ints, Ints]:
 
 
 def _combination_groups(numbers: Ints) -> tuple[Ints, Ints]:
-    """For small non-negative combination numbers: a row of each distinct number, and
-    each row's group number (in linear time: no sort)."""
+    """For a non-empty array of small non-negative combination numbers: a row of each
+    distinct number, and each row's group number (in linear time: no sort)."""
     size = int(numbers.max()) + 1
     a_row = np.empty(size, dtype=np.int64)
     a_row[numbers] = np.arange(len(numbers))  # any row of a number will do

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import zoneinfo
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
-from typing import NamedTuple, Required, TypedDict, Unpack, cast
+from typing import NamedTuple, TypedDict, Unpack, cast
 
 import holidays
 import numpy as np
@@ -216,15 +215,17 @@ def qualified_practitioners(
     Uses the safety engine's practitioner rules. Qualification can only be lost over time
     (credentials expire), so a binary search over the window finds the last day.
     """
+    candidates = list(practitioners)
+    if not candidates:
+        return []
     treatment_facts, formulation_facts = _treatment_facts(treatment, formulation)
     config = screening_config()
     found = []
-    for practitioner in practitioners:
+    for practitioner in candidates:
         facts = practitioner_facts(practitioner=practitioner)
-
-        def qualified(day: dt.date, facts: safety_engine.PractitionerFacts = facts) -> bool:
-            return _qualified_on(facts, treatment_facts, formulation_facts, config, day)
-
+        qualified = functools.partial(
+            _qualified_on, facts, treatment_facts, formulation_facts, config
+        )
         if qualified(date_from):
             found.append((practitioner, _last_qualified_day(qualified, date_from, date_to)))
     return found
@@ -480,10 +481,11 @@ def site_search(
     ignored as busy time (to move an appointment); ``room``/``device`` pin a resource;
     ``resources`` are the site's when the caller has read them already.
     """
-    tz = zoneinfo.ZoneInfo(site.time_zone)
+    resources = resources or site_resources.for_site(site)
+    # The resources' zone, not the caller's Site object's: the day frames are in it.
+    tz = resources.time_zone
     window_start = local_midnight(date_from, tz)
     window_end = local_midnight(date_to + dt.timedelta(days=1), tz)
-    resources = resources or site_resources.for_site(site)
     closed = closed_days_in(site, resources, date_from, date_to)
     frames = [
         (day, resources.day_frame(day)) for day in _days(date_from, date_to) if day not in closed
@@ -588,12 +590,17 @@ def bookable_sites(*, site: Site | None = None) -> list[Site]:
     return list(Site.objects.filter(rooms__active=True).distinct().order_by("code"))
 
 
-class AvailabilityQuestion(TypedDict, total=False):
-    """What an availability search asks (``availability_tables``' keywords)."""
+class _AvailabilityWindow(TypedDict):
+    treatment: Treatment
+    date_from: dt.date
+    date_to: dt.date
 
-    treatment: Required[Treatment]
-    date_from: Required[dt.date]
-    date_to: Required[dt.date]
+
+class AvailabilityQuestion(_AvailabilityWindow, total=False):
+    """What an availability search asks (``availability_tables``' keywords; a test keeps
+    the two lists equal). Required keys come from the base class: with postponed
+    annotations, ``Required[...]`` would not be seen at run time."""
+
     site: Site | None
     practitioner: Practitioner | None
     limit: int | None
@@ -659,8 +666,7 @@ def availability_tables(
 
 def availability_for(**question: Unpack[AvailabilityQuestion]) -> list[AvailableSlot]:
     """``availability_tables`` as one list of ``AvailableSlot``, sorted by start (then
-    practitioner code), at most ``limit``: the portal's, the staff calendar's and the
-    services' search.
+    practitioner code), at most ``limit``: the portal's and the staff calendar's search.
 
     Each slot has ``start``, ``treatment_start``, ``end`` (aware), ``practitioner``,
     ``room`` and ``device`` (codes) and ``site``.

@@ -31,6 +31,8 @@ from mesoclinic.scheduling import revisions
 from mesoclinic.scheduling.busy import minutes_of
 from mesoclinic.scheduling.engine import OpenInterval
 
+MAX_FRAMES = 2_000
+"""Local days whose frames one site's resources keep (searches may ask for any dates)."""
 Hours = tuple[dt.time, dt.time]
 """Opening or working hours of one weekday: ``(from, to)`` local wall-clock times."""
 
@@ -67,6 +69,8 @@ class SiteResources:
         and then the resources are read again)."""
         frame = self._frames.get(day)
         if frame is None:
+            if len(self._frames) >= MAX_FRAMES:
+                self._frames.clear()
             # Two threads may both work a day out: they store equal frames.
             frame = self._frames[day] = self._frame_of(day)
         return frame
