@@ -9,10 +9,13 @@ Reads that name a client are audited. Status codes: see ``scheduling.errors``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -514,6 +517,15 @@ def _combination_groups(numbers: Ints) -> tuple[Ints, Ints]:
     return a_row[distinct], group[numbers]
 
 
+def _texts_of_rows(
+    write: Callable[[Any], str], rows: Ints, columns: tuple[npt.NDArray[Any], ...]
+) -> npt.NDArray[np.object_]:
+    """``write`` of each of ``rows``' values in ``columns`` (a tuple per row), as an array
+    that row numbers can pick from."""
+    values = zip(*(column[rows].tolist() for column in columns), strict=True)
+    return np.array([write(value) for value in values], dtype=object)
+
+
 def _slots_json(part: selectors.SiteSlots) -> list[str]:
     """One site's slots as JSON objects, written from the columns of the search.
 
@@ -526,32 +538,15 @@ def _slots_json(part: selectors.SiteSlots) -> list[str]:
     table = part.table
     if not len(table):
         return []
-    zone = str(part.tz)
     start_rows, start_of_row = _start_groups(table.starts)
-    times = np.array(
-        [
-            _times_json(zone, part.tz, moments)
-            for moments in zip(
-                table.starts[start_rows].tolist(),
-                table.treatment_starts[start_rows].tolist(),
-                table.ends[start_rows].tolist(),
-                strict=True,
-            )
-        ],
-        dtype=object,
+    times = _texts_of_rows(
+        functools.partial(_times_json, str(part.tz), part.tz),
+        start_rows,
+        (table.starts, table.treatment_starts, table.ends),
     )
     combination_rows, combination_of_row = _combination_groups(table.resources)
-    combinations = np.array(
-        [
-            _resources_json(codes)
-            for codes in zip(
-                table.practitioners[combination_rows].tolist(),
-                table.rooms[combination_rows].tolist(),
-                table.devices[combination_rows].tolist(),
-                strict=True,
-            )
-        ],
-        dtype=object,
+    combinations = _texts_of_rows(
+        _resources_json, combination_rows, (table.practitioners, table.rooms, table.devices)
     )
     rows: list[str] = (times[start_of_row] + combinations[combination_of_row]).tolist()
     return rows

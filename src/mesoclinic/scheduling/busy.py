@@ -194,6 +194,10 @@ class _Snapshot:
     rows: BusyRows
 
 
+# The catch-up's row query is written out rather than built with ``_fetch``: it runs on
+# the first read after every change, and building the ORM query took 0.64 ms against
+# 0.05 ms for the whole of this one. ``EpochMinutes`` holds the same expressions; the
+# tests compare rows caught up this way with rows read through it.
 _MINUTES = {
     "sqlite": "(CAST(strftime('%%s', {}) AS INTEGER) / 60)",
     "postgresql": "(FLOOR(EXTRACT(EPOCH FROM {}) / 60)::bigint)",

@@ -265,17 +265,6 @@ class AvailableSlot(NamedTuple):
     device: str | None
     site: str
 
-    def as_dict(self) -> dict[str, object]:
-        """The API shape: ``{start, treatment_start, end, practitioner, room, device}``."""
-        return {
-            "start": self.start,
-            "treatment_start": self.treatment_start,
-            "end": self.end,
-            "practitioner": self.practitioner,
-            "room": self.room,
-            "device": self.device,
-        }
-
 
 @dataclass(slots=True)
 class SiteSlots:
