@@ -63,5 +63,6 @@ def api_as(demo):
 
 @pytest.fixture
 def api(api_as):
-    """An API client authenticated as the demo admin."""
-    return api_as("admin")
+    """An API client authenticated as Dr Patel, the demo's doctor and prescriber (clinical
+    content is for practitioners; the admin is the clinic manager)."""
+    return api_as("dr-patel")

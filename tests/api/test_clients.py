@@ -33,7 +33,7 @@ def test_get_client_by_id_is_audited(api):
     assert response.status_code == 200
     assert response.json()["family_name"] == "Hart"
     entry = AuditEntry.objects.filter(action="client.view").latest("id")
-    assert (entry.actor_label, entry.client_id) == ("admin", client.pk)
+    assert (entry.actor_label, entry.client_id) == ("dr-patel", client.pk)
 
 
 def test_search_clients_matches_every_word(api):

@@ -112,5 +112,5 @@ def test_demo_users_have_roles_and_argon2_passwords(demo):
         "therapist-ng",
     }
     assert users["admin"].password.startswith("argon2")
-    assert users["reception"].staff_profile.role == "reception"
+    assert users["reception"].staff_profile.is_reception
     assert users["dr-patel"].practitioner.code == "dr-patel"

@@ -84,7 +84,7 @@ def test_everything_bundles_every_resource_type_of_the_contract(treated_client):
 
 
 def test_every_reference_resolves_inside_the_bundle(treated_client):
-    bundle = _everything(treated_client, api_token_create(username="admin")).json()
+    bundle = _everything(treated_client, api_token_create(username="dr-patel")).json()
     present = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
     references = set()
 
@@ -104,7 +104,7 @@ def test_every_reference_resolves_inside_the_bundle(treated_client):
 
 
 def test_medication_administration_is_intradermal_with_batch(treated_client):
-    grouped = _by_type(_everything(treated_client, api_token_create(username="admin")).json())
+    grouped = _by_type(_everything(treated_client, api_token_create(username="dr-patel")).json())
     administration = grouped["MedicationAdministration"][0]
     assert administration["dosage"]["route"]["coding"][0]["code"] == "372464004"
     assert administration["dosage"]["dose"] == {
@@ -126,7 +126,7 @@ def test_medication_administration_is_intradermal_with_batch(treated_client):
 def test_consent_carries_the_exact_text_signed(treated_client):
     from mesoclinic.safety.models import SignedConsent
 
-    grouped = _by_type(_everything(treated_client, api_token_create(username="admin")).json())
+    grouped = _by_type(_everything(treated_client, api_token_create(username="dr-patel")).json())
     consent = grouped["Consent"][-1]
     signed = SignedConsent.objects.get(pk=int(consent["id"]))
     assert base64.b64decode(consent["sourceAttachment"]["data"]).decode() == signed.text
@@ -134,7 +134,7 @@ def test_consent_carries_the_exact_text_signed(treated_client):
 
 
 def test_practitioner_lists_registration_and_prescriber_qualifications(treated_client):
-    grouped = _by_type(_everything(treated_client, api_token_create(username="admin")).json())
+    grouped = _by_type(_everything(treated_client, api_token_create(username="dr-patel")).json())
     patel = next(p for p in grouped["Practitioner"] if p["id"] == "dr-patel")
     systems = [q.get("identifier", [{}])[0].get("system") for q in patel["qualification"]]
     assert "https://fhir.hl7.org.uk/Id/gmc-number" in systems
@@ -146,16 +146,16 @@ def test_practitioner_lists_registration_and_prescriber_qualifications(treated_c
 
 
 def test_observation_has_the_score_and_components(treated_client):
-    grouped = _by_type(_everything(treated_client, api_token_create(username="admin")).json())
+    grouped = _by_type(_everything(treated_client, api_token_create(username="dr-patel")).json())
     gais = next(o for o in grouped["Observation"] if o["code"]["text"] == "gais")
     assert gais["valueQuantity"] == {"value": 2}
     assert gais["component"][0]["valueInteger"] == 2
 
 
 def test_export_is_audited(treated_client):
-    _everything(treated_client, api_token_create(username="admin"))
+    _everything(treated_client, api_token_create(username="dr-patel"))
     entry = AuditEntry.objects.filter(action="fhir.export").latest("id")
-    assert (entry.actor_label, entry.client_id) == ("admin", int(treated_client))
+    assert (entry.actor_label, entry.client_id) == ("dr-patel", int(treated_client))
 
 
 def test_export_needs_staff_credentials(treated_client):
@@ -167,6 +167,6 @@ def test_export_needs_staff_credentials(treated_client):
 
 @pytest.mark.parametrize("client_id", ["999999", "abc"])
 def test_unknown_patient_is_404(demo, client_id):
-    response = _everything(client_id, api_token_create(username="admin"))
+    response = _everything(client_id, api_token_create(username="dr-patel"))
     assert response.status_code == 404
     assert json.loads(response.content)["issue"][0]["code"] == "not-found"

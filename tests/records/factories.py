@@ -136,3 +136,11 @@ def record_body(lot: str = "T-REV-FRESH", volume: str = "2.5", **overrides):
     }
     body.update(overrides)
     return body
+
+
+def move_clock_past(monkeypatch, appointment: Appointment) -> dt.datetime:
+    """Move ``clock.now`` to five minutes after ``appointment`` ends (signing is refused
+    before the treatment starts); return the new now."""
+    after = appointment.end + dt.timedelta(minutes=5)
+    monkeypatch.setattr(clock, "now", lambda: after)
+    return after

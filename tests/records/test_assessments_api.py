@@ -259,7 +259,7 @@ def test_maintenance_endpoint_reports_the_decision(amelia, api_as):
     _assess(api_as("dr-patel"), amelia, "gais", {"score": 4}, at=T0, treatment="face-revitalise")
 
     # when
-    response = api_as("reception").get(
+    response = api_as("dr-patel").get(
         f"/clients/{amelia.pk}/maintenance", treatment="face-revitalise"
     )
 

@@ -59,7 +59,9 @@ def test_record_form_shows_the_chart_lots_and_expected_effects(appointment, fres
     assert "Tiny purple dots" in content
 
 
-def test_record_form_saves_a_draft_with_chart_points(appointment, fresh_batch, doctor):
+def test_record_form_saves_a_draft_with_chart_points(
+    appointment, fresh_batch, doctor, after_session
+):
     # when
     response = doctor.post(f"/appointments/{appointment.pk}/record/", _form())
 
@@ -73,7 +75,7 @@ def test_record_form_saves_a_draft_with_chart_points(appointment, fresh_batch, d
     assert record.signed_at is None
 
 
-def test_record_form_save_and_sign(appointment, fresh_batch, doctor):
+def test_record_form_save_and_sign(appointment, fresh_batch, doctor, after_session):
     # when
     doctor.post(f"/appointments/{appointment.pk}/record/", _form(action="sign"))
 
@@ -96,7 +98,7 @@ def test_record_form_shows_a_refusal_next_to_the_form(appointment, doctor):
 
 
 def test_record_page_shows_the_chart_read_only_and_signing_locks_it(
-    appointment, fresh_batch, doctor
+    appointment, fresh_batch, doctor, after_session
 ):
     # given
     doctor.post(f"/appointments/{appointment.pk}/record/", _form())
@@ -114,7 +116,7 @@ def test_record_page_shows_the_chart_read_only_and_signing_locks_it(
     assert form.status_code == 302
 
 
-def test_addendum_from_the_page(appointment, fresh_batch, doctor):
+def test_addendum_from_the_page(appointment, fresh_batch, doctor, after_session):
     # given
     doctor.post(f"/appointments/{appointment.pk}/record/", _form(action="sign"))
     record = TreatmentRecord.objects.get()
@@ -160,18 +162,18 @@ def test_reception_cannot_open_the_record_form(appointment, demo):
 
 
 def test_recall_page_lists_recipients_exports_csv_and_marks_contacted(
-    appointment, fresh_batch, api_as
+    appointment, fresh_batch, api_as, after_session
 ):
     # given
     api = api_as("dr-patel")
     record_id = api.post(f"/appointments/{appointment.pk}/record", record_body()).json()["id"]
     api.post(f"/records/{record_id}/sign")
-    reception = _browser("reception")
+    manager = _browser("admin")
 
     # when
-    page = reception.get("/recall/", {"lot": "T-REV-FRESH"}).content.decode()
-    csv_text = reception.get("/recall/", {"lot": "T-REV-FRESH", "format": "csv"}).content.decode()
-    reception.post("/recall/contact/", {"lot": "T-REV-FRESH", "client": appointment.client_id})
+    page = manager.get("/recall/", {"lot": "T-REV-FRESH"}).content.decode()
+    csv_text = manager.get("/recall/", {"lot": "T-REV-FRESH", "format": "csv"}).content.decode()
+    manager.post("/recall/contact/", {"lot": "T-REV-FRESH", "client": appointment.client_id})
 
     # then
     assert "Amelia Hart" in page
@@ -186,23 +188,25 @@ def test_dashboard_warns_about_stock_expiring_within_30_days(demo):
     receive("hair-scalp", "HS-SOON", expires_in_days=10)
 
     # when
-    page = _browser("reception").get("/").content.decode()
+    page = _browser("admin").get("/").content.decode()
 
     # then
     assert "Stock expiring within 30 days" in page
     assert "lot HS-SOON" in page
 
 
-def test_stock_page_and_discard(demo, doctor):
+def test_stock_page_and_discard(demo):
     # given
     batch = receive("hair-scalp", "HS-PAGE", quantity="5")
+    manager = _browser("admin")
 
     # when
-    doctor.post(f"/stock/{batch.pk}/discard/", {"quantity": "1", "reason": "Cracked vial"})
+    manager.post(f"/stock/{batch.pk}/discard/", {"quantity": "1", "reason": "Cracked vial"})
 
     # then
-    assert "HS-PAGE" in _browser("reception").get("/stock/").content.decode()
-    ledger = doctor.get(f"/stock/{batch.pk}/").content.decode()
+    assert "HS-PAGE" in manager.get("/stock/").content.decode()
+    assert _browser("reception").get("/stock/").status_code == 403
+    ledger = manager.get(f"/stock/{batch.pk}/").content.decode()
     assert "Cracked vial" in ledger
     batch.refresh_from_db()
     assert str(batch.quantity_on_hand) == "4.00"
@@ -254,7 +258,9 @@ def test_assessment_form_components_swap_for_htmx(demo, doctor):
     assert b"<html" not in response.content
 
 
-def test_yellow_card_page_is_printable_and_anonymous(appointment, fresh_batch, api_as, doctor):
+def test_yellow_card_page_is_printable_and_anonymous(
+    appointment, fresh_batch, api_as, doctor, after_session
+):
     # given
     api = api_as("dr-patel")
     record_id = api.post(f"/appointments/{appointment.pk}/record", record_body()).json()["id"]
@@ -281,7 +287,7 @@ def test_yellow_card_page_is_printable_and_anonymous(appointment, fresh_batch, a
     assert "window.print()" in page
 
 
-def test_follow_up_page_records_an_outcome(appointment, fresh_batch, api_as, doctor):
+def test_follow_up_page_records_an_outcome(appointment, fresh_batch, api_as, doctor, after_session):
     # given
     api = api_as("dr-patel")
     record_id = api.post(f"/appointments/{appointment.pk}/record", record_body()).json()["id"]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from tests.records.factories import book, clear_screening, receive, record_body, session_start
+from tests.records.factories import (
+    book,
+    clear_screening,
+    move_clock_past,
+    receive,
+    record_body,
+    session_start,
+)
 
 from mesoclinic.catalogue.models import StockMovement
 from mesoclinic.catalogue.services import stock_discard
@@ -20,7 +27,7 @@ def _draft(api, appointment, **overrides):
     return response.json()["id"]
 
 
-def test_signing_locks_the_record(appointment, fresh_batch, api_as):
+def test_signing_locks_the_record(appointment, fresh_batch, api_as, after_session):
     # given
     api = api_as("dr-patel")
     record_id = _draft(api, appointment)
@@ -34,7 +41,7 @@ def test_signing_locks_the_record(appointment, fresh_batch, api_as):
     assert TreatmentRecord.objects.get(pk=record_id).signed_at is not None
 
 
-def test_signed_record_cannot_be_posted_over(appointment, fresh_batch, api_as):
+def test_signed_record_cannot_be_posted_over(appointment, fresh_batch, api_as, after_session):
     # given
     api = api_as("dr-patel")
     record_id = _draft(api, appointment)
@@ -49,7 +56,7 @@ def test_signed_record_cannot_be_posted_over(appointment, fresh_batch, api_as):
     assert api.get(f"/records/{record_id}").json()["products"][0]["volume_ml"] == 2.5
 
 
-def test_signing_twice_is_a_conflict(appointment, fresh_batch, api_as):
+def test_signing_twice_is_a_conflict(appointment, fresh_batch, api_as, after_session):
     # given
     api = api_as("dr-patel")
     record_id = _draft(api, appointment)
@@ -64,7 +71,7 @@ def test_signing_twice_is_a_conflict(appointment, fresh_batch, api_as):
     assert StockMovement.objects.filter(kind="used").count() == 1
 
 
-def test_signing_takes_the_stock_with_a_movement(appointment, fresh_batch, api_as):
+def test_signing_takes_the_stock_with_a_movement(appointment, fresh_batch, api_as, after_session):
     # given
     api = api_as("dr-patel")
     record_id = _draft(api, appointment)
@@ -86,7 +93,7 @@ def test_signing_takes_the_stock_with_a_movement(appointment, fresh_batch, api_a
 
 
 def test_stock_gone_since_the_draft_refuses_signing_and_writes_nothing(
-    appointment, fresh_batch, api_as
+    appointment, fresh_batch, api_as, after_session
 ):
     # given: most of the batch is discarded after the draft was written
     api = api_as("dr-patel")
@@ -105,7 +112,9 @@ def test_stock_gone_since_the_draft_refuses_signing_and_writes_nothing(
     assert fresh_batch.quantity_on_hand == Decimal("1.00")
 
 
-def test_only_the_treating_practitioner_or_admin_signs(appointment, fresh_batch, api_as):
+def test_only_the_treating_practitioner_or_admin_signs(
+    appointment, fresh_batch, api_as, after_session
+):
     # given
     record_id = _draft(api_as("dr-patel"), appointment)
 
@@ -117,7 +126,7 @@ def test_only_the_treating_practitioner_or_admin_signs(appointment, fresh_batch,
     assert response.json()["error"]["code"] == "not_treating_practitioner"
 
 
-def test_addendum_is_added_with_author_and_time(appointment, fresh_batch, api_as):
+def test_addendum_is_added_with_author_and_time(appointment, fresh_batch, api_as, after_session):
     # given
     api = api_as("dr-patel")
     record_id = _draft(api, appointment)
@@ -133,7 +142,7 @@ def test_addendum_is_added_with_author_and_time(appointment, fresh_batch, api_as
     assert addendum["created_at"]
 
 
-def test_addendum_to_a_draft_is_refused(appointment, fresh_batch, api_as):
+def test_addendum_to_a_draft_is_refused(appointment, fresh_batch, api_as, after_session):
     # given
     api = api_as("dr-patel")
     record_id = _draft(api, appointment)
@@ -147,7 +156,9 @@ def test_addendum_to_a_draft_is_refused(appointment, fresh_batch, api_as):
     assert Addendum.objects.count() == 0
 
 
-def test_signing_opens_follow_ups_at_48_hours_2_and_12_weeks(appointment, fresh_batch, api_as):
+def test_signing_opens_follow_ups_at_48_hours_2_and_12_weeks(
+    appointment, fresh_batch, api_as, after_session
+):
     # given
     api = api_as("dr-patel")
     record_id = _draft(api, appointment)
@@ -164,7 +175,7 @@ def test_signing_opens_follow_ups_at_48_hours_2_and_12_weeks(appointment, fresh_
     ]
 
 
-def test_no_needle_session_gets_only_the_48_hour_follow_up(demo, api_as):
+def test_no_needle_session_gets_only_the_48_hour_follow_up(demo, api_as, monkeypatch):
     # given
     clear_screening("zara.qureshi@example.com", treatment="no-needle-infusion")
     appointment = book(
@@ -178,6 +189,7 @@ def test_no_needle_session_gets_only_the_48_hour_follow_up(demo, api_as):
     body["areas"] = [{"area": "face", "technique": "device", "points": 0, "volume_ml": 3}]
     api = api_as("therapist-ng")
     record_id = api.post(f"/appointments/{appointment.pk}/record", body).json()["id"]
+    move_clock_past(monkeypatch, appointment)
 
     # when
     api.post(f"/records/{record_id}/sign")
@@ -186,7 +198,9 @@ def test_no_needle_session_gets_only_the_48_hour_follow_up(demo, api_as):
     assert list(FollowUp.objects.values_list("kind", flat=True)) == ["48h"]
 
 
-def test_follow_up_outcome_no_adverse_event_is_recorded_once(appointment, fresh_batch, api_as):
+def test_follow_up_outcome_no_adverse_event_is_recorded_once(
+    appointment, fresh_batch, api_as, after_session
+):
     # given
     api = api_as("dr-patel")
     api.post(f"/records/{_draft(api, appointment)}/sign")
@@ -231,7 +245,9 @@ def test_signing_a_toxin_record_adds_to_the_toxin_history(demo, api_as, monkeypa
     )
 
 
-def test_signing_schedules_aftercare_for_the_client(appointment, fresh_batch, api_as):
+def test_signing_schedules_aftercare_for_the_client(
+    appointment, fresh_batch, api_as, after_session
+):
     # given
     from mesoclinic.messaging.models import Message, MessageKind
 

@@ -62,7 +62,7 @@ def test_record_questionnaire_returns_201_and_is_audited(api):
     stored = HealthQuestionnaire.objects.get(pk=int(body["id"]))
     assert (stored.allergies, stored.medications) == (["penicillin"], ["cetirizine"])
     entry = AuditEntry.objects.filter(action="questionnaire.record").latest("id")
-    assert (entry.actor_label, entry.client_id) == ("admin", int(cid))
+    assert (entry.actor_label, entry.client_id) == ("dr-patel", int(cid))
 
 
 def test_new_questionnaire_supersedes_and_the_old_one_is_kept_unchanged(api):
@@ -83,11 +83,18 @@ def test_new_questionnaire_supersedes_and_the_old_one_is_kept_unchanged(api):
     assert "pregnant" not in codes(screen(api, "chloe.dawson@example.com", "face-revitalise"))
 
 
-def test_reception_may_record_a_questionnaire(api_as):
-    response = api_as("reception").post(
-        f"/clients/{client_id('evie.sinclair@example.com')}/questionnaires", QUESTIONNAIRE
-    )
-    assert response.status_code == 201
+@pytest.mark.parametrize("username", ["reception", "admin"])
+def test_only_practitioners_record_or_read_questionnaires(api_as, username):
+    # given
+    cid = client_id("evie.sinclair@example.com")
+    before = HealthQuestionnaire.objects.filter(client_id=cid).count()
+    # when
+    written = api_as(username).post(f"/clients/{cid}/questionnaires", QUESTIONNAIRE)
+    read = api_as(username).get(f"/clients/{cid}/questionnaires")
+    # then
+    assert (written.status_code, error_code(written)) == (403, "clinical_access_required")
+    assert (read.status_code, error_code(read)) == (403, "clinical_access_required")
+    assert HealthQuestionnaire.objects.filter(client_id=cid).count() == before
 
 
 @pytest.mark.parametrize(
@@ -279,7 +286,7 @@ def test_sign_consent_returns_201_with_form_version_and_is_audited(api):
     assert (body["photo_use"], body["marketing"]) == (True, False)
     assert "purple dots" in body["text"]
     entry = AuditEntry.objects.filter(action="consent.sign", client_id=int(cid)).latest("id")
-    assert (entry.actor_label, entry.data["form_version"]) == ("admin", 1)
+    assert (entry.actor_label, entry.data["form_version"]) == ("dr-patel", 1)
     assert "consent_missing" not in codes(
         screen(api, "zara.qureshi@example.com", "face-revitalise")
     )
@@ -438,8 +445,8 @@ def test_override_unknown_code_is_400(api_as):
 @pytest.mark.parametrize(
     ("username", "code"),
     [
-        ("reception", "forbidden"),
-        ("admin", "not_a_practitioner"),
+        ("reception", "clinical_access_required"),
+        ("admin", "clinical_access_required"),
         ("therapist-ng", "not_a_clinician"),
         ("nurse-hughes", "not_a_clinician"),
     ],
@@ -481,10 +488,28 @@ def test_prescription_returns_201_and_is_audited(api_as):
 
 
 @pytest.mark.parametrize("prescriber", ["nurse-lewis", "nurse-hughes", "therapist-ng"])
-def test_non_prescriber_is_not_a_prescriber(api, prescriber):
-    response = prescribe(api, prescriber=prescriber)
+def test_non_prescriber_is_not_a_prescriber(api_as, prescriber):
+    response = prescribe(api_as(prescriber), prescriber=prescriber)
     assert (response.status_code, error_code(response)) == (422, "not_a_prescriber")
     assert not Prescription.objects.filter(client__email="amelia.hart@example.com").exists()
+
+
+@pytest.mark.parametrize("username", ["therapist-ng", "nurse-lewis", "nurse-okafor"])
+def test_nobody_records_a_prescription_in_a_prescribers_name(api_as, username):
+    # when a practitioner names Dr Patel as the prescriber
+    response = prescribe(api_as(username), prescriber="dr-patel")
+    # then
+    assert (response.status_code, error_code(response)) == (403, "not_own_prescription")
+    assert not Prescription.objects.filter(client__email="amelia.hart@example.com").exists()
+
+
+def test_a_prescriber_records_in_their_own_name_by_default(api):
+    body = {
+        "formulation": "mesotox-blend",
+        "consultation_at": (clock.now() - dt.timedelta(hours=1)).isoformat(),
+    }
+    response = api.post(f"/clients/{client_id('amelia.hart@example.com')}/prescriptions", body)
+    assert (response.status_code, response.json()["prescriber"]) == (201, "dr-patel")
 
 
 def test_prescriber_qualification_is_checked_on_the_consultation_date(api):
@@ -515,9 +540,10 @@ def test_bad_prescription_input_is_400(api, change, status, code):
     assert (response.status_code, error_code(response)) == (status, code)
 
 
-def test_reception_may_not_record_a_prescription(api_as):
-    response = prescribe(api_as("reception"))
-    assert (response.status_code, error_code(response)) == (403, "forbidden")
+@pytest.mark.parametrize("username", ["reception", "admin"])
+def test_reception_and_managers_may_not_record_a_prescription(api_as, username):
+    response = prescribe(api_as(username))
+    assert (response.status_code, error_code(response)) == (403, "clinical_access_required")
 
 
 def test_list_prescriptions(api):

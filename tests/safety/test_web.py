@@ -30,7 +30,7 @@ def screening(browser, email, treatment, practitioner="", **headers):
 
 def test_client_page_shows_the_safety_panel(browser_as):
     # when
-    response = browser_as("reception").get(f"/clients/{pk('chloe.dawson@example.com')}/")
+    response = browser_as("nurse-okafor").get(f"/clients/{pk('chloe.dawson@example.com')}/")
     # then
     html = response.content.decode()
     assert response.status_code == 200
@@ -41,14 +41,14 @@ def test_client_page_shows_the_safety_panel(browser_as):
 
 
 def test_client_page_flags_an_out_of_date_questionnaire(browser_as):
-    response = browser_as("reception").get(f"/clients/{pk('grace.lindqvist@example.com')}/")
+    response = browser_as("nurse-okafor").get(f"/clients/{pk('grace.lindqvist@example.com')}/")
     assert b"out of date" in response.content
 
 
 def test_htmx_screening_returns_the_refused_banner_fragment(browser_as):
     # when
     response = screening(
-        browser_as("reception"), "chloe.dawson@example.com", "face-revitalise", **HTMX
+        browser_as("nurse-okafor"), "chloe.dawson@example.com", "face-revitalise", **HTMX
     )
     # then
     html = response.content.decode()
@@ -57,7 +57,9 @@ def test_htmx_screening_returns_the_refused_banner_fragment(browser_as):
     assert 'class="banner refused"' in html
     assert "<code>pregnant</code>" in html
     assert "Cannot be overridden." in html
-    assert AuditEntry.objects.filter(action="screening.run").latest("id").actor_label == "reception"
+    assert (
+        AuditEntry.objects.filter(action="screening.run").latest("id").actor_label == "nurse-okafor"
+    )
 
 
 def test_screening_page_without_htmx_is_a_full_page(browser_as):
@@ -87,13 +89,22 @@ def test_clinician_sees_an_override_form_for_override_reasons(browser_as):
     assert 'for="justification-autoimmune_disease"' in html
 
 
-def test_reception_sees_no_override_form(browser_as):
+def test_reception_sees_the_outcome_and_next_step_but_no_reasons(browser_as):
     response = screening(
         browser_as("reception"), "ruby.kowalski@example.com", "face-revitalise", **HTMX
     )
     html = response.content.decode()
     assert 'name="justification"' not in html
-    assert "A doctor or nurse must review this and record an override." in html
+    assert "autoimmune" not in html
+    assert "A practitioner must review this client before the treatment can go ahead" in html
+
+
+def test_reception_sees_no_health_answers_on_the_client_page(browser_as):
+    html = browser_as("reception").get(f"/clients/{pk('chloe.dawson@example.com')}/")
+    page = html.content.decode()
+    assert html.status_code == 200
+    assert "<dt>Pregnant</dt>" not in page
+    assert "Health answers, consents, overrides and prescriptions are for practitioners" in page
 
 
 def test_override_form_records_and_rescreens(browser_as):
@@ -154,7 +165,7 @@ def test_questionnaire_form_records_a_new_questionnaire(browser_as):
     # given
     client_pk = pk("evie.sinclair@example.com")
     # when
-    response = browser_as("reception").post(
+    response = browser_as("nurse-okafor").post(
         f"/clients/{client_pk}/questionnaire/",
         {
             "allergies": "Lidocaine\nsoya, latex",
@@ -171,7 +182,7 @@ def test_questionnaire_form_records_a_new_questionnaire(browser_as):
 
 
 def test_questionnaire_form_shows_field_errors(browser_as):
-    response = browser_as("reception").post(
+    response = browser_as("nurse-okafor").post(
         f"/clients/{pk('evie.sinclair@example.com')}/questionnaire/",
         {"conditions": ["vampirism"], "isotretinoin_last_taken_on": "2999-01-01"},
     )
@@ -184,7 +195,7 @@ def test_questionnaire_form_shows_field_errors(browser_as):
 
 
 def test_consent_capture_page_shows_the_exact_text_canvas_and_opt_ins(browser_as):
-    response = browser_as("reception").get(
+    response = browser_as("nurse-okafor").get(
         f"/clients/{pk('zara.qureshi@example.com')}/consents/face-revitalise/"
     )
     html = response.content.decode()
@@ -200,7 +211,7 @@ def test_consent_capture_without_acceptance_signs_nothing(browser_as):
     # given
     client_pk = pk("zara.qureshi@example.com")
     # when
-    response = browser_as("reception").post(
+    response = browser_as("nurse-okafor").post(
         f"/clients/{client_pk}/consents/face-revitalise/",
         {"form_version": "1", "signature_kind": "typed", "signed_name": "Zara Qureshi"},
     )
@@ -217,7 +228,7 @@ def test_consent_capture_without_acceptance_signs_nothing(browser_as):
 def test_consent_capture_with_drawn_signature_signs_and_confirms(browser_as):
     # given
     client_pk = pk("zara.qureshi@example.com")
-    browser = browser_as("reception")
+    browser = browser_as("nurse-okafor")
     # when
     response = browser.post(
         f"/clients/{client_pk}/consents/face-revitalise/",
@@ -240,7 +251,7 @@ def test_consent_capture_with_drawn_signature_signs_and_confirms(browser_as):
 
 
 def test_consent_capture_drawn_without_drawing_shows_the_error(browser_as):
-    response = browser_as("reception").post(
+    response = browser_as("nurse-okafor").post(
         f"/clients/{pk('zara.qureshi@example.com')}/consents/face-revitalise/",
         {"form_version": "1", "signature_kind": "drawn", "signed_name": "Zara", "accepted": "on"},
     )
@@ -273,7 +284,7 @@ def test_consent_pdf_renders_a_drawn_signature(browser_as, client_by_email, trea
         signature_kind="drawn",
         signature_data="M1 1 L50 30 M60 10 L90 40",
     )
-    response = browser_as("reception").get(f"/consents/{consent.pk}/pdf/")
+    response = browser_as("nurse-okafor").get(f"/consents/{consent.pk}/pdf/")
     assert response.content.startswith(b"%PDF")
 
 
@@ -289,7 +300,7 @@ def test_consent_pdf_needs_a_staff_login(demo):
 
 
 def test_consent_pdf_of_unknown_consent_is_404(browser_as):
-    assert browser_as("reception").get("/consents/999999/pdf/").status_code == 404
+    assert browser_as("nurse-okafor").get("/consents/999999/pdf/").status_code == 404
 
 
 def test_prescriptions_page_is_for_clinicians(browser_as):

@@ -1,14 +1,14 @@
-"""API authentication (bearer token or browser session) and role checks."""
+"""API authentication: a bearer token or a staff member's browser session.
+
+Who may do what once authenticated is decided by :mod:`mesoclinic.people.roles`.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from mesoclinic.core.errors import PermissionDenied
-from mesoclinic.people.models import Role
+from mesoclinic.people.roles import staff_member
 from mesoclinic.people.services import api_token_user
 
 
@@ -30,31 +30,6 @@ class StaffSession(SessionAuth):
     """
 
     def authenticate(self, request: HttpRequest, key: str | None) -> object | None:
-        if user_role(request) is None:
+        if not staff_member(request.user).is_staff:
             return None
         return request.user
-
-
-def user_role(request: HttpRequest) -> str | None:
-    """The staff role of the request's user: admin, practitioner, reception, or None."""
-    user = request.user
-    if not user.is_authenticated:
-        return None
-    if user.is_superuser:
-        return Role.ADMIN
-    profile = getattr(user, "staff_profile", None)
-    return profile.role if profile else None
-
-
-def require_role(request: HttpRequest, roles: Iterable[str]) -> str:
-    """Refuse with 403 unless the user holds one of ``roles``; return the role held."""
-    role = user_role(request)
-    allowed = set(roles)
-    if role is None or role not in allowed:
-        names = " or ".join(sorted(allowed))
-        raise PermissionDenied("forbidden", f"This needs the {names} role.")
-    return role
-
-
-STAFF = (Role.ADMIN, Role.PRACTITIONER, Role.RECEPTION)
-CLINICAL = (Role.ADMIN, Role.PRACTITIONER)

@@ -7,10 +7,10 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from mesoclinic.api.auth import STAFF, require_role
 from mesoclinic.core.audit import audit_record
 from mesoclinic.people import selectors, services
 from mesoclinic.people.models import Client, Sex
+from mesoclinic.people.roles import Access, require
 from mesoclinic.people.selectors import client_by_id
 
 router = Router(tags=["clients"])
@@ -52,7 +52,7 @@ def client_out(client: Client) -> dict[str, object]:
 @router.post("", response={201: ClientOut})
 def client_create(request: HttpRequest, payload: ClientIn) -> Status[dict[str, object]]:
     """Register a client. A birth date in the future is refused with 400."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     client = services.client_create(actor=request.user, **payload.dict())
     return Status(201, client_out(client))
 
@@ -60,7 +60,7 @@ def client_create(request: HttpRequest, payload: ClientIn) -> Status[dict[str, o
 @router.get("", response=list[ClientOut])
 def client_search(request: HttpRequest, search: str = "") -> list[dict[str, object]]:
     """Clients matching every word of ``search`` in name, email or phone (first 100)."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     clients = list(selectors.client_search(query=search)[:MAX_SEARCH_RESULTS])
     audit_record(
         actor=request.user,
@@ -74,7 +74,7 @@ def client_search(request: HttpRequest, search: str = "") -> list[dict[str, obje
 @router.get("/{client_id}", response=ClientOut)
 def client_get(request: HttpRequest, client_id: str) -> dict[str, object]:
     """One client by id."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     client = client_by_id(client_id)
     audit_record(actor=request.user, action="client.view", obj=client, client_id=client.pk)
     return client_out(client)

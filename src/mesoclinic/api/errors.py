@@ -11,6 +11,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mesoclinic.core.errors import DomainError
+from mesoclinic.people.roles import sees_clinical
+from mesoclinic.safety.presentation import screening_for_front_desk
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return respond(request, exc.status, error_body(exc.code, exc.message, exc.details))
+        details = exc.details
+        if "reasons" in details and "outcome" in details and not sees_clinical(request.user):
+            details = screening_for_front_desk(details)
+        return respond(request, exc.status, error_body(exc.code, exc.message, details))
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

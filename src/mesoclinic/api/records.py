@@ -13,7 +13,6 @@ from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from mesoclinic.api.auth import CLINICAL, STAFF, require_role
 from mesoclinic.catalogue import selectors as catalogue_selectors
 from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch
@@ -21,6 +20,7 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import InvalidInput, NotFound
 from mesoclinic.core.lookups import get_by_opaque_id
+from mesoclinic.people.roles import Access, require
 from mesoclinic.people.selectors import client_by_id
 from mesoclinic.records import scales, selectors, services
 from mesoclinic.records.models import (
@@ -313,7 +313,7 @@ def record_create(
 ) -> Status[dict[str, Any]]:
     """Record what was done in a session (replaces an unsigned draft). See the contract for
     refusals: ``batch_expired``, ``batch_mismatch``, ``batch_empty``, ``screening_unresolved``."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     appointment = appointment_for_id(appointment_id)
     record = services.record_save(
         actor=request.user,
@@ -341,7 +341,7 @@ def _viewed(request: HttpRequest, record: TreatmentRecord) -> dict[str, Any]:
 @router.get("/appointments/{appointment_id}/record", response=dict[str, Any])
 def record_of_appointment(request: HttpRequest, appointment_id: str) -> dict[str, Any]:
     """The record of an appointment, or 404 ``record_not_found``."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     record = selectors.record_for_appointment(appointment_for_id(appointment_id))
     if record is None:
         raise NotFound("record_not_found", "This appointment has no record yet.")
@@ -351,14 +351,14 @@ def record_of_appointment(request: HttpRequest, appointment_id: str) -> dict[str
 @router.get("/records/{record_id}", response=dict[str, Any])
 def record_detail(request: HttpRequest, record_id: str) -> dict[str, Any]:
     """One treatment record."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     return _viewed(request, selectors.record_get(record_id))
 
 
 @router.post("/records/{record_id}/sign", response=dict[str, Any])
 def record_sign(request: HttpRequest, record_id: str) -> dict[str, Any]:
     """Sign and lock a record; stock is taken from each batch and follow-ups are opened."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     record = services.record_sign(actor=request.user, record=selectors.record_get(record_id))
     return record_out(selectors.record_get(record.pk))
 
@@ -366,7 +366,7 @@ def record_sign(request: HttpRequest, record_id: str) -> dict[str, Any]:
 @router.post("/records/{record_id}/addenda", response={201: dict[str, Any]})
 def addendum_create(request: HttpRequest, record_id: str, payload: TextIn) -> Status[Any]:
     """Add an addendum to a signed record (who, what, when); records are never edited."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     record = selectors.record_get(record_id)
     services.addendum_add(actor=request.user, record=record, text=payload.text)
     return Status(201, record_out(selectors.record_get(record.pk)))
@@ -375,7 +375,7 @@ def addendum_create(request: HttpRequest, record_id: str, payload: TextIn) -> St
 @router.get("/clients/{client_id}/records", response=list[dict[str, Any]])
 def client_records(request: HttpRequest, client_id: str) -> list[dict[str, Any]]:
     """A client's treatment records, newest first."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     records = list(selectors.records_for_client(client))
     audit_record(actor=request.user, action="record.list", obj=client, client_id=client.pk)
@@ -388,7 +388,7 @@ def client_records(request: HttpRequest, client_id: str) -> list[dict[str, Any]]
 @router.get("/follow-ups", response=list[dict[str, Any]])
 def follow_ups(request: HttpRequest, due_by: dt.date | None = None) -> list[dict[str, Any]]:
     """Open side-effect follow-ups, due by the end of ``due_by`` when given."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     until = (
         dt.datetime.combine(due_by + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
         if due_by
@@ -405,7 +405,7 @@ def follow_up_complete(
 ) -> dict[str, Any]:
     """Record a follow-up's outcome: ``no_adverse_event``, ``expected_effects``,
     ``adverse_event`` (give its id) or ``not_reached``."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     event = selectors.adverse_event_get(payload.adverse_event) if payload.adverse_event else None
     follow_up = services.follow_up_complete(
         actor=request.user,
@@ -423,7 +423,7 @@ def follow_up_complete(
 @router.post("/adverse-events", response={201: dict[str, Any]})
 def adverse_event_create(request: HttpRequest, payload: AdverseEventIn) -> Status[Any]:
     """Report a suspected adverse reaction with its suspected batches."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(payload.client)
     appointment = appointment_for_id(payload.appointment) if payload.appointment else None
     event = services.adverse_event_report(
@@ -445,7 +445,7 @@ def adverse_event_create(request: HttpRequest, payload: AdverseEventIn) -> Statu
 @router.get("/adverse-events/{event_id}", response=dict[str, Any])
 def adverse_event_detail(request: HttpRequest, event_id: str) -> dict[str, Any]:
     """One adverse event."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     event = selectors.adverse_event_get(event_id)
     audit_record(
         actor=request.user, action="adverse_event.view", obj=event, client_id=event.client_id
@@ -456,7 +456,7 @@ def adverse_event_detail(request: HttpRequest, event_id: str) -> dict[str, Any]:
 @router.get("/adverse-events/{event_id}/yellow-card", response=dict[str, Any])
 def yellow_card(request: HttpRequest, event_id: str) -> dict[str, Any]:
     """An MHRA Yellow Card draft: initials, age, sex and local id only (no name, no DOB)."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     event = selectors.adverse_event_get(event_id)
     audit_record(
         actor=request.user, action="adverse_event.yellow_card", obj=event, client_id=event.client_id
@@ -470,7 +470,7 @@ def yellow_card(request: HttpRequest, event_id: str) -> dict[str, Any]:
 @router.get("/scales", response=list[dict[str, Any]])
 def scale_list(request: HttpRequest) -> list[dict[str, Any]]:
     """Every outcome and baseline scale with its components, ranges and bands."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     return [scale.as_dict() for scale in scales.SCALES.values()]
 
 
@@ -480,7 +480,7 @@ def assessment_create(
 ) -> Status[dict[str, Any]]:
     """Score an assessment with the scales engine; out-of-range components are 400 with the
     engine's code. An outcome of a treatment also decides the next maintenance interval."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     treatment = (
         catalogue_selectors.treatment_by_code(payload.treatment) if payload.treatment else None
@@ -502,7 +502,7 @@ def assessment_create(
 @router.get("/clients/{client_id}/assessments", response=list[dict[str, Any]])
 def assessment_list(request: HttpRequest, client_id: str) -> list[dict[str, Any]]:
     """A client's assessments, oldest first."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     rows = list(selectors.assessments_for_client(client))
     audit_record(actor=request.user, action="assessment.list", obj=client, client_id=client.pk)
@@ -512,7 +512,7 @@ def assessment_list(request: HttpRequest, client_id: str) -> list[dict[str, Any]
 @router.get("/clients/{client_id}/maintenance", response=dict[str, Any])
 def maintenance(request: HttpRequest, client_id: str, treatment: str) -> dict[str, Any]:
     """The next maintenance interval for a client's treatment and why."""
-    require_role(request, STAFF)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     decision = selectors.maintenance_interval_for(
         client=client, treatment=catalogue_selectors.treatment_by_code(treatment)
@@ -539,7 +539,7 @@ def photo_upload(
     view: Form[str] = "front",
 ) -> Status[dict[str, Any]]:
     """Attach a JPEG or PNG to an assessment; EXIF is stripped and the file is never public."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     photo = services.photo_attach(
         actor=request.user, assessment=_assessment_get(assessment_id), upload=file, view=view
     )
@@ -549,7 +549,7 @@ def photo_upload(
 @router.get("/photos/{photo_id}")
 def photo_file(request: HttpRequest, photo_id: str) -> FileResponse:
     """The photo's bytes, for clinical staff only; every view is audited."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     photo = selectors.photo_get(photo_id)
     audit_record(
         actor=request.user,
@@ -568,7 +568,7 @@ def photo_file(request: HttpRequest, photo_id: str) -> FileResponse:
 @router.post("/batches", response={201: dict[str, Any]})
 def batch_create(request: HttpRequest, payload: BatchIn) -> Status[dict[str, Any]]:
     """Receive a batch into stock; a lot already recorded for the product is 409."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.ADMIN)
     batch = catalogue_services.batch_receive(
         actor=request.user,
         formulation=catalogue_selectors.formulation_by_code(payload.formulation),
@@ -583,7 +583,7 @@ def batch_create(request: HttpRequest, payload: BatchIn) -> Status[dict[str, Any
 @router.get("/batches", response=list[dict[str, Any]])
 def batch_list(request: HttpRequest, formulation: str | None = None) -> list[dict[str, Any]]:
     """Batches with quantity on hand, soonest expiry first (optionally of one formulation)."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     product = catalogue_selectors.formulation_by_code(formulation) if formulation else None
     return [batch_out(b) for b in catalogue_selectors.batch_list(formulation=product)]
 
@@ -604,7 +604,7 @@ def _batch_by_lot(lot: str, formulation: str) -> Batch:
 @router.post("/batches/{lot}/discard", response=dict[str, Any])
 def batch_discard(request: HttpRequest, lot: str, payload: DiscardIn) -> dict[str, Any]:
     """Discard stock from a batch, with a reason; more than is on hand is 422 batch_empty."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.ADMIN)
     batch = _batch_by_lot(lot, payload.formulation)
     catalogue_services.stock_discard(
         actor=request.user, batch=batch, quantity=payload.quantity, reason=payload.reason
@@ -616,7 +616,7 @@ def batch_discard(request: HttpRequest, lot: str, payload: DiscardIn) -> dict[st
 @router.get("/batches/{lot}/movements", response=list[dict[str, Any]])
 def batch_movements(request: HttpRequest, lot: str, formulation: str) -> list[dict[str, Any]]:
     """The stock ledger of a batch, newest first."""
-    require_role(request, STAFF)
+    require(request.user, Access.ADMIN)
     batch = _batch_by_lot(lot, formulation)
     return [
         {
@@ -634,7 +634,7 @@ def batch_movements(request: HttpRequest, lot: str, formulation: str) -> list[di
 @router.get("/batches/{lot}/recipients", response=list[dict[str, Any]])
 def batch_recipients(request: HttpRequest, lot: str) -> list[dict[str, Any]]:
     """Every client who received a lot: appointment, when, by whom, how much (one query)."""
-    require_role(request, STAFF)
+    require(request.user, Access.ADMIN)
     rows = list(selectors.recall_recipients(lot))
     audit_record(
         actor=request.user, action="recall.view", summary=f"lot {lot}", data={"count": len(rows)}
@@ -659,7 +659,7 @@ def batch_recipients(request: HttpRequest, lot: str) -> list[dict[str, Any]]:
 @router.post("/batches/{lot}/contacts", response={201: dict[str, Any]})
 def recall_contact(request: HttpRequest, lot: str, payload: ContactIn) -> Status[dict[str, Any]]:
     """Mark a client as contacted about a recalled lot."""
-    require_role(request, STAFF)
+    require(request.user, Access.ADMIN)
     client = client_by_id(payload.client)
     if not selectors.recall_recipients(lot).filter(record__client=client).exists():
         raise InvalidInput("not_a_recipient", f"That client did not receive lot {lot}.")

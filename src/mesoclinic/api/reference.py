@@ -7,10 +7,10 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from mesoclinic.api.auth import STAFF, require_role
 from mesoclinic.catalogue import selectors as catalogue
 from mesoclinic.core.money import MoneyDict, money
 from mesoclinic.people.models import Practitioner
+from mesoclinic.people.roles import Access, require
 from mesoclinic.people.selectors import practitioner_list
 
 router = Router(tags=["reference data"])
@@ -91,7 +91,7 @@ def _price(amount: object) -> MoneyDict:
 @router.get("/treatments", response=list[TreatmentOut])
 def treatments(request: HttpRequest) -> list[dict[str, object]]:
     """Every active treatment with its durations, price and scope flags."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     return [
         {
             "code": t.code,
@@ -117,7 +117,7 @@ def treatments(request: HttpRequest) -> list[dict[str, object]]:
 @router.get("/protocols", response=list[ProtocolOut])
 def protocols(request: HttpRequest) -> list[dict[str, object]]:
     """Course protocols with their phases (gaps and tolerances in days)."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     return [
         {"code": p.code, "name": p.name, "phases": list(p.phases.all())}
         for p in catalogue.protocol_list()
@@ -148,12 +148,12 @@ def practitioner_out(practitioner: Practitioner) -> dict[str, object]:
 @router.get("/practitioners", response=list[PractitionerOut])
 def practitioners(request: HttpRequest) -> list[dict[str, object]]:
     """Active practitioners with their registration and prescribing credentials."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     return [practitioner_out(p) for p in practitioner_list()]
 
 
 @router.get("/formulations", response=list[FormulationOut])
 def formulations(request: HttpRequest) -> list[object]:
     """Active formulations with their ingredient lists."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     return list(catalogue.formulation_list())

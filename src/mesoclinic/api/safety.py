@@ -13,12 +13,18 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from mesoclinic.api.auth import CLINICAL, STAFF, require_role
 from mesoclinic.catalogue.models import Formulation
 from mesoclinic.catalogue.selectors import formulation_by_code, treatment_by_code
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.people.roles import (
+    Access,
+    own_practitioner,
+    require,
+    require_consent_taker,
+    sees_clinical,
+)
 from mesoclinic.people.selectors import client_by_id
 from mesoclinic.safety import selectors, services
 from mesoclinic.safety.errors import SafetyErrorCode
@@ -32,6 +38,7 @@ from mesoclinic.safety.models import (
     SignedConsent,
     ToxinAdministration,
 )
+from mesoclinic.safety.presentation import screening_for_front_desk
 
 router = Router(tags=["safety"])
 
@@ -87,8 +94,9 @@ class ReasonOut(Schema):
 
 class ScreeningOut(Schema):
     outcome: str
+    next_step: str
     reasons: list[ReasonOut]
-    overridden: list[ReasonOut]
+    overridden: list[ReasonOut] = []
 
 
 class ConsentIn(Schema):
@@ -143,7 +151,7 @@ class OverrideOut(Schema):
 
 
 class PrescriptionIn(Schema):
-    prescriber: str
+    prescriber: str | None = None
     formulation: str
     consultation_at: dt.datetime
     notes: str = Field("", max_length=5000)
@@ -287,7 +295,7 @@ def questionnaire_create(
     request: HttpRequest, client_id: str, payload: QuestionnaireIn
 ) -> Status[dict[str, Any]]:
     """Record a health questionnaire; it supersedes earlier ones. Unknown conditions → 400."""
-    require_role(request, STAFF)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     questionnaire = services.questionnaire_record(
         actor=request.user, client=client, **payload.dict()
@@ -298,7 +306,7 @@ def questionnaire_create(
 @router.get("/clients/{client_id}/questionnaires", response=list[QuestionnaireOut])
 def questionnaire_list(request: HttpRequest, client_id: str) -> list[dict[str, Any]]:
     """The client's questionnaires, newest first; ``current`` marks the one screening uses."""
-    require_role(request, STAFF)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     questionnaires = list(selectors.questionnaire_list(client=client))
     _audit_view(request, "questionnaire.view", client, len(questionnaires))
@@ -315,10 +323,12 @@ def questionnaire_list(request: HttpRequest, client_id: str) -> list[dict[str, A
 def screening_create(request: HttpRequest, payload: ScreeningIn) -> dict[str, Any]:
     """Screen a client for a treatment: the outcome and every reason (domain.md §4).
 
+    A role without clinical access gets the outcome and a plain ``next_step``, no reasons.
+
     Unknown client → 404; unknown treatment, formulation or practitioner → 400. ``on``
     defaults to today; ``at`` (optional, with offset) is the treatment moment.
     """
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     client = client_by_id(str(payload.client))
     treatment = treatment_by_code(payload.treatment)
     formulation = formulation_by_code(payload.formulation) if payload.formulation else None
@@ -332,7 +342,8 @@ def screening_create(request: HttpRequest, payload: ScreeningIn) -> dict[str, An
         on=payload.on,
         at=payload.at,
     )
-    return services.screening_as_dict(result)
+    answer = services.screening_as_dict(result)
+    return answer if sees_clinical(request.user) else screening_for_front_desk(answer)
 
 
 # --- Consent -------------------------------------------------------------------------------
@@ -341,7 +352,7 @@ def screening_create(request: HttpRequest, payload: ScreeningIn) -> dict[str, An
 @router.get("/consent-forms", response=list[ConsentFormOut])
 def consent_form_list(request: HttpRequest, treatment: str | None = None) -> list[dict[str, Any]]:
     """The current consent form of each treatment (or of ``treatment``)."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     forms = selectors.consent_forms_current()
     if treatment is not None:
         forms = [form for form in forms if form.treatment.code == treatment]
@@ -353,7 +364,7 @@ def consent_create(
     request: HttpRequest, client_id: str, payload: ConsentIn
 ) -> Status[dict[str, Any]]:
     """Sign the current consent form for a treatment. ``accepted`` must be true (else 422)."""
-    require_role(request, STAFF)
+    require_consent_taker(request.user)
     client = client_by_id(client_id)
     treatment = treatment_by_code(payload.treatment)
     consent = services.consent_sign(
@@ -374,7 +385,7 @@ def consent_create(
 @router.get("/clients/{client_id}/consents", response=list[ConsentOut])
 def consent_list(request: HttpRequest, client_id: str) -> list[dict[str, Any]]:
     """The client's signed consents with the exact text signed, newest first."""
-    require_role(request, STAFF)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     consents = list(selectors.consent_list(client=client))
     _audit_view(request, "consent.view", client, len(consents))
@@ -393,7 +404,7 @@ def override_create(
     ``refuse`` codes → 422 ``not_overridable``; empty justification → 400; a user who is not
     a registered clinician → 403.
     """
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     treatment = treatment_by_code(payload.treatment)
     override = services.override_record(
@@ -409,7 +420,7 @@ def override_create(
 @router.get("/clients/{client_id}/overrides", response=list[OverrideOut])
 def override_list(request: HttpRequest, client_id: str) -> list[dict[str, Any]]:
     """The client's overrides, newest first, with whether each is still active."""
-    require_role(request, STAFF)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     overrides = list(selectors.override_list(client=client))
     _audit_view(request, "override.view", client, len(overrides))
@@ -426,11 +437,16 @@ def prescription_create(
     """Record a face-to-face prescriber consultation and prescription.
 
     422 ``not_a_prescriber`` when the prescriber has no current prescribing qualification on
-    the consultation date.
+    the consultation date; 403 ``not_own_prescription`` when ``prescriber`` (default: the
+    acting practitioner) is anyone but the acting user.
     """
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
-    prescriber = practitioner_by_code(payload.prescriber, "prescriber")
+    prescriber = (
+        practitioner_by_code(payload.prescriber, "prescriber")
+        if payload.prescriber
+        else own_practitioner(request.user)
+    )
     formulation = formulation_by_code(payload.formulation)
     prescription = services.prescription_record(
         actor=request.user,
@@ -446,7 +462,7 @@ def prescription_create(
 @router.get("/clients/{client_id}/prescriptions", response=list[PrescriptionOut])
 def prescription_list(request: HttpRequest, client_id: str) -> list[dict[str, Any]]:
     """The client's prescriptions, newest consultation first."""
-    require_role(request, STAFF)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     prescriptions = list(selectors.prescription_list(client=client))
     _audit_view(request, "prescription.view", client, len(prescriptions))
@@ -458,7 +474,7 @@ def toxin_history_create(
     request: HttpRequest, client_id: str, payload: ToxinHistoryIn
 ) -> Status[dict[str, Any]]:
     """Record a past botulinum toxin administration (read by the ``toxin_interval`` rule)."""
-    require_role(request, CLINICAL)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     formulation = formulation_by_code(payload.formulation) if payload.formulation else None
     administration = services.toxin_history_record(
@@ -475,7 +491,7 @@ def toxin_history_create(
 @router.get("/clients/{client_id}/toxin-history", response=list[ToxinHistoryOut])
 def toxin_history_list(request: HttpRequest, client_id: str) -> list[dict[str, Any]]:
     """The client's toxin administrations, most recent first."""
-    require_role(request, STAFF)
+    require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     history = list(selectors.toxin_history(client=client))
     _audit_view(request, "toxin_history.view", client, len(history))

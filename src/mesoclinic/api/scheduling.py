@@ -19,7 +19,6 @@ import numpy.typing as npt
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from mesoclinic.api.auth import STAFF, require_role
 from mesoclinic.catalogue.models import Formulation, Protocol
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
@@ -28,7 +27,9 @@ from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
 from mesoclinic.core.money import money
 from mesoclinic.messaging.ics import appointment_ics
 from mesoclinic.people.models import Absence, Device, Practitioner, Room
+from mesoclinic.people.roles import Access, require, require_calendar_manager, sees_clinical
 from mesoclinic.people.selectors import client_by_id
+from mesoclinic.safety.presentation import next_step_for, screening_for_front_desk
 from mesoclinic.scheduling import ical, planning, selectors, services
 from mesoclinic.scheduling.engine import expand_phases
 from mesoclinic.scheduling.engine.cells import Ints
@@ -68,6 +69,7 @@ class ReasonOut(Schema):
 
 class ScreeningOut(Schema):
     outcome: str
+    next_step: str
     reasons: list[ReasonOut]
 
 
@@ -355,10 +357,13 @@ def appointment_out(appointment: Appointment) -> dict[str, Any]:
     }
 
 
-def _screening_out(appointment: Appointment) -> dict[str, Any]:
+def _screening_out(appointment: Appointment, *, clinical: bool) -> dict[str, Any]:
     screening = getattr(appointment, "screening", None) or {"outcome": "allowed", "reasons": []}
+    if not clinical:
+        return screening_for_front_desk(screening)
     return {
         "outcome": screening["outcome"],
+        "next_step": next_step_for(screening["outcome"]),
         "reasons": [
             {key: reason[key] for key in ("code", "severity", "message", "source")}
             for reason in screening["reasons"]
@@ -585,7 +590,7 @@ def availability(
     Only qualified practitioners appear; slots in the past never do. ``to`` before
     ``from``, malformed dates, unknown codes → 400.
     """
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     if not treatment:
         raise InvalidInput(
             Code.INVALID_INPUT, "'treatment' is required.", details={"field": "treatment"}
@@ -614,7 +619,7 @@ def availability(
 def appointment_create(request: HttpRequest, payload: AppointmentIn) -> Status[dict[str, Any]]:
     """Book one appointment. 409 ``slot_unavailable``; 422 ``screening_refused``,
     ``start_in_past``, ``outside_opening_hours``, ``off_grid``."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     client = client_by_id(payload.client)
     treatment = selectors.treatment_for_code(payload.treatment)
     start = parse_moment(payload.start, "start")
@@ -630,7 +635,11 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn) -> Status[d
         device=_device(payload.device),
         notes=payload.notes,
     )
-    return Status(201, appointment_out(appointment) | {"screening": _screening_out(appointment)})
+    return Status(
+        201,
+        appointment_out(appointment)
+        | {"screening": _screening_out(appointment, clinical=sees_clinical(request.user))},
+    )
 
 
 @router.get("/appointments", response=list[AppointmentOut])
@@ -643,7 +652,7 @@ def appointment_search(
 ) -> list[dict[str, Any]]:
     """Appointments of a client and/or a practitioner, starting between two local dates
     (``to`` inclusive). Cancelled ones are included with their status."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     if not client and not practitioner and not (date_from and date_to):
         raise InvalidInput(
             Code.INVALID_INPUT,
@@ -684,7 +693,7 @@ def appointment_search(
 @router.get("/appointments/{appointment_id}.ics")
 def appointment_calendar(request: HttpRequest, appointment_id: str) -> HttpResponse:
     """The appointment as an iCalendar file (the client's view: arrival to end)."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     appointment = selectors.appointment_for_id(appointment_id)
     _audit_view(request, "appointment.ics", appointment.client_id, appointment=appointment.pk)
     body = appointment_ics(appointment, cancelled=appointment.status == AppointmentStatus.CANCELLED)
@@ -696,7 +705,7 @@ def appointment_calendar(request: HttpRequest, appointment_id: str) -> HttpRespo
 @router.get("/appointments/{appointment_id}", response=AppointmentOut)
 def appointment_detail(request: HttpRequest, appointment_id: str) -> dict[str, Any]:
     """One appointment (audited read)."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     appointment = selectors.appointment_for_id(appointment_id)
     _audit_view(request, "appointment.view", appointment.client_id, appointment=appointment.pk)
     return appointment_out(appointment)
@@ -707,7 +716,7 @@ def appointment_cancel(
     request: HttpRequest, appointment_id: str, payload: CancelIn
 ) -> dict[str, Any]:
     """Cancel a booked appointment; its resources are free again. 409 when not booked."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     appointment = selectors.appointment_for_id(appointment_id)
     cancelled = services.appointment_cancel(
         actor=request.user, appointment=appointment, reason=payload.reason
@@ -720,7 +729,7 @@ def appointment_reschedule(
     request: HttpRequest, appointment_id: str, payload: RescheduleIn
 ) -> dict[str, Any]:
     """Move a booked appointment to ``start`` (same rules as booking), atomically."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     appointment = selectors.appointment_for_id(appointment_id)
     moved = services.appointment_reschedule(
         actor=request.user,
@@ -765,7 +774,7 @@ def _course_arguments(payload: CourseIn) -> dict[str, Any]:
 def course_plan(request: HttpRequest, payload: CourseIn) -> dict[str, Any]:
     """Plan a course without booking it: every session's window and slot, and the price.
     ``feasible`` is false (with ``failed_session``) when some session cannot be placed."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     arguments = _course_arguments(payload)
     plan = planning.course_plan(**arguments)
     _audit_view(request, "course.plan", plan.client.pk, treatment=plan.treatment.code)
@@ -775,7 +784,7 @@ def course_plan(request: HttpRequest, payload: CourseIn) -> dict[str, Any]:
 @router.post("/courses", response={201: CourseOut})
 def course_create(request: HttpRequest, payload: CourseIn) -> Status[dict[str, Any]]:
     """Book a whole course in one transaction; 409 ``course_unavailable`` books nothing."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     course, plan = services.course_book(actor=request.user, **_course_arguments(payload))
     sessions = [
         _session_out(session, appointment)
@@ -787,7 +796,7 @@ def course_create(request: HttpRequest, payload: CourseIn) -> Status[dict[str, A
 @router.get("/courses/{course_id}", response=CourseOut)
 def course_detail(request: HttpRequest, course_id: str) -> dict[str, Any]:
     """A course with its appointments (audited read)."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     course = selectors.course_for_id(course_id)
     appointments = selectors.course_appointments(course=course)
     _audit_view(request, "course.view", course.client_id, course=course.pk)
@@ -797,7 +806,7 @@ def course_detail(request: HttpRequest, course_id: str) -> dict[str, Any]:
 @router.post("/courses/{course_id}/cancel", response=CourseOut)
 def course_cancel(request: HttpRequest, course_id: str, payload: CancelIn) -> dict[str, Any]:
     """Cancel a course and its booked sessions still to come."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     course = services.course_cancel(
         actor=request.user, course=selectors.course_for_id(course_id), reason=payload.reason
     )
@@ -841,8 +850,9 @@ def _replan_out(preview: planning.ReplanPreview) -> dict[str, Any]:
 def absence_create(request: HttpRequest, code: str, payload: AbsenceIn) -> Status[dict[str, Any]]:
     """Record an absence; the answer lists the booked appointments it hits and a proposed
     re-plan (apply it with ``POST …/absences/{id}/replan``)."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     practitioner = selectors.practitioner_for_code(code)
+    require_calendar_manager(request.user, practitioner=practitioner)
     absence = services.absence_record(
         actor=request.user,
         practitioner=practitioner,
@@ -856,7 +866,7 @@ def absence_create(request: HttpRequest, code: str, payload: AbsenceIn) -> Statu
 @router.get("/practitioners/{code}/absences/{absence_id}/replan", response=ReplanOut)
 def absence_replan_preview(request: HttpRequest, code: str, absence_id: str) -> dict[str, Any]:
     """The current re-plan proposal for an absence (nothing is changed)."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     absence = _absence(selectors.practitioner_for_code(code), absence_id)
     return _replan_out(planning.absence_replan_preview(absence=absence))
 
@@ -866,8 +876,9 @@ def absence_replan_apply(
     request: HttpRequest, code: str, absence_id: str, payload: ReplanApplyIn
 ) -> dict[str, Any]:
     """Apply the proposal (or the given ``moves``); what cannot move is listed to call."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     absence = _absence(selectors.practitioner_for_code(code), absence_id)
+    require_calendar_manager(request.user, practitioner=absence.practitioner)
     moves = None
     if payload.moves is not None:
         moves = [
@@ -900,7 +911,7 @@ def practitioner_calendar(
 ) -> HttpResponse:
     """The practitioner's appointments as an iCalendar feed (default: the last month and
     the next 400 days)."""
-    require_role(request, STAFF)
+    require(request.user, Access.STAFF)
     practitioner = selectors.practitioner_for_code(code)
     now = clock.now()
     starts_from = now - ICS_DEFAULT_PAST

@@ -218,19 +218,19 @@ def _load_clients(site: Site) -> None:
 def _load_staff(site: Site, practitioners: list[Practitioner]) -> list[DemoLogin]:
     logins = [DemoLogin("admin", data.DEMO_PASSWORD, Role.ADMIN)]
     people.staff_user_ensure(
-        username="admin", password=data.DEMO_PASSWORD, role=Role.ADMIN, site=site
+        username="admin", password=data.DEMO_PASSWORD, roles=[Role.ADMIN], site=site
     )
     for practitioner in practitioners:
         people.staff_user_ensure(
             username=practitioner.code,
             password=data.DEMO_PASSWORD,
-            role=Role.PRACTITIONER,
+            roles=[Role.PRACTITIONER],
             practitioner=practitioner,
             site=site,
         )
         logins.append(DemoLogin(practitioner.code, data.DEMO_PASSWORD, Role.PRACTITIONER))
     people.staff_user_ensure(
-        username="reception", password=data.DEMO_PASSWORD, role=Role.RECEPTION, site=site
+        username="reception", password=data.DEMO_PASSWORD, roles=[Role.RECEPTION], site=site
     )
     logins.append(DemoLogin("reception", data.DEMO_PASSWORD, Role.RECEPTION))
     return logins

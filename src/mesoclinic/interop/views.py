@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from mesoclinic.api.auth import STAFF, user_role
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import NotFound
 from mesoclinic.interop.selectors import patient_everything
+from mesoclinic.people.roles import Access, has_access
 from mesoclinic.people.selectors import client_by_id
 from mesoclinic.people.services import api_token_user
 
@@ -30,7 +30,7 @@ def _authenticate(request: HttpRequest) -> bool:
         if user is None:
             return False
         request.user = user  # type: ignore[assignment]
-    return user_role(request) in STAFF
+    return has_access(request.user, Access.STAFF)
 
 
 @require_GET
@@ -38,6 +38,8 @@ def patient_everything_view(request: HttpRequest, client_id: str) -> JsonRespons
     """``GET /fhir/r4/Patient/{id}/$everything``: the client's record as a Bundle."""
     if not _authenticate(request):
         return _outcome(401, "login", "Send Authorization: Bearer <token> or log in as staff.")
+    if not has_access(request.user, Access.CLINICAL):
+        return _outcome(403, "forbidden", "The clinical record is for practitioners only.")
     try:
         client = client_by_id(client_id)
     except NotFound:

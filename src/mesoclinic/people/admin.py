@@ -70,8 +70,8 @@ class ClientAdmin(admin.ModelAdmin):
 
 @admin.register(models.StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "default_site"]
-    list_filter = ["role"]
+    list_display = ["user", "is_admin", "is_reception", "default_site"]
+    list_filter = ["is_admin", "is_reception"]
 
 
 @admin.register(models.ApiToken)

@@ -315,16 +315,27 @@ class Role(models.TextChoices):
 
 
 class StaffProfile(models.Model):
-    """A staff user's role. Practitioners are linked through ``Practitioner.user``."""
+    """A staff user's front-desk and manager roles and default site.
+
+    The practitioner role is having an active ``Practitioner`` linked through
+    ``Practitioner.user``; ``mesoclinic.people.roles`` reads all three.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
     )
-    role = models.CharField(max_length=20, choices=Role.choices)
+    is_admin = models.BooleanField(
+        "administrator",
+        default=False,
+        help_text="Configuration, staff, stock, reports and the audit log; no clinical content.",
+    )
+    is_reception = models.BooleanField(
+        "reception", default=False, help_text="Clients' contact details, bookings and payments."
+    )
     default_site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL)
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()})"
+        return str(self.user)
 
 
 class ApiToken(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Any
+from collections.abc import Collection
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,6 +15,7 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import InvalidInput, NotFound
 from mesoclinic.people.models import ApiToken, Client, Practitioner, Role, Sex, Site, StaffProfile
+from mesoclinic.people.roles import forget, roles_from_codes
 
 OLDEST_CLIENT_YEARS = 120
 TOKEN_PREFIX = "mc_"
@@ -89,34 +90,44 @@ def staff_user_ensure(
     *,
     username: str,
     password: str,
-    role: str,
+    roles: Collection[str],
     practitioner: Practitioner | None = None,
     site: Site | None = None,
     email: str = "",
 ) -> AbstractBaseUser:
-    """Create or update a staff user with ``role`` (idempotent; used by the demo and admins)."""
-    if role not in Role.values:
-        raise InvalidInput("invalid_role", f"Role must be one of {', '.join(Role.values)}.")
+    """Create or update a staff user holding ``roles`` (idempotent; used by the demo and
+    admins). The practitioner role needs ``practitioner``, the record the user acts as."""
+    try:
+        held = roles_from_codes(roles)
+    except ValueError as error:
+        raise InvalidInput("invalid_role", str(error)) from None
+    if (Role.PRACTITIONER in held) != (practitioner is not None):
+        raise InvalidInput(
+            "invalid_role", "The practitioner role goes with a practitioner record, and only it."
+        )
     user_model = get_user_model()
     with transaction.atomic():
         user, created = user_model.objects.get_or_create(username=username)
-        fields: dict[str, Any] = {
-            "is_staff": role == Role.ADMIN,
-            "is_superuser": role == Role.ADMIN,
-        }
+        # Django admin is the administrators' tool; clinical models in it still ask roles.
+        user.is_staff = Role.ADMIN in held
+        user.is_superuser = Role.ADMIN in held
         if created or not user.check_password(password):
             user.set_password(password)
-        for name, value in fields.items():
-            setattr(user, name, value)
         if email:
             user.email = email
         user.save()
         StaffProfile.objects.update_or_create(
-            user=user, defaults={"role": role, "default_site": site}
+            user=user,
+            defaults={
+                "is_admin": Role.ADMIN in held,
+                "is_reception": Role.RECEPTION in held,
+                "default_site": site,
+            },
         )
         if practitioner is not None and practitioner.user_id != user.pk:
             practitioner.user = user
             practitioner.save(update_fields=["user"])
+    forget(user)
     return user
 
 

@@ -14,6 +14,8 @@ class RecordError(StrEnum):
     RECORD_SIGNED = "record_signed"
     RECORD_NOT_SIGNED = "record_not_signed"
     NOT_TREATING_PRACTITIONER = "not_treating_practitioner"
+    APPOINTMENT_NOT_STARTED = "appointment_not_started"
+    RECORD_INCOMPLETE = "record_incomplete"
     UNKNOWN_FORMULATION = "unknown_formulation"
     UNKNOWN_BATCH = "unknown_batch"
     UNKNOWN_DEVICE = "unknown_device"

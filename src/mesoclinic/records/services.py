@@ -31,10 +31,11 @@ from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch, Formulation, Treatment, Unit
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
-from mesoclinic.core.errors import Conflict, InvalidInput, PermissionDenied, RuleRefused
+from mesoclinic.core.errors import Conflict, InvalidInput, RuleRefused
 from mesoclinic.core.lookups import get_by_code
 from mesoclinic.messaging.services import record_signed_notify
-from mesoclinic.people.models import Client, Device, Role
+from mesoclinic.people import roles
+from mesoclinic.people.models import Client, Device
 from mesoclinic.records import scales
 from mesoclinic.records.errors import RecordError
 from mesoclinic.records.maintenance import decide_maintenance_interval
@@ -61,6 +62,7 @@ from mesoclinic.records.models import (
 )
 from mesoclinic.records.screening import screen_for_record
 from mesoclinic.records.selectors import maintenance_config_for, treatment_for_assessment
+from mesoclinic.safety.qualification import practitioner_qualified
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -339,6 +341,7 @@ def record_save(
     ``batch_empty`` (not enough stock left) and ``screening_unresolved`` (screening has a
     reason that must be resolved before treatment; details carry the reasons).
     """
+    _check_treating_practitioner(actor, appointment)
     existing = _check_appointment_open(appointment)
     day = _session_day(appointment)
     reaction_codes = _check_reactions(reactions, pain_vas)
@@ -449,19 +452,45 @@ def _write_areas(record: TreatmentRecord, areas: Sequence[AreaInput]) -> None:
         )
 
 
-def _check_may_sign(actor: Actor, record: TreatmentRecord) -> None:
-    user = _user(actor)
-    if user is None:
-        raise PermissionDenied("forbidden", "Log in to sign a record.")
-    if user.is_superuser:
+def _check_treating_practitioner(actor: Actor, appointment: Appointment) -> None:
+    """Only the appointment's own practitioner, qualified for the treatment on the day,
+    writes and signs its record (403 ``not_treating_practitioner`` /
+    ``practitioner_not_qualified``). The system (demo, imports) writes history as it is."""
+    if not isinstance(actor, AbstractBaseUser):
         return
-    profile = getattr(user, "staff_profile", None)
-    if profile is not None and profile.role == Role.ADMIN:
-        return
-    if record.practitioner.user_id != user.pk:
-        raise PermissionDenied(
-            RecordError.NOT_TREATING_PRACTITIONER,
-            f"Only {record.practitioner.display_name}, who treated, may sign this record.",
+    practitioner = roles.require_treating_practitioner(actor, practitioner=appointment.practitioner)
+    if not practitioner_qualified(
+        practitioner=practitioner,
+        treatment=appointment.treatment,
+        formulation=appointment.formulation,
+        on=_session_day(appointment),
+    ):
+        raise roles.refuse_unqualified(practitioner, appointment.treatment.name)
+
+
+def _check_complete(record: TreatmentRecord) -> None:
+    """Signing says the treatment was given: not before it started (422
+    ``appointment_not_started``), and not without a product line with lot and volume and a
+    treated area (422 ``record_incomplete``)."""
+    appointment = record.appointment
+    if appointment.treatment_start > clock.now():
+        raise RuleRefused(
+            RecordError.APPOINTMENT_NOT_STARTED,
+            "This session has not started yet: keep the record as a draft and sign it once "
+            "the treatment has been given.",
+            details={"treatment_start": appointment.treatment_start.isoformat()},
+        )
+    missing = []
+    if not record.products.filter(volume_ml__gt=0).exists():
+        missing.append("products")
+    if not record.areas.exists():
+        missing.append("areas")
+    if missing:
+        raise RuleRefused(
+            RecordError.RECORD_INCOMPLETE,
+            "A signed record needs at least one product with its lot and volume, and one "
+            "treated area.",
+            details={"missing": missing},
         )
 
 
@@ -474,9 +503,11 @@ def record_sign(
     another practitioner, 422 ``batch_empty`` if stock ran out since the draft and 422
     ``screening_unresolved``. Nothing is written when it refuses.
     """
-    _check_may_sign(actor, record)
+    _check_treating_practitioner(actor, record.appointment)
     if record.is_signed:
         raise Conflict(RecordError.RECORD_SIGNED, "This record is already signed.")
+    if not historical:
+        _check_complete(record)
     appointment = record.appointment
     screening = (
         HISTORICAL_SCREENING
@@ -554,6 +585,8 @@ def addendum_add(*, actor: Actor, record: TreatmentRecord, text: str) -> Any:
     """Add a dated, attributed addendum to a signed record (the only change it accepts)."""
     from mesoclinic.records.models import Addendum
 
+    if isinstance(actor, AbstractBaseUser):
+        roles.own_practitioner(actor)  # any practitioner, in their own name
     text = text.strip()
     if not text:
         raise InvalidInput(RecordError.TEXT_REQUIRED, "Write the addendum text.")
@@ -591,7 +624,10 @@ def follow_up_complete(
     notes: str = "",
     adverse_event: AdverseEvent | None = None,
 ) -> FollowUp:
-    """Record a follow-up's outcome (including ``no_adverse_event``); done once only."""
+    """Record a follow-up's outcome (including ``no_adverse_event``); done once only, by a
+    practitioner."""
+    if isinstance(actor, AbstractBaseUser):
+        roles.own_practitioner(actor)
     if outcome not in FollowUpOutcome.values:
         raise InvalidInput(
             "invalid_outcome",

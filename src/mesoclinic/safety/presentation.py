@@ -80,3 +80,39 @@ def screening_view(
         for reason in result.reasons
     )
     return ScreeningView(result=result, title=title, next_step=next_step, reasons=reasons)
+
+
+FRONT_DESK_NEXT_STEP: dict[Outcome, str] = {
+    Outcome.REFUSED: "This treatment cannot be booked for this client. A practitioner can "
+    "talk the client through other options.",
+    Outcome.INCOMPLETE: "Something is missing before this can be booked: ask the client to "
+    "complete their health questions and consent, or ask a practitioner.",
+    Outcome.NEEDS_OVERRIDE: "A practitioner must review this client before the treatment "
+    "can go ahead: book it only after they have.",
+    Outcome.NEEDS_PRESCRIBER: "Book a face-to-face consultation with a prescriber first.",
+    Outcome.ALLOWED_WITH_WARNINGS: "This can be booked; the practitioner will go through a "
+    "few points with the client on the day.",
+    Outcome.ALLOWED: "This can be booked.",
+}
+
+
+def next_step_for(outcome: str) -> str:
+    """The plain next step for an outcome code, in words for the front desk."""
+    return FRONT_DESK_NEXT_STEP[Outcome(outcome)]
+
+
+def screening_for_front_desk(screening: Mapping[str, object]) -> dict[str, object]:
+    """A screening answer without its clinical content (for a role without clinical
+    access): the outcome and a plain next step, no reasons."""
+    outcome = str(screening["outcome"])
+    return {"outcome": outcome, "next_step": next_step_for(outcome), "reasons": []}
+
+
+def front_desk_view(view: ScreeningView) -> ScreeningView:
+    """A screening view without reasons, with the front desk's next step."""
+    return ScreeningView(
+        result=ScreeningResult(outcome=view.result.outcome, reasons=(), overridden=()),
+        title=view.title,
+        next_step=next_step_for(view.outcome),
+        reasons=(),
+    )

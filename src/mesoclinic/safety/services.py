@@ -28,6 +28,7 @@ from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import InvalidInput, PermissionDenied, RuleRefused
+from mesoclinic.people import roles
 from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.safety import engine, selectors
 from mesoclinic.safety.consent_text import default_consent_body, default_consent_title
@@ -45,6 +46,8 @@ from mesoclinic.safety.models import (
     ToxinSource,
 )
 from mesoclinic.safety.policy import override_validity, screening_config
+from mesoclinic.safety.presentation import next_step_for
+from mesoclinic.safety.qualification import practitioner_qualified
 
 MAX_LIST_ITEMS = 50
 MAX_ITEM_LENGTH = 200
@@ -133,6 +136,7 @@ def screening_as_dict(result: engine.ScreeningResult) -> dict[str, Any]:
     """
     return {
         "outcome": result.outcome.value,
+        "next_step": next_step_for(result.outcome.value),
         "reasons": [reason_as_dict(reason) for reason in result.reasons],
         "overridden": [reason_as_dict(reason) for reason in result.overridden],
     }
@@ -425,7 +429,9 @@ def override_record(
             details={"field": "code", "overridable": list(OVERRIDABLE_CODES)},
         )
     text = _clean_text(justification, "justification", required=True)
-    practitioner = _overriding_clinician(actor=actor, practitioner=practitioner)
+    practitioner = _overriding_clinician(
+        actor=actor, treatment=treatment, practitioner=practitioner
+    )
     now = clock.now()
     with transaction.atomic():
         override = Override.objects.create(
@@ -454,21 +460,19 @@ def override_record(
     return override
 
 
-def practitioner_of(actor: Actor) -> Practitioner | None:
-    """The practitioner profile linked to a staff user, if any."""
-    if not isinstance(actor, AbstractBaseUser) or actor.pk is None:
-        return None
-    return Practitioner.objects.filter(user_id=actor.pk).first()
-
-
-def _overriding_clinician(*, actor: Actor, practitioner: Practitioner | None) -> Practitioner:
-    own = practitioner_of(actor)
-    if practitioner is None:
+def _overriding_clinician(
+    *, actor: Actor, treatment: Treatment, practitioner: Practitioner | None
+) -> Practitioner:
+    """The clinician an override is recorded for: a signed-in user records it in their own
+    name and must be qualified to give the treatment today (403
+    ``practitioner_not_qualified``); only the system (demo, imports) names someone else."""
+    if isinstance(actor, AbstractBaseUser):
+        own = roles.own_practitioner(actor)
+        if practitioner is not None and practitioner.pk != own.pk:
+            raise PermissionDenied(
+                Code.NOT_A_PRACTITIONER, "You can only record overrides in your own name."
+            )
         practitioner = own
-    elif own is not None and own.pk != practitioner.pk:
-        raise PermissionDenied(
-            Code.NOT_A_PRACTITIONER, "You can only record overrides in your own name."
-        )
     if practitioner is None:
         raise PermissionDenied(
             Code.NOT_A_PRACTITIONER,
@@ -486,6 +490,8 @@ def _overriding_clinician(*, actor: Actor, practitioner: Practitioner | None) ->
             f"{practitioner.code} is not a registered doctor or nurse with a current "
             "registration, so cannot override a contraindication.",
         )
+    if not practitioner_qualified(practitioner=practitioner, treatment=treatment, on=today):
+        raise roles.refuse_unqualified(practitioner, treatment.name)
     return practitioner
 
 
@@ -504,8 +510,11 @@ def prescription_record(
     """Record a face-to-face prescriber consultation and the prescription written at it.
 
     The prescriber must hold a prescribing qualification current on the consultation date
-    (422 ``not_a_prescriber``); the consultation cannot be in the future (400).
+    (422 ``not_a_prescriber``); the consultation cannot be in the future (400). A signed-in
+    user records only their own prescriptions (403 ``not_own_prescription``).
     """
+    if isinstance(actor, AbstractBaseUser):
+        roles.require_own_prescription(actor, prescriber=prescriber)
     _require_aware(consultation_at, "consultation_at")
     now = clock.now()
     if consultation_at > now + CLOCK_SKEW:
@@ -642,7 +651,6 @@ __all__: Sequence[str] = (
     "consent_form_publish",
     "consent_sign",
     "override_record",
-    "practitioner_of",
     "prescription_record",
     "questionnaire_record",
     "reason_as_dict",

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import NamedTuple, TypedDict, Unpack, cast
@@ -49,9 +49,7 @@ from mesoclinic.people.models import (
     Site,
     WorkingHours,
 )
-from mesoclinic.safety import engine as safety_engine
-from mesoclinic.safety.policy import pom_formulations_need_prescription, screening_config
-from mesoclinic.safety.selectors import practitioner_facts
+from mesoclinic.safety.qualification import qualified_practitioners
 from mesoclinic.scheduling import busy, site_resources
 from mesoclinic.scheduling.busy import EPOCH, minutes_of
 from mesoclinic.scheduling.engine import (
@@ -75,17 +73,6 @@ FIRST_CHUNK_DAYS = 7
 """A limited search looks at this many days first, then doubles the chunk."""
 MAX_WINDOW_DAYS = 800
 """Longest availability window one request may load (a long course's horizon)."""
-
-_QUALIFICATION_CODES = frozenset(
-    {
-        safety_engine.ReasonCode.PRACTITIONER_NOT_QUALIFIED,
-        safety_engine.ReasonCode.PRACTITIONER_REGISTRATION_EXPIRED,
-    }
-)
-_QUALIFICATION_RULES = tuple(
-    rule for rule in safety_engine.RULES if rule.code in _QUALIFICATION_CODES
-)
-_ANCIENT_BIRTH_DATE = dt.date(1900, 1, 1)
 
 
 # --- Time -----------------------------------------------------------------------------------
@@ -154,97 +141,6 @@ def closed_days_in(
 def _days(date_from: dt.date, date_to: dt.date) -> Iterable[dt.date]:
     for offset in range((date_to - date_from).days + 1):
         yield date_from + dt.timedelta(days=offset)
-
-
-# --- Qualification --------------------------------------------------------------------------
-
-
-def _qualified_on(
-    practitioner: safety_engine.PractitionerFacts,
-    treatment: safety_engine.TreatmentFacts,
-    formulation: safety_engine.FormulationFacts | None,
-    config: safety_engine.ScreeningConfig,
-    day: dt.date,
-) -> bool:
-    request = safety_engine.ScreeningRequest(
-        on=day,
-        client=safety_engine.ClientFacts(birth_date=_ANCIENT_BIRTH_DATE),
-        treatment=treatment,
-        formulation=formulation,
-        practitioner=practitioner,
-        config=config,
-    )
-    return not any(rule.evaluate(request) for rule in _QUALIFICATION_RULES)
-
-
-def _treatment_facts(
-    treatment: Treatment, formulation: Formulation | None
-) -> tuple[safety_engine.TreatmentFacts, safety_engine.FormulationFacts | None]:
-    treatment_facts = safety_engine.TreatmentFacts(
-        code=treatment.code,
-        needs_needle=treatment.needs_needle,
-        requires_prescriber=treatment.requires_prescriber,
-        contains_toxin=treatment.contains_toxin,
-        areas=tuple(str(area) for area in treatment.areas or ()),
-        swelling_expected=treatment.swelling_expected,
-    )
-    formulation = formulation or treatment.default_formulation
-    if formulation is None:
-        return treatment_facts, None
-    formulation_facts = safety_engine.FormulationFacts(
-        code=formulation.code,
-        name=formulation.name,
-        contains_toxin=formulation.contains_toxin,
-        prescription_only=formulation.contains_toxin
-        or (pom_formulations_need_prescription() and formulation.regulatory_class == "pom"),
-    )
-    return treatment_facts, formulation_facts
-
-
-def qualified_practitioners(
-    practitioners: Iterable[Practitioner],
-    *,
-    treatment: Treatment,
-    date_from: dt.date,
-    date_to: dt.date,
-    formulation: Formulation | None = None,
-) -> list[tuple[Practitioner, dt.date]]:
-    """The practitioners who may give ``treatment`` on ``date_from``, each with the last
-    day in ``[date_from, date_to]`` up to which they may (every day from ``date_from``).
-
-    Uses the safety engine's practitioner rules. Qualification can only be lost over time
-    (credentials expire), so a binary search over the window finds the last day.
-    """
-    candidates = list(practitioners)
-    if not candidates:
-        return []
-    treatment_facts, formulation_facts = _treatment_facts(treatment, formulation)
-    config = screening_config()
-    found = []
-    for practitioner in candidates:
-        facts = practitioner_facts(practitioner=practitioner)
-        qualified = functools.partial(
-            _qualified_on, facts, treatment_facts, formulation_facts, config
-        )
-        if qualified(date_from):
-            found.append((practitioner, _last_qualified_day(qualified, date_from, date_to)))
-    return found
-
-
-def _last_qualified_day(
-    qualified: Callable[[dt.date], bool], date_from: dt.date, date_to: dt.date
-) -> dt.date:
-    """The last day up to which ``qualified`` holds, given that it holds on ``date_from``."""
-    if qualified(date_to):
-        return date_to
-    low, high = 0, (date_to - date_from).days  # qualified at low, not at high
-    while high - low > 1:
-        middle = (low + high) // 2
-        if qualified(date_from + dt.timedelta(days=middle)):
-            low = middle
-        else:
-            high = middle
-    return date_from + dt.timedelta(days=low)
 
 
 # --- Availability ---------------------------------------------------------------------------

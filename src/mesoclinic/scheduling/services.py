@@ -975,6 +975,7 @@ def absence_record(
             "The absence must end after it starts.",
             details={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
         )
+    _check_absence_bounds(starts_at, ends_at)
     with _writing():
         absence = Absence.objects.create(
             practitioner=practitioner,
@@ -994,6 +995,23 @@ def absence_record(
             },
         )
     return absence
+
+
+ABSENCE_EARLIEST = dt.timedelta(days=366)
+ABSENCE_LATEST = dt.timedelta(days=731)
+
+
+def _check_absence_bounds(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    """Absences lie between one year back and two years ahead (400 otherwise): a typo in
+    the year must not reach the calendar."""
+    now = clock.now()
+    for field, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if not now - ABSENCE_EARLIEST <= moment <= now + ABSENCE_LATEST:
+            raise InvalidInput(
+                Code.INVALID_RANGE,
+                "An absence must fall between one year ago and two years from now.",
+                details={"field": field},
+            )
 
 
 @dataclass(slots=True)

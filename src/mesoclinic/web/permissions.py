@@ -1,8 +1,9 @@
-"""Role checks for staff views: every view states who may use it."""
+"""Access checks for staff views: every view states which class of route it is, and
+:mod:`mesoclinic.people.roles` decides who may use it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -10,28 +11,35 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from mesoclinic.api.auth import CLINICAL, STAFF, user_role
+from mesoclinic.people.roles import Access, has_access
 
 View = Callable[..., HttpResponse]
 
 
-def role_required(roles: Iterable[str]) -> Callable[[View], View]:
-    """Send anonymous users to login; refuse (403) users without one of ``roles``."""
-    allowed = frozenset(roles)
+def access_required(access: Access) -> Callable[[View], View]:
+    """Send anonymous users to login; refuse (403 page) users the roles module refuses."""
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if user_role(request) not in allowed:
-                raise PermissionDenied("Your role does not give access to this page.")
+            if not has_access(request.user, access):
+                raise PermissionDenied(_REFUSAL_TEXT[access])
             return view(request, *args, **kwargs)
 
+        wrapped.access = access  # type: ignore[attr-defined]  # read by the route matrix test
         return wrapped
 
     return decorator
 
 
-staff_required = role_required(STAFF)
-clinical_required = role_required(CLINICAL)
+_REFUSAL_TEXT = {
+    Access.STAFF: "This page is for the clinic's staff.",
+    Access.CLINICAL: "Clinical information is for practitioners only.",
+    Access.ADMIN: "This page is for the clinic's administrators.",
+}
+
+staff_required = access_required(Access.STAFF)
+clinical_required = access_required(Access.CLINICAL)
+admin_required = access_required(Access.ADMIN)

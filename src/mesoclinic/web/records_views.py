@@ -34,7 +34,7 @@ from mesoclinic.records.models import (
 )
 from mesoclinic.scheduling.selectors import appointment_for_id
 from mesoclinic.web.http import HtmxHttpRequest
-from mesoclinic.web.permissions import clinical_required, staff_required
+from mesoclinic.web.permissions import admin_required, clinical_required
 
 
 def _found(lookup: Any, key: Any) -> Any:
@@ -430,7 +430,7 @@ def photo_file(request: HtmxHttpRequest, photo_id: int) -> HttpResponse:
 # --- recall and stock -----------------------------------------------------------------------
 
 
-@staff_required
+@admin_required
 def recall(request: HtmxHttpRequest) -> HttpResponse:
     """Enter a lot: every client who received it, with contact details; CSV; contacted."""
     lot = request.GET.get("lot", "").strip()
@@ -487,7 +487,7 @@ def _recall_csv(lot: str, rows: list[Any]) -> HttpResponse:
     return response
 
 
-@staff_required
+@admin_required
 @require_POST
 def recall_contact(request: HtmxHttpRequest) -> HttpResponse:
     """Mark a recipient of a lot as contacted."""
@@ -500,7 +500,7 @@ def recall_contact(request: HtmxHttpRequest) -> HttpResponse:
     return redirect(f"{reverse('web:recall')}?{urlencode({'lot': lot})}")
 
 
-@staff_required
+@admin_required
 def stock(request: HtmxHttpRequest) -> HttpResponse:
     """Batches with quantity on hand and expiry; receive new stock."""
     today = clock.today()
@@ -512,14 +512,11 @@ def stock(request: HtmxHttpRequest) -> HttpResponse:
             "today": today,
             "soon": today + dt.timedelta(days=30),
             "formulations": Formulation.objects.filter(active=True),
-            "may_change": request.user.is_superuser
-            or getattr(getattr(request.user, "staff_profile", None), "role", "")
-            in ("admin", "practitioner"),
         },
     )
 
 
-@clinical_required
+@admin_required
 @require_POST
 def stock_receive(request: HtmxHttpRequest) -> HttpResponse:
     """Receive a batch into stock."""
@@ -541,7 +538,7 @@ def stock_receive(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("web:stock")
 
 
-@staff_required
+@admin_required
 def batch_detail(request: HtmxHttpRequest, batch_id: int) -> HttpResponse:
     """One batch: its stock ledger and a discard form."""
     batch = get_object_or_404(Batch.objects.select_related("formulation"), pk=batch_id)
@@ -556,7 +553,7 @@ def batch_detail(request: HtmxHttpRequest, batch_id: int) -> HttpResponse:
     )
 
 
-@clinical_required
+@admin_required
 @require_POST
 def batch_discard(request: HtmxHttpRequest, batch_id: int) -> HttpResponse:
     """Discard stock from a batch (after a confirmation on the page)."""

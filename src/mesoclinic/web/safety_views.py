@@ -14,11 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
-from mesoclinic.api.auth import CLINICAL, user_role
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import DomainError
 from mesoclinic.people.models import Client
+from mesoclinic.people.roles import sees_clinical
 from mesoclinic.safety import selectors, services
 from mesoclinic.safety.forms import (
     ConsentCaptureForm,
@@ -29,7 +29,7 @@ from mesoclinic.safety.forms import (
 )
 from mesoclinic.safety.models import SignedConsent
 from mesoclinic.safety.pdf import consent_pdf
-from mesoclinic.safety.presentation import screening_view
+from mesoclinic.safety.presentation import front_desk_view, screening_view
 from mesoclinic.web.http import HtmxHttpRequest
 from mesoclinic.web.permissions import clinical_required, staff_required
 
@@ -55,7 +55,7 @@ def _screening_context(
         "client": client,
         "form": form,
         "screening": None,
-        "clinical": user_role(request) in CLINICAL,
+        "clinical": sees_clinical(request.user),
     }
     if form.is_valid():
         data = form.cleaned_data
@@ -66,7 +66,8 @@ def _screening_context(
             practitioner=data["practitioner"],
             on=data["on"],
         )
-        context["screening"] = screening_view(result, errors=override_errors)
+        view = screening_view(result, errors=override_errors)
+        context["screening"] = view if context["clinical"] else front_desk_view(view)
         context["screened"] = {
             "treatment": data["treatment"],
             "practitioner": data["practitioner"].code if data["practitioner"] else "",
@@ -121,7 +122,7 @@ def override_create(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-@staff_required
+@clinical_required
 def questionnaire_create(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     """Record a new health questionnaire (it supersedes the previous one)."""
     client = _client(client_id)
@@ -146,7 +147,7 @@ def questionnaire_create(request: HtmxHttpRequest, client_id: int) -> HttpRespon
     )
 
 
-@staff_required
+@clinical_required
 def consent_capture(request: HtmxHttpRequest, client_id: int, treatment_code: str) -> HttpResponse:
     """Show the current consent form's exact text and capture the client's signature."""
     client = _client(client_id)
@@ -193,14 +194,14 @@ def _consent(request: HtmxHttpRequest, consent_id: int, action: str) -> SignedCo
     return consent
 
 
-@staff_required
+@clinical_required
 def consent_detail(request: HtmxHttpRequest, consent_id: int) -> HttpResponse:
     """A signed consent exactly as signed, with a link to its printable PDF."""
     consent = _consent(request, consent_id, "consent.view")
     return render(request, "web/safety/consent_detail.html", {"consent": consent})
 
 
-@staff_required
+@clinical_required
 def consent_pdf_download(request: HtmxHttpRequest, consent_id: int) -> HttpResponse:
     """The signed consent as a PDF (staff only; every download is audited)."""
     consent = _consent(request, consent_id, "consent.print")

@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
@@ -34,6 +35,7 @@ from mesoclinic.people.models import (
     Site,
     WorkingHours,
 )
+from mesoclinic.people.roles import may_manage_calendar
 from mesoclinic.people.selectors import client_search
 from mesoclinic.scheduling import planning, selectors, services
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course
@@ -852,6 +854,10 @@ class AbsenceForm(forms.Form):
 def absence_new(request: HtmxHttpRequest, code: str) -> HttpResponse:
     """Enter an absence; then the re-plan preview of the appointments it hits."""
     practitioner = get_object_or_404(Practitioner, code=code)
+    if not may_manage_calendar(request.user, practitioner=practitioner):
+        raise PermissionDenied(
+            "Only an administrator, or the practitioner themself, can change this calendar."
+        )
     site = _site(request)
     form = AbsenceForm(request.POST if request.method == "POST" else None)
     status = 200
@@ -887,6 +893,10 @@ def absence_new(request: HtmxHttpRequest, code: str) -> HttpResponse:
 def absence_replan(request: HtmxHttpRequest, absence_id: int) -> HttpResponse:
     """GET previews the re-plan (moves and calls to make); POST applies it."""
     absence = get_object_or_404(Absence.objects.select_related("practitioner"), pk=absence_id)
+    if not may_manage_calendar(request.user, practitioner=absence.practitioner):
+        raise PermissionDenied(
+            "Only an administrator, or the practitioner themself, can change this calendar."
+        )
     site = _site(request)
     context: dict[str, Any] = {"absence": absence}
     if request.method == "POST":

@@ -22,5 +22,13 @@ def browser(demo):
 
 
 @pytest.fixture
+def manager(demo):
+    """The clinic manager's browser (absences are an administrator's or the practitioner's)."""
+    browser = HttpClient()
+    assert browser.login(username="admin", password="mesoclinic-demo")
+    return browser
+
+
+@pytest.fixture
 def amelia(demo):
     return Client.objects.get(email="amelia.hart@example.com")

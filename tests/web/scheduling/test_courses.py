@@ -81,7 +81,7 @@ def test_a_bad_plan_form_is_a_400(browser, amelia):
     assert "errorlist" in response.content.decode()
 
 
-def test_an_absence_over_a_booking_previews_then_applies_the_replan(browser, amelia):
+def test_an_absence_over_a_booking_previews_then_applies_the_replan(browser, manager, amelia):
     # given
     appointment = services.appointment_book(
         actor=None,
@@ -90,8 +90,12 @@ def test_an_absence_over_a_booking_previews_then_applies_the_replan(browser, ame
         start=london(TUESDAY, "10:00"),
         practitioner=Practitioner.objects.get(code="dr-patel"),
     )
-    # when the absence is entered
-    response = browser.post(
+    # when reception tries, then the manager enters the absence
+    refused = browser.post(
+        "/practitioners/dr-patel/absences/new/",
+        {"starts_at": f"{TUESDAY}T09:00", "ends_at": f"{TUESDAY}T18:00", "reason": "Sick"},
+    )
+    response = manager.post(
         "/practitioners/dr-patel/absences/new/",
         {"starts_at": f"{TUESDAY}T09:00", "ends_at": f"{TUESDAY}T18:00", "reason": "Sick"},
     )
@@ -99,21 +103,22 @@ def test_an_absence_over_a_booking_previews_then_applies_the_replan(browser, ame
     # then the preview lists the appointment and a proposed move
     assert response.status_code == 302
     assert response["Location"] == f"/absences/{absence.pk}/replan/"
-    preview = browser.get(response["Location"]).content.decode()
+    assert refused.status_code == 403
+    preview = manager.get(response["Location"]).content.decode()
     assert "Proposed moves (1)" in preview
     assert "Amelia Hart" in preview
     assert "Apply the re-plan" in preview
     appointment.refresh_from_db()
     assert appointment.practitioner.code == "dr-patel"
     # when applied
-    applied = browser.post(response["Location"]).content.decode()
+    applied = manager.post(response["Location"]).content.decode()
     appointment.refresh_from_db()
     assert "Moved (1)" in applied
     assert appointment.practitioner.code != "dr-patel"
 
 
-def test_an_absence_ending_before_it_starts_is_refused(browser):
-    response = browser.post(
+def test_an_absence_ending_before_it_starts_is_refused(manager):
+    response = manager.post(
         "/practitioners/dr-patel/absences/new/",
         {"starts_at": f"{TUESDAY}T18:00", "ends_at": f"{TUESDAY}T09:00"},
     )

@@ -10,6 +10,7 @@ from django import template
 
 from mesoclinic.catalogue.selectors import batches_expiring
 from mesoclinic.core import clock
+from mesoclinic.people.roles import sees_clinical, staff_member
 from mesoclinic.records import charting, selectors
 
 register = template.Library()
@@ -20,11 +21,14 @@ EXPIRY_WARNING_DAYS = 30
 @register.inclusion_tag("web/records/_client_section.html", takes_context=True)
 def client_records(context: dict[str, Any], client: Any) -> dict[str, Any]:
     """Records timeline (with charts), sessions to record, maintenance, adverse events."""
+    request = context.get("request")
+    if request is None or not sees_clinical(request.user):
+        return {"client": client, "request": request, "clinical": False}
     records = list(selectors.records_for_client(client)[:20])
     return {
         "client": client,
-        "request": context.get("request"),
-        "staff_role": context.get("staff_role"),
+        "request": request,
+        "clinical": True,
         "timeline": [(record, charting.charts_for_record(record)) for record in records],
         "to_record": list(selectors.appointments_to_record(client)[:10]),
         "decisions": selectors.maintenance_decisions_for_client(client),
@@ -37,11 +41,19 @@ def client_records(context: dict[str, Any], client: Any) -> dict[str, Any]:
 def records_dashboard(context: dict[str, Any]) -> dict[str, Any]:
     """Batches expiring within 30 days (or expired with stock left) and follow-ups due."""
     today = clock.today()
+    user = getattr(context.get("request"), "user", None)
+    clinical = sees_clinical(user)
+    is_admin = staff_member(user).is_admin
     return {
-        "expiring": list(batches_expiring(on=today, within_days=EXPIRY_WARNING_DAYS)),
-        "today": today,
-        "follow_ups_due": list(
-            selectors.follow_ups_open(due_by=clock.now() + dt.timedelta(days=1))[:10]
+        "is_admin": is_admin,
+        "expiring": (
+            list(batches_expiring(on=today, within_days=EXPIRY_WARNING_DAYS)) if is_admin else []
         ),
-        "staff_role": context.get("staff_role"),
+        "today": today,
+        "follow_ups_due": (
+            list(selectors.follow_ups_open(due_by=clock.now() + dt.timedelta(days=1))[:10])
+            if clinical
+            else []
+        ),
+        "clinical": clinical,
     }

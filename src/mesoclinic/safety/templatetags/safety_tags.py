@@ -11,9 +11,9 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from mesoclinic.api.auth import CLINICAL, user_role
 from mesoclinic.core import clock
 from mesoclinic.people.models import Client
+from mesoclinic.people.roles import sees_clinical
 from mesoclinic.safety import selectors
 from mesoclinic.safety.forms import ScreeningForm
 
@@ -22,10 +22,22 @@ register = template.Library()
 
 @register.inclusion_tag("web/safety/_client_panel.html", takes_context=True)
 def safety_panel(context: template.Context, client: Client) -> dict[str, Any]:
-    """The safety section of the client page: screening, questionnaire, consents, overrides."""
+    """The safety section of the client page: screening, questionnaire, consents, overrides.
+
+    A role without clinical access gets the screening form alone (outcome and next step).
+    """
     request = context.get("request")
     tz = selectors.client_time_zone(client=client)
     today = clock.today(tz)
+    if request is None or not sees_clinical(request.user):
+        return {
+            "request": request,
+            "csrf_token": context.get("csrf_token"),
+            "client": client,
+            "today": today,
+            "screening_form": ScreeningForm(),
+            "clinical": False,
+        }
     questionnaire = selectors.questionnaire_latest(client=client)
     overrides = [
         o
@@ -47,7 +59,7 @@ def safety_panel(context: template.Context, client: Client) -> dict[str, Any]:
         "prescriptions": list(selectors.prescription_list(client=client)[:10]),
         "consent_forms": selectors.consent_forms_current(),
         "screening_form": ScreeningForm(),
-        "clinical": request is not None and user_role(request) in CLINICAL,
+        "clinical": True,
     }
 
 
