@@ -47,6 +47,7 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["client_id", "at"], name="audit_client_at"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["action", "at"], name="audit_action_at"),
         ]
         verbose_name_plural = "audit entries"
 
