@@ -8,8 +8,10 @@ os.environ.setdefault("MESOCLINIC_STATIC_MANIFEST", "0")
 os.environ.setdefault("MESOCLINIC_INSECURE_HTTP", "1")
 
 import pytest
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import Client as HttpClient
 
+from mesoclinic.core.audit_guard import audit_erasure_allowed
 from mesoclinic.demo.loader import demo_load
 from mesoclinic.people.models import Site
 from mesoclinic.people.services import api_token_create
@@ -22,6 +24,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.name.startswith(PURE_ENGINE_TESTS):
             item.add_marker(pytest.mark.pure)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flush_may_erase_the_audit_trail():
+    """Transactional and browser tests flush every table afterwards; the audit table's
+    triggers refuse deletes, so the flush runs inside the one permitted erasure path."""
+    flush = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with audit_erasure_allowed(reason="test flush", using=self.connection.alias):
+            return flush(self, sql_list)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseDatabaseOperations, "execute_sql_flush", execute_sql_flush)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import pytest
 from tests.records.factories import book
 
 from mesoclinic.catalogue.models import Treatment
+from mesoclinic.core.models import AuditEntry
 from mesoclinic.people.models import Client
 from mesoclinic.records.models import MaintenanceDecision
 from mesoclinic.records.selectors import maintenance_interval_for
@@ -270,3 +271,19 @@ def test_maintenance_endpoint_reports_the_decision(amelia, api_as):
         "reason": "gais_no_response",
         "message": "GAIS is 4 (no response): next maintenance in 56 days.",
     }
+
+
+def test_reading_the_maintenance_interval_is_audited(amelia, api_as):
+    # when
+    response = api_as("dr-patel").get(
+        f"/clients/{amelia.pk}/maintenance", treatment="face-revitalise"
+    )
+    # then
+    assert response.status_code == 200
+    entry = AuditEntry.objects.latest("id")
+    assert (entry.action, entry.client_id, entry.role, entry.data) == (
+        "maintenance.view",
+        amelia.pk,
+        "practitioner",
+        {"treatment": "face-revitalise", "reason": "no_comparison"},
+    )

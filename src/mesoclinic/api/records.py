@@ -511,11 +511,13 @@ def assessment_list(request: HttpRequest, client_id: str) -> list[dict[str, Any]
 
 @router.get("/clients/{client_id}/maintenance", response=dict[str, Any])
 def maintenance(request: HttpRequest, client_id: str, treatment: str) -> dict[str, Any]:
-    """The next maintenance interval for a client's treatment and why."""
+    """The next maintenance interval for a client's treatment and why (audited read)."""
     require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
-    decision = selectors.maintenance_interval_for(
-        client=client, treatment=catalogue_selectors.treatment_by_code(treatment)
+    decision = selectors.maintenance_interval_view(
+        actor=request.user,
+        client=client,
+        treatment=catalogue_selectors.treatment_by_code(treatment),
     )
     return {
         "interval_days": decision.interval_days,

@@ -1,15 +1,18 @@
 from django.contrib import admin
 
 from mesoclinic.billing.models import Payment, Quote
+from mesoclinic.core.admin import AuditedReadAdmin
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(AuditedReadAdmin):
     list_display = ["id", "client", "treatment", "sessions", "total", "created_at"]
     list_select_related = ["client", "treatment"]
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(AuditedReadAdmin):
+    audit_client_path = "appointment.client_id"
+
     list_display = ["id", "appointment", "kind", "method", "amount", "recorded_at"]
     list_filter = ["kind", "method"]

@@ -45,6 +45,12 @@ ALLOWED_HOSTS = [
     for host in os.environ.get("MESOCLINIC_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
     if host.strip()
 ]
+# Reverse proxies (addresses or networks) whose X-Forwarded-For the audit trail believes.
+TRUSTED_PROXIES = [
+    entry.strip()
+    for entry in os.environ.get("MESOCLINIC_TRUSTED_PROXIES", "").split(",")
+    if entry.strip()
+]
 CSRF_TRUSTED_ORIGINS = [
     origin.strip()
     for origin in os.environ.get("MESOCLINIC_CSRF_TRUSTED_ORIGINS", "").split(",")
@@ -82,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mesoclinic.core.audit_context.AuditOriginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

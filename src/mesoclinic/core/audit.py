@@ -1,5 +1,9 @@
 """Writing the audit trail. Every clinical read and write calls :func:`audit_record` (or
-:func:`audit_record_many` for several entries of one action)."""
+:func:`audit_record_many` for several entries of one action).
+
+During a web request each entry also records the actor's role and the client's address
+(:mod:`mesoclinic.core.audit_context`); outside one both stay empty. Entries are never
+changed or deleted (:mod:`mesoclinic.core.audit_guard`)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from mesoclinic.core import clock
+from mesoclinic.core.audit_context import current_origin
 from mesoclinic.core.models import AuditEntry
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -24,12 +29,15 @@ def audit_entry(
     data: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """One audit entry, not yet saved: who (``actor``), what (``action`` on ``obj``), when
-    (now)."""
+    (now), and in a request the actor's role and the client's address."""
     user: Any = actor if isinstance(actor, AbstractBaseUser) else None
+    origin = current_origin()
     return AuditEntry(
         at=clock.now(),
         actor=user,
         actor_label=user.get_username() if user else "system",
+        role=origin.role_of(user) if origin is not None and user is not None else "",
+        ip=origin.ip if origin is not None else None,
         action=action,
         object_type=type(obj).__name__.lower() if obj is not None else "",
         object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) else "",

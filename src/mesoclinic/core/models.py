@@ -9,8 +9,15 @@ from django.db import models
 class AuditEntry(models.Model):
     """One clinical read or write, or an administrative action.
 
-    Entries are only ever added (never edited or deleted through the application).
-    ``action`` is a dotted verb such as ``client.view`` or ``screening.run``.
+    Entries are only ever added: database triggers (migration ``0003``) refuse every
+    ``UPDATE`` and, outside :func:`mesoclinic.core.audit_guard.audit_erasure_allowed`,
+    every ``DELETE`` (and ``TRUNCATE`` on PostgreSQL). ``action`` is a dotted verb such as
+    ``client.view`` or ``screening.run``. ``role`` and ``ip`` say in which capacity and
+    from where the actor acted; both are empty outside a web request (``system``).
+
+    On SQLite, a migration that alters this table rebuilds it and so drops its triggers:
+    such a migration must create them again (see ``0003_append_only_audit``); the
+    append-only tests fail until it does.
     """
 
     at = models.DateTimeField(db_index=True)
@@ -22,6 +29,12 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     actor_label = models.CharField(max_length=150, blank=True)
+    role = models.CharField(
+        max_length=80, blank=True, help_text="The actor's role(s) when acting; empty: system."
+    )
+    ip = models.GenericIPAddressField(
+        null=True, blank=True, help_text="Where the request came from; empty: system."
+    )
     action = models.CharField(max_length=80)
     object_type = models.CharField(max_length=80, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
@@ -34,6 +47,7 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["client_id", "at"], name="audit_client_at"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["action", "at"], name="audit_action_at"),
         ]
         verbose_name_plural = "audit entries"
 

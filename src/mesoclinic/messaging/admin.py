@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from mesoclinic.core.admin import AuditedReadAdmin
 from mesoclinic.messaging.models import DeliveryAttempt, Message
 
 
@@ -10,7 +11,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(AuditedReadAdmin):
     list_display = [
         "id",
         "kind",

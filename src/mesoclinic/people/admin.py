@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from mesoclinic.core.admin import AuditedReadAdmin
 from mesoclinic.people import models
 
 
@@ -63,7 +64,8 @@ class PractitionerAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(AuditedReadAdmin):
+    audit_client_path = "pk"
     list_display = ["family_name", "given_name", "birth_date", "email", "phone"]
     search_fields = ["family_name", "given_name", "email", "phone"]
 

@@ -1,7 +1,7 @@
 """Reads for the records domain: records, recall, follow-ups, outcomes, Yellow Card drafts.
 
-Callers audit clinical reads (the API and views write ``*.view`` entries); selectors only
-read. :func:`maintenance_interval_for` is the scheduling course planner's entry point for
+Most callers audit their clinical reads (the API and views write ``*.view`` entries);
+the ``*_view`` selectors here read and audit in one call. :func:`maintenance_interval_for` is the scheduling course planner's entry point for
 response-adaptive maintenance.
 """
 
@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from mesoclinic.catalogue.models import Treatment
+from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.models import Client
 from mesoclinic.records import scales
@@ -340,6 +341,22 @@ def maintenance_interval_for(*, client: Client, treatment: Treatment) -> EngineD
         reason=MaintenanceReason.NO_COMPARISON,
         message=f"No outcome scored yet: next maintenance in {config.default_interval_days} days.",
     )
+
+
+def maintenance_interval_view(
+    *, actor: Actor, client: Client, treatment: Treatment
+) -> EngineDecision:
+    """:func:`maintenance_interval_for`, its read audited (``maintenance.view``): the
+    interval and its reason come from the client's outcome scores."""
+    decision = maintenance_interval_for(client=client, treatment=treatment)
+    audit_record(
+        actor=actor,
+        action="maintenance.view",
+        obj=client,
+        client_id=client.pk,
+        data={"treatment": treatment.code, "reason": str(decision.reason)},
+    )
+    return decision
 
 
 def maintenance_decisions_for_client(client: Client) -> list[MaintenanceDecision]:

@@ -7,11 +7,19 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from mesoclinic.core.admin import AuditedReadAdmin
+from mesoclinic.people.roles import sees_clinical
 from mesoclinic.safety import models
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Lets administrators look, never add, change or delete."""
+class ReadOnlyAdmin(AuditedReadAdmin):
+    """Lets practitioners look (each look audited), never add, change or delete."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return sees_clinical(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return sees_clinical(request.user)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -31,6 +39,12 @@ class HealthQuestionnaireAdmin(ReadOnlyAdmin):
 
 @admin.register(models.ConsentForm)
 class ConsentFormAdmin(ReadOnlyAdmin):
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True  # a form's text is not clinical content
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return True
+
     list_display = ["treatment", "version", "title", "created_at"]
 
 

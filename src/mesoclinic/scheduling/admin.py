@@ -8,11 +8,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from mesoclinic.core.admin import AuditedReadAdmin
 from mesoclinic.scheduling import models
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Lets administrators look, never add, change or delete."""
+class ReadOnlyAdmin(AuditedReadAdmin):
+    """Lets administrators look (each look audited), never add, change or delete."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

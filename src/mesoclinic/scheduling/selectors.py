@@ -38,6 +38,7 @@ from django.db.models import QuerySet
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
+from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
 from mesoclinic.people.models import (
@@ -636,6 +637,33 @@ def appointment_list(
     if not include_cancelled:
         appointments = appointments.filter(status__in=ACTIVE_STATUSES)
     return appointments.order_by("start", "pk")
+
+
+def appointment_view(*, actor: Actor, appointment_id: str | int) -> Appointment:
+    """The appointment for a staff page, its read audited (``appointment.view``): who
+    looked at which client's treatment is part of the clinical audit trail."""
+    appointment = appointment_for_id(appointment_id)
+    audit_record(
+        actor=actor,
+        action="appointment.view",
+        obj=appointment,
+        client_id=appointment.client_id,
+        data={"appointment": appointment.pk},
+    )
+    return appointment
+
+
+def course_view(*, actor: Actor, course_id: str | int) -> Course:
+    """The course for a staff page, its read audited (``course.view``)."""
+    course = course_for_id(course_id)
+    audit_record(
+        actor=actor,
+        action="course.view",
+        obj=course,
+        client_id=course.client_id,
+        data={"course": course.pk},
+    )
+    return course
 
 
 def course_for_id(course_id: str | int) -> Course:

@@ -596,8 +596,10 @@ def calendar_book(request: HtmxHttpRequest) -> HttpResponse:
 # --- Appointment page: cancel, reschedule ---------------------------------------------------
 
 
-def _appointment(appointment_id: int) -> Appointment:
+def _appointment(appointment_id: int, *, viewer: Any = None) -> Appointment:
     try:
+        if viewer is not None:
+            return selectors.appointment_view(actor=viewer, appointment_id=appointment_id)
         return selectors.appointment_for_id(appointment_id)
     except NotFound:
         raise Http404("No such appointment.") from None
@@ -606,7 +608,7 @@ def _appointment(appointment_id: int) -> Appointment:
 @staff_required
 def appointment_detail(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
     """One appointment: both phases, who and where, status, and what can be done with it."""
-    appointment = _appointment(appointment_id)
+    appointment = _appointment(appointment_id, viewer=request.user)
     with timezone.override(appointment.site.tzinfo):
         return render(
             request,
@@ -818,7 +820,7 @@ def course_plan(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 def course_detail(request: HtmxHttpRequest, course_id: int) -> HttpResponse:
     """A course: its sessions (with their appointments) and price."""
     try:
-        course = selectors.course_for_id(course_id)
+        course = selectors.course_view(actor=request.user, course_id=course_id)
     except NotFound:
         raise Http404("No such course.") from None
     sessions = selectors.course_appointments(course=course)

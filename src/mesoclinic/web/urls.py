@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from mesoclinic.web import records_views, safety_views, scheduling_views, views
+from mesoclinic.web import audit_views, records_views, safety_views, scheduling_views, views
 
 app_name = "web"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include(scheduling_views.urlpatterns)),
     path("", include(records_views.urlpatterns)),
     path("", include("mesoclinic.web.journey_views")),
+    path("", include(audit_views.urlpatterns)),
 ]
