@@ -26,7 +26,7 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
 from mesoclinic.core.money import money
-from mesoclinic.messaging.ics import appointment_ics
+from mesoclinic.messaging.ics import appointment_ics, ics_content_type, ics_method
 from mesoclinic.people.models import Absence, Device, Practitioner, Room
 from mesoclinic.people.selectors import client_by_id
 from mesoclinic.scheduling import ical, planning, selectors, services
@@ -687,8 +687,8 @@ def appointment_calendar(request: HttpRequest, appointment_id: str) -> HttpRespo
     require_role(request, STAFF)
     appointment = selectors.appointment_for_id(appointment_id)
     _audit_view(request, "appointment.ics", appointment.client_id, appointment=appointment.pk)
-    body = appointment_ics(appointment, cancelled=appointment.status == AppointmentStatus.CANCELLED)
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    body = appointment_ics(appointment)
+    response = HttpResponse(body, content_type=ics_content_type(ics_method(appointment)))
     response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
     return response
 
