@@ -23,6 +23,7 @@ from mesoclinic.api.auth import STAFF, require_role
 from mesoclinic.catalogue.models import Formulation, Protocol
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
+from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
 from mesoclinic.core.money import money
@@ -689,7 +690,7 @@ def appointment_calendar(request: HttpRequest, appointment_id: str) -> HttpRespo
     _audit_view(request, "appointment.ics", appointment.client_id, appointment=appointment.pk)
     body = appointment_ics(appointment)
     response = HttpResponse(body, content_type=ics_content_type(ics_method(appointment)))
-    response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
+    attachment(response, f"appointment-{appointment.pk}.ics")
     return response
 
 
@@ -920,5 +921,5 @@ def practitioner_calendar(
     )
     audit_record(actor=request.user, action="calendar.ics", summary=practitioner.code)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{practitioner.code}.ics"'
+    attachment(response, f"{practitioner.code}.ics", inline=True)
     return response
