@@ -67,7 +67,6 @@ def safe_filename(name: str, *, default: str = "download") -> str:
 
 def attachment(response: HttpResponse, filename: str, *, inline: bool = False) -> HttpResponse:
     """Set ``response``'s Content-Disposition to a safe file name; returns the response."""
-    response["Content-Disposition"] = content_disposition_header(
-        not inline, safe_filename(filename)
-    )
+    header = content_disposition_header(not inline, safe_filename(filename))
+    response["Content-Disposition"] = header or ("inline" if inline else "attachment")
     return response
