@@ -22,6 +22,7 @@ from mesoclinic.interop.selectors import patient_everything
 from mesoclinic.people.models import Client
 from mesoclinic.portal.export import client_data, client_data_pdf, client_data_story
 from mesoclinic.records.models import Assessment
+from mesoclinic.safety.models import Override, Prescription, ToxinAdministration
 
 
 def _in_export(resource: dict, data: dict) -> bool:
@@ -141,9 +142,22 @@ def test_the_export_carries_the_clinical_detail(full_history):
     photo = next(a for a in data["assessments"] if a["photos"])["photos"][0]
     assert photo["content_type"] == "image/jpeg"
     assert photo["file"]
-    for key in ("prescriptions", "screening_overrides", "consents", "questionnaires", "messages"):
-        assert isinstance(data[key], list)
     assert Assessment.objects.filter(client=full_history).count() == len(data["assessments"])
+
+
+def test_prescriptions_overrides_and_toxin_history_are_exported(full_history):
+    # given: the demo's safety records (domain.md §9), each for some client
+    for model, key in (
+        (Prescription, "prescriptions"),
+        (Override, "screening_overrides"),
+        (ToxinAdministration, "toxin_history"),
+    ):
+        row = model.objects.order_by("pk").first()
+        assert row is not None, model
+        # when
+        data = client_data(client=row.client)
+        # then
+        assert str(row.pk) in {item["id"] for item in data[key]}
 
 
 def test_the_pdf_holds_every_section_and_field_of_the_json(full_history):
