@@ -11,7 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
+from django.test import Client as HttpClient
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.codesystem import CodeSystem
 from fhirpathpy import evaluate
 from fhirpathpy.models import models
 
@@ -240,7 +242,7 @@ def test_no_coding_uses_an_invented_host(demo_bundles):
     systems = {c["system"] for b in demo_bundles.values() for c in _codings(b)}
     assert not any(".invalid" in system for system in systems)
     local = {s for s in systems if terminology.is_local(s)}
-    assert all(s.startswith("http://127.0.0.1:8000/fhir/CodeSystem/") for s in local)
+    assert all(s.startswith("http://127.0.0.1:8000/fhir/r4/CodeSystem/") for s in local)
 
 
 def test_every_standard_code_sent_is_in_the_terminology_table(demo_bundles):
@@ -286,3 +288,27 @@ def test_standard_and_local_coding_counts_across_the_demo(demo_bundles):
     codings = [c for b in demo_bundles.values() for c in _codings(b)]
     local = sum(terminology.is_local(c["system"]) for c in codings)
     assert (local, len(codings) - local) == (LOCAL_COUNT, STANDARD_COUNT)
+
+
+def test_every_local_system_resolves_to_a_code_system_holding_its_codes(demo_bundles):
+    # given: every local coding sent, by system
+    sent: dict[str, set[str]] = {}
+    for bundle in demo_bundles.values():
+        for coding in _codings(bundle):
+            if terminology.is_local(coding["system"]):
+                sent.setdefault(coding["system"], set()).add(coding["code"])
+    http = HttpClient()
+    # when / then
+    assert len(sent) >= 5
+    for system, codes in sent.items():
+        response = http.get(system.removeprefix("http://127.0.0.1:8000"))
+        assert response.status_code == 200, system
+        resource = response.json()
+        assert CodeSystem.model_validate(resource).url == system
+        assert codes <= {concept["code"] for concept in resource["concept"]}, system
+
+
+def test_an_unknown_code_system_is_404():
+    response = HttpClient().get("/fhir/r4/CodeSystem/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["issue"][0]["code"] == "not-found"

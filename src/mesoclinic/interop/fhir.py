@@ -117,7 +117,7 @@ def practitioner(person: Practitioner) -> Resource:
     if person.registration_body:
         identifier = {
             "system": REGISTRATION_SYSTEMS.get(
-                person.registration_body, terms.local_system("registration-body")
+                person.registration_body, f"{terms.public_base()}/fhir/Id/registration"
             ),
             "value": person.registration_number,
         }

@@ -4,7 +4,7 @@ Every code here is listed in docs/terminology.md with where it was checked. A co
 no code we could confirm is sent as text only (``CodeableConcept.text``), never guessed.
 The clinic's own codes (treatments, formulations, scales …) live in code systems under the
 clinic's public address (``MESOCLINIC["PUBLIC_BASE_URL"]``), so the URL is one the clinic
-controls rather than a made-up host.
+controls rather than a made-up host, where ``interop.codesystems`` serves each one.
 """
 
 from __future__ import annotations
@@ -80,21 +80,6 @@ OBSERVATION_SURVEY: Coding = {
     "display": "Survey",
 }
 
-# The clinic's own code systems (documented in docs/terminology.md).
-LOCAL_SYSTEMS = (
-    "treatment",
-    "formulation",
-    "ingredient",
-    "body-area",
-    "scale",
-    "scale-component",
-    "qualification",
-    "condition",
-    "seriousness",
-    "reaction",
-    "client-id",
-)
-
 
 def public_base() -> str:
     """The clinic's public address, the root of every code system it defines."""
@@ -102,8 +87,9 @@ def public_base() -> str:
 
 
 def local_system(name: str) -> str:
-    """The URL of one of the clinic's own code systems (``{public}/fhir/CodeSystem/{name}``)."""
-    return f"{public_base()}/fhir/CodeSystem/{name}"
+    """The URL of one of the clinic's own code systems, where the CodeSystem is served
+    (``{public}/fhir/r4/CodeSystem/{name}``)."""
+    return f"{public_base()}/fhir/r4/CodeSystem/{name}"
 
 
 def local_coding(system: str, code: str, display: str = "") -> Coding:
@@ -119,4 +105,4 @@ def concept(codings: list[Coding], text: str) -> dict[str, Any]:
 
 def is_local(system: str) -> bool:
     """Whether a coding's system is one of the clinic's own."""
-    return system.startswith(f"{public_base()}/fhir/CodeSystem/")
+    return system.startswith(f"{public_base()}/fhir/r4/CodeSystem/")
