@@ -125,3 +125,21 @@ def test_the_staff_feed_carries_sequence_and_organizer_but_no_client_address(api
     assert str(event["organizer"]).startswith("mailto:")
     assert "ATTENDEE" not in content.decode()
     assert "amelia.hart@example.com" not in content.decode()
+
+
+def test_a_client_without_email_gets_a_cancelled_publish_not_a_cancel(api, demo):
+    # given: no address, so no ATTENDEE a CANCEL could name (RFC 5546 needs one)
+    client = Client.objects.get(email="amelia.hart@example.com")
+    client.email = ""
+    client.save()
+    appointment = _book(client)
+    services.appointment_cancel(actor=None, appointment=appointment, reason="")
+    # when
+    response = api.get(f"/appointments/{appointment.pk}.ics")
+    # then
+    calendar = Calendar.from_ical(response.content)
+    [event] = calendar.walk("VEVENT")
+    assert str(calendar["method"]) == "PUBLISH"
+    assert (str(event["status"]), int(event["sequence"])) == ("CANCELLED", 1)
+    assert "attendee" not in event
+    assert response["Content-Type"] == "text/calendar; charset=utf-8; method=PUBLISH"
