@@ -312,3 +312,20 @@ def test_an_unknown_code_system_is_404():
     response = HttpClient().get("/fhir/r4/CodeSystem/nothing-here")
     assert response.status_code == 404
     assert response.json()["issue"][0]["code"] == "not-found"
+
+
+def test_treatments_map_to_their_procedure_and_route(demo):
+    # given
+    from mesoclinic.catalogue.models import Treatment
+    from mesoclinic.interop import fhir
+
+    # when
+    mesotox = fhir.procedure_concept(Treatment.objects.get(code="mesotox"))
+    no_needle = Treatment.objects.get(code="no-needle-infusion")
+    # then
+    assert mesotox["coding"][0]["code"] == "442695005"
+    assert fhir.procedure_concept(no_needle)["coding"][0]["system"].endswith("/treatment")
+    assert fhir.route(no_needle)["coding"] == [
+        {"system": "http://snomed.info/sct", "code": "45890007", "display": "Transdermal route"}
+    ]
+    assert fhir.route(Treatment.objects.get(code="mesotox"))["coding"][0]["code"] == "372464004"

@@ -18,7 +18,13 @@ from typing import Any
 from mesoclinic.catalogue.models import Batch, Formulation, Treatment
 from mesoclinic.interop import terminology as terms
 from mesoclinic.people.models import Client, Practitioner
-from mesoclinic.records.models import AdverseEvent, Assessment, ProductUse, TreatmentRecord
+from mesoclinic.records.models import (
+    AdverseEvent,
+    Assessment,
+    ProductUse,
+    Reaction,
+    TreatmentRecord,
+)
 from mesoclinic.safety.models import HealthQuestionnaire, SignedConsent
 from mesoclinic.scheduling.models import Appointment
 
@@ -46,13 +52,6 @@ AE_OUTCOMES = {
     "recovering": "recovering",
     "continuing": "ongoing",
     "other": "unknown",
-}
-REACTION_TEXT = {
-    "purple_dots": "Tiny purple dots at injection sites",
-    "bruising": "Bruising",
-    "swelling": "Swelling",
-    "redness": "Redness",
-    "pain": "Pain",
 }
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9\-.]")
 
@@ -205,7 +204,7 @@ def questionnaire_response(questionnaire: HealthQuestionnaire) -> Resource:
     }
 
 
-def _procedure_concept(treatment: Treatment) -> Resource:
+def procedure_concept(treatment: Treatment) -> Resource:
     """What was done: the SNOMED CT procedure where one fits, then the clinic's treatment."""
     standard: list[terms.Coding] = []
     if treatment.code in terms.TOXIN_TREATMENTS:
@@ -217,7 +216,8 @@ def _procedure_concept(treatment: Treatment) -> Resource:
     )
 
 
-def _route(treatment: Treatment) -> Resource:
+def route(treatment: Treatment) -> Resource:
+    """How the products go in: intradermal injection, or through the skin (no needle)."""
     if treatment.needs_needle:
         return terms.concept([terms.INTRADERMAL_ROUTE], "Intradermal")
     return terms.concept([terms.TRANSDERMAL_ROUTE], "Through the skin by electroporation")
@@ -233,7 +233,7 @@ def _reactions(reactions: list[str]) -> list[Resource]:
     return [
         terms.concept(
             [terms.REACTIONS[code]] if code in terms.REACTIONS else [],
-            REACTION_TEXT.get(code, code),
+            str(Reaction(code).label) if code in Reaction.values else code,
         )
         for code in reactions
         if code != "none"
@@ -246,7 +246,7 @@ def appointment(visit: Appointment) -> Resource:
         "resourceType": "Appointment",
         "id": str(visit.pk),
         "status": APPOINTMENT_STATUSES[visit.status],
-        "serviceType": [_procedure_concept(visit.treatment)],
+        "serviceType": [procedure_concept(visit.treatment)],
         "start": _instant(visit.start),
         "end": _instant(visit.end),
         "minutesDuration": int((visit.end - visit.start).total_seconds() // 60),
@@ -263,7 +263,7 @@ def procedure(record: TreatmentRecord) -> Resource:
         "resourceType": "Procedure",
         "id": str(record.pk),
         "status": "completed" if record.signed_at else "in-progress",
-        "code": _procedure_concept(record.treatment),
+        "code": procedure_concept(record.treatment),
         "subject": reference("Patient", record.client_id),
         "performedDateTime": _instant(record.performed_at),
         "performer": [{"actor": reference("Practitioner", record.practitioner.code)}],
@@ -310,7 +310,7 @@ def medication_administration(use: ProductUse) -> Resource:
     """One product given in a session: intradermal route, dose in mL (and toxin units)."""
     record = use.record
     dosage: Resource = {
-        "route": _route(record.treatment),
+        "route": route(record.treatment),
         "dose": {"value": _decimal(use.volume_ml), **terms.ML},
     }
     areas = [area.area for area in record.areas.all()]
@@ -363,7 +363,7 @@ def consent(signed: SignedConsent) -> Resource:
             "data": base64.b64encode(signed.text.encode()).decode(),
             "creation": _instant(signed.signed_at),
         },
-        "provision": {"code": [_procedure_concept(signed.treatment)]},
+        "provision": {"code": [procedure_concept(signed.treatment)]},
     }
 
 
