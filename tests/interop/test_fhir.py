@@ -65,7 +65,7 @@ def test_everything_bundles_every_resource_type_of_the_contract(treated_client):
     assert response["Content-Type"] == "application/fhir+json"
     bundle = response.json()
     assert (bundle["resourceType"], bundle["type"]) == ("Bundle", "searchset")
-    assert bundle["total"] == len(bundle["entry"])
+    assert bundle["total"] == 1  # the matches (the Patient), not the included resources
     grouped = _by_type(bundle)
     assert {
         "Patient",
@@ -148,7 +148,12 @@ def test_practitioner_lists_registration_and_prescriber_qualifications(treated_c
 def test_observation_has_the_score_and_components(treated_client):
     grouped = _by_type(_everything(treated_client, api_token_create(username="dr-patel")).json())
     gais = next(o for o in grouped["Observation"] if o["code"]["text"] == "gais")
-    assert gais["valueQuantity"] == {"value": 2}
+    assert gais["valueQuantity"] == {
+        "value": 2,
+        "unit": "score",
+        "system": "http://unitsofmeasure.org",
+        "code": "{score}",
+    }
     assert gais["component"][0]["valueInteger"] == 2
 
 

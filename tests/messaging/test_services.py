@@ -180,7 +180,12 @@ def test_confirmation_is_sent_once_with_an_ics_and_the_worker_is_idempotent(
     ]
     assert len(channels.SMS_OUTBOX) == 1
     name, content, mimetype = mail.outbox[0].attachments[0]
-    assert (name, mimetype) == ("appointment.ics", "text/calendar")
+    assert (name, mimetype) == ("appointment.ics", "text/calendar; method=PUBLISH")
+    part = next(
+        p for p in mail.outbox[0].message().walk() if p.get_content_type() == "text/calendar"
+    )
+    assert part.get_param("method") == "PUBLISH"  # iMIP (RFC 6047)
+    assert part.get_content_charset() == "utf-8"
     event = Calendar.from_ical(content).walk("VEVENT")[0]
     assert event.decoded("dtstart") == appointment.start
     assert "Face" not in str(event.get("summary"))
@@ -309,6 +314,7 @@ def test_rescheduling_cancels_old_reminders_and_plans_new_ones(
     appointment.treatment_start += dt.timedelta(days=7)
     appointment.end += dt.timedelta(days=7)
     appointment.busy_until += dt.timedelta(days=7)
+    appointment.ics_sequence += 1  # as appointment_reschedule does
     appointment.save()
     with django_capture_on_commit_callbacks(execute=True):
         services.appointment_rescheduled_notify(appointment=appointment)
@@ -350,6 +356,8 @@ def test_cancelling_stops_reminders_and_sends_a_cancelling_ics(
     cancel = next(m for m in mail.outbox if m.subject.endswith("cancelled"))
     calendar = Calendar.from_ical(cancel.attachments[0][1])
     assert str(calendar.get("method")) == "CANCEL"
+    part = next(p for p in cancel.message().walk() if p.get_content_type() == "text/calendar")
+    assert part.get_param("method") == "CANCEL"  # iMIP: the part says what the file does
 
 
 def test_aftercare_for_chin_and_jowl_gives_the_weekend_recovery_advice(

@@ -183,6 +183,29 @@ def test_recall_page_lists_recipients_exports_csv_and_marks_contacted(
     assert RecallContact.objects.get().client_id == appointment.client_id
 
 
+def test_recall_csv_neutralises_formulas_in_names_and_keeps_the_file_name_safe(
+    appointment, fresh_batch, api_as
+):
+    # given: a client whose name is a spreadsheet formula
+    Client.objects.filter(pk=appointment.client_id).update(
+        given_name='=HYPERLINK("http://evil.example","x")', family_name="@SUM(A1)"
+    )
+    api = api_as("dr-patel")
+    record_id = api.post(f"/appointments/{appointment.pk}/record", record_body()).json()["id"]
+    api.post(f"/records/{record_id}/sign")
+
+    # when
+    response = _browser("reception").get("/recall/", {"lot": "T-REV-FRESH", "format": "csv"})
+
+    # then
+    import csv
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1][1] == '\'=HYPERLINK("http://evil.example","x") @SUM(A1)'
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    assert response["Content-Disposition"] == 'attachment; filename="recall-T-REV-FRESH.csv"'
+
+
 def test_dashboard_warns_about_stock_expiring_within_30_days(demo):
     # given
     receive("hair-scalp", "HS-SOON", expires_in_days=10)

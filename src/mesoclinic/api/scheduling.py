@@ -22,10 +22,11 @@ from ninja import Field, Query, Router, Schema, Status
 from mesoclinic.catalogue.models import Formulation, Protocol
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
+from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
 from mesoclinic.core.money import money
-from mesoclinic.messaging.ics import appointment_ics
+from mesoclinic.messaging.ics import appointment_ics, ics_content_type, ics_method
 from mesoclinic.people.models import Absence, Device, Practitioner, Room
 from mesoclinic.people.roles import Access, require, require_calendar_manager, sees_clinical
 from mesoclinic.people.selectors import client_by_id
@@ -696,9 +697,9 @@ def appointment_calendar(request: HttpRequest, appointment_id: str) -> HttpRespo
     require(request.user, Access.STAFF)
     appointment = selectors.appointment_for_id(appointment_id)
     _audit_view(request, "appointment.ics", appointment.client_id, appointment=appointment.pk)
-    body = appointment_ics(appointment, cancelled=appointment.status == AppointmentStatus.CANCELLED)
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
+    body = appointment_ics(appointment)
+    response = HttpResponse(body, content_type=ics_content_type(ics_method(appointment)))
+    attachment(response, f"appointment-{appointment.pk}.ics")
     return response
 
 
@@ -931,5 +932,5 @@ def practitioner_calendar(
     )
     audit_record(actor=request.user, action="calendar.ics", summary=practitioner.code)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{practitioner.code}.ics"'
+    attachment(response, f"{practitioner.code}.ics", inline=True)
     return response

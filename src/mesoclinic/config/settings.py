@@ -236,6 +236,8 @@ MESOCLINIC = {
         {"min_sessions": 10, "percent": "15", "name": "Full course of 10 or more: 15% off"},
     ),
     "EMAIL_VERIFICATION_HOURS": int(os.environ.get("MESOCLINIC_EMAIL_VERIFICATION_HOURS", "48")),
+    # The clinic's own address: ORGANIZER of its calendar files (RFC 5546).
+    "CLINIC_EMAIL": os.environ.get("MESOCLINIC_CLINIC_EMAIL", DEFAULT_FROM_EMAIL),
 }
 
 # Background tasks (django-tasks) queued in the database by django-tasks-db and run by

@@ -1,9 +1,10 @@
 """FHIR R4 (4.0.1) resources for a client's record, as plain JSON-ready dicts.
 
 One function per resource type; each takes model instances and returns the resource.
-There is no SNOMED CT concept for mesotherapy, so treatments, formulations, scales and
-areas use local code systems under :data:`LOCAL`. The route of every injection is SNOMED CT
-372464004 "Intradermal route".
+Standard codes (SNOMED CT, WHO ATC, UCUM, LOINC) come from :mod:`.terminology`, where each is
+listed with docs/terminology.md saying where it was checked. What has no confirmed standard
+code goes as text, or, for the clinic's own catalogue and scales, in a code system under the
+clinic's public address.
 """
 
 from __future__ import annotations
@@ -15,18 +16,23 @@ from decimal import Decimal
 from typing import Any
 
 from mesoclinic.catalogue.models import Batch, Formulation, Treatment
+from mesoclinic.interop import terminology as terms
 from mesoclinic.people.models import Client, Practitioner
-from mesoclinic.records.models import AdverseEvent, Assessment, ProductUse, TreatmentRecord
+from mesoclinic.records.models import (
+    AdverseEvent,
+    Assessment,
+    ProductUse,
+    Reaction,
+    TreatmentRecord,
+)
 from mesoclinic.safety.models import HealthQuestionnaire, SignedConsent
 from mesoclinic.scheduling.models import Appointment
 
 Resource = dict[str, Any]
 
-LOCAL = "https://mesoclinic.invalid/fhir/CodeSystem"
-CLIENT_ID_SYSTEM = "https://mesoclinic.invalid/fhir/Id/client"
-SNOMED = "http://snomed.info/sct"
-UCUM = "http://unitsofmeasure.org"
-INTRADERMAL_ROUTE = {"system": SNOMED, "code": "372464004", "display": "Intradermal route"}
+SNOMED = terms.SNOMED
+UCUM = terms.UCUM
+INTRADERMAL_ROUTE = terms.INTRADERMAL_ROUTE
 REGISTRATION_SYSTEMS = {
     "GMC": "https://fhir.hl7.org.uk/Id/gmc-number",
     "NMC": "https://fhir.hl7.org.uk/Id/nmc-number",
@@ -58,9 +64,12 @@ def _instant(moment: dt.datetime) -> str:
     return moment.isoformat()
 
 
-def _local_coding(system: str, code: str, display: str = "") -> dict[str, str]:
-    coding = {"system": f"{LOCAL}/{system}", "code": code}
-    return coding | ({"display": display} if display else {})
+_local_coding = terms.local_coding
+
+
+def client_id_system() -> str:
+    """The identifier system of client numbers, under the clinic's public address."""
+    return f"{terms.public_base()}/fhir/Id/client"
 
 
 def _decimal(value: Decimal) -> float | int:
@@ -80,7 +89,7 @@ def patient(client: Client) -> Resource:
     return {
         "resourceType": "Patient",
         "id": str(client.pk),
-        "identifier": [{"system": CLIENT_ID_SYSTEM, "value": str(client.pk)}],
+        "identifier": [{"system": client_id_system(), "value": str(client.pk)}],
         "name": [{"family": client.family_name, "given": [client.given_name]}],
         "gender": GENDERS.get(client.sex, "unknown"),
         "birthDate": client.birth_date.isoformat(),
@@ -106,7 +115,9 @@ def practitioner(person: Practitioner) -> Resource:
     qualifications = []
     if person.registration_body:
         identifier = {
-            "system": REGISTRATION_SYSTEMS.get(person.registration_body, LOCAL),
+            "system": REGISTRATION_SYSTEMS.get(
+                person.registration_body, f"{terms.public_base()}/fhir/Id/registration"
+            ),
             "value": person.registration_number,
         }
         entry = _qualification(
@@ -193,11 +204,40 @@ def questionnaire_response(questionnaire: HealthQuestionnaire) -> Resource:
     }
 
 
-def _treatment_concept(treatment: Treatment) -> Resource:
-    return {
-        "coding": [_local_coding("treatment", treatment.code, treatment.name)],
-        "text": treatment.name,
-    }
+def procedure_concept(treatment: Treatment) -> Resource:
+    """What was done: the SNOMED CT procedure where one fits, then the clinic's treatment."""
+    standard: list[terms.Coding] = []
+    if treatment.code in terms.TOXIN_TREATMENTS:
+        standard = [terms.BOTULINUM_INJECTION]
+    elif treatment.needs_needle:
+        standard = [terms.INTRADERMAL_INJECTION]
+    return terms.concept(
+        [*standard, _local_coding("treatment", treatment.code, treatment.name)], treatment.name
+    )
+
+
+def route(treatment: Treatment) -> Resource:
+    """How the products go in: intradermal injection, or through the skin (no needle)."""
+    if treatment.needs_needle:
+        return terms.concept([terms.INTRADERMAL_ROUTE], "Intradermal")
+    return terms.concept([terms.TRANSDERMAL_ROUTE], "Through the skin by electroporation")
+
+
+def body_site(area: str) -> Resource:
+    """A treated area: SNOMED CT where the area has a body-structure code, else text."""
+    coding = terms.BODY_SITES.get(area)
+    return terms.concept([coding] if coding else [], area.replace("-", " "))
+
+
+def _reactions(reactions: list[str]) -> list[Resource]:
+    return [
+        terms.concept(
+            [terms.REACTIONS[code]] if code in terms.REACTIONS else [],
+            str(Reaction(code).label) if code in Reaction.values else code,
+        )
+        for code in reactions
+        if code != "none"
+    ]
 
 
 def appointment(visit: Appointment) -> Resource:
@@ -206,7 +246,7 @@ def appointment(visit: Appointment) -> Resource:
         "resourceType": "Appointment",
         "id": str(visit.pk),
         "status": APPOINTMENT_STATUSES[visit.status],
-        "serviceType": [_treatment_concept(visit.treatment)],
+        "serviceType": [procedure_concept(visit.treatment)],
         "start": _instant(visit.start),
         "end": _instant(visit.end),
         "minutesDuration": int((visit.end - visit.start).total_seconds() // 60),
@@ -223,17 +263,17 @@ def procedure(record: TreatmentRecord) -> Resource:
         "resourceType": "Procedure",
         "id": str(record.pk),
         "status": "completed" if record.signed_at else "in-progress",
-        "code": _treatment_concept(record.treatment),
+        "code": procedure_concept(record.treatment),
         "subject": reference("Patient", record.client_id),
         "performedDateTime": _instant(record.performed_at),
         "performer": [{"actor": reference("Practitioner", record.practitioner.code)}],
     }
-    body_sites = [
-        {"coding": [_local_coding("body-area", area.area)], "text": area.area}
-        for area in record.areas.all()
-    ]
+    body_sites = [body_site(area.area) for area in record.areas.all()]
     if body_sites:
         resource["bodySite"] = body_sites
+    complications = _reactions(list(record.reactions))
+    if complications:
+        resource["complication"] = complications
     used = [reference("Medication", medication_id(use.batch)) for use in record.products.all()]
     if used:
         resource["usedReference"] = used
@@ -253,10 +293,12 @@ def medication(batch: Batch, formulation: Formulation) -> Resource:
         },
         "ingredient": [
             {
-                "itemCodeableConcept": {
-                    "coding": [_local_coding("ingredient", ingredient.code, ingredient.name)],
-                    "text": ingredient.name,
-                }
+                "itemCodeableConcept": terms.concept(
+                    [terms.INGREDIENTS[ingredient.code]]
+                    if ingredient.code in terms.INGREDIENTS
+                    else [],
+                    ingredient.name,
+                )
             }
             for ingredient in formulation.ingredients.all()
         ],
@@ -268,11 +310,13 @@ def medication_administration(use: ProductUse) -> Resource:
     """One product given in a session: intradermal route, dose in mL (and toxin units)."""
     record = use.record
     dosage: Resource = {
-        "route": {"coding": [INTRADERMAL_ROUTE]},
-        "dose": {"value": _decimal(use.volume_ml), "unit": "mL", "system": UCUM, "code": "mL"},
+        "route": route(record.treatment),
+        "dose": {"value": _decimal(use.volume_ml), **terms.ML},
     }
     areas = [area.area for area in record.areas.all()]
-    if areas:
+    if len(areas) == 1:
+        dosage["site"] = body_site(areas[0])
+    elif areas:
         dosage["site"] = {"text": ", ".join(areas)}
     if use.units is not None:
         dosage["text"] = f"{use.units} units of {use.formulation.name} (brand-specific units)"
@@ -319,7 +363,7 @@ def consent(signed: SignedConsent) -> Resource:
             "data": base64.b64encode(signed.text.encode()).decode(),
             "creation": _instant(signed.signed_at),
         },
-        "provision": {"code": [_treatment_concept(signed.treatment)]},
+        "provision": {"code": [procedure_concept(signed.treatment)]},
     }
 
 
@@ -371,14 +415,14 @@ def _component_value(value: object) -> Resource:
     if isinstance(value, int):
         return {"valueInteger": value}
     if isinstance(value, float | Decimal):
-        return {"valueQuantity": {"value": float(value)}}
+        return {"valueQuantity": {"value": float(value), **terms.SCORE}}
     return {"valueString": str(value)}
 
 
 def observation(assessment: Assessment) -> Resource:
     """An outcome assessment: the scale's total and every component scored."""
     value: Resource = (
-        {"valueQuantity": {"value": _decimal(assessment.score_value)}}
+        {"valueQuantity": {"value": _decimal(assessment.score_value), **terms.SCORE}}
         if assessment.score_value is not None
         else {"valueString": assessment.score_text}
     )
@@ -386,6 +430,7 @@ def observation(assessment: Assessment) -> Resource:
         "resourceType": "Observation",
         "id": str(assessment.pk),
         "status": "final",
+        "category": [{"coding": [terms.OBSERVATION_SURVEY]}],
         "code": {"coding": [_local_coding("scale", assessment.scale)], "text": assessment.scale},
         "subject": reference("Patient", assessment.client_id),
         "effectiveDateTime": _instant(assessment.assessed_at),

@@ -59,7 +59,9 @@ def _clinical_resources(client: Client) -> tuple[list[fhir.Resource], set[int]]:
 def _medication_resources(client: Client) -> list[fhir.Resource]:
     uses = (
         ProductUse.objects.filter(record__client=client)
-        .select_related("batch__formulation", "formulation", "record__practitioner")
+        .select_related(
+            "batch__formulation", "formulation", "record__practitioner", "record__treatment"
+        )
         .prefetch_related("record__areas", "batch__formulation__ingredients")
     )
     resources: list[fhir.Resource] = []
@@ -90,7 +92,8 @@ def patient_everything(*, client: Client, base_url: str) -> dict[str, Any]:
     ]
     entries = [_entry(fhir.patient(client), base_url, "match")]
     entries += [_entry(resource, base_url, "include") for resource in resources + practitioners]
-    return {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+    # searchset semantics: ``total`` counts the matches (the one Patient), not the includes.
+    return {"resourceType": "Bundle", "type": "searchset", "total": 1, "entry": entries}
 
 
 def _entry(resource: fhir.Resource, base_url: str, mode: str) -> dict[str, Any]:

@@ -8,4 +8,5 @@ urlpatterns = [
         views.patient_everything_view,
         name="fhir_patient_everything",
     ),
+    path("CodeSystem/<str:name>", views.code_system_view, name="fhir_code_system"),
 ]

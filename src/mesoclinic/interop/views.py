@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import NotFound
+from mesoclinic.interop.codesystems import code_system
 from mesoclinic.interop.selectors import patient_everything
 from mesoclinic.people.roles import Access, has_access
 from mesoclinic.people.selectors import client_by_id
@@ -51,3 +52,13 @@ def patient_everything_view(request: HttpRequest, client_id: str) -> JsonRespons
         content_type=FHIR_JSON,
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+@require_GET
+def code_system_view(request: HttpRequest, name: str) -> JsonResponse:
+    """``GET /fhir/r4/CodeSystem/{name}``: one of the clinic's own code systems, so the
+    ``system`` URL of a local coding resolves. Reference data only: no login needed."""
+    resource = code_system(name)
+    if resource is None:
+        return _outcome(404, "not-found", f"No CodeSystem {name!r}.")
+    return JsonResponse(resource, content_type=FHIR_JSON, json_dumps_params={"ensure_ascii": False})

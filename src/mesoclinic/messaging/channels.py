@@ -80,6 +80,9 @@ def deliver_email(outgoing: Outgoing) -> str:
         to=[outgoing.recipient],
     )
     for filename, content, mimetype in outgoing.attachments:
+        # A type with parameters (``text/calendar; method=CANCEL``, as iMIP asks) is kept
+        # whole: Django builds text parts as MIMEText(content, "<subtype; params>"), which
+        # writes ``Content-Type: text/calendar; method=CANCEL; charset="utf-8"``.
         email.attach(filename, content, mimetype)
     try:
         sent = email.send(fail_silently=False)

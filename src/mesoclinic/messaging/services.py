@@ -41,7 +41,7 @@ from mesoclinic.core.errors import NotFound
 from mesoclinic.messaging import content
 from mesoclinic.messaging.aftercare import WHEN_TO_CALL, AftercareFacts, aftercare_points
 from mesoclinic.messaging.channels import DELIVER, DeliveryFailed, Outgoing
-from mesoclinic.messaging.ics import appointment_ics
+from mesoclinic.messaging.ics import appointment_ics, ics_content_type, ics_method
 from mesoclinic.messaging.models import (
     Channel,
     DeliveryAttempt,
@@ -546,15 +546,11 @@ def _attachments(message: Message) -> tuple[tuple[str, bytes, str], ...]:
     appointment = message.appointment
     if not message.attach_ics or appointment is None:
         return ()
-    sequence = Message.objects.filter(
-        appointment=appointment,
-        kind=MessageKind.RESCHEDULED,
-        channel=Channel.EMAIL,
-        pk__lte=message.pk,
-    ).count()
-    cancelled = message.kind == MessageKind.CANCELLATION
-    ics = appointment_ics(appointment, sequence=sequence + int(cancelled), cancelled=cancelled)
-    return (("appointment.ics", ics, "text/calendar"),)
+    # The appointment as it stands at sending, with its own SEQUENCE: the same file the
+    # .ics endpoint serves, so a calendar never sees the email's copy as newer or older.
+    ics = appointment_ics(appointment)
+    content_type = ics_content_type(ics_method(appointment), charset=False)
+    return (("appointment.ics", ics, content_type),)
 
 
 def message_deliver(*, message_id: int) -> str:

@@ -1,4 +1,10 @@
-"""A client's own data, for subject access: a JSON document and a readable PDF."""
+"""A client's own data, for subject access: a JSON document and a readable PDF.
+
+Everything the clinic holds about the client: their details, account, appointments,
+questionnaires, consents, payments and messages here, and the clinical record (treatment
+sessions, assessments and photos, adverse events, prescriptions …) from
+:mod:`.export_records`.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +20,13 @@ from mesoclinic.billing.models import Payment
 from mesoclinic.core import clock
 from mesoclinic.messaging.models import Message
 from mesoclinic.people.models import Client
+from mesoclinic.portal.export_records import clinical_data
 from mesoclinic.portal.models import ClientAccount
 from mesoclinic.scheduling.models import Appointment
 
 
 def client_data(*, client: Client, account: ClientAccount | None = None) -> dict[str, Any]:
-    """Everything held about ``client`` that the portal can show, JSON-ready."""
+    """Everything held about ``client``, JSON-ready (the subject-access copy)."""
     from mesoclinic.safety.models import HealthQuestionnaire, SignedConsent
 
     appointments = (
@@ -56,7 +63,7 @@ def client_data(*, client: Client, account: ClientAccount | None = None) -> dict
                 "status": a.status,
                 "start": a.start.isoformat(),
                 "end": a.end.isoformat(),
-                "practitioner": a.practitioner.display_name,
+                "practitioner": {"code": a.practitioner.code, "name": a.practitioner.display_name},
                 "site": a.site.name,
                 "price": str(a.price),
             }
@@ -64,17 +71,24 @@ def client_data(*, client: Client, account: ClientAccount | None = None) -> dict
         ],
         "questionnaires": [
             {
+                "id": str(q.pk),
                 "answered_at": q.answered_at.isoformat(),
                 "pregnant": q.pregnant,
                 "breastfeeding": q.breastfeeding,
                 "allergies": q.allergies,
                 "conditions": q.conditions,
                 "medications": q.medications,
+                "isotretinoin_last_taken_on": q.isotretinoin_last_taken_on.isoformat()
+                if q.isotretinoin_last_taken_on
+                else None,
+                "notes": q.notes,
             }
             for q in HealthQuestionnaire.objects.filter(client=client).order_by("answered_at")
         ],
         "consents": [
             {
+                "id": str(c.pk),
+                "treatment": c.treatment.name,
                 "title": c.title,
                 "form_version": c.form_version,
                 "signed_name": c.signed_name,
@@ -83,7 +97,9 @@ def client_data(*, client: Client, account: ClientAccount | None = None) -> dict
                 "marketing": c.marketing,
                 "text": c.text,
             }
-            for c in SignedConsent.objects.filter(client=client).order_by("signed_at")
+            for c in SignedConsent.objects.filter(client=client)
+            .select_related("treatment")
+            .order_by("signed_at")
         ],
         "payments": [
             {
@@ -107,12 +123,20 @@ def client_data(*, client: Client, account: ClientAccount | None = None) -> dict
             }
             for m in Message.objects.filter(client=client).order_by("send_after")
         ],
+        **clinical_data(client=client),
     }
 
 
 def client_data_pdf(*, client: Client, account: ClientAccount | None = None) -> bytes:
     """The same data as :func:`client_data`, laid out as a readable A4 document."""
-    data = client_data(client=client, account=account)
+    story = client_data_story(client=client, data=client_data(client=client, account=account))
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, title="Your data", author="mesoclinic").build(story)
+    return buffer.getvalue()
+
+
+def client_data_story(*, client: Client, data: dict[str, Any]) -> list[Any]:
+    """The PDF's flowables: a heading per section, a paragraph per record (every field)."""
     styles = getSampleStyleSheet()
     story: list[Any] = [
         Paragraph(escape(f"Your data held by the clinic — {client.full_name}"), styles["Title"]),
@@ -124,6 +148,17 @@ def client_data_pdf(*, client: Client, account: ClientAccount | None = None) -> 
         ("Appointments", data["appointments"]),
         ("Health questionnaires", data["questionnaires"]),
         ("Signed consents", data["consents"]),
+        ("Treatment sessions", data["treatment_records"]),
+        ("Assessments and photos", data["assessments"]),
+        ("Adverse events", data["adverse_events"]),
+        ("Prescriptions", data["prescriptions"]),
+        ("Screening overrides", data["screening_overrides"]),
+        ("Toxin history", data["toxin_history"]),
+        ("Courses", data["courses"]),
+        ("Follow-up calls", data["follow_ups"]),
+        ("Maintenance decisions", data["maintenance_decisions"]),
+        ("Recall contacts", data["recall_contacts"]),
+        ("Quotes", data["quotes"]),
         ("Payments", data["payments"]),
         ("Messages we sent you", data["messages"]),
     ]
@@ -132,15 +167,27 @@ def client_data_pdf(*, client: Client, account: ClientAccount | None = None) -> 
         if not rows:
             story.append(Paragraph("None.", styles["Normal"]))
         for row in rows:
-            lines = [
-                f"<b>{escape(key.replace('_', ' ').capitalize())}</b>: {escape(_text(value))}"
-                for key, value in row.items()
-            ]
-            story.append(Paragraph("<br/>".join(lines), styles["Normal"]))
+            story.append(Paragraph("<br/>".join(_lines(row)), styles["Normal"]))
             story.append(Spacer(1, 6))
-    buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, title="Your data", author="mesoclinic").build(story)
-    return buffer.getvalue()
+    return story
+
+
+def _lines(row: dict[str, Any], depth: int = 0) -> list[str]:
+    """A record as labelled lines; nested records (products, areas, photos) indented."""
+    indent = "&nbsp;" * 4 * depth
+    lines: list[str] = []
+    for key, value in row.items():
+        label = f"{indent}<b>{escape(key.replace('_', ' ').capitalize())}</b>"
+        if isinstance(value, dict):
+            lines.append(f"{label}:")
+            lines += _lines(value, depth + 1)
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, item in enumerate(value, start=1):
+                lines.append(f"{label} {index}:")
+                lines += _lines(item, depth + 1)
+        else:
+            lines.append(f"{label}: {escape(_text(value))}")
+    return lines
 
 
 def _text(value: Any) -> str:

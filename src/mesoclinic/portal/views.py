@@ -25,6 +25,7 @@ from mesoclinic.billing.policy import cancellation_policy
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
+from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import DomainError
 from mesoclinic.messaging.selectors import client_messages
 from mesoclinic.people.models import Client, Practitioner
@@ -596,7 +597,7 @@ def account_export_json(request: HttpRequest, account: ClientAccount) -> HttpRes
         summary="JSON",
     )
     response = HttpResponse(json.dumps(data, indent=2), content_type="application/json")
-    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    attachment(response, "my-data.json")
     return response
 
 
@@ -613,5 +614,5 @@ def account_export_pdf(request: HttpRequest, account: ClientAccount) -> HttpResp
         summary="PDF",
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="my-data.pdf"'
+    attachment(response, "my-data.pdf")
     return response

@@ -4,7 +4,9 @@ Times are written in UTC (``DTSTART:20270305T100000Z``), which every calendar pr
 reads correctly across DST changes without a VTIMEZONE block. Each event covers the
 practitioner's part (``treatment_start`` → ``end``); the client's arrival for numbing is
 mentioned in the description. Only what staff need is shown: the treatment's name, the
-client's first name and initial, the room and device; no health data. Cancelled
+client's first name and initial, the room and device; no health data (and no ATTENDEE:
+the client's address stays out of staff calendars). SEQUENCE is the appointment's own
+counter and ORGANIZER the clinic, as RFC 5546 asks of a PUBLISH. Cancelled
 appointments stay in the feed as ``STATUS:CANCELLED`` so subscribed calendars drop them.
 The client's own ``.ics`` (arrival to end, no treatment named) is ``messaging.ics``.
 """
@@ -15,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from mesoclinic.core import clock
 from mesoclinic.people.models import Practitioner
@@ -28,6 +30,19 @@ def staff_event_uid(appointment: Appointment) -> str:
     """A stable UID for an appointment in staff feeds (distinct from the client's)."""
     domain = settings.MESOCLINIC.get("ICS_DOMAIN", "mesoclinic.invalid")
     return f"staff-appointment-{appointment.pk}@{domain}"
+
+
+def clinic_email() -> str:
+    """The clinic's address for calendar replies (``MESOCLINIC["CLINIC_EMAIL"]``)."""
+    return str(settings.MESOCLINIC.get("CLINIC_EMAIL") or settings.DEFAULT_FROM_EMAIL)
+
+
+def organizer(name: str) -> vCalAddress:
+    """ORGANIZER: the clinic, by its email address, with its name as CN (RFC 5546 asks
+    one of every PUBLISH and CANCEL)."""
+    address = vCalAddress(f"mailto:{clinic_email()}")
+    address.params["CN"] = vText(name)
+    return address
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -43,6 +58,8 @@ def appointment_event(appointment: Appointment, *, stamp: dt.datetime) -> Event:
     event.add("dtstamp", _utc(stamp))
     event.add("dtstart", _utc(appointment.treatment_start))
     event.add("dtend", _utc(appointment.end))
+    event.add("sequence", appointment.ics_sequence)
+    event.add("organizer", organizer(site.name))
     event.add(
         "summary", f"{appointment.treatment.name}: {client.given_name} {client.family_name[:1]}."
     )

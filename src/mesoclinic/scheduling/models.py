@@ -90,6 +90,11 @@ class Appointment(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
     notes = models.TextField(blank=True)
+    ics_sequence = models.PositiveIntegerField(
+        default=0,
+        help_text="iCalendar SEQUENCE: raised by each reschedule and the cancellation, so "
+        "calendars take the newest file as the update (RFC 5545 §3.8.7.4).",
+    )
 
     class Meta:
         ordering = ["start"]

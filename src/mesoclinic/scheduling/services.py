@@ -691,7 +691,8 @@ def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str = 
         appointment.status = AppointmentStatus.CANCELLED
         appointment.cancelled_at = clock.now()
         appointment.cancel_reason = reason
-        appointment.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        appointment.ics_sequence += 1  # calendars replace the entry with the cancelled one
+        appointment.save(update_fields=["status", "cancelled_at", "cancel_reason", "ics_sequence"])
         audit_record(
             actor=actor,
             action="appointment.cancel",
@@ -761,6 +762,8 @@ def appointment_reschedule(
                 details={"status": current.status},
             )
 
+        sequence = current.ics_sequence + 1  # once, however many placements are tried
+
         def update(placement: Placement, room: Room, device: Device | None) -> Appointment:
             current.start = placement.start
             current.treatment_start = placement.treatment_start
@@ -769,6 +772,7 @@ def appointment_reschedule(
             current.practitioner = placement.practitioner
             current.room = room
             current.device = device
+            current.ics_sequence = sequence  # calendars take the moved event as the newer one
             current.save(
                 update_fields=[
                     "start",
@@ -778,6 +782,7 @@ def appointment_reschedule(
                     "practitioner",
                     "room",
                     "device",
+                    "ics_sequence",
                 ]
             )
             return current

@@ -4,7 +4,6 @@ charts, batch recall and stock. Thin: parse, check the role, call services/selec
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -20,6 +19,7 @@ from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch, Formulation
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
+from mesoclinic.core.downloads import attachment, csv_writer
 from mesoclinic.core.errors import DomainError, InvalidInput, NotFound
 from mesoclinic.people.models import Client
 from mesoclinic.records import charting, charts, forms, scales, selectors, services
@@ -452,8 +452,8 @@ def recall(request: HtmxHttpRequest) -> HttpResponse:
 
 def _recall_csv(lot: str, rows: list[Any]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="recall-{lot}.csv"'
-    writer = csv.writer(response)
+    attachment(response, f"recall-{lot}.csv")
+    writer = csv_writer(response)
     writer.writerow(
         [
             "client_id",

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.audit import audit_record
+from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import DomainError
 from mesoclinic.people.models import Client
 from mesoclinic.people.roles import sees_clinical
@@ -210,7 +211,7 @@ def consent_pdf_download(request: HtmxHttpRequest, consent_id: int) -> HttpRespo
         consent_pdf(consent=consent, time_zone=str(tz)), content_type="application/pdf"
     )
     filename = f"consent-{consent.pk}-{consent.treatment.code}-v{consent.form_version}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    attachment(response, filename, inline=True)
     response["Cache-Control"] = "no-store"
     return response
 
