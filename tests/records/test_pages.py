@@ -184,7 +184,7 @@ def test_recall_page_lists_recipients_exports_csv_and_marks_contacted(
 
 
 def test_recall_csv_neutralises_formulas_in_names_and_keeps_the_file_name_safe(
-    appointment, fresh_batch, api_as
+    appointment, fresh_batch, api_as, after_session
 ):
     # given: a client whose name is a spreadsheet formula
     Client.objects.filter(pk=appointment.client_id).update(
@@ -195,7 +195,7 @@ def test_recall_csv_neutralises_formulas_in_names_and_keeps_the_file_name_safe(
     api.post(f"/records/{record_id}/sign")
 
     # when
-    response = _browser("reception").get("/recall/", {"lot": "T-REV-FRESH", "format": "csv"})
+    response = _browser("admin").get("/recall/", {"lot": "T-REV-FRESH", "format": "csv"})
 
     # then
     import csv
