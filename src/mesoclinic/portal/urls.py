@@ -18,6 +18,12 @@ urlpatterns = [
     path("account/logout/", views.account_logout, name="logout"),
     path("account/signup/", views.account_signup, name="signup"),
     path("account/verify/<str:token>/", views.account_verify, name="verify"),
+    path("account/password-reset/", views.password_reset, name="reset"),
+    path(
+        "account/password-reset/<str:token>/",
+        views.password_reset_confirm,
+        name="reset_confirm",
+    ),
     path("account/questionnaire/", views.account_questionnaire, name="questionnaire"),
     path("account/consent/<slug:code>/", views.account_consent, name="consent"),
     path("account/appointments/<int:appointment_id>/cancel/", views.account_cancel, name="cancel"),
