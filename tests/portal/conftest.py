@@ -57,9 +57,7 @@ def complete_signup(browser, link: str, *, booking_mine: str | None = "yes", **c
     page = browser.get(link)
     assert page.status_code == 200, page.content.decode()[:500]
     form = page.context["form"]
-    data = {
-        name: form.initial.get(name, "") for name in ("given_name", "family_name", "phone")
-    }
+    data = {name: form.initial.get(name, "") for name in ("given_name", "family_name", "phone")}
     data["birth_date"] = form.initial["birth_date"].isoformat()
     data |= {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
     if booking_mine is not None:
