@@ -156,7 +156,8 @@ class CompleteSignupForm(NewPasswordForm):
     given_name = forms.CharField(label="First name", max_length=100)
     family_name = forms.CharField(label="Last name", max_length=100)
     birth_date = forms.DateField(
-        label="Your date of birth", widget=forms.DateInput(attrs={"type": "date"})
+        label="Your date of birth",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     phone = forms.CharField(label="Mobile number", required=False, max_length=40)
     booking_mine = forms.ChoiceField(
