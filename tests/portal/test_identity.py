@@ -587,3 +587,18 @@ def test_public_booking_is_limited_per_address_and_per_ip(demo, tight_limits):
         ).status_code
         == 429
     )
+
+
+def test_the_client_ip_is_taken_from_trusted_proxies_only(settings):
+    from django.test import RequestFactory
+
+    from mesoclinic.portal.ratelimit import client_ip
+
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9"
+    )
+    assert client_ip(request) == "10.0.0.1"
+    settings.MESOCLINIC = {**settings.MESOCLINIC, "TRUSTED_PROXIES": 1}
+    assert client_ip(request) == "203.0.113.9"
+    settings.MESOCLINIC = {**settings.MESOCLINIC, "TRUSTED_PROXIES": 3}
+    assert client_ip(request) == "10.0.0.1"

@@ -230,6 +230,8 @@ MESOCLINIC = {
     ),
     # Portal identity (issue 12): emailed verification/reset links work once, this long.
     "PORTAL_LINK_MINUTES": int(os.environ.get("MESOCLINIC_PORTAL_LINK_MINUTES", "60")),
+    # Reverse proxies in front of the server that append to X-Forwarded-For (0: none).
+    "TRUSTED_PROXIES": int(os.environ.get("MESOCLINIC_TRUSTED_PROXIES", "0")),
     # Attempts per client IP and per email address ("count/period", period s/m/h/d);
     # see mesoclinic.portal.ratelimit. Counted in the default cache.
     "PORTAL_RATE_LIMITS": {

@@ -54,7 +54,19 @@ def limits_for(scope: str) -> dict[str, Limit]:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address the request came from (``REMOTE_ADDR``, as set by the server)."""
+    """The address the request came from: ``REMOTE_ADDR``, or behind
+    ``MESOCLINIC["TRUSTED_PROXIES"]`` (a count) reverse proxies the address the outermost
+    of them saw, from ``X-Forwarded-For`` (entries a visitor adds themselves come first,
+    so they are never the one taken)."""
+    proxies = int(settings.MESOCLINIC.get("TRUSTED_PROXIES", 0))  # type: ignore[call-overload]
+    if proxies > 0:
+        chain = [
+            part.strip()
+            for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+            if part.strip()
+        ]
+        if len(chain) >= proxies:
+            return chain[-proxies]
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
