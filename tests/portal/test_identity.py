@@ -602,3 +602,12 @@ def test_the_client_ip_is_taken_from_trusted_proxies_only(settings):
     assert client_ip(request) == "203.0.113.9"
     settings.MESOCLINIC = {**settings.MESOCLINIC, "TRUSTED_PROXIES": 3}
     assert client_ip(request) == "10.0.0.1"
+
+
+def test_the_links_page_shows_the_booking_in_the_sites_time(demo):
+    browser = Browser()
+    _book_as_visitor(browser, "nadia.brook@example.com")
+    pending = PendingBooking.objects.get()
+    local = pending.start.astimezone(pending.site.tzinfo)
+    page = browser.get(emailed_link()).content.decode()
+    assert f"arrive at {local:%H:%M}" in page

@@ -162,10 +162,9 @@ class CompleteSignupForm(NewPasswordForm):
     phone = forms.CharField(label="Mobile number", required=False, max_length=40)
     booking_mine = forms.ChoiceField(
         label="Is this booking yours, and are these health answers yours?",
-        choices=[
-            ("yes", "Yes — book it, and keep these answers as my health questions"),
-            ("no", "No — don't book it, and discard these answers"),
-        ],
+        help_text="Yes books it and keeps the answers as your health questions. "
+        "No books nothing and throws the answers away.",
+        choices=[("yes", "Yes — book it"), ("no", "No — don't book it")],
         widget=forms.RadioSelect,
     )
 

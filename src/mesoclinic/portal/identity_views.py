@@ -165,7 +165,7 @@ def account_verify(request: HttpRequest, token: str) -> HttpResponse:
                 for code, text in CONDITION_QUESTIONS
                 if pending and code in (pending.answers or {}).get("conditions", ())
             ],
-            "tz": pending.site.tzinfo if pending else None,
+            "start": pending.start.astimezone(pending.site.tzinfo) if pending else None,
         },
     )
 
