@@ -41,6 +41,14 @@ def flush_may_erase_the_audit_trail():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (the portal's rate-limit counters live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the demo clinic once per test database; each test rolls back its own changes."""

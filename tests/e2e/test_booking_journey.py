@@ -97,12 +97,11 @@ def test_a_new_client_books_a_face_treatment_start_to_finish_on_a_phone(phone_pa
     page.get_by_label("Last name").fill("Brook")
     page.get_by_label("Email").fill("nadia.brook@example.com")
     page.get_by_label("Mobile number").fill("07700 900555")
-    page.get_by_label("Choose a password").fill(PASSWORD)
     page.get_by_label("I have read the cancellation policy above").check()
     _shot(page, "book-04-details")
     page.get_by_role("button", name="Book and confirm by email").click()
     assert page.get_by_role("heading", name="Check your email").is_visible()
-    # the link in the email books the appointment
+    # the link in the email: check the details, choose a password, confirm the booking
     run_pending()
     link = next(
         found.group(0)
@@ -110,6 +109,13 @@ def test_a_new_client_books_a_face_treatment_start_to_finish_on_a_phone(phone_pa
         if (found := re.search(r"https?://\S+/account/verify/\S+/", message.body))
     )
     page.goto(link)
+    assert page.get_by_label("First name").input_value() == "Nadia"
+    page.get_by_label("Yes — book it").check()
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_label("Type the password again").fill(PASSWORD)
+    _shot(page, "book-05a-finish-account")
+    page.get_by_role("button", name="Open my account").click()
+    page.wait_for_url(re.compile(r"/book/done/\d+/$"))
     assert page.get_by_role("heading", name="You're booked in").is_visible()
     _shot(page, "book-05-booked")
     appointment = Appointment.objects.get(client__email="nadia.brook@example.com")

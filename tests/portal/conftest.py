@@ -30,11 +30,36 @@ def next_weekday(weekday: int, *, weeks: int = 1) -> dt.date:
     return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
 
 
-def verification_link() -> str:
-    """Deliver queued emails and return the path of the last verification link."""
+def emailed_link(kind: str = "verify", to: str | None = None) -> str:
+    """Deliver queued emails and return the path of the last ``kind`` link emailed
+    (``verify`` or ``password-reset``), to ``to`` if given."""
     run_pending()
     for message in reversed(mail.outbox):
-        found = re.search(r"https?://[^/\s]+(/account/verify/[^\s]+/)", message.body)
+        if to is not None and to not in message.to:
+            continue
+        found = re.search(rf"https?://[^/\s]+(/account/{kind}/[^\s]+/)", message.body)
         if found:
             return found.group(1)
-    raise AssertionError("no verification email")
+    raise AssertionError(f"no {kind} email")
+
+
+def verification_link() -> str:
+    """Deliver queued emails and return the path of the last verification link."""
+    return emailed_link("verify")
+
+
+NEW_PASSWORD = "violet-harbour-42"
+
+
+def complete_signup(browser, link: str, *, booking_mine: str | None = "yes", **changes):
+    """Open the verification ``link`` and finish the sign-up with :data:`NEW_PASSWORD`
+    (keeping the details shown unless ``changes`` says otherwise); returns the response."""
+    page = browser.get(link)
+    assert page.status_code == 200, page.content.decode()[:500]
+    form = page.context["form"]
+    data = {name: form.initial.get(name, "") for name in ("given_name", "family_name", "phone")}
+    data["birth_date"] = form.initial["birth_date"].isoformat()
+    data |= {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    if booking_mine is not None:
+        data["booking_mine"] = booking_mine
+    return browser.post(link, data | changes)

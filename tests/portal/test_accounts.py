@@ -21,7 +21,7 @@ from mesoclinic.portal import booking, services
 from mesoclinic.portal.models import ClientAccount
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 
-from .conftest import next_weekday
+from .conftest import emailed_link, next_weekday
 
 PASSWORD = "violet-harbour-42"
 
@@ -85,31 +85,38 @@ def test_an_unverified_signup_touches_no_client_and_a_wrong_birth_date_makes_a_n
 ):
     amelia = Client.objects.get(email="amelia.hart@example.com")
     with django_capture_on_commit_callbacks(execute=True):
-        account = services.account_signup(
+        services.account_signup(
             email=amelia.email,
-            password=PASSWORD,
             given_name="Amelia",
             family_name="Hart",
             birth_date=dt.date(1986, 4, 13),
         )
-    assert account.client is None
-    account.email_verified_at = clock.now()
-    client = services.account_link_client(account=account)
-    assert client != amelia
+    assert not ClientAccount.objects.filter(email=amelia.email).exists()
+    token = emailed_link().split("/")[-2]
+    account, _ = services.signup_complete(
+        token=token,
+        password=PASSWORD,
+        given_name="Amelia",
+        family_name="Hart",
+        birth_date=dt.date(1986, 4, 13),
+    )
+    assert account.client != amelia
     assert not account.matched_existing
 
 
-def test_signing_up_twice_with_a_verified_email_is_refused(demo):
-    amelia = Client.objects.get(email="amelia.hart@example.com")
-    _verified_account(amelia)
-    with pytest.raises(services.Conflict, match="already have an account"):
-        services.account_signup(
-            email=amelia.email,
-            password=PASSWORD,
-            given_name="A",
-            family_name="H",
-            birth_date=amelia.birth_date,
-        )
+def test_linking_needs_a_verified_email(demo):
+    user = get_user_model().objects.create_user(username="client-unverified")
+    account = ClientAccount.objects.create(
+        user=user,
+        email="someone@example.com",
+        given_name="S",
+        family_name="O",
+        birth_date=dt.date(1990, 1, 1),
+        created_at=clock.now(),
+    )
+    with pytest.raises(RuleRefused):
+        services.account_link_client(account=account)
+    assert Client.objects.filter(email="someone@example.com").count() == 0
 
 
 # --- policy windows --------------------------------------------------------------------------

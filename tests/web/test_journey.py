@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.test import Client as HttpClient
 
 from mesoclinic.billing import services as billing
@@ -17,6 +18,7 @@ from mesoclinic.core.models import AuditEntry
 from mesoclinic.messaging import channels
 from mesoclinic.messaging import services as messaging
 from mesoclinic.messaging.models import Message, MessageKind, MessageStatus
+from mesoclinic.messaging.worker import run_pending
 from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.portal import services as portal
 from mesoclinic.scheduling import services as scheduling
@@ -209,16 +211,22 @@ def test_a_kept_deposit_after_a_late_cancellation_is_shown(browser, amelia, cloc
 
 
 def verified_account(client: Client):
-    account = portal.account_signup(
+    portal.account_signup(
         email=client.email,
+        given_name=client.given_name,
+        family_name=client.family_name,
+        birth_date=client.birth_date,
+    )
+    run_pending()
+    body = next(m.body for m in reversed(mail.outbox) if client.email in m.to)
+    token = re.search(r"/account/verify/([^/\s]+)/", body).group(1)
+    account, _ = portal.signup_complete(
+        token=token,
         password=PASSWORD,
         given_name=client.given_name,
         family_name=client.family_name,
         birth_date=client.birth_date,
     )
-    body = Message.objects.filter(recipient=client.email, kind="email_verification").last().body
-    token = re.search(r"/account/verify/([^/\s]+)/", body).group(1)
-    account, _ = portal.account_verify(token=token)
     return account
 
 

@@ -235,9 +235,18 @@ MESOCLINIC = {
         {"min_sessions": 6, "percent": "10", "name": "Course of 6 or more: 10% off"},
         {"min_sessions": 10, "percent": "15", "name": "Full course of 10 or more: 15% off"},
     ),
-    "EMAIL_VERIFICATION_HOURS": int(os.environ.get("MESOCLINIC_EMAIL_VERIFICATION_HOURS", "48")),
     # The clinic's own address: ORGANIZER of its calendar files (RFC 5546).
     "CLINIC_EMAIL": os.environ.get("MESOCLINIC_CLINIC_EMAIL", DEFAULT_FROM_EMAIL),
+    # Portal identity (issue 12): emailed verification/reset links work once, this long.
+    "PORTAL_LINK_MINUTES": int(os.environ.get("MESOCLINIC_PORTAL_LINK_MINUTES", "60")),
+    # Attempts per client IP and per email address ("count/period", period s/m/h/d);
+    # see mesoclinic.portal.ratelimit. Counted in the default cache.
+    "PORTAL_RATE_LIMITS": {
+        "signup": {"ip": "20/h", "address": "5/h"},
+        "booking": {"ip": "30/h", "address": "10/h"},
+        "login": {"ip": "60/h", "address": "10/15m"},
+        "password_reset": {"ip": "20/h", "address": "5/h"},
+    },
 }
 
 # Background tasks (django-tasks) queued in the database by django-tasks-db and run by

@@ -27,6 +27,9 @@ class MessageKind(models.TextChoices):
     AFTERCARE = "aftercare", "Aftercare"
     MAINTENANCE_DUE = "maintenance_due", "Maintenance due"
     EMAIL_VERIFICATION = "email_verification", "Email verification"
+    ACCOUNT_EXISTS = "account_exists", "Sign-up for an existing account"
+    PASSWORD_RESET = "password_reset", "Password reset"
+    RESET_NO_ACCOUNT = "reset_no_account", "Password reset for an unknown address"
 
 
 class Channel(models.TextChoices):
@@ -58,6 +61,12 @@ class Message(models.Model):
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     attach_ics = models.BooleanField(default=False)
+    link_ref = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="A one-time link made at send time in place of the body's marker "
+        "(messaging.links); the link itself is never stored.",
+    )
     status = models.CharField(
         max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
     )

@@ -42,6 +42,7 @@ from mesoclinic.messaging import content
 from mesoclinic.messaging.aftercare import WHEN_TO_CALL, AftercareFacts, aftercare_points
 from mesoclinic.messaging.channels import DELIVER, DeliveryFailed, Outgoing
 from mesoclinic.messaging.ics import appointment_ics, ics_content_type, ics_method
+from mesoclinic.messaging.links import LINK_MARKER, body_with_link, link_mint
 from mesoclinic.messaging.models import (
     Channel,
     DeliveryAttempt,
@@ -99,6 +100,7 @@ class Draft:
     client: Client | None = None
     appointment: Appointment | None = None
     attach_ics: bool = False
+    link_ref: str = ""
 
     def as_message(self, now: dt.datetime) -> Message:
         """A new, unsaved pending message with this content."""
@@ -113,6 +115,7 @@ class Draft:
             client=self.client,
             appointment=self.appointment,
             attach_ics=self.attach_ics,
+            link_ref=self.link_ref,
             created_at=now,
         )
 
@@ -129,6 +132,7 @@ def message_schedule(
     client: Client | None = None,
     appointment: Appointment | None = None,
     attach_ics: bool = False,
+    link_ref: str = "",
 ) -> Message:
     """Create the message with ``key`` unless it exists; enqueue its delivery (see
     :func:`_enqueue_deliveries`).
@@ -147,6 +151,7 @@ def message_schedule(
         client=client,
         appointment=appointment,
         attach_ics=attach_ics,
+        link_ref=link_ref,
     )
     return messages_schedule([draft])[0]
 
@@ -450,28 +455,25 @@ def record_signed_notify(*, appointment: Appointment) -> list[Message]:
     return messages_schedule(drafts)
 
 
-def email_verification_send(
-    *, email: str, name: str, verify_url: str, site: Site | None, booking: bool, valid_hours: int
+def account_email_send(
+    *, kind: str, email: str, context: dict[str, Any], site: Site | None, link_ref: str = ""
 ) -> Message:
-    """Send a sign-up verification link at once (not tied to a client yet)."""
+    """Send an account email (verification, password reset, ...) at once, not tied to a
+    client. With ``link_ref`` the body says :data:`~mesoclinic.messaging.links.LINK_MARKER`
+    where ``{{ link }}`` is, and the real one-time link is made only when it is sent."""
     site = site or Site.objects.order_by("pk").first()
-    context = {
-        "client_name": name,
-        "site": site,
-        "verify_url": verify_url,
-        "booking": booking,
-        "valid_hours": valid_hours,
-    }
+    context = context | {"site": site, "link": LINK_MARKER if link_ref else ""}
     tz = site.tzinfo if site else ZoneInfo("UTC")
-    subject, body = content.render(Channel.EMAIL, MessageKind.EMAIL_VERIFICATION, context, tz)
+    subject, body = content.render(Channel.EMAIL, kind, context, tz)
     return message_schedule(
-        key=f"verify:{uuid.uuid4().hex}",
-        kind=MessageKind.EMAIL_VERIFICATION,
+        key=f"account:{kind}:{uuid.uuid4().hex}",
+        kind=kind,
         channel=Channel.EMAIL,
         recipient=email,
         subject=subject,
         body=body,
         send_after=clock.now(),
+        link_ref=link_ref,
     )
 
 
@@ -576,10 +578,19 @@ def message_deliver(*, message_id: int) -> str:
     message = Message.objects.select_related("appointment__site", "appointment__client").get(
         pk=message_id
     )
+    body = message.body
+    if message.link_ref:
+        url = link_mint(message.link_ref)
+        if url is None:
+            Message.objects.filter(pk=message.pk).update(
+                status=MessageStatus.CANCELLED, last_error="The link is no longer valid."
+            )
+            return "cancelled"
+        body = body_with_link(body, url)
     outgoing = Outgoing(
         recipient=message.recipient,
         subject=message.subject,
-        body=message.body,
+        body=body,
         attachments=_attachments(message),
     )
     try:

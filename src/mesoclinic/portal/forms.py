@@ -89,7 +89,10 @@ class PrescreenForm(forms.Form):
 
 
 class DetailsForm(forms.Form):
-    """Who is booking: creates their account (confirmed by email)."""
+    """Who is booking: asks for their account (finished through the emailed link).
+
+    No password here: it is chosen on the link's page, by whoever owns the email.
+    """
 
     given_name = forms.CharField(
         label="First name",
@@ -111,11 +114,6 @@ class DetailsForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
-    password = forms.CharField(
-        label="Choose a password",
-        help_text="At least 8 characters. You'll use it to see and change your bookings.",
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
     policy = forms.BooleanField(label="I have read the cancellation policy above")
 
 
@@ -127,6 +125,77 @@ class SignupForm(DetailsForm):
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
     )
     policy = None  # type: ignore[assignment]
+
+
+class NewPasswordForm(forms.Form):
+    """Choosing a password (after proving the email, or through a reset link)."""
+
+    password = forms.CharField(
+        label="Choose a password",
+        help_text="At least 8 characters. You'll use it to see and change your bookings.",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label="Type the password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords are not the same.")
+        return data
+
+
+class CompleteSignupForm(NewPasswordForm):
+    """The link's page: check the details given at sign-up, choose the password, and say
+    whether the booking and its health answers are yours (only then are they used)."""
+
+    given_name = forms.CharField(label="First name", max_length=100)
+    family_name = forms.CharField(label="Last name", max_length=100)
+    birth_date = forms.DateField(
+        label="Your date of birth",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    phone = forms.CharField(label="Mobile number", required=False, max_length=40)
+    booking_mine = forms.ChoiceField(
+        label="Is this booking yours, and are these health answers yours?",
+        help_text="Yes books it and keeps the answers as your health questions. "
+        "No books nothing and throws the answers away.",
+        choices=[("yes", "Yes — book it"), ("no", "No — don't book it")],
+        widget=forms.RadioSelect,
+    )
+
+    field_order = [
+        "given_name",
+        "family_name",
+        "birth_date",
+        "phone",
+        "booking_mine",
+        "password",
+        "password_again",
+    ]
+
+    def __init__(self, *args: Any, with_booking: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_booking:
+            del self.fields["booking_mine"]
+
+
+class ResetRequestForm(forms.Form):
+    """Asking for a password-reset link."""
+
+    email = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+UNKNOWN_USERNAME = "portal:no-such-account"
+"""Authenticated against when an email has no verified account, so that a wrong address
+costs the same password hashing as a wrong password (no user can have a colon in the
+username, so it never matches)."""
 
 
 class LoginForm(forms.Form):
@@ -147,20 +216,18 @@ class LoginForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         account = (
-            ClientAccount.objects.filter(email=str(data.get("email", "")).lower())
+            ClientAccount.objects.filter(
+                email=str(data.get("email", "")).strip().lower(), email_verified_at__isnull=False
+            )
             .select_related("user")
             .first()
         )
-        user = (
-            authenticate(
-                self.request,
-                username=account.user.get_username(),
-                password=data.get("password", ""),
-            )
-            if account
-            else None
+        user = authenticate(
+            self.request,
+            username=account.user.get_username() if account else UNKNOWN_USERNAME,
+            password=data.get("password", ""),
         )
-        if user is None:
+        if user is None or account is None or user.pk != account.user_id:
             raise forms.ValidationError("That email and password don't match an account.")
         self.user = user
         return data

@@ -1,5 +1,12 @@
-"""Writes for the client portal: accounts, email verification and matching, online bookings,
-and the client's own changes (reschedule, cancel, questionnaire, consent).
+"""Writes for the client portal: sign-up, completing it through the emailed link, password
+reset, matching, online bookings, and the client's own changes (reschedule, cancel,
+questionnaire, consent).
+
+Identity rule: the password is chosen only by whoever opens the emailed link. A sign-up
+stores what the visitor typed (no password) as its own :class:`SignupRequest`; the link's
+page shows those details to the email's owner, who chooses the password and says whether
+the booking and health answers are theirs. Sign-up, login and password reset answer the
+same whether or not the address has an account (an email goes out either way).
 
 Matching rule: an account is linked to an existing client only when its email is verified
 *and* exactly one client on file has that email (case-insensitive) and the same date of
@@ -13,10 +20,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -28,19 +33,23 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import Conflict, DomainError, InvalidInput, NotFound, RuleRefused
 from mesoclinic.messaging.content import public_url
-from mesoclinic.messaging.services import email_verification_send
+from mesoclinic.messaging.models import MessageKind
+from mesoclinic.messaging.services import account_email_send
 from mesoclinic.people.models import Client, Practitioner, Site
 from mesoclinic.people.services import client_create
 from mesoclinic.portal import booking
-from mesoclinic.portal.models import ClientAccount, PendingBooking
+from mesoclinic.portal.links import link_check, link_create, link_minutes
+from mesoclinic.portal.models import (
+    ClientAccount,
+    LinkPurpose,
+    PendingBooking,
+    PortalLink,
+    SignupRequest,
+)
 from mesoclinic.portal.prescreen import Answers
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 
-VERIFY_SALT = "mesoclinic.portal.verify"
-
-
-def _verification_hours() -> int:
-    return int(settings.MESOCLINIC.get("EMAIL_VERIFICATION_HOURS", 48))  # type: ignore[call-overload]
+DECLINED = "Not confirmed by the email's owner: nothing was booked and the answers were discarded."
 
 
 def _normal_email(email: str) -> str:
@@ -59,33 +68,7 @@ def _default_site() -> Site:
     return site
 
 
-def client_match(*, email: str, birth_date: dt.date) -> Client | None:
-    """The one client on file with this email and date of birth and no account, or None."""
-    candidates = list(
-        Client.objects.filter(
-            email__iexact=email.strip(), birth_date=birth_date, account__isnull=True
-        )[:2]
-    )
-    return candidates[0] if len(candidates) == 1 else None
-
-
-def account_signup(
-    *,
-    email: str,
-    password: str,
-    given_name: str,
-    family_name: str,
-    birth_date: dt.date,
-    phone: str = "",
-    site: Site | None = None,
-    pending: dict[str, Any] | None = None,
-) -> ClientAccount:
-    """Open (or refresh, while unverified) a client account and email a verification link.
-
-    ``pending`` optionally carries an online booking (treatment, start, practitioner,
-    answers) that is made when the link is clicked.
-    """
-    email = _normal_email(email)
+def _clean_details(given_name: str, family_name: str, birth_date: dt.date) -> tuple[str, str]:
     given, family = " ".join(given_name.split()), " ".join(family_name.split())
     if not given or not family:
         raise InvalidInput(
@@ -99,65 +82,245 @@ def account_signup(
             "Please check your date of birth.",
             details={"field": "birth_date"},
         )
-    user_model = get_user_model()
+    return given, family
+
+
+def _set_password(user: Any, password: str) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(
+            "weak_password", " ".join(error.messages), details={"field": "password"}
+        ) from None
+    user.set_password(password)
+
+
+def verified_account(email: str) -> ClientAccount | None:
+    """The verified account with this (normalised) email, or None."""
+    return (
+        ClientAccount.objects.filter(email=email.strip().lower(), email_verified_at__isnull=False)
+        .select_related("user")
+        .first()
+    )
+
+
+def client_match(*, email: str, birth_date: dt.date) -> Client | None:
+    """The one client on file with this email and date of birth and no account, or None."""
+    candidates = list(
+        Client.objects.filter(
+            email__iexact=email.strip(), birth_date=birth_date, account__isnull=True
+        )[:2]
+    )
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def account_signup(
+    *,
+    email: str,
+    given_name: str,
+    family_name: str,
+    birth_date: dt.date,
+    phone: str = "",
+    site: Site | None = None,
+    pending: dict[str, Any] | None = None,
+) -> None:
+    """Ask for an account (and maybe a booking): email the address, and nothing else.
+
+    No password is taken: the email's owner chooses it on the link's page. If the address
+    already has an account, it gets an email saying so (with a password-reset link)
+    instead, and nothing is booked; the caller cannot tell which happened, so the page
+    after sign-up cannot be used to find out who has an account. ``pending`` optionally
+    carries an online booking (treatment, start, practitioner, answers) that the owner
+    confirms on the link's page.
+    """
+    email = _normal_email(email)
+    given, family = _clean_details(given_name, family_name, birth_date)
+    minutes = link_minutes()
     with transaction.atomic():
-        account = ClientAccount.objects.select_for_update().filter(email=email).first()
-        if account is not None and account.verified:
-            raise Conflict(
-                "account_exists",
-                "You already have an account with this email. Please log in.",
-                details={"field": "email"},
+        account = verified_account(email)
+        if account is not None:
+            _, ref = link_create(purpose=LinkPurpose.RESET, account=account)
+            account_email_send(
+                kind=MessageKind.ACCOUNT_EXISTS,
+                email=email,
+                context={"booking": pending is not None, "valid_minutes": minutes},
+                site=site,
+                link_ref=ref,
             )
-        user = (
-            account.user
-            if account
-            else user_model(username=f"client-{uuid.uuid4().hex[:20]}", email=email)
+            audit_record(
+                actor=None,
+                action="portal.signup_existing",
+                obj=account,
+                summary=f"Sign-up for an existing account {email}",
+            )
+            return
+        now = clock.now()
+        signup = SignupRequest.objects.create(
+            email=email,
+            given_name=given,
+            family_name=family,
+            birth_date=birth_date,
+            phone=phone.strip()[:40],
+            site=site,
+            created_at=now,
         )
-        user.first_name, user.last_name = given[:150], family[:150]
-        try:
-            password_validation.validate_password(password, user)
-        except ValidationError as error:
-            raise InvalidInput(
-                "weak_password", " ".join(error.messages), details={"field": "password"}
-            ) from None
-        user.set_password(password)
-        user.save()
-        if account is None:
-            account = ClientAccount(user=user, email=email, created_at=clock.now())
-        account.given_name, account.family_name = given, family
-        account.birth_date, account.phone = birth_date, phone.strip()[:40]
-        account.save()
-        pending_booking = None
         if pending is not None:
-            now = clock.now()
-            pending_booking = PendingBooking.objects.create(
-                account=account,
+            PendingBooking.objects.create(
+                signup=signup,
                 site=site or _default_site(),
                 treatment=pending["treatment"],
                 practitioner=pending.get("practitioner"),
                 start=pending["start"],
                 answers=pending.get("answers") or {},
                 created_at=now,
-                expires_at=now + dt.timedelta(hours=_verification_hours()),
+                expires_at=now + dt.timedelta(minutes=minutes),
             )
-        token = signing.dumps(
-            {"account": account.pk, "booking": pending_booking.pk if pending_booking else None},
-            salt=VERIFY_SALT,
-        )
-        email_verification_send(
+        _, ref = link_create(purpose=LinkPurpose.VERIFY, signup=signup)
+        account_email_send(
+            kind=MessageKind.EMAIL_VERIFICATION,
             email=email,
-            name=given,
-            verify_url=public_url(reverse("portal:verify", args=[token])),
+            context={
+                "client_name": given,
+                "booking": pending is not None,
+                "valid_minutes": minutes,
+            },
             site=site,
-            booking=pending_booking is not None,
-            valid_hours=_verification_hours(),
+            link_ref=ref,
         )
-        audit_record(actor=None, action="portal.signup", obj=account, summary=f"Sign-up {email}")
+        audit_record(actor=None, action="portal.signup", obj=signup, summary=f"Sign-up {email}")
+
+
+def signup_for_link(*, token: str) -> tuple[SignupRequest, PendingBooking | None]:
+    """The sign-up (and its booking) an open verification link is for (read only)."""
+    link = link_check(token=token, purpose=LinkPurpose.VERIFY)
+    signup = link.signup
+    assert signup is not None
+    return signup, signup.bookings.filter(confirmed_at__isnull=True).first()
+
+
+def signup_complete(
+    *,
+    token: str,
+    password: str,
+    given_name: str,
+    family_name: str,
+    birth_date: dt.date,
+    phone: str = "",
+    booking_confirmed: bool = False,
+) -> tuple[ClientAccount, PendingBooking | None]:
+    """The email's owner, holding the link, finishes a sign-up: the account is created
+    verified with *their* password and details, and linked to its client.
+
+    The link works once; every other open sign-up link for the address dies with it. The
+    pending booking is made, and its health answers become the client's questionnaire,
+    only with ``booking_confirmed``; otherwise nothing is booked and the answers are
+    discarded. A booking that can no longer be made comes back with ``failure`` set.
+    """
+    given, family = _clean_details(given_name, family_name, birth_date)
+    user_model = get_user_model()
+    with transaction.atomic():
+        link = link_check(token=token, purpose=LinkPurpose.VERIFY, lock=True)
+        signup = link.signup
+        assert signup is not None
+        account = ClientAccount.objects.select_for_update().filter(email=signup.email).first()
+        if account is not None and account.verified:
+            raise Conflict(
+                "account_exists",
+                "You already have an account with this email. Please log in, or reset your "
+                "password if you have forgotten it.",
+            )
+        # An unverified account can only be left from before this flow: the link holder
+        # proves the email now, so it becomes theirs and its old password goes.
+        user = (
+            account.user
+            if account
+            else user_model(username=f"client-{uuid.uuid4().hex[:20]}", email=signup.email)
+        )
+        user.first_name, user.last_name = given[:150], family[:150]
+        _set_password(user, password)
+        user.save()
+        now = clock.now()
+        if account is None:
+            account = ClientAccount(user=user, email=signup.email, created_at=now)
+        account.given_name, account.family_name = given, family
+        account.birth_date, account.phone = birth_date, phone.strip()[:40]
+        account.email_verified_at = now
+        account.save()
+        PortalLink.objects.filter(
+            purpose=LinkPurpose.VERIFY, signup__email=signup.email, used_at__isnull=True
+        ).update(used_at=now)
+        signup.completed_at, signup.account = now, account
+        signup.save(update_fields=["completed_at", "account"])
+        client = account_link_client(account=account)
+        audit_record(
+            actor=user,
+            action="portal.verify",
+            obj=account,
+            summary=f"Email verified {signup.email}",
+        )
+        pending = signup.bookings.filter(confirmed_at__isnull=True).first()
+        if pending is not None:
+            pending.account = account
+            if not booking_confirmed:
+                pending.answers, pending.failure = {}, DECLINED
+            pending.save(update_fields=["account", "answers", "failure"])
+    if pending is not None and booking_confirmed:
+        pending_booking_confirm(pending=pending, client=client)
+    return account, pending
+
+
+def password_reset_request(*, email: str, site: Site | None = None) -> None:
+    """Email a password-reset link if the address has an account, else an email saying
+    it has none: the same work and the same answer either way."""
+    email = _normal_email(email)
+    with transaction.atomic():
+        account = verified_account(email)
+        if account is None:
+            account_email_send(
+                kind=MessageKind.RESET_NO_ACCOUNT,
+                email=email,
+                context={"signup_url": public_url(reverse("portal:book"))},
+                site=site,
+            )
+            return
+        _, ref = link_create(purpose=LinkPurpose.RESET, account=account)
+        account_email_send(
+            kind=MessageKind.PASSWORD_RESET,
+            email=email,
+            context={"client_name": account.given_name, "valid_minutes": link_minutes()},
+            site=site,
+            link_ref=ref,
+        )
+        audit_record(actor=None, action="portal.reset_request", obj=account)
+
+
+def password_reset_check(*, token: str) -> ClientAccount:
+    """The account an open reset link is for (read only), or ``link_invalid``."""
+    account = link_check(token=token, purpose=LinkPurpose.RESET).account
+    assert account is not None
+    return account
+
+
+def password_reset_complete(*, token: str, password: str) -> ClientAccount:
+    """Set a new password through a reset link (once); the account's other reset links die."""
+    with transaction.atomic():
+        link = link_check(token=token, purpose=LinkPurpose.RESET, lock=True)
+        account = link.account
+        assert account is not None
+        user = account.user
+        _set_password(user, password)
+        user.save()
+        PortalLink.objects.filter(
+            purpose=LinkPurpose.RESET, account=account, used_at__isnull=True
+        ).update(used_at=clock.now())
+        audit_record(actor=user, action="portal.password_reset", obj=account)
     return account
 
 
 def account_link_client(*, account: ClientAccount) -> Client:
     """Link a verified account to its client: the matched one on file, or a new one."""
+    if not account.verified:
+        raise RuleRefused("email_not_verified", "Please confirm your email address first.")
     if account.client_id:
         return account.client  # type: ignore[return-value]
     client = client_match(email=account.email, birth_date=account.birth_date)
@@ -188,37 +351,9 @@ def account_link_client(*, account: ClientAccount) -> Client:
     return client
 
 
-def account_verify(*, token: str) -> tuple[ClientAccount, PendingBooking | None]:
-    """Check a verification link; verify, match, and make the pending booking if there is one.
-
-    A booking that can no longer be made (slot taken, expired) is returned with its
-    ``failure`` set; the account is verified regardless.
-    """
-    try:
-        data = signing.loads(token, salt=VERIFY_SALT, max_age=_verification_hours() * 3600)
-    except signing.SignatureExpired:
-        raise RuleRefused("link_expired", "This link has expired. Please sign up again.") from None
-    except signing.BadSignature:
-        raise InvalidInput("bad_link", "This link is not valid.") from None
-    with transaction.atomic():
-        account = ClientAccount.objects.select_for_update().filter(pk=data.get("account")).first()
-        if account is None:
-            raise NotFound("unknown_account", "This account no longer exists.")
-        if account.email_verified_at is None:
-            account.email_verified_at = clock.now()
-            account.save(update_fields=["email_verified_at"])
-        client = account_link_client(account=account)
-    pending = None
-    if data.get("booking"):
-        pending = PendingBooking.objects.filter(pk=data["booking"], account=account).first()
-        if pending is not None:
-            pending_booking_confirm(pending=pending, client=client)
-    return account, pending
-
-
 def pending_booking_confirm(*, pending: PendingBooking, client: Client) -> PendingBooking:
     """Make the booking a visitor asked for (once), recording their questionnaire answers."""
-    if pending.appointment_id or pending.confirmed_at:
+    if pending.appointment_id or pending.confirmed_at or pending.account is None:
         return pending
     user = pending.account.user
     try:

@@ -2,22 +2,28 @@
 
 from django.urls import path
 
-from mesoclinic.portal import views
+from mesoclinic.portal import identity_views, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("book/", views.book_index, name="book"),
-    path("book/check-email/", views.check_email, name="check_email"),
+    path("book/check-email/", identity_views.check_email, name="check_email"),
     path("book/done/<int:appointment_id>/", views.book_done, name="book_done"),
     path("book/<slug:code>/", views.book_treatment, name="book_treatment"),
     path("book/<slug:code>/times/", views.book_times, name="book_times"),
     path("book/<slug:code>/details/", views.book_details, name="book_details"),
     path("account/", views.account_home, name="account"),
-    path("account/login/", views.account_login, name="login"),
-    path("account/logout/", views.account_logout, name="logout"),
-    path("account/signup/", views.account_signup, name="signup"),
-    path("account/verify/<str:token>/", views.account_verify, name="verify"),
+    path("account/login/", identity_views.account_login, name="login"),
+    path("account/logout/", identity_views.account_logout, name="logout"),
+    path("account/signup/", identity_views.account_signup, name="signup"),
+    path("account/verify/<str:token>/", identity_views.account_verify, name="verify"),
+    path("account/password-reset/", identity_views.password_reset, name="reset"),
+    path(
+        "account/password-reset/<str:token>/",
+        identity_views.password_reset_confirm,
+        name="reset_confirm",
+    ),
     path("account/questionnaire/", views.account_questionnaire, name="questionnaire"),
     path("account/consent/<slug:code>/", views.account_consent, name="consent"),
     path("account/appointments/<int:appointment_id>/cancel/", views.account_cancel, name="cancel"),

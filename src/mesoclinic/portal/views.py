@@ -14,12 +14,11 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from mesoclinic.billing.policy import cancellation_policy
 from mesoclinic.catalogue.models import Treatment
@@ -31,9 +30,11 @@ from mesoclinic.messaging.selectors import client_messages
 from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.portal import booking, selectors, services
 from mesoclinic.portal.export import client_data, client_data_pdf
-from mesoclinic.portal.forms import ConsentForm, DetailsForm, LoginForm, PrescreenForm, SignupForm
+from mesoclinic.portal.forms import ConsentForm, DetailsForm, PrescreenForm
+from mesoclinic.portal.identity_views import sent_response, too_many_response
 from mesoclinic.portal.models import ClientAccount
 from mesoclinic.portal.prescreen import Answers, prescreen
+from mesoclinic.portal.ratelimit import rate_limited
 
 SESSION_KEY = "portal_booking"
 DAYS_SHOWN = 14
@@ -230,6 +231,14 @@ def book_details(request: HttpRequest, code: str) -> HttpResponse:
     form = DetailsForm(request.POST or None)
     error = None
     if request.method == "POST":
+        address = (
+            account.email
+            if account is not None and account.client is not None
+            else request.POST.get("email", "")
+        )
+        wait = rate_limited(request, "booking", address)
+        if wait is not None:
+            return too_many_response(request, wait)
         try:
             if account is not None and account.client is not None:
                 appointment = services.online_book(
@@ -246,7 +255,6 @@ def book_details(request: HttpRequest, code: str) -> HttpResponse:
                 data = form.cleaned_data
                 services.account_signup(
                     email=data["email"],
-                    password=data["password"],
                     given_name=data["given_name"],
                     family_name=data["family_name"],
                     birth_date=answers.birth_date,
@@ -260,7 +268,7 @@ def book_details(request: HttpRequest, code: str) -> HttpResponse:
                     },
                 )
                 request.session.pop(SESSION_KEY, None)
-                return redirect(f"{reverse('portal:check_email')}?email={data['email']}")
+                return sent_response(request, data["email"])
         except DomainError as exc:
             error = exc.message
             if exc.details.get("field") in form.fields:
@@ -287,11 +295,6 @@ def book_details(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def check_email(request: HttpRequest) -> HttpResponse:
-    """After sign-up: look for our email."""
-    return render(request, "portal/check_email.html", {"email": request.GET.get("email", "")})
-
-
 @client_required
 def book_done(request: HttpRequest, account: ClientAccount, appointment_id: int) -> HttpResponse:
     """Booking confirmed."""
@@ -312,72 +315,6 @@ def book_done(request: HttpRequest, account: ClientAccount, appointment_id: int)
             "policy": cancellation_policy(),
         },
     )
-
-
-# --- accounts -------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def account_login(request: HttpRequest) -> HttpResponse:
-    """Client login by email."""
-    form = LoginForm(request.POST or None, request=request)
-    if request.method == "POST" and form.is_valid():
-        login(request, form.user)
-        target = request.GET.get("next", "")
-        return redirect(
-            target if target.startswith("/") and not target.startswith("//") else "portal:account"
-        )
-    return render(request, "portal/login.html", {"form": form})
-
-
-@require_POST
-def account_logout(request: HttpRequest) -> HttpResponse:
-    """Log out and go back to the booking pages."""
-    logout(request)
-    return redirect("portal:book")
-
-
-@require_http_methods(["GET", "POST"])
-def account_signup(request: HttpRequest) -> HttpResponse:
-    """Open an account without booking."""
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.account_signup(
-                email=data["email"],
-                password=data["password"],
-                given_name=data["given_name"],
-                family_name=data["family_name"],
-                birth_date=data["birth_date"],
-                phone=data["phone"],
-            )
-        except DomainError as exc:
-            form.add_error(
-                exc.details.get("field") if exc.details.get("field") in form.fields else None,
-                exc.message,
-            )
-        else:
-            return redirect(f"{reverse('portal:check_email')}?email={data['email']}")
-    return render(request, "portal/signup.html", {"form": form})
-
-
-def account_verify(request: HttpRequest, token: str) -> HttpResponse:
-    """The link in the verification email: verify, match, book, sign in."""
-    try:
-        account, pending = services.account_verify(token=token)
-    except DomainError as exc:
-        return render(request, "portal/verify_failed.html", {"message": exc.message}, status=400)
-    login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
-    if pending is not None and pending.appointment_id:
-        return redirect("portal:book_done", appointment_id=pending.appointment_id)
-    if pending is not None and pending.failure:
-        messages.error(
-            request, f"We couldn't book that time: {pending.failure} Please choose another time."
-        )
-        return redirect("portal:book_treatment", code=pending.treatment.code)
-    messages.success(request, "Thank you — your email is confirmed.")
-    return redirect("portal:account")
 
 
 @client_required
