@@ -6,6 +6,8 @@ import os
 
 os.environ.setdefault("MESOCLINIC_STATIC_MANIFEST", "0")
 os.environ.setdefault("MESOCLINIC_INSECURE_HTTP", "1")
+# Tests log in with force_login or the password alone; the 2FA tests turn it on themselves.
+os.environ.setdefault("MESOCLINIC_REQUIRE_2FA", "0")
 
 import pytest
 from django.test import Client as HttpClient

@@ -151,16 +151,14 @@ class LoginForm(forms.Form):
             .select_related("user")
             .first()
         )
-        user = (
-            authenticate(
-                self.request,
-                username=account.user.get_username(),
-                password=data.get("password", ""),
-            )
-            if account
-            else None
+        # An unknown email is still checked (and so counted towards the lockout of that
+        # name and address, and audited as a failed login).
+        user = authenticate(
+            self.request,
+            username=account.user.get_username() if account else str(data.get("email", "")),
+            password=data.get("password", ""),
         )
-        if user is None:
+        if user is None or account is None:
             raise forms.ValidationError("That email and password don't match an account.")
         self.user = user
         return data
