@@ -6,8 +6,6 @@ import os
 
 os.environ.setdefault("MESOCLINIC_STATIC_MANIFEST", "0")
 os.environ.setdefault("MESOCLINIC_INSECURE_HTTP", "1")
-# Tests log in with force_login or the password alone; the 2FA tests turn it on themselves.
-os.environ.setdefault("MESOCLINIC_REQUIRE_2FA", "0")
 
 import pytest
 from django.test import Client as HttpClient
@@ -31,6 +29,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the demo clinic once per test database; each test rolls back its own changes."""
     with django_db_blocker.unblock():
         demo_load(with_history=False)
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_optional(settings):
+    """Tests log in with ``force_login`` or a password alone, as in the demo; the 2FA tests
+    turn the requirement back on (``two_factor_on``)."""
+    settings.MESOCLINIC = {**settings.MESOCLINIC, "REQUIRE_2FA": False}
+
+
+@pytest.fixture
+def two_factor_on(settings):
+    """The production rule: admins and practitioners must use a second factor."""
+    settings.MESOCLINIC = {**settings.MESOCLINIC, "REQUIRE_2FA": True}
 
 
 @pytest.fixture

@@ -59,9 +59,16 @@ def has_second_factor(user: Any) -> bool:
 def second_factor_pending(request: HttpRequest) -> bool:
     """A password-only session that must still prove (or first enrol) a second factor."""
     user: Any = request.user
-    if not user.is_authenticated or user.is_verified():
+    if not user.is_authenticated or session_verified(user):
         return False
-    return has_second_factor(user) or two_factor_required(user)
+    return two_factor_required(user) or has_second_factor(user)
+
+
+def session_verified(user: Any) -> bool:
+    """Whether this session proved a second factor (django-otp's ``is_verified``; a user
+    just logged in with a password has not)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False
 
 
 def client_address(request: HttpRequest | None) -> str:

@@ -88,7 +88,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     if user is None:
         return redirect("web:login")
-    if identity.has_second_factor(user) and not user.is_verified():
+    if identity.has_second_factor(user) and not identity.session_verified(user):
         return redirect(_step_url("web:second_factor", _next_url(request)))
     enrolment = identity.totp_enrolment_start(user=user)
     error = ""
