@@ -136,7 +136,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mesoclinic.web.context.clinic",
-                "csp.context_processors.nonce",
             ],
         },
     },

@@ -230,6 +230,12 @@ def second_factor_verify(*, request: HttpRequest, user: AbstractBaseUser, token:
     return True
 
 
+def second_factor_throttled(user: AbstractBaseUser) -> bool:
+    """Whether django-otp is making the user wait after wrong codes (each wrong code doubles
+    the wait), so the page can say so instead of "wrong code"."""
+    return any(not device.verify_is_allowed()[0] for device in TOTPDevice.objects.filter(user=user))
+
+
 def recovery_codes_left(user: AbstractBaseUser) -> int:
     """How many unused recovery codes the user has."""
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()

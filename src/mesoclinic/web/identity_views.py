@@ -69,7 +69,11 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             request=request, user=user, token=request.POST.get("code", "")
         ):
             return redirect(_next_url(request))
-        error = "That code is not right (or was already used). Try the current code."
+        error = (
+            "Too many wrong codes in a row: wait a few seconds, then enter the current code."
+            if identity.second_factor_throttled(user)
+            else "That code is not right (or was already used). Try the current code."
+        )
     return render(
         request,
         "web/identity/second_factor.html",
@@ -99,7 +103,11 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
         if codes is not None:
             request.session[RECOVERY_CODES_KEY] = codes
             return redirect(_step_url("web:recovery_codes", _next_url(request)))
-        error = "That code is not right. Enter the six digits the app shows now."
+        error = (
+            "Too many wrong codes in a row: wait a few seconds, then enter the current code."
+            if identity.second_factor_throttled(user)
+            else "That code is not right. Enter the six digits the app shows now."
+        )
     qr = segno.make(enrolment.config_url, error="m")
     return render(
         request,
