@@ -219,3 +219,19 @@ def test_two_factor_reset_removes_the_devices_and_is_audited(demo, two_factor_on
     }
     _, location = _password_login("dr-patel")
     assert location.startswith("/login/authenticator/")
+
+
+def test_portal_clients_have_no_second_factor_pages(demo, two_factor_on):
+    from mesoclinic.portal.services import account_signup
+
+    account = account_signup(
+        email="otp.client@example.com",
+        password="a-long-client-passphrase",
+        given_name="Otp",
+        family_name="Client",
+        birth_date=__import__("datetime").date(1991, 1, 1),
+    )
+    browser = HttpClient()
+    browser.force_login(account.user)
+    assert browser.get("/login/authenticator/")["Location"] == "/login/"
+    assert not TOTPDevice.objects.filter(user=account.user).exists()

@@ -59,9 +59,18 @@ def has_second_factor(user: Any) -> bool:
 def second_factor_pending(request: HttpRequest) -> bool:
     """A password-only session that must still prove (or first enrol) a second factor."""
     user: Any = request.user
-    if not user.is_authenticated or session_verified(user):
+    if not is_staff_member(user) or session_verified(user):
         return False
     return two_factor_required(user) or has_second_factor(user)
+
+
+def is_staff_member(user: Any) -> bool:
+    """A logged-in staff member (any role, or a Django admin user), not a portal client:
+    the second factor and the idle timeout are for staff sessions."""
+    return bool(
+        user.is_authenticated
+        and (user.is_staff or user.is_superuser or hasattr(user, "staff_profile"))
+    )
 
 
 def session_verified(user: Any) -> bool:

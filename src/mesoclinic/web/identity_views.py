@@ -50,7 +50,8 @@ class StaffLoginView(auth_views.LoginView):
 
 
 def _pending_user(request: HttpRequest) -> Any:
-    return request.user if request.user.is_authenticated else None
+    """The staff member at the login steps; clients never have a second factor here."""
+    return request.user if identity.is_staff_member(request.user) else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -126,7 +127,8 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """The new recovery codes, shown once (they are taken out of the session here)."""
-    if not request.user.is_authenticated:
+    user = _pending_user(request)
+    if user is None:
         return redirect("web:login")
     codes = request.session.pop(RECOVERY_CODES_KEY, None)
     return render(
@@ -134,7 +136,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         "web/identity/recovery_codes.html",
         {
             "codes": codes,
-            "left": identity.recovery_codes_left(request.user),
+            "left": identity.recovery_codes_left(user),
             "next": _next_url(request),
         },
     )

@@ -7,7 +7,6 @@ session login, Django admin, pages added later) is covered without a decorator.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -20,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from mesoclinic.core import clock
 from mesoclinic.people.identity import (
     has_second_factor,
+    is_staff_member,
     second_factor_pending,
     staff_idle_minutes,
 )
@@ -35,14 +35,6 @@ SECOND_FACTOR_OPEN = frozenset(
 API_PREFIX = "/api/"
 
 Handler = Callable[[HttpRequest], HttpResponse]
-
-
-def is_staff_user(user: Any) -> bool:
-    """A staff member (any role, or a Django admin user), as opposed to a portal client."""
-    return bool(
-        user.is_authenticated
-        and (user.is_staff or user.is_superuser or hasattr(user, "staff_profile"))
-    )
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -71,7 +63,7 @@ class StaffIdleTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if is_staff_user(user):
+        if is_staff_member(user):
             now = int(clock.now().timestamp())
             last_seen = request.session.get(LAST_SEEN_KEY)
             idle_limit = staff_idle_minutes() * 60
