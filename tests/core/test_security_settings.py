@@ -117,3 +117,10 @@ def test_uploads_are_private(settings):
         0o600,
         0o700,
     )
+
+
+def test_the_api_docs_load_their_scripts_from_the_site(demo):
+    # The policy allows no other origin, so Swagger UI must come with django-ninja's files.
+    html = HttpClient().get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn.jsdelivr.net" not in html
