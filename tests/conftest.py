@@ -56,6 +56,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
         demo_load(with_history=False)
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_optional(settings):
+    """Tests log in with ``force_login`` or a password alone, as in the demo; the 2FA tests
+    turn the requirement back on (``two_factor_on``)."""
+    settings.MESOCLINIC = {**settings.MESOCLINIC, "REQUIRE_2FA": False}
+
+
+@pytest.fixture
+def two_factor_on(settings):
+    """The production rule: admins and practitioners must use a second factor."""
+    settings.MESOCLINIC = {**settings.MESOCLINIC, "REQUIRE_2FA": True}
+
+
 @pytest.fixture
 def demo(db):
     """The demo clinic of domain.md §9 (reloaded if a transactional test flushed it)."""

@@ -1,4 +1,5 @@
-"""The ``mesoclinic`` command: demo, serve, token create, worker, manage."""
+"""The ``mesoclinic`` command: demo, serve, token (create, list, revoke), 2fa reset, worker,
+manage."""
 
 from __future__ import annotations
 
@@ -101,6 +102,8 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 def command_demo(args: argparse.Namespace) -> int:
+    # The demo logins are one step (password only): the second factor is for real clinics.
+    os.environ.setdefault("MESOCLINIC_REQUIRE_2FA", "0")
     _setup_django(host=args.host)
     _prepare_database()
     from mesoclinic.demo.loader import demo_load
@@ -151,15 +154,69 @@ def command_serve(args: argparse.Namespace) -> int:
 
 
 def command_token(args: argparse.Namespace) -> int:
+    """Print a new API token (only the token, on one line: scripts read it)."""
     _setup_django()
     from mesoclinic.core.errors import DomainError
     from mesoclinic.people.services import api_token_create
 
     try:
-        print(api_token_create(username=args.username))
+        print(api_token_create(username=args.username, days=args.days))
     except DomainError as error:
         print(f"mesoclinic: {error.message}", file=sys.stderr)
         return 1
+    return 0
+
+
+def command_token_revoke(args: argparse.Namespace) -> int:
+    """Revoke one token by its first characters, or every token of ``--user``."""
+    _setup_django()
+    from mesoclinic.core.errors import DomainError
+    from mesoclinic.people.services import api_token_revoke, api_token_revoke_all
+
+    if bool(args.prefix) == bool(args.user):
+        print("mesoclinic: give a token prefix or --user USERNAME (not both)", file=sys.stderr)
+        return 2
+    try:
+        if args.user:
+            count = api_token_revoke_all(actor=None, username=args.user)
+            print(f"Revoked {count} token(s) of {args.user}")
+        else:
+            token = api_token_revoke(actor=None, prefix=args.prefix)
+            print(f"Revoked {token.prefix}… of {token.user.get_username()}")
+    except DomainError as error:
+        print(f"mesoclinic: {error.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def command_token_list(args: argparse.Namespace) -> int:
+    """List the tokens that still work: prefix, user, created, expires, last used."""
+    _setup_django()
+    from mesoclinic.people.selectors import api_tokens_live
+
+    for token in api_tokens_live(username=args.username):
+        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        print(
+            f"{token.prefix}…  {token.user.get_username():<16} "
+            f"created {token.created_at:%Y-%m-%d}  expires {token.expires_at:%Y-%m-%d}  "
+            f"last used {used}"
+        )
+    return 0
+
+
+def command_two_factor_reset(args: argparse.Namespace) -> int:
+    """Remove a user's authenticator and recovery codes (lost phone); they enrol again."""
+    _setup_django()
+    from django.contrib.auth import get_user_model
+
+    from mesoclinic.people.identity import two_factor_reset
+
+    user = get_user_model().objects.filter(username=args.username).first()
+    if user is None:
+        print(f"mesoclinic: no user named {args.username!r}", file=sys.stderr)
+        return 1
+    removed = two_factor_reset(actor=None, user=user)
+    print(f"Removed {removed} second-factor device(s) of {args.username}")
     return 0
 
 
@@ -189,7 +246,27 @@ def _parser() -> argparse.ArgumentParser:
     token_commands = token.add_subparsers(dest="token_command", required=True)
     create = token_commands.add_parser("create", help="print a new API token for a staff user")
     create.add_argument("username")
+    create.add_argument(
+        "--days", type=int, default=None, help="days the token works (default 90, at most 366)"
+    )
     create.set_defaults(handler=command_token)
+    revoke = token_commands.add_parser(
+        "revoke", help="revoke a token by its first characters, or all of --user"
+    )
+    revoke.add_argument("prefix", nargs="?", default="")
+    revoke.add_argument("--user", default="", help="revoke every token of this user")
+    revoke.set_defaults(handler=command_token_revoke)
+    listing = token_commands.add_parser("list", help="list the tokens that still work")
+    listing.add_argument("username", nargs="?", default=None)
+    listing.set_defaults(handler=command_token_list)
+
+    two_factor = commands.add_parser("2fa", help="second factor (authenticator app)")
+    two_factor_commands = two_factor.add_subparsers(dest="two_factor_command", required=True)
+    reset = two_factor_commands.add_parser(
+        "reset", help="remove a user's authenticator and recovery codes (lost phone)"
+    )
+    reset.add_argument("username")
+    reset.set_defaults(handler=command_two_factor_reset)
 
     worker = commands.add_parser("worker", help="run background tasks (messages, reminders)")
     worker.add_argument("--interval", type=float, default=2.0, help="seconds between polls")

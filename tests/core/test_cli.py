@@ -1,4 +1,5 @@
 import hashlib
+import os
 
 import pytest
 
@@ -36,6 +37,7 @@ def test_created_token_authenticates_api_calls(demo, capsys, client):
 
 def test_demo_no_serve_loads_and_prints_logins(db, capsys, monkeypatch):
     monkeypatch.setenv("MESOCLINIC_STATIC_MANIFEST", "0")  # keep the process environment as it was
+    monkeypatch.setenv("MESOCLINIC_REQUIRE_2FA", "0")
     status = cli.main(["demo", "--no-serve"])
     out = capsys.readouterr().out
     assert status == 0
@@ -53,3 +55,23 @@ def test_manage_passes_through_to_django(db, capsys):
 )
 def test_loopback_detection_decides_plain_http_cookies(host, loopback):
     assert cli._is_loopback(host) is loopback
+
+
+def test_demo_turns_the_second_factor_off_for_its_logins(monkeypatch):
+    # given: no choice made in the environment
+    monkeypatch.setenv("MESOCLINIC_REQUIRE_2FA", "unset")
+    monkeypatch.delenv("MESOCLINIC_REQUIRE_2FA")
+    seen = {}
+
+    def stop_before_django(*, host=None):
+        seen["MESOCLINIC_REQUIRE_2FA"] = os.environ.get("MESOCLINIC_REQUIRE_2FA")
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(cli, "_setup_django", stop_before_django)
+
+    # when
+    with pytest.raises(RuntimeError):
+        cli.main(["demo", "--no-serve"])
+
+    # then
+    assert seen == {"MESOCLINIC_REQUIRE_2FA": "0"}

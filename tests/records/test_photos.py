@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import stat
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -137,3 +139,14 @@ def test_photo_file_has_no_public_url(assessment_id, api_as):
     with pytest.raises(ValueError, match="no public URL"):
         _ = photo.image.url
     assert HttpClient().get(f"/media/{photo.image.name}").status_code in (302, 404)
+
+
+def test_photo_files_are_readable_by_the_server_only(assessment_id, api_as):
+    # when
+    response = _upload(api_as("dr-patel"), assessment_id, _jpeg_with_exif())
+
+    # then
+    assert response.status_code == 201, response.content
+    path = Path(AssessmentPhoto.objects.get().image.path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700

@@ -7,12 +7,14 @@ development machine (``MESOCLINIC_DEBUG``).  Production-safe values are the defa
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -27,14 +29,28 @@ HOME = Path(os.environ.get("MESOCLINIC_HOME", "var")).resolve()
 HOME.mkdir(parents=True, exist_ok=True)
 
 
+def _private_file(path: Path) -> Path:
+    """Create ``path`` empty if missing, readable by this user only (0600), and tighten an
+    existing one: the database, its WAL and the secret key hold health data and secrets."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(descriptor)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path
+
+
 def _secret_key() -> str:
-    """The SECRET_KEY from the environment, else one generated once and kept in HOME."""
+    """The SECRET_KEY from the environment, else one generated once and kept in HOME (0600)."""
     if key := os.environ.get("MESOCLINIC_SECRET_KEY"):
         return key
     key_file = HOME / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    try:  # O_EXCL: of two processes starting at once, only one writes the key
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        _private_file(key_file)
+    else:
+        with os.fdopen(descriptor, "w") as key_out:
+            key_out.write(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
@@ -64,8 +80,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",
     "django_htmx",
     "template_partials",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "mesoclinic.core",
     "mesoclinic.people",
     "mesoclinic.catalogue",
@@ -83,15 +105,29 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "mesoclinic.core.audit_context.AuditOriginMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After the session, user and messages: ends idle staff sessions, then holds a
+    # password-only session at the second-factor step.
+    "mesoclinic.web.middleware.StaffIdleTimeoutMiddleware",
+    "mesoclinic.web.middleware.SecondFactorMiddleware",
+    # Last, as django-axes asks: answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first, so a locked-out user is refused before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "mesoclinic.people.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "mesoclinic.config.urls"
@@ -119,6 +155,16 @@ def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{HOME / 'mesoclinic.sqlite3'}"
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        if config["NAME"] and config["NAME"] != ":memory:":
+            # Made 0600 before SQLite opens it: SQLite gives its -wal and -shm files the
+            # database file's permissions.
+            database = Path(config["NAME"])
+            database.parent.mkdir(parents=True, exist_ok=True)
+            _private_file(database)
+            for suffix in ("-wal", "-shm"):
+                sidecar = database.with_name(database.name + suffix)
+                if sidecar.exists():
+                    _private_file(sidecar)
         config["OPTIONS"] = {
             # A write takes the lock at BEGIN, so two writers never deadlock on upgrade.
             "transaction_mode": "IMMEDIATE",
@@ -168,6 +214,10 @@ MEDIA_ROOT = HOME / "media"
 # `mesoclinic serve`/`demo` collect hashed, compressed files and serve those
 # (MESOCLINIC_STATIC_MANIFEST=1); tests, `manage` and development find them in the apps.
 _STATIC_MANIFEST = _flag("MESOCLINIC_STATIC_MANIFEST")
+# Uploads (client photos) are readable by the server's user only; collected static files
+# stay world-readable so a front proxy may serve them.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -175,12 +225,16 @@ STORAGES = {
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
             if _STATIC_MANIFEST
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
+        ),
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 WHITENOISE_USE_FINDERS = not _STATIC_MANIFEST
 
 SESSION_COOKIE_HTTPONLY = True
+# A session lasts at most a working day; staff sessions also end after
+# MESOCLINIC_STAFF_IDLE_MINUTES without a request (mesoclinic.web.middleware).
+SESSION_COOKIE_AGE = int(os.environ.get("MESOCLINIC_SESSION_HOURS", "12")) * 3600
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -193,7 +247,38 @@ SESSION_COOKIE_SECURE = not _PLAIN_HTTP
 CSRF_COOKIE_SECURE = not _PLAIN_HTTP
 if not _PLAIN_HTTP:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("MESOCLINIC_HSTS_SECONDS", "0"))
+    # Browsers keep to HTTPS for a year once they have seen the site over TLS.
+    SECURE_HSTS_SECONDS = int(os.environ.get("MESOCLINIC_HSTS_SECONDS", "31536000"))
+
+# Content Security Policy (django-csp): scripts and styles from this site only; the few
+# inline <script> blocks carry the request's nonce. Style attributes stay allowed (the
+# calendar grid places blocks with them); images may be data: URIs (the 2FA QR code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Staff identity (issue 12): login lockout, second factor, idle timeout.
+# django-axes: after MESOCLINIC_LOGIN_FAILURE_LIMIT failed logins for one username from one
+# address, that pair is refused (even with the right password) for the lockout time.
+AXES_FAILURE_LIMIT = int(os.environ.get("MESOCLINIC_LOGIN_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("MESOCLINIC_LOCKOUT_MINUTES", "30")))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "mesoclinic.web.identity_views.locked_out"
+AXES_VERBOSE = False
+# django-otp: TOTP codes from an authenticator app, recovery codes as a static device.
+OTP_TOTP_ISSUER = os.environ.get("MESOCLINIC_OTP_ISSUER", "mesoclinic")
 
 EMAIL_BACKEND = os.environ.get(
     "MESOCLINIC_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
@@ -247,6 +332,11 @@ MESOCLINIC = {
         "login": {"ip": "60/h", "address": "10/15m"},
         "password_reset": {"ip": "20/h", "address": "5/h"},
     },
+    # Staff identity (issue 12): a second factor for admins and practitioners (off only in
+    # the demo or when relaxed on purpose), idle staff sessions end, API tokens expire.
+    "REQUIRE_2FA": _flag("MESOCLINIC_REQUIRE_2FA", default=True),
+    "STAFF_IDLE_MINUTES": int(os.environ.get("MESOCLINIC_STAFF_IDLE_MINUTES", "30")),
+    "API_TOKEN_DAYS": int(os.environ.get("MESOCLINIC_API_TOKEN_DAYS", "90")),
 }
 
 # Background tasks (django-tasks) queued in the database by django-tasks-db and run by

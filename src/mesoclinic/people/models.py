@@ -339,7 +339,10 @@ class StaffProfile(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the API. Only a SHA-256 digest of the token is stored."""
+    """A bearer token for the API. Only a SHA-256 digest of the token is stored.
+
+    A token works until it expires or is revoked, and only while its user is active.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -347,11 +350,13 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart.")
     created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(help_text="The token stops working at this moment.")
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["prefix"], name="api_token_prefix")]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from mesoclinic.core.lookups import get_by_opaque_id
-from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.people.models import ApiToken, Client, Practitioner
 
 
 def client_search(*, query: str = "") -> QuerySet[Client]:
@@ -76,3 +76,15 @@ def credential_statuses(*, on: dt.date, within_days: int = 60) -> list[Credentia
                     CredentialStatus(practitioner, label, expires_on, (expires_on - on).days)
                 )
     return sorted(statuses, key=lambda status: (status.expires_on, status.practitioner.code))
+
+
+def api_tokens_live(*, username: str | None = None) -> QuerySet[ApiToken]:
+    """Tokens that still work (not revoked, not expired), newest first, for ``token list``."""
+    from mesoclinic.core import clock
+
+    tokens = ApiToken.objects.select_related("user").filter(
+        revoked_at__isnull=True, expires_at__gt=clock.now()
+    )
+    if username:
+        tokens = tokens.filter(user__username=username)
+    return tokens.order_by("-created_at")

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Collection
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -19,6 +20,9 @@ from mesoclinic.people.roles import forget, roles_from_codes
 
 OLDEST_CLIENT_YEARS = 120
 TOKEN_PREFIX = "mc_"
+TOKEN_SHOWN_CHARS = 10  # ApiToken.prefix: enough to tell a user's tokens apart
+MIN_TOKEN_DAYS = 1
+MAX_TOKEN_DAYS = 366
 
 
 def _clean_name(value: str, field: str) -> str:
@@ -135,8 +139,19 @@ def _digest(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
-def api_token_create(*, username: str) -> str:
-    """Issue a new API token for a staff user and return it; only its digest is stored."""
+def api_token_create(*, username: str, days: int | None = None) -> str:
+    """Issue a new API token for a staff user and return it; only its digest is stored.
+
+    It works for ``days`` (default ``MESOCLINIC_API_TOKEN_DAYS``, 90): a token copied into a
+    script should not outlive the reason it was made.
+    """
+    lifetime = int(str(settings.MESOCLINIC.get("API_TOKEN_DAYS", 90))) if days is None else days
+    if not MIN_TOKEN_DAYS <= lifetime <= MAX_TOKEN_DAYS:
+        raise InvalidInput(
+            "invalid_token_days",
+            f"A token lasts from {MIN_TOKEN_DAYS} to {MAX_TOKEN_DAYS} days.",
+            details={"field": "days"},
+        )
     user_model = get_user_model()
     try:
         user = user_model.objects.get(username=username, is_active=True)
@@ -145,26 +160,103 @@ def api_token_create(*, username: str) -> str:
     if not hasattr(user, "staff_profile") and not user.is_superuser:
         raise InvalidInput("not_staff", f"{username!r} is not a staff user.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, digest=_digest(raw), prefix=raw[:10], created_at=clock.now()
+            user=user,
+            digest=_digest(raw),
+            prefix=raw[:TOKEN_SHOWN_CHARS],
+            created_at=now,
+            expires_at=now + dt.timedelta(days=lifetime),
         )
         audit_record(
-            actor=user, action="api_token.create", obj=token, summary=f"Token {token.prefix}…"
+            actor=user,
+            action="api_token.create",
+            obj=token,
+            summary=f"Token {token.prefix}… for {lifetime} days",
+            data={"username": username, "prefix": token.prefix, "days": lifetime},
         )
     return raw
 
 
+def api_token_revoke(*, actor: Actor, prefix: str) -> ApiToken:
+    """Revoke the one live token starting with ``prefix`` (as ``token list`` shows it, or
+    the whole token); refuse an unknown or ambiguous prefix."""
+    prefix = prefix.strip().rstrip("…")
+    if len(prefix) < len(TOKEN_PREFIX) + 4:
+        raise InvalidInput(
+            "invalid_token_prefix", "Give at least the first 7 characters of the token."
+        )
+    now = clock.now()
+    with transaction.atomic():
+        live = ApiToken.objects.select_for_update().filter(
+            revoked_at__isnull=True, expires_at__gt=now
+        )
+        if len(prefix) > TOKEN_SHOWN_CHARS:
+            live = live.filter(digest=_digest(prefix))  # the whole token was given
+        else:
+            live = live.filter(prefix__startswith=prefix)
+        candidates = list(live.select_related("user")[:2])
+        if not candidates:
+            raise NotFound(
+                "unknown_token", f"No live token starts with {prefix[:TOKEN_SHOWN_CHARS]!r}."
+            )
+        if len(candidates) > 1:
+            raise InvalidInput(
+                "ambiguous_token",
+                f"Several live tokens start with {prefix!r}; give the whole token.",
+            )
+        token = candidates[0]
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="api_token.revoke",
+            obj=token,
+            summary=f"Revoked token {token.prefix}… of {token.user.get_username()}",
+            data={"username": token.user.get_username(), "prefix": token.prefix},
+        )
+    return token
+
+
+def api_token_revoke_all(*, actor: Actor, username: str) -> int:
+    """Revoke every live token of ``username`` (a lost laptop, a leaver); returns how many."""
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound("unknown_user", f"No user named {username!r}.")
+    now = clock.now()
+    with transaction.atomic():
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        audit_record(
+            actor=actor,
+            action="api_token.revoke_all",
+            obj=user,
+            summary=f"Revoked {revoked} token(s) of {username}",
+            data={"username": username, "revoked": revoked},
+        )
+    return revoked
+
+
 def api_token_user(raw_token: str) -> AbstractBaseUser | None:
-    """The active user a presented token belongs to, or None. Marks the token used."""
+    """The active user a presented token belongs to, or None. Marks the token used.
+
+    Checked on every request: not revoked, not expired, and the user still active, so
+    deactivating a user stops their tokens at once.
+    """
+    now = clock.now()
     token = (
         ApiToken.objects.select_related("user")
-        .filter(digest=_digest(raw_token), revoked_at__isnull=True, user__is_active=True)
+        .filter(
+            digest=_digest(raw_token),
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            user__is_active=True,
+        )
         .first()
     )
-    if token is None:
+    if token is None or not token.user.is_active:
         return None
-    now = clock.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

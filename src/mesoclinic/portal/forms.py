@@ -192,12 +192,6 @@ class ResetRequestForm(forms.Form):
     )
 
 
-UNKNOWN_USERNAME = "portal:no-such-account"
-"""Authenticated against when an email has no verified account, so that a wrong address
-costs the same password hashing as a wrong password (no user can have a colon in the
-username, so it never matches)."""
-
-
 class LoginForm(forms.Form):
     """Client login by email and password."""
 
@@ -222,9 +216,11 @@ class LoginForm(forms.Form):
             .select_related("user")
             .first()
         )
+        # An unknown email is still checked (and so counted towards the lockout of that
+        # name and address, and audited as a failed login).
         user = authenticate(
             self.request,
-            username=account.user.get_username() if account else UNKNOWN_USERNAME,
+            username=account.user.get_username() if account else str(data.get("email", "")),
             password=data.get("password", ""),
         )
         if user is None or account is None or user.pk != account.user_id:

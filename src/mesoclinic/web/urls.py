@@ -1,13 +1,23 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from mesoclinic.web import audit_views, records_views, safety_views, scheduling_views, views
+from mesoclinic.web import (
+    audit_views,
+    identity_views,
+    records_views,
+    safety_views,
+    scheduling_views,
+    views,
+)
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", identity_views.StaffLoginView.as_view(), name="login"),
+    path("login/code/", identity_views.second_factor, name="second_factor"),
+    path("login/authenticator/", identity_views.two_factor_enrol, name="two_factor_enrol"),
+    path("login/recovery-codes/", identity_views.recovery_codes, name="recovery_codes"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("clients/", views.client_list, name="client_list"),
     path("clients/<int:client_id>/", views.client_detail, name="client_detail"),

@@ -105,10 +105,6 @@
       event.preventDefault();
     }
   });
-  document.querySelectorAll("[data-confirm]").forEach(function (button) {
-    button.addEventListener("click", function (event) {
-      if (!window.confirm(button.dataset.confirm)) { event.preventDefault(); }
-    });
-  });
+  // data-confirm buttons are handled by web/page.js, on every page.
   render();
 })();
