@@ -120,6 +120,7 @@ MIDDLEWARE = [
     # password-only session at the second-factor step.
     "mesoclinic.web.middleware.StaffIdleTimeoutMiddleware",
     "mesoclinic.web.middleware.SecondFactorMiddleware",
+    "mesoclinic.web.middleware.RefusalMiddleware",
     # Last, as django-axes asks: answers a locked-out login with the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -12,11 +12,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
+from django.views.defaults import permission_denied
 from django_htmx.http import HttpResponseClientRedirect
 
 from mesoclinic.core import clock
+from mesoclinic.core.errors import PermissionDenied as DomainPermissionDenied
 from mesoclinic.people.identity import (
     has_second_factor,
     is_staff_member,
@@ -114,3 +117,20 @@ def _open_while_pending(path: str) -> bool:
     except Resolver404:
         return False
     return match.view_name in SECOND_FACTOR_OPEN
+
+
+class RefusalMiddleware:
+    """A refusal from a service (:class:`mesoclinic.core.errors.PermissionDenied`) that
+    reaches a page uncaught is the plain 403 page, with its message; the API turns the same
+    refusals into its JSON envelope itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DomainPermissionDenied):
+            return permission_denied(request, DjangoPermissionDenied(exception.message))
+        return None
