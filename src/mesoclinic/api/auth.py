@@ -26,8 +26,15 @@ class BearerToken(HttpBearer):
 class StaffSession(SessionAuth):
     """A logged-in staff member's browser session (CSRF-checked for writes).
 
-    A client's portal session is not a staff session: the API answers it with 401.
+    A client's portal session is not a staff session: the API answers it with 401. Without
+    a staff session there is nothing for CSRF to protect, so an anonymous write is a 401,
+    never a CSRF 403.
     """
+
+    def __call__(self, request: HttpRequest) -> object | None:
+        if not staff_member(request.user).is_staff:
+            return None
+        return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> object | None:
         if not staff_member(request.user).is_staff:

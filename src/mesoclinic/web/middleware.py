@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, resolve, reverse
 from django.views.defaults import permission_denied
 from django_htmx.http import HttpResponseClientRedirect
@@ -134,3 +134,30 @@ class RefusalMiddleware:
         if isinstance(exception, DomainPermissionDenied):
             return permission_denied(request, DjangoPermissionDenied(exception.message))
         return None
+
+
+class ApiEnvelopeMiddleware:
+    """An unknown path or a wrong method under ``/api/v1/`` answers with the API's JSON
+    error envelope (404, 405), as every other API error does, instead of an HTML page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/api/v1/") or response.status_code not in (404, 405):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        if response.status_code == 404:
+            body = {"code": "not_found", "message": f"No API endpoint at {request.path}."}
+        else:
+            allowed = response.get("Allow", "")
+            body = {
+                "code": "method_not_allowed",
+                "message": f"{request.method} is not allowed here; use {allowed or 'another'}.",
+            }
+        answer = JsonResponse({"error": {**body, "details": {}}}, status=response.status_code)
+        if response.has_header("Allow"):
+            answer["Allow"] = response["Allow"]
+        return answer
