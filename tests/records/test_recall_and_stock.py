@@ -91,12 +91,49 @@ def test_recall_is_one_query(demo, api_as, django_assert_num_queries):
         assert {r.record.practitioner.code for r in rows} == {"dr-patel", "nurse-lewis"}
 
 
-def test_recall_of_an_unknown_lot_is_empty(demo, api_as):
+def test_recall_of_an_unknown_lot_says_no_such_lot(demo, api_as):
     # when
     response = api_as("admin").get("/batches/NOPE/recipients")
 
     # then
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "unknown_lot")
+
+
+def test_a_lot_with_no_recipients_is_an_empty_list(demo, api_as):
+    receive("revitalise-cocktail", "T-UNUSED")
+    response = api_as("admin").get("/batches/T-UNUSED/recipients")
     assert (response.status_code, response.json()) == (200, [])
+
+
+def test_recall_matches_the_lot_in_any_case_and_lists_signed_records_only(demo, api_as):
+    # given two signed administrations and one unsigned draft for next week
+    first, second = _two_recipients(api_as)
+    clear_screening("chloe.dawson@example.com", treatment="face-revitalise")
+    planned = book(
+        client_email="chloe.dawson@example.com",
+        at=session_start(days_ahead=7),
+        room="room-2",
+    )
+    draft = api_as("dr-patel").post(f"/appointments/{planned.pk}/record", record_body("T-RECALL"))
+    assert draft.status_code == 201
+
+    # when
+    listed = api_as("admin").get("/batches/t-recall/recipients").json()
+    page = _admin_page("/recall/", {"lot": "t-recall"})
+
+    # then
+    assert [row["appointment"] for row in listed] == [str(first.pk), str(second.pk)]
+    assert "Drafts naming this lot (not given)" in page
+    assert "Chloe Dawson" in page.split("Drafts naming this lot")[1]
+
+
+def _admin_page(path: str, params: dict) -> str:
+    from django.contrib.auth import get_user_model
+    from django.test import Client as HttpClient
+
+    browser = HttpClient()
+    browser.force_login(get_user_model().objects.get(username="admin"))
+    return browser.get(path, params).content.decode()
 
 
 def test_marking_a_recipient_contacted(demo, api_as):

@@ -23,6 +23,7 @@ from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.roles import Access, require
 from mesoclinic.people.selectors import client_by_id
 from mesoclinic.records import scales, selectors, services
+from mesoclinic.records.errors import RecordError
 from mesoclinic.records.models import (
     AdverseEvent,
     Assessment,
@@ -635,8 +636,11 @@ def batch_movements(request: HttpRequest, lot: str, formulation: str) -> list[di
 
 @router.get("/batches/{lot}/recipients", response=list[dict[str, Any]])
 def batch_recipients(request: HttpRequest, lot: str) -> list[dict[str, Any]]:
-    """Every client who received a lot: appointment, when, by whom, how much (one query)."""
+    """Every client who received a lot (signed records; lot in any case): appointment,
+    when, by whom, how much. 404 ``unknown_lot`` when no batch has that lot number."""
     require(request.user, Access.ADMIN)
+    if not selectors.lot_exists(lot):
+        raise NotFound(RecordError.UNKNOWN_LOT, f"No such lot: no batch has lot number {lot!r}.")
     rows = list(selectors.recall_recipients(lot))
     audit_record(
         actor=request.user, action="recall.view", summary=f"lot {lot}", data={"count": len(rows)}

@@ -18,6 +18,7 @@ class RecordError(StrEnum):
     RECORD_INCOMPLETE = "record_incomplete"
     UNKNOWN_FORMULATION = "unknown_formulation"
     UNKNOWN_BATCH = "unknown_batch"
+    UNKNOWN_LOT = "unknown_lot"
     UNKNOWN_DEVICE = "unknown_device"
     UNKNOWN_REACTION = "unknown_reaction"
     REACTION_NONE_WITH_OTHERS = "reaction_none_with_others"

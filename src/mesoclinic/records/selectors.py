@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from mesoclinic.catalogue.models import Treatment
+from mesoclinic.catalogue.models import Batch, Treatment
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.models import Client
@@ -82,21 +82,42 @@ def appointments_to_record(client: Client) -> QuerySet[Appointment]:
 # --- recall ---------------------------------------------------------------------------------
 
 
-def recall_recipients(lot: str) -> QuerySet[ProductUse]:
-    """Every administration of a lot, oldest first, in ONE query (batch_lot index, FK index).
+def _lot_uses(lot: str) -> QuerySet[ProductUse]:
+    """Every product line of a lot, whatever the case the lot was typed in."""
+    batches = Batch.objects.filter(lot__iexact=lot.strip()).values("id")
+    return ProductUse.objects.filter(batch_id__in=batches).select_related(
+        "record__client", "record__practitioner", "batch__formulation", "record__appointment"
+    )
 
-    Each row carries the client (with contact details), practitioner, appointment,
-    formulation and batch, plus ``contacted`` (whether the client was told of this lot).
+
+def lot_exists(lot: str) -> bool:
+    """Whether any batch has this lot number (in any case)."""
+    return Batch.objects.filter(lot__iexact=lot.strip()).exists()
+
+
+def recall_recipients(lot: str) -> QuerySet[ProductUse]:
+    """Every *signed* administration of a lot, oldest first, in ONE query.
+
+    The lot is matched case-insensitively. Only signed records say the product was given;
+    drafts are :func:`recall_drafts`. Each row carries the client (with contact details),
+    practitioner, appointment, formulation and batch, plus ``contacted`` (whether the client
+    was told of this lot).
     """
-    lot = lot.strip()
-    contacted = RecallContact.objects.filter(lot=lot, client=OuterRef("record__client"))
+    contacted = RecallContact.objects.filter(
+        lot__iexact=lot.strip(), client=OuterRef("record__client")
+    )
     return (
-        ProductUse.objects.filter(batch__lot=lot)
-        .select_related(
-            "record__client", "record__practitioner", "batch__formulation", "record__appointment"
-        )
+        _lot_uses(lot)
+        .filter(record__signed_at__isnull=False)
         .annotate(contacted=Exists(contacted))
         .order_by("record__performed_at", "id")
+    )
+
+
+def recall_drafts(lot: str) -> QuerySet[ProductUse]:
+    """Unsigned drafts naming a lot: planned, not (yet) given; shown apart in recall."""
+    return (
+        _lot_uses(lot).filter(record__signed_at__isnull=True).order_by("record__performed_at", "id")
     )
 
 

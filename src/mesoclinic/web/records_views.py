@@ -445,9 +445,13 @@ def recall(request: HtmxHttpRequest) -> HttpResponse:
     if lot and request.GET.get("format") == "csv":
         return _recall_csv(lot, rows)
     template = "web/records/recall.html#results" if request.htmx else "web/records/recall.html"
-    return render(
-        request, template, {"lot": lot, "rows": rows, "batches": Batch.objects.filter(lot=lot)}
-    )
+    context = {
+        "lot": lot,
+        "rows": rows,
+        "known": bool(lot) and selectors.lot_exists(lot),
+        "drafts": list(selectors.recall_drafts(lot)) if lot else [],
+    }
+    return render(request, template, context)
 
 
 def _recall_csv(lot: str, rows: list[Any]) -> HttpResponse:
