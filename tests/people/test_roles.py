@@ -152,6 +152,8 @@ def test_the_treating_practitioner_signs_after_the_treatment_started(lewis_sessi
     signed = lewis.post(f"/records/{record.json()['id']}/sign")
     # then
     assert (record.status_code, signed.status_code) == (201, 200)
+    lewis_session.refresh_from_db()
+    assert lewis_session.status == "fulfilled"
 
 
 def test_a_record_cannot_be_signed_before_the_session(demo, api_as):
@@ -239,3 +241,12 @@ def test_a_refused_page_says_why_in_words(demo):
     response = browser.get(f"/clients/{_cid('amelia.hart@example.com')}/prescriptions/")
     assert response.status_code == 403
     assert "Clinical information is for practitioners only." in response.content.decode()
+
+
+def test_a_practitioner_sees_the_notes_they_still_owe(lewis_session):
+    browser = HttpClient()
+    browser.force_login(get_user_model().objects.get(username="nurse-lewis"))
+    page = browser.get("/").content.decode()
+    owed = page.split("Notes to write")[1].split("</section>")[0]
+    assert lewis_session.client.full_name in owed
+    assert f"/appointments/{lewis_session.pk}/record/" in owed

@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from mesoclinic.catalogue.models import Batch, Treatment
+from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.lookups import get_by_opaque_id
-from mesoclinic.people.models import Client
+from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.records import scales
 from mesoclinic.records.maintenance import (
     DEFAULT_MAINTENANCE_CONFIG,
@@ -76,6 +77,21 @@ def appointments_to_record(client: Client) -> QuerySet[Appointment]:
         .exclude(treatment_record__signed_at__isnull=False)
         .select_related("treatment", "practitioner")
         .order_by("start")
+    )
+
+
+def notes_to_write(practitioner: Practitioner) -> QuerySet[Appointment]:
+    """A practitioner's sessions that have started but have no signed record yet, oldest
+    first: the notes they still owe."""
+    return (
+        Appointment.objects.filter(
+            practitioner=practitioner,
+            status__in=["booked", "arrived", "fulfilled"],
+            treatment_start__lte=clock.now(),
+        )
+        .exclude(treatment_record__signed_at__isnull=False)
+        .select_related("treatment", "client")
+        .order_by("treatment_start")
     )
 
 

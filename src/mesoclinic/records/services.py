@@ -497,7 +497,8 @@ def _check_complete(record: TreatmentRecord) -> None:
 def record_sign(
     *, actor: Actor, record: TreatmentRecord, historical: bool = False
 ) -> TreatmentRecord:
-    """Sign and lock a record: re-screen, take each batch's stock, open follow-ups.
+    """Sign and lock a record: re-screen, take each batch's stock, open follow-ups, mark
+    the appointment fulfilled (attended).
 
     Refuses 409 ``record_signed`` if already signed, 403 ``not_treating_practitioner`` for
     another practitioner, 422 ``batch_empty`` if stock ran out since the draft and 422
@@ -534,6 +535,11 @@ def record_sign(
         locked.signed_by = _user(actor)
         locked.screening = dict(screening) or locked.screening
         locked.save(update_fields=["signed_at", "signed_by", "screening"])
+        # The signed record says the client came and was treated.
+        Appointment.objects.filter(
+            pk=locked.appointment_id,
+            status__in=(AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED),
+        ).update(status=AppointmentStatus.FULFILLED)
         _open_follow_ups(locked)
         _record_toxin_administrations(actor, locked)
         audit_record(

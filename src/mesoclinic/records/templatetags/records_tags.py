@@ -43,8 +43,15 @@ def records_dashboard(context: dict[str, Any]) -> dict[str, Any]:
     today = clock.today()
     user = getattr(context.get("request"), "user", None)
     clinical = sees_clinical(user)
-    is_admin = staff_member(user).is_admin
+    member = staff_member(user)
+    is_admin = member.is_admin
     return {
+        "notes_to_write": (
+            list(selectors.notes_to_write(member.practitioner)[:20])
+            if member.practitioner is not None
+            else []
+        ),
+        "writes_notes": member.practitioner is not None,
         "is_admin": is_admin,
         "expiring": (
             list(batches_expiring(on=today, within_days=EXPIRY_WARNING_DAYS)) if is_admin else []
