@@ -325,3 +325,48 @@ def test_follow_up_page_records_an_outcome(appointment, fresh_batch, api_as, doc
     assert "Amelia Hart" in listing
     follow_up.refresh_from_db()
     assert follow_up.outcome == "no_adverse_event"
+
+
+def test_editing_a_draft_starts_from_everything_it_holds(appointment, fresh_batch, doctor):
+    # given a draft with lot, 2 mL, forehead, two chart points and reactions
+    chart = [{"x": 0.3, "y": 0.2, "volume_ml": "0.05"}, {"x": 0.4, "y": 0.25, "volume_ml": ""}]
+    doctor.post(f"/appointments/{appointment.pk}/record/", _form(chart=chart))
+    record = TreatmentRecord.objects.get()
+
+    # when the draft is opened again, and saved without a change
+    page = doctor.get(f"/appointments/{appointment.pk}/record/").content.decode()
+    from mesoclinic.records.forms import post_data_of
+
+    again = post_data_of(record)
+    again["action"] = "draft"
+    doctor.post(f"/appointments/{appointment.pk}/record/", again)
+
+    # then the form showed it all, and saving kept it all
+    assert 'name="product-0-lot" list="lots" value="T-REV-FRESH"' in page
+    assert 'name="area-0-area"' in page and 'value="forehead"' in page
+    assert 'value="purple_dots" checked' in page
+    assert "0.25" in page
+    record = TreatmentRecord.objects.get()
+    assert [(use.batch.lot, str(use.volume_ml)) for use in record.products.all()] == [
+        ("T-REV-FRESH", "2.00")
+    ]
+    area = record.areas.get()
+    assert (area.area, [(p.x, p.y) for p in area.chart_points.all()]) == (
+        "forehead",
+        [(0.3, 0.2), (0.4, 0.25)],
+    )
+    assert record.reactions == ["purple_dots", "redness"]
+
+
+def test_chart_points_without_an_area_name_are_asked_about_not_dropped(appointment, doctor):
+    # given chart points placed in a row whose area has no name
+    form = _form()
+    form["area-0-area"] = ""
+
+    # when
+    response = doctor.post(f"/appointments/{appointment.pk}/record/", form)
+
+    # then
+    assert response.status_code == 400
+    assert "Name area 1: its 1 chart point(s) need an area" in response.content.decode()
+    assert TreatmentRecord.objects.count() == 0

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.http import QueryDict
+
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.records.services import AreaInput, ChartPointInput, ProductInput
 
@@ -102,9 +104,16 @@ def areas_from_post(data: Mapping[str, Any], *, chart_map: str) -> list[AreaInpu
     for row in range(AREA_ROWS):
         prefix = f"area-{row}-"
         name = str(data.get(prefix + "area", "") or "").strip()
+        charted = _chart_points(data, prefix + "chart")
+        if not name and charted:
+            raise InvalidInput(
+                "area_name_required",
+                f"Name area {row + 1}: its {len(charted)} chart point(s) need an area, so "
+                "nothing was saved.",
+                details={"field": prefix + "area"},
+            )
         if not name:
             continue
-        charted = _chart_points(data, prefix + "chart")
         points = _int(data, prefix + "points") or 0
         areas.append(
             AreaInput(
@@ -146,3 +155,43 @@ def _device_settings(text: str) -> dict[str, str]:
         if part.strip():
             settings[key.strip() if sep else "note"] = value.strip() if sep else part.strip()
     return settings
+
+
+def post_data_of(record: Any) -> QueryDict:
+    """A saved draft as the form's POST data, so editing it starts from everything it
+    holds (products, areas with their chart points, reactions, notes)."""
+    data = QueryDict(mutable=True)
+    for row, use in enumerate(record.products.select_related("formulation", "batch")):
+        prefix = f"product-{row}-"
+        data[prefix + "formulation"] = use.formulation.code
+        data[prefix + "lot"] = use.batch.lot
+        data[prefix + "volume_ml"] = _text(use.volume_ml)
+        data[prefix + "units"] = _text(use.units)
+        data[prefix + "dilution_u_per_ml"] = _text(use.dilution_u_per_ml)
+    for row, area in enumerate(record.areas.prefetch_related("chart_points")):
+        prefix = f"area-{row}-"
+        for name in ("area", "technique", "needle_gauge", "needle_length_mm", "angle_deg"):
+            data[prefix + name] = _text(getattr(area, name))
+        data[prefix + "depth_mm"] = _text(area.depth_mm)
+        data[prefix + "points"] = _text(area.points)
+        data[prefix + "volume_ml"] = _text(area.volume_ml)
+        points = [
+            {"x": point.x, "y": point.y, "volume_ml": _text(point.volume_ml)}
+            for point in area.chart_points.all()
+        ]
+        data[prefix + "chart"] = json.dumps(points) if points else ""
+    if record.numbing_used:
+        data["numbing_used"] = "on"
+    data.setlist("reactions", list(record.reactions or ()))
+    data["pain_vas"] = _text(record.pain_vas)
+    data["device"] = record.device.code if record.device else ""
+    data["device_settings"] = "; ".join(
+        f"{key}={value}" if key != "note" else str(value)
+        for key, value in (record.device_settings or {}).items()
+    )
+    data["notes"] = record.notes
+    return data
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)

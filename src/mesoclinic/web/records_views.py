@@ -96,6 +96,7 @@ def _record_form_context(appointment: Any, data: Any = None, error: DomainError 
             first={"technique": "nappage"},
         ),
         "data": data,
+        "reactions_chosen": data.getlist("reactions") if data is not None else [],
         "error": error,
     }
 
@@ -132,7 +133,10 @@ def record_form(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
             obj=appointment,
             client_id=appointment.client_id,
         )
-        return render(request, "web/records/record_form.html", _record_form_context(appointment))
+        draft = forms.post_data_of(existing) if existing is not None else None
+        return render(
+            request, "web/records/record_form.html", _record_form_context(appointment, data=draft)
+        )
     chart_map = charting.map_for_treatment(appointment.treatment.areas)
     try:
         record = services.record_save(
