@@ -225,10 +225,21 @@ def test_prone_to_under_eye_swelling_warns(screen):
     )
 
 
-def test_chin_and_jowl_warns_swelling_expected(screen):
+def test_chin_and_jowl_warns_swelling_expected_and_needs_a_prescriber(screen):
+    # the fat-dissolving cocktail is prescription-only (deoxycholic acid), not toxin
     result = screen("zara.qureshi@example.com", "chin-jowl-fat", "dr-patel")
-    assert result.outcome is Outcome.ALLOWED_WITH_WARNINGS
-    assert codes(result) == ["consent_missing", "swelling_expected"]
+    assert result.outcome is Outcome.NEEDS_PRESCRIBER
+    assert codes(result) == [
+        "prescriber_consultation_required",
+        "consent_missing",
+        "swelling_expected",
+    ]
+
+
+def test_a_prescription_only_cocktail_asks_for_a_prescriber_with_a_non_prescriber_too(screen):
+    result = screen("zara.qureshi@example.com", "chin-jowl-fat", "nurse-lewis")
+    assert result.outcome is Outcome.NEEDS_PRESCRIBER
+    assert "prescriber_consultation_required" in codes(result)
 
 
 def test_first_toxin_consent_signed_today_is_cooling_off_at_the_treatment_moment(screen):

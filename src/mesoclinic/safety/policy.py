@@ -8,10 +8,6 @@ changes them in settings (or the environment), never in code. Keys and defaults:
 - ``OVERRIDE_VALID_DAYS`` (180): how long a clinician's override stays active.
 - ``TOXIN_INTERVAL_DAYS`` (84), ``ISOTRETINOIN_LOOKBACK_MONTHS`` (12),
   ``COOLING_OFF_HOURS`` (0), ``FIRST_TOXIN_COOLING_OFF_HOURS`` (24).
-- ``POM_FORMULATIONS_NEED_PRESCRIPTION`` (False): when true, every formulation of the
-  prescription-only regulatory class needs a prescriber consultation, not only toxin and
-  treatments flagged ``requires_prescriber``. Off by default because domain.md §4 scopes
-  ``prescriber_consultation_required`` to toxin treatments.
 """
 
 from __future__ import annotations
@@ -58,8 +54,3 @@ def questionnaire_valid_days() -> int:
 def override_validity() -> dt.timedelta:
     """How long a recorded override stays active (default 180 days)."""
     return dt.timedelta(days=_int("OVERRIDE_VALID_DAYS", 180))
-
-
-def pom_formulations_need_prescription() -> bool:
-    """Whether every prescription-only formulation (not only toxin) needs a prescriber."""
-    return bool(_policy().get("POM_FORMULATIONS_NEED_PRESCRIPTION", False))

@@ -8,10 +8,10 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable
 
-from mesoclinic.catalogue.models import Formulation, Treatment
+from mesoclinic.catalogue.models import Formulation, RegulatoryClass, Treatment
 from mesoclinic.people.models import Practitioner
 from mesoclinic.safety import engine
-from mesoclinic.safety.policy import pom_formulations_need_prescription, screening_config
+from mesoclinic.safety.policy import screening_config
 from mesoclinic.safety.selectors import practitioner_facts
 
 _QUALIFICATION_CODES = frozenset(
@@ -65,7 +65,7 @@ def treatment_facts(
         name=formulation.name,
         contains_toxin=formulation.contains_toxin,
         prescription_only=formulation.contains_toxin
-        or (pom_formulations_need_prescription() and formulation.regulatory_class == "pom"),
+        or formulation.regulatory_class == RegulatoryClass.POM,
     )
     return treatment_view, formulation_view
 

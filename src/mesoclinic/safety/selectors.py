@@ -25,7 +25,7 @@ from mesoclinic.safety.models import (
     SignedConsent,
     ToxinAdministration,
 )
-from mesoclinic.safety.policy import pom_formulations_need_prescription, screening_config
+from mesoclinic.safety.policy import screening_config
 
 # --- Time zone -----------------------------------------------------------------------------
 
@@ -70,8 +70,10 @@ def treatment_facts(*, treatment: Treatment) -> engine.TreatmentFacts:
 def formulation_facts(*, formulation: Formulation) -> engine.FormulationFacts:
     """The engine's view of a formulation: ingredients with their allergen groups."""
     ingredients = formulation.ingredients.prefetch_related("allergen_groups").order_by("code")
-    prescription_only = formulation.contains_toxin or (
-        pom_formulations_need_prescription() and formulation.regulatory_class == RegulatoryClass.POM
+    # Every prescription-only medicine needs the prescriber chain (domain.md §4), toxin
+    # or not, whatever the treatment's own flag says.
+    prescription_only = (
+        formulation.contains_toxin or formulation.regulatory_class == RegulatoryClass.POM
     )
     return engine.FormulationFacts(
         code=formulation.code,
