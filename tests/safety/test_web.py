@@ -366,3 +366,10 @@ def test_consent_forms_page_is_in_the_nav(browser_as):
     page = browser.get("/consent-forms/").content.decode()
     assert "Consent to MesoTox" in page
     assert "version 1" in page
+
+
+def test_the_screening_form_starts_with_the_signed_in_practitioner(browser_as):
+    page = browser_as("dr-patel").get(f"/clients/{pk('amelia.hart@example.com')}/")
+    front = browser_as("reception").get(f"/clients/{pk('amelia.hart@example.com')}/")
+    assert '<option value="dr-patel" selected>' in page.content.decode()
+    assert '<option value="" selected>Any practitioner' in front.content.decode()

@@ -8,6 +8,7 @@ from django import forms
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.people.models import Practitioner
+from mesoclinic.people.roles import staff_member
 from mesoclinic.safety.engine import Condition
 from mesoclinic.safety.models import CONDITION_LABELS, OVERRIDABLE_CODES, SignatureKind
 
@@ -19,6 +20,9 @@ def _lines(text: str) -> list[str]:
 
 
 class ScreeningForm(forms.Form):
+    """What to screen for; ``practitioner`` starts as the signed-in practitioner, so a
+    doctor's screening checks their own licence and scope unless they choose otherwise."""
+
     treatment = forms.ModelChoiceField(
         queryset=Treatment.objects.filter(active=True).order_by("name"),
         to_field_name="code",
@@ -29,7 +33,7 @@ class ScreeningForm(forms.Form):
         queryset=Practitioner.objects.filter(active=True).order_by("family_name"),
         to_field_name="code",
         required=False,
-        empty_label="Any (skip practitioner checks)",
+        empty_label="Any practitioner (their licence and scope not checked)",
     )
     on = forms.DateField(
         required=False,
@@ -134,3 +138,9 @@ class PrescriptionForm(forms.Form):
         error_messages={"invalid": "Enter the date and time of the consultation."},
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def screening_form_for(user: Any) -> ScreeningForm:
+    """An empty screening form with the signed-in practitioner chosen, if the user is one."""
+    own = staff_member(user).practitioner
+    return ScreeningForm(initial={"practitioner": own.code} if own is not None else {})

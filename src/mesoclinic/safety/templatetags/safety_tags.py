@@ -15,7 +15,7 @@ from mesoclinic.core import clock
 from mesoclinic.people.models import Client
 from mesoclinic.people.roles import sees_clinical
 from mesoclinic.safety import selectors
-from mesoclinic.safety.forms import ScreeningForm
+from mesoclinic.safety.forms import screening_form_for
 
 register = template.Library()
 
@@ -35,7 +35,7 @@ def safety_panel(context: template.Context, client: Client) -> dict[str, Any]:
             "csrf_token": context.get("csrf_token"),
             "client": client,
             "today": today,
-            "screening_form": ScreeningForm(),
+            "screening_form": screening_form_for(getattr(request, "user", None)),
             "clinical": False,
         }
     questionnaire = selectors.questionnaire_latest(client=client)
@@ -58,7 +58,7 @@ def safety_panel(context: template.Context, client: Client) -> dict[str, Any]:
         "overrides": overrides,
         "prescriptions": list(selectors.prescription_list(client=client)[:10]),
         "consent_forms": selectors.consent_forms_current(),
-        "screening_form": ScreeningForm(),
+        "screening_form": screening_form_for(getattr(request, "user", None)),
         "clinical": True,
     }
 
