@@ -866,9 +866,11 @@ def absence_create(request: HttpRequest, code: str, payload: AbsenceIn) -> Statu
 
 @router.get("/practitioners/{code}/absences/{absence_id}/replan", response=ReplanOut)
 def absence_replan_preview(request: HttpRequest, code: str, absence_id: str) -> dict[str, Any]:
-    """The current re-plan proposal for an absence (nothing is changed)."""
+    """The current re-plan proposal for an absence (nothing is changed); like the absence
+    itself, for an administrator or the practitioner whose calendar it is."""
     require(request.user, Access.STAFF)
     absence = _absence(selectors.practitioner_for_code(code), absence_id)
+    require_calendar_manager(request.user, practitioner=absence.practitioner)
     return _replan_out(planning.absence_replan_preview(absence=absence))
 
 
