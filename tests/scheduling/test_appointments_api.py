@@ -238,8 +238,10 @@ def test_rescheduling_by_a_quarter_hour_overlapping_itself_is_allowed(api):
 def test_rescheduling_onto_a_taken_slot_is_a_409_and_changes_nothing(api):
     # given: every qualified practitioner busy at 14:00 on Monday
     freya = Client.objects.get(email="freya.adeyemi@example.com")
-    _book(api, freya, start="2027-03-01T14:00:00+00:00", practitioner="dr-patel")
-    _book(api, freya, start="2027-03-01T14:00:00+00:00", practitioner="nurse-lewis")
+    sophie = Client.objects.get(email="sophie.carter@example.com")
+    taken = "2027-03-01T14:00:00+00:00"
+    assert _book(api, freya, start=taken, practitioner="dr-patel").status_code == 201
+    assert _book(api, sophie, start=taken, practitioner="nurse-lewis").status_code == 201
     booked = _book(api, _amelia()).json()
     # when
     response = api.post(
