@@ -616,7 +616,8 @@ def appointment_book(
     ``practitioner``, ``room`` and ``device`` are chosen when not given (the first free in
     code order). Refusals: 422 ``start_in_past``, ``outside_opening_hours``, ``off_grid``,
     ``screening_refused`` (details: the screening); 409 ``slot_unavailable`` when the time
-    is taken or the practitioner is not working then. ``result.screening`` holds the
+    is taken or the practitioner is not working then, ``client_busy`` when the client
+    already has an active appointment overlapping ``[start, end)``. ``result.screening`` holds the
     screening result as a dict for the caller. ``notify=False`` skips the client's messages
     (imports of past bookings, benchmarks of the booking path alone).
     """
@@ -880,7 +881,8 @@ def course_book(
     """Plan and book every session of a course in ONE transaction: all or nothing.
 
     409 ``course_unavailable`` (nothing booked) when the plan is infeasible or a session's
-    slot is taken meanwhile; 422 ``screening_refused`` when screening refuses the client
+    slot is taken meanwhile; 409 ``client_busy`` (nothing booked, ``failed_session`` in
+    the details) when a session overlaps another active appointment of the client; 422 ``screening_refused`` when screening refuses the client
     (checked for the first session with each planned practitioner).
     """
     plan = course_plan(
