@@ -419,6 +419,23 @@ class DayFiller:
         return spec, treatment_start, self.rng.choice(free), device
 
 
+def _free_client(
+    clients: list[int],
+    busy: dict[int, list[tuple[int, int]]],
+    arrival: int,
+    end: int,
+    rng: random.Random,
+) -> int:
+    """A random client who is not at the clinic during ``[arrival, end)`` that day (a
+    client is never in two places at once: migration 0007 guards it)."""
+    while True:
+        client = rng.choice(clients)
+        held = busy.setdefault(client, [])
+        if all(end <= other_arrival or other_end <= arrival for other_arrival, other_end in held):
+            held.append((arrival, end))
+            return client
+
+
 def appointment_rows(
     resources: Resources, anchor: dt.date, count: int, rng: random.Random
 ) -> Iterator[tuple[Any, ...]]:
@@ -442,11 +459,15 @@ def appointment_rows(
             year_end = year_start - dt.timedelta(days=1)
 
     for day in days():
+        client_busy: dict[int, list[tuple[int, int]]] = {}  # no booking spans two days
         offset = (day - anchor).days
         opening = dt.datetime.combine(day, dt.time(OPEN_MINUTE // 60), tzinfo=tz).astimezone(dt.UTC)
         for treatment_start, practitioner, spec, room, device, arrival in filler.fill(
             occupancy(offset)
         ):
+            client = _free_client(
+                clients, client_busy, arrival, treatment_start + spec.minutes, rng
+            )
             start_at = opening + dt.timedelta(minutes=arrival)
             treatment_at = opening + dt.timedelta(minutes=treatment_start)
             end_at = treatment_at + dt.timedelta(minutes=spec.minutes)
@@ -465,7 +486,7 @@ def appointment_rows(
                 elif roll < 0.05:
                     status = "noshow"
             yield (
-                rng.choice(clients),
+                client,
                 spec.id,
                 spec.formulation_id,
                 resources.site_id,
@@ -595,7 +616,8 @@ def _insert(vendor: str, rows: Iterator[tuple[Any, ...]]) -> int:
 
 def overlap_count(*, since: dt.datetime | None = None) -> int:
     """Active appointments overlapping an earlier one of the same practitioner, room or
-    device (should be 0), counted with a window function over each resource's bookings."""
+    device, or of the same client from arrival to end (should be 0), counted with a window
+    function over each resource's (and client's) bookings."""
     from django.db import connection
 
     total = 0
@@ -605,13 +627,18 @@ def overlap_count(*, since: dt.datetime | None = None) -> int:
         condition += " AND treatment_start >= %s"
         params.append(since)
     with connection.cursor() as cursor:
-        for column in ("practitioner_id", "room_id", "device_id"):
+        for column, begin, until in (
+            ("practitioner_id", "treatment_start", "busy_until"),
+            ("room_id", "treatment_start", "busy_until"),
+            ("device_id", "treatment_start", "busy_until"),
+            ("client_id", "start", '"end"'),
+        ):
             cursor.execute(
-                f"SELECT COUNT(*) FROM (SELECT treatment_start, MAX(busy_until) OVER ("
-                f"PARTITION BY {column} ORDER BY treatment_start, id "
+                f"SELECT COUNT(*) FROM (SELECT {begin} AS held_from, MAX({until}) OVER ("
+                f"PARTITION BY {column} ORDER BY {begin}, id "
                 f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS held_until "
                 f"FROM scheduling_appointment WHERE {condition} AND {column} IS NOT NULL) AS t "
-                f"WHERE held_until > treatment_start",
+                f"WHERE held_until > held_from",
                 params,
             )
             total += cursor.fetchone()[0]

@@ -114,3 +114,22 @@ def test_demo_users_have_roles_and_argon2_passwords(demo):
     assert users["admin"].password.startswith("argon2")
     assert users["reception"].staff_profile.is_reception
     assert users["dr-patel"].practitioner.code == "dr-patel"
+
+
+def test_the_demo_never_has_a_client_in_two_places_at_once(demo):
+    # given: the demo with its history and courses in progress
+    demo_load()
+    rows = list(
+        Appointment.objects.filter(status__in=["booked", "arrived", "fulfilled"]).values_list(
+            "pk", "client_id", "start", "end"
+        )
+    )
+    # then: no two active appointments of one client overlap (issue 12)
+    overlapping = [
+        (first[0], second[0])
+        for index, first in enumerate(rows)
+        for second in rows[index + 1 :]
+        if first[1] == second[1] and first[2] < second[3] and second[2] < first[3]
+    ]
+    assert len(rows) > 20
+    assert overlapping == []

@@ -3,7 +3,9 @@ several processes and threads) on the test database, SQLite or PostgreSQL.
 
 Exactly one request wins a slot pinned to one practitioner, every other one gets 409
 ``slot_unavailable`` (never a 500), and afterwards no practitioner, room or device is
-double-booked and the numbing lounge is never over-filled.
+double-booked and the numbing lounge is never over-filled. One client booked at the same
+time with several practitioners gets exactly one appointment (409 ``client_busy`` for the
+others): a client is never in two places at once.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from django.db import connection
 
 from mesoclinic.demo.loader import demo_load
 from mesoclinic.people.models import Client, Site
-from mesoclinic.people.services import api_token_create
+from mesoclinic.people.services import api_token_create, client_create
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment
 from mesoclinic.scheduling.selectors import site_closed_days
 
@@ -137,6 +139,20 @@ def _a_working_tuesday() -> dt.date:
     return day
 
 
+def _racers(count: int) -> list[Client]:
+    """``count`` new clients (no history, so screening allows them), one per request."""
+    return [
+        client_create(
+            actor=None,
+            given_name="Racer",
+            family_name=f"Number {index}",
+            birth_date=dt.date(1990, 1, 1),
+            email=f"racer.{index}@example.com",
+        )
+        for index in range(count)
+    ]
+
+
 def _assert_no_overlaps() -> None:
     rows = list(
         Appointment.objects.filter(status__in=ACTIVE_STATUSES).values_list(
@@ -147,10 +163,14 @@ def _assert_no_overlaps() -> None:
             "start",
             "treatment_start",
             "busy_until",
+            "client_id",
+            "end",
         )
     )
     for index, first in enumerate(rows):
         for second in rows[index + 1 :]:
+            if first[7] == second[7]:
+                assert not (first[4] < second[8] and second[4] < first[8]), "client in two places"
             if first[5] < second[6] and second[5] < first[6]:
                 assert first[0] != second[0], "practitioner double-booked"
                 assert first[1] != second[1], "room double-booked"
@@ -165,16 +185,18 @@ def _assert_no_overlaps() -> None:
 def test_32_clients_racing_for_one_practitioner_slot_get_exactly_one_booking(server):
     # given
     token = api_token_create(username="reception")
-    clients = list(Client.objects.filter(email__in=["amelia.hart@example.com"]))
     start = dt.datetime.combine(_a_working_tuesday(), dt.time(10, 0), LONDON)
-    body = {
-        "client": clients[0].pk,
-        "treatment": "face-revitalise",
-        "start": start.isoformat(),
-        "practitioner": "dr-patel",
-    }
+    bodies: list[dict[str, object]] = [
+        {
+            "client": client.pk,
+            "treatment": "face-revitalise",
+            "start": start.isoformat(),
+            "practitioner": "dr-patel",
+        }
+        for client in _racers(RACERS)
+    ]
     # when
-    results = _race(f"{server}/api/v1/appointments", token, [body] * RACERS)
+    results = _race(f"{server}/api/v1/appointments", token, bodies)
     # then
     statuses = Counter(status for status, _ in results)
     assert statuses == Counter({201: 1, 409: RACERS - 1}), statuses
@@ -189,11 +211,13 @@ def test_racing_without_a_practitioner_fills_each_resource_once(server):
     # given: 32 bookings for one time; three qualified practitioners, three rooms and a
     # lounge of three can take three of them
     token = api_token_create(username="reception")
-    client = Client.objects.get(email="freya.adeyemi@example.com")
     start = dt.datetime.combine(_a_working_tuesday(), dt.time(11, 0), LONDON)
-    body = {"client": client.pk, "treatment": "face-revitalise", "start": start.isoformat()}
+    bodies: list[dict[str, object]] = [
+        {"client": client.pk, "treatment": "face-revitalise", "start": start.isoformat()}
+        for client in _racers(RACERS)
+    ]
     # when
-    results = _race(f"{server}/api/v1/appointments", token, [body] * RACERS)
+    results = _race(f"{server}/api/v1/appointments", token, bodies)
     # then
     statuses = Counter(status for status, _ in results)
     assert statuses == Counter({201: 3, 409: RACERS - 3}), statuses
@@ -208,7 +232,7 @@ def test_racing_for_a_one_place_numbing_lounge_lets_one_client_in(server):
     # so only the lounge can keep the racers apart (no exclusion constraint covers it)
     Site.objects.filter(code="london").update(numbing_lounge_capacity=1)
     token = api_token_create(username="reception")
-    client = Client.objects.get(email="freya.adeyemi@example.com")
+    clients = _racers(RACERS)
     practitioners = ["dr-patel", "nurse-lewis", "nurse-okafor"]
     for hour in (9, 11, 13, 15):  # four races, to give a missing lock every chance to show
         start = dt.datetime.combine(_a_working_tuesday(), dt.time(hour, 0), LONDON)
@@ -219,11 +243,66 @@ def test_racing_for_a_one_place_numbing_lounge_lets_one_client_in(server):
                 "start": start.isoformat(),
                 "practitioner": practitioners[index % 3],
             }
-            for index in range(RACERS)
+            for index, client in enumerate(clients)
         ]
         # when
         results = _race(f"{server}/api/v1/appointments", token, bodies)
         # then
         statuses = Counter(status for status, _ in results)
         assert statuses == Counter({201: 1, 409: RACERS - 1}), (hour, statuses)
+    _assert_no_overlaps()
+
+
+def test_one_client_booked_with_two_practitioners_at_once_gets_one_appointment(server):
+    # given: one client, two free practitioners, free rooms and lounge places; only the
+    # client can keep the two requests apart
+    token = api_token_create(username="reception")
+    client = Client.objects.get(email="freya.adeyemi@example.com")
+    for hour in (9, 11, 13, 15):  # four races, to give a missing guard every chance to show
+        start = dt.datetime.combine(_a_working_tuesday(), dt.time(hour, 0), LONDON)
+        bodies: list[dict[str, object]] = [
+            {
+                "client": client.pk,
+                "treatment": "face-revitalise",
+                "start": start.isoformat(),
+                "practitioner": practitioner,
+            }
+            for practitioner in ("dr-patel", "nurse-lewis")
+        ]
+        # when
+        results = _race(f"{server}/api/v1/appointments", token, bodies)
+        # then: exactly one wins; the other is told the client is busy
+        statuses = Counter(status for status, _ in results)
+        assert statuses == Counter({201: 1, 409: 1}), (hour, results)
+        assert [answer["error"]["code"] for status, answer in results if status == 409] == [
+            "client_busy"
+        ]
+    assert Appointment.objects.filter(client=client, status="booked").count() == 4
+    _assert_no_overlaps()
+
+
+def test_one_client_in_32_requests_across_practitioners_gets_one_appointment(server):
+    # given
+    token = api_token_create(username="reception")
+    client = Client.objects.get(email="amelia.hart@example.com")
+    start = dt.datetime.combine(_a_working_tuesday(), dt.time(12, 0), LONDON)
+    practitioners = ["dr-patel", "nurse-lewis", "nurse-okafor"]
+    bodies: list[dict[str, object]] = [
+        {
+            "client": client.pk,
+            "treatment": "face-revitalise",
+            "start": start.isoformat(),
+            "practitioner": practitioners[index % 3],
+        }
+        for index in range(RACERS)
+    ]
+    # when
+    results = _race(f"{server}/api/v1/appointments", token, bodies)
+    # then: a loser with the winner's practitioner may be refused for the slot first
+    statuses = Counter(status for status, _ in results)
+    assert statuses == Counter({201: 1, 409: RACERS - 1}), statuses
+    codes = Counter(answer["error"]["code"] for status, answer in results if status == 409)
+    assert set(codes) <= {"client_busy", "slot_unavailable"}
+    assert codes["client_busy"] >= 1
+    assert Appointment.objects.filter(client=client, start=start, status="booked").count() == 1
     _assert_no_overlaps()

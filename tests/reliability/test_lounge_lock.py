@@ -45,13 +45,18 @@ def test_one_lounge_place_admits_one_of_three_concurrent_bookings(monkeypatch):
         demo_load(with_history=False)
     Site.objects.filter(code="london").update(numbing_lounge_capacity=1)
     treatment = Treatment.objects.get(code="face-revitalise")
-    client = Client.objects.get(email="freya.adeyemi@example.com")
     start = dt.datetime.combine(_a_working_tuesday(), dt.time(10, 0), LONDON)
     practitioners = list(
         Practitioner.objects.filter(code__in=["dr-patel", "nurse-lewis", "nurse-okafor"])
     )
     rooms = {
         p.pk: room for p, room in zip(practitioners, Room.objects.order_by("code"), strict=False)
+    }
+    # three clients: one client's bookings would be kept apart by the client guard
+    emails = ["freya.adeyemi@example.com", "sophie.carter@example.com", "amelia.hart@example.com"]
+    clients = {
+        p.pk: Client.objects.get(email=email)
+        for p, email in zip(practitioners, emails, strict=True)
     }
     checked = services._choose_resources
 
@@ -69,11 +74,11 @@ def test_one_lounge_place_admits_one_of_three_concurrent_bookings(monkeypatch):
             barrier.wait()
             services.appointment_book(
                 actor=None,
-                client=client,
+                client=clients[practitioner.pk],
                 treatment=treatment,
                 start=start,
                 practitioner=practitioner,
-                room=rooms[practitioner.pk],  # no room or practitioner constraint in common
+                room=rooms[practitioner.pk],  # no client, room or practitioner in common
                 notify=False,
             )
             outcomes.append("booked")

@@ -51,6 +51,41 @@ def test_a_taken_slot_is_a_409(api):
     assert response.json()["error"]["code"] == "slot_unavailable"
 
 
+def test_a_client_booked_at_an_overlapping_time_is_a_409_client_busy(api):
+    # given: Amelia at the clinic 09:00-10:00 (numbing from 09:00) with dr-patel
+    first = _book(api, _amelia(), practitioner="dr-patel").json()
+    # when: booked again at 09:45 with nurse-lewis, who is free
+    response = _book(api, _amelia(), start="2027-03-01T09:45:00+00:00", practitioner="nurse-lewis")
+    # then
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "client_busy"
+    assert error["message"] == (
+        "The client already has an appointment on 2027-03-01 from 09:00 to 10:00: "
+        "choose a time that does not overlap it."
+    )
+    assert error["details"] == {
+        "appointment": int(first["id"]),
+        "start": "2027-03-01T09:00:00+00:00",
+        "end": "2027-03-01T10:00:00+00:00",
+    }
+    assert Appointment.objects.count() == 1
+
+
+def test_without_a_practitioner_a_busy_client_is_still_refused(api):
+    _book(api, _amelia())
+    response = _book(api, _amelia())
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "client_busy"
+    assert Appointment.objects.count() == 1
+
+
+def test_a_client_may_be_booked_from_the_end_of_their_appointment(api):
+    _book(api, _amelia(), practitioner="dr-patel")
+    response = _book(api, _amelia(), start="2027-03-01T10:00:00+00:00", practitioner="nurse-lewis")
+    assert response.status_code == 201
+
+
 def test_without_a_practitioner_the_next_free_one_is_chosen(api):
     first = _book(api, _amelia()).json()
     second = _book(api, Client.objects.get(email="freya.adeyemi@example.com")).json()
@@ -238,8 +273,10 @@ def test_rescheduling_by_a_quarter_hour_overlapping_itself_is_allowed(api):
 def test_rescheduling_onto_a_taken_slot_is_a_409_and_changes_nothing(api):
     # given: every qualified practitioner busy at 14:00 on Monday
     freya = Client.objects.get(email="freya.adeyemi@example.com")
-    _book(api, freya, start="2027-03-01T14:00:00+00:00", practitioner="dr-patel")
-    _book(api, freya, start="2027-03-01T14:00:00+00:00", practitioner="nurse-lewis")
+    sophie = Client.objects.get(email="sophie.carter@example.com")
+    taken = "2027-03-01T14:00:00+00:00"
+    assert _book(api, freya, start=taken, practitioner="dr-patel").status_code == 201
+    assert _book(api, sophie, start=taken, practitioner="nurse-lewis").status_code == 201
     booked = _book(api, _amelia()).json()
     # when
     response = api.post(
@@ -248,6 +285,24 @@ def test_rescheduling_onto_a_taken_slot_is_a_409_and_changes_nothing(api):
     # then
     assert response.status_code == 409
     assert Appointment.objects.get(pk=int(booked["id"])).start.isoformat() == MONDAY_9
+
+
+def test_rescheduling_onto_the_clients_other_appointment_is_a_409_client_busy(api):
+    # given: two appointments of Amelia's on Monday, 09:00 and 14:00
+    _book(api, _amelia(), practitioner="dr-patel")
+    later = _book(
+        api, _amelia(), start="2027-03-01T14:00:00+00:00", practitioner="nurse-lewis"
+    ).json()
+    # when: the later one is moved to 09:30 (nurse-lewis is free then)
+    response = api.post(
+        f"/appointments/{later['id']}/reschedule", {"start": "2027-03-01T09:30:00+00:00"}
+    )
+    # then
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "client_busy"
+    moved = Appointment.objects.get(pk=int(later["id"]))
+    assert moved.start.isoformat() == "2027-03-01T14:00:00+00:00"
+    assert moved.ics_sequence == 0
 
 
 def test_rescheduling_follows_the_booking_rules(api):

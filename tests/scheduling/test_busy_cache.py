@@ -274,7 +274,7 @@ def test_truncating_the_appointments_empties_memory(demo, client_named):
     assert _from_memory() == set() == _from_database()
 
 
-def test_every_trigger_the_caches_rely_on_exists_after_migrating(db):
+def test_every_trigger_the_caches_and_overlap_guards_rely_on_exists_after_migrating(db):
     # A migration that rebuilds a table (SQLite copies it) would drop its triggers
     # silently: then the clocks stop and the caches go stale.
     revisions_migration = importlib.import_module(
@@ -291,11 +291,27 @@ def test_every_trigger_the_caches_rely_on_exists_after_migrating(db):
                 for table in revisions_migration.RESOURCE_TABLES
                 for event in ("insert", "update", "delete")
             }
+            # the overlap guards of 0003 and 0007 (the client's, issue 12)
+            expected |= {
+                f"appointment_no_{guard}_overlap_{event}"
+                for guard in ("practitioner", "room", "device", "client")
+                for event in ("insert", "update")
+            }
         else:
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
             names = {row[0] for row in cursor.fetchall()}
             expected = {"appointment_calendar_change", "appointment_calendar_restart"} | {
                 f"{table}_resources" for table in revisions_migration.RESOURCE_TABLES
+            }
+            # PostgreSQL guards overlaps with exclusion constraints (0002 and 0007)
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE contype = 'x' "
+                "AND conrelid = 'scheduling_appointment'::regclass"
+            )
+            names |= {row[0] for row in cursor.fetchall()}
+            expected |= {
+                f"appointment_no_{guard}_overlap"
+                for guard in ("practitioner", "room", "device", "client")
             }
     assert expected <= names
 

@@ -222,6 +222,36 @@ def test_a_session_taken_meanwhile_rolls_the_whole_course_back(demo, monkeypatch
     assert not Appointment.objects.filter(client=amelia).exists()
 
 
+def test_a_course_overlapping_the_clients_other_booking_is_a_409_and_books_nothing(api):
+    # given: Amelia's course would have session 3 at a time she is already booked, with
+    # another practitioner in another room
+    plan = api.post("/courses/plan", _body()).json()
+    third = plan["sessions"][2]["slot"]
+    other = "nurse-lewis" if third["practitioner"] == "dr-patel" else "dr-patel"
+    booked = services.appointment_book(
+        actor=None,
+        client=_amelia(),
+        treatment=Treatment.objects.get(code="face-revitalise"),
+        start=dt.datetime.fromisoformat(third["start"]),
+        practitioner=Practitioner.objects.get(code=other),
+    )
+    # when
+    response = api.post("/courses", _body())
+    # then
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "client_busy"
+    assert error["details"]["failed_session"] == 3
+    assert error["details"]["appointment"] == booked.pk
+    local = booked.start.astimezone(LONDON)
+    assert (
+        f"already has an appointment on {local:%Y-%m-%d} from {local:%H:%M}" in (error["message"])
+    )
+    assert "Nothing was booked." in error["message"]
+    assert not Course.objects.exists()
+    assert list(Appointment.objects.values_list("pk", flat=True)) == [booked.pk]
+
+
 def test_a_refused_client_cannot_book_a_course(api):
     chloe = Client.objects.get(email="chloe.dawson@example.com")
     response = api.post("/courses", _body(client=chloe.pk))

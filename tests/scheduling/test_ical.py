@@ -13,10 +13,12 @@ from mesoclinic.scheduling import services
 from .conftest import london
 
 
-def _book(day: str, time: str, practitioner: str = "dr-patel"):
+def _book(
+    day: str, time: str, practitioner: str = "dr-patel", email: str = "amelia.hart@example.com"
+):
     return services.appointment_book(
         actor=None,
-        client=Client.objects.get(email="amelia.hart@example.com"),
+        client=Client.objects.get(email=email),
         treatment=Treatment.objects.get(code="face-revitalise"),
         start=london(day, time),
         practitioner=Practitioner.objects.get(code=practitioner),
@@ -27,7 +29,7 @@ def test_the_practitioner_feed_holds_their_appointments_in_utc(api):
     # given: one appointment in winter, one in summer time, one for someone else
     winter = _book("2027-03-01", "14:00")
     summer = _book("2027-04-06", "14:00")
-    _book("2027-03-01", "14:00", "nurse-lewis")
+    _book("2027-03-01", "14:00", "nurse-lewis", "freya.adeyemi@example.com")
     # when
     response = api.get("/practitioners/dr-patel/calendar.ics")
     # then

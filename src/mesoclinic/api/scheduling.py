@@ -618,7 +618,8 @@ def availability(
 
 @router.post("/appointments", response={201: BookedOut})
 def appointment_create(request: HttpRequest, payload: AppointmentIn) -> Status[dict[str, Any]]:
-    """Book one appointment. 409 ``slot_unavailable``; 422 ``screening_refused``,
+    """Book one appointment. 409 ``slot_unavailable``, or ``client_busy`` when the client
+    already has an overlapping active appointment; 422 ``screening_refused``,
     ``start_in_past``, ``outside_opening_hours``, ``off_grid``."""
     require(request.user, Access.STAFF)
     client = client_by_id(payload.client)
@@ -784,7 +785,8 @@ def course_plan(request: HttpRequest, payload: CourseIn) -> dict[str, Any]:
 
 @router.post("/courses", response={201: CourseOut})
 def course_create(request: HttpRequest, payload: CourseIn) -> Status[dict[str, Any]]:
-    """Book a whole course in one transaction; 409 ``course_unavailable`` books nothing."""
+    """Book a whole course in one transaction; 409 ``course_unavailable`` or
+    ``client_busy`` (a session overlaps the client's other appointment) books nothing."""
     require(request.user, Access.STAFF)
     course, plan = services.course_book(actor=request.user, **_course_arguments(payload))
     sessions = [

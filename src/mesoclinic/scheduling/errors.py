@@ -5,7 +5,8 @@ Status conventions (documented in docs and tests):
 * 400 — malformed input: bad dates, ``to`` before ``from``, unknown reference codes;
 * 404 — an addressed client, appointment, course or absence does not exist;
 * 409 — conflicts with the current state of the calendar: the slot is taken (or the
-  practitioner is not working then), the appointment is no longer active, a course cannot
+  practitioner is not working then), the client already has an active appointment
+  overlapping it (``client_busy``), the appointment is no longer active, a course cannot
   be placed;
 * 422 — well-formed but refused by a rule: a start in the past or outside the site's
   opening hours (a bank holiday, a closed day), a start off the booking grid, screening
@@ -17,8 +18,9 @@ Status conventions (documented in docs and tests):
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from mesoclinic.core.errors import DomainError
+from mesoclinic.core.errors import Conflict, DomainError
 
 
 class SchedulingErrorCode(StrEnum):
@@ -42,12 +44,26 @@ class SchedulingErrorCode(StrEnum):
     OUTSIDE_OPENING_HOURS = "outside_opening_hours"
     OFF_GRID = "off_grid"
     SLOT_UNAVAILABLE = "slot_unavailable"
+    CLIENT_BUSY = "client_busy"
     SCREENING_REFUSED = "screening_refused"
     APPOINTMENT_NOT_ACTIVE = "appointment_not_active"
     COURSE_UNAVAILABLE = "course_unavailable"
     TOO_MANY_SESSIONS = "too_many_sessions"
     NO_SITE = "no_site"
     BUSY = "busy"
+
+
+class ClientBusy(Conflict):
+    """409 ``client_busy``: the client already has an active appointment overlapping the
+    requested time (from arrival to end). A client is never in two places at once, so no
+    other practitioner, room or device can help: the services stop at once."""
+
+    def __init__(self, message: str = "", **details: Any) -> None:
+        super().__init__(
+            SchedulingErrorCode.CLIENT_BUSY,
+            message or "The client already has an appointment at that time.",
+            details=details,
+        )
 
 
 class Busy(DomainError):

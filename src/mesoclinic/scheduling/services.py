@@ -12,7 +12,11 @@ How a booking can never double-book:
    PostgreSQL the exclusion constraints of migration 0002 are the backstop for
    practitioners, rooms and devices: a concurrent insert that wins makes ours fail with
    SQLSTATE 23P01 (or 40P01/40001), which is retried with fresh data (another free room)
-   and finally reported as 409 ``slot_unavailable``. The numbing lounge holds several
+   and finally reported as 409 ``slot_unavailable``. The same re-check refuses a client
+   who already has an active appointment overlapping ``[start, end)`` (409
+   ``client_busy``, naming its time); migration 0007's constraint (PostgreSQL) or
+   triggers (SQLite) catch the race of two bookings of one client, and the retry's
+   re-check then reports it as ``client_busy`` too. The numbing lounge holds several
    clients, which no exclusion constraint can express, so lounge-using bookings of a site
    are serialised with ``SELECT … FOR NO KEY UPDATE`` on the site row before the re-check.
 
@@ -43,7 +47,7 @@ from mesoclinic.safety import engine as safety_engine
 from mesoclinic.safety.services import screening_as_dict, screening_run
 from mesoclinic.scheduling import selectors, site_resources
 from mesoclinic.scheduling.engine import Slot
-from mesoclinic.scheduling.errors import Busy
+from mesoclinic.scheduling.errors import Busy, ClientBusy
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
 from mesoclinic.scheduling.models import (
     ACTIVE_STATUSES,
@@ -64,6 +68,8 @@ _R = TypeVar("_R", Room, Device)
 
 MAX_ATTEMPTS = 3
 """Inserts retried after losing a race on PostgreSQL (with a fresh re-check each time)."""
+CLIENT_OVERLAP_CONSTRAINT = "appointment_no_client_overlap"
+"""Migration 0007's PostgreSQL exclusion constraint (and SQLite trigger name prefix)."""
 _CONFLICT_SQLSTATES = frozenset({"23P01", "40P01", "40001"})
 _BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
 MAX_REASON_LENGTH = 300
@@ -297,16 +303,33 @@ def _lounge_full(
     return False
 
 
+def _client_busy(
+    placement: Placement, other_id: int, other_start: dt.datetime, other_end: dt.datetime
+) -> ClientBusy:
+    zone = placement.site.tzinfo
+    start, end = other_start.astimezone(zone), other_end.astimezone(zone)
+    return ClientBusy(
+        f"The client already has an appointment on {start:%Y-%m-%d} from {start:%H:%M} "
+        f"to {end:%H:%M}: choose a time that does not overlap it.",
+        appointment=other_id,
+        start=other_start.isoformat(),
+        end=other_end.isoformat(),
+    )
+
+
 def _choose_resources(
     placement: Placement,
     *,
+    client: Client,
     treatment: Treatment,
     exclude_ids: Sequence[int],
     pinned_room: bool,
     pinned_device: bool,
 ) -> tuple[Room, Device | None]:
     """Re-check the placement against committed bookings (one query) and pick a free room
-    and device, preferring the engine's choice. Raises 409 when it no longer fits."""
+    and device, preferring the engine's choice. Raises 409 when it no longer fits:
+    ``client_busy`` (first) when the client has an overlapping active appointment at any
+    site, else ``slot_unavailable``. The client's appointments come in the same query."""
     site = placement.site
     treatment_start, busy_until = placement.treatment_start, placement.busy_until
     earliest = placement.start - selectors.MAX_APPOINTMENT_SPAN
@@ -316,12 +339,30 @@ def _choose_resources(
             practitioner=placement.practitioner,
             treatment_start__gte=earliest,
             treatment_start__lt=busy_until,
-        ),
+        )
+        | Q(client=client, start__gte=earliest, start__lt=placement.end),
         status__in=ACTIVE_STATUSES,
         busy_until__gt=placement.start,
     )
     if exclude_ids:
         rows = rows.exclude(pk__in=list(exclude_ids))
+    found = list(
+        rows.values_list(
+            "practitioner_id",
+            "site_id",
+            "room_id",
+            "device_id",
+            "start",
+            "treatment_start",
+            "busy_until",
+            "client_id",
+            "end",
+            "pk",
+        )
+    )
+    for row in found:
+        if row[7] == client.pk and _overlaps(placement.start, placement.end, (row[4], row[8])):
+            raise _client_busy(placement, row[9], row[4], row[8])
     held_rooms: set[int] = set()
     held_devices: set[int] = set()
     lounge: list[tuple[dt.datetime, dt.datetime]] = []
@@ -333,15 +374,8 @@ def _choose_resources(
         start,
         other_start,
         other_until,
-    ) in rows.values_list(
-        "practitioner_id",
-        "site_id",
-        "room_id",
-        "device_id",
-        "start",
-        "treatment_start",
-        "busy_until",
-    ):
+        *_,
+    ) in found:
         held = _overlaps(treatment_start, busy_until, (other_start, other_until))
         if held and practitioner_id == placement.practitioner.pk:
             raise _slot_unavailable(
@@ -406,7 +440,14 @@ def _is_lost_race(error: Exception) -> bool:
     if sqlstate in _CONFLICT_SQLSTATES:
         return True
     text = str(error)
-    return "slot_unavailable" in text or "database is locked" in text
+    return "slot_unavailable" in text or "database is locked" in text or _is_client_busy(error)
+
+
+def _is_client_busy(error: Exception) -> bool:
+    """Whether a database error is migration 0007's guard: the client has an overlapping
+    active appointment (the PostgreSQL constraint's name, or the SQLite trigger's message)."""
+    text = str(error)
+    return CLIENT_OVERLAP_CONSTRAINT in text or "client_busy" in text
 
 
 def _lock_lounge(site: Site, treatment: Treatment) -> None:
@@ -465,6 +506,7 @@ class _NewAppointment:
 def _write_guarded(
     *,
     placements: Sequence[Placement],
+    client: Client,
     treatment: Treatment,
     write: Any,
     exclude_ids: Sequence[int] = (),
@@ -475,6 +517,8 @@ def _write_guarded(
     preference order) and retries lost races with fresh data; 409 when nothing fits.
 
     ``write(placement, room, device)`` inserts or updates the row and returns it.
+    ``client_busy`` is raised at once: the placements share one time, so no other
+    resource can help.
     """
     last_error: DomainError | None = None
     for placement in placements:
@@ -483,11 +527,14 @@ def _write_guarded(
             try:
                 room, device = _choose_resources(
                     placement,
+                    client=client,
                     treatment=treatment,
                     exclude_ids=exclude_ids,
                     pinned_room=pinned_room,
                     pinned_device=pinned_device,
                 )
+            except ClientBusy:
+                raise
             except Conflict as error:
                 last_error = error
                 break
@@ -498,7 +545,12 @@ def _write_guarded(
             except (IntegrityError, OperationalError) as error:
                 if not _is_lost_race(error):
                     raise
-                last_error = _slot_unavailable(start=placement.start.isoformat())
+                # Retried: the re-check then sees the winner (and names its time).
+                last_error = (
+                    ClientBusy(start=placement.start.isoformat())
+                    if _is_client_busy(error)
+                    else _slot_unavailable(start=placement.start.isoformat())
+                )
     raise last_error or _slot_unavailable()
 
 
@@ -564,7 +616,8 @@ def appointment_book(
     ``practitioner``, ``room`` and ``device`` are chosen when not given (the first free in
     code order). Refusals: 422 ``start_in_past``, ``outside_opening_hours``, ``off_grid``,
     ``screening_refused`` (details: the screening); 409 ``slot_unavailable`` when the time
-    is taken or the practitioner is not working then. ``result.screening`` holds the
+    is taken or the practitioner is not working then, ``client_busy`` when the client
+    already has an active appointment overlapping ``[start, end)``. ``result.screening`` holds the
     screening result as a dict for the caller. ``notify=False`` skips the client's messages
     (imports of past bookings, benchmarks of the booking path alone).
     """
@@ -629,6 +682,7 @@ def appointment_book(
     with _writing():
         appointment = _write_guarded(
             placements=placements,
+            client=client,
             treatment=treatment,
             write=insert,
             pinned_room=room is not None,
@@ -789,6 +843,7 @@ def appointment_reschedule(
 
         moved = _write_guarded(
             placements=placements,
+            client=current.client,
             treatment=current.treatment,
             write=update,
             exclude_ids=[current.pk],
@@ -826,7 +881,8 @@ def course_book(
     """Plan and book every session of a course in ONE transaction: all or nothing.
 
     409 ``course_unavailable`` (nothing booked) when the plan is infeasible or a session's
-    slot is taken meanwhile; 422 ``screening_refused`` when screening refuses the client
+    slot is taken meanwhile; 409 ``client_busy`` (nothing booked, ``failed_session`` in
+    the details) when a session overlaps another active appointment of the client; 422 ``screening_refused`` when screening refuses the client
     (checked for the first session with each planned practitioner).
     """
     plan = course_plan(
@@ -895,8 +951,15 @@ def course_book(
 
             try:
                 appointment = _write_guarded(
-                    placements=[placement], treatment=treatment, write=insert
+                    placements=[placement], client=client, treatment=treatment, write=insert
                 )
+            except ClientBusy as error:
+                raise ClientBusy(
+                    f"Session {session.number} ({slot.start:%Y-%m-%d %H:%M}): {error.message} "
+                    "Nothing was booked.",
+                    **error.details,
+                    failed_session=session.number,
+                ) from None
             except Conflict:
                 raise Conflict(
                     Code.COURSE_UNAVAILABLE,

@@ -38,6 +38,7 @@ from mesoclinic.people.models import (
 from mesoclinic.people.roles import may_manage_calendar
 from mesoclinic.people.selectors import client_search
 from mesoclinic.scheduling import planning, selectors, services
+from mesoclinic.scheduling.errors import ClientBusy
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course
 from mesoclinic.web.http import HtmxHttpRequest
 from mesoclinic.web.permissions import staff_required
@@ -49,6 +50,12 @@ JUST_TAKEN = (
     "Just taken: that time was booked by someone else a moment ago (or no longer fits). "
     "Nothing was booked; please pick another time."
 )
+
+
+def _just_taken(error: DomainError | None) -> bool:
+    """Whether to say "just taken": a conflict with the calendar, except ``client_busy``,
+    which is not a race but the client's own other appointment (its message names it)."""
+    return isinstance(error, Conflict) and not isinstance(error, ClientBusy)
 
 
 # --- Site and time helpers ------------------------------------------------------------------
@@ -581,7 +588,7 @@ def calendar_book(request: HtmxHttpRequest) -> HttpResponse:
         "client_options": _client_options(query, chosen),
         "chosen_client": chosen,
         "error": error,
-        "just_taken": isinstance(error, Conflict),
+        "just_taken": _just_taken(error),
         "just_taken_message": JUST_TAKEN,
         "reasons": (
             error.details.get("reasons") or error.details.get("screening", {}).get("reasons", [])
@@ -729,7 +736,7 @@ def appointment_reschedule(request: HtmxHttpRequest, appointment_id: int) -> Htt
                 "appointment": appointment,
                 "form": form,
                 "error": error,
-                "just_taken": isinstance(error, Conflict),
+                "just_taken": _just_taken(error),
                 "just_taken_message": JUST_TAKEN,
                 "day": day,
                 "previous_day": day - dt.timedelta(days=1),

@@ -193,3 +193,34 @@ def test_rescheduling_onto_a_taken_time_is_just_taken(browser, amelia):
     assert response.status_code == 409
     assert "Just taken." in response.content.decode()
     assert appointment.start == london(MONDAY, "10:00")
+
+
+def test_booking_a_client_already_booked_then_names_their_other_appointment(browser, amelia):
+    # given: Amelia is at the clinic 10:00-11:00 with dr-patel
+    book(amelia, "10:00")
+    # when: reception books her at 10:30 with nurse-lewis, who is free
+    response = browser.post("/calendar/book/", form(amelia, "10:30", practitioner="nurse-lewis"))
+    # then: refused with the time of the other appointment, not as a lost race
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Not booked." in html
+    assert "already has an appointment on 2027-02-01 from 10:00 to 11:00" in html
+    assert "Just taken." not in html
+    assert Appointment.objects.filter(client=amelia).count() == 1
+
+
+def test_rescheduling_onto_the_clients_other_appointment_is_refused(browser, amelia):
+    # given: two appointments of Amelia's, 10:00-11:00 and 14:00-15:00
+    book(amelia, "10:00")
+    later = book(amelia, "14:00")
+    # when: the later one is moved to 10:30 with nurse-lewis (free then)
+    response = browser.post(
+        f"/appointments/{later.pk}/reschedule/",
+        {"start": f"{MONDAY}T10:30", "practitioner": "nurse-lewis"},
+    )
+    # then
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "already has an appointment on 2027-02-01 from 10:00 to 11:00" in html
+    later.refresh_from_db()
+    assert later.start == london(MONDAY, "14:00")
