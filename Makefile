@@ -26,6 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	MESOCLINIC_HOME=var/check $(BIN)/mesoclinic manage makemigrations --check --dry-run
 
 test-sqlite: $(STAMP)
