@@ -271,8 +271,9 @@ def _candidates(
     if not slots:
         raise _slot_unavailable(
             "That time is not free"
-            + (f" for {practitioner.code}" if practitioner is not None else "")
-            + ": choose another slot.",
+            + (f" for {practitioner.display_name}" if practitioner is not None else "")
+            + " (the practitioner, a room, a device or the numbing lounge is taken): "
+            "choose another slot.",
             start=start.isoformat(),
         )
     return [_placement(search, slot) for slot in slots]
