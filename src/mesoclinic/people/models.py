@@ -32,9 +32,23 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+class NotesReaders(models.TextChoices):
+    """Who, besides its author, reads a treatment record's free-text notes and addenda."""
+
+    ALL_PRACTITIONERS = "all_practitioners", "all practitioners"
+    SAME_PROFESSION = "same_profession", "practitioners of the author's profession"
+    AUTHOR_ONLY = "author_only", "the author only"
+
+
 class Organisation(models.Model):
     code = models.SlugField(max_length=50, unique=True, validators=[code_validator])
     name = models.CharField(max_length=200)
+    notes_readers = models.CharField(
+        max_length=20,
+        choices=NotesReaders.choices,
+        default=NotesReaders.ALL_PRACTITIONERS,
+        help_text="Who reads treatment notes and addenda (managers never do).",
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -188,6 +202,14 @@ class Practitioner(models.Model):
     )
     licence_expires_on = models.DateField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    sign_off_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervisees",
+        help_text="A current prescriber who signs off this practitioner's signed records.",
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
