@@ -1,0 +1,205 @@
+"""Note privacy (who reads treatment notes, by the clinic's setting) and supervision (a
+supervisor signs off a supervisee's signed records: queue, approve, return, bulk)."""
+
+from __future__ import annotations
+
+import pytest
+from tests.records.factories import book, clear_screening, move_clock_past, receive, record_body
+
+from mesoclinic.core.models import AuditEntry
+from mesoclinic.people.models import NotesReaders, Organisation, Practitioner
+from mesoclinic.records.models import SignOff, SignOffStatus
+
+
+@pytest.fixture
+def lewis_session(demo, monkeypatch):
+    """A face-revitalise session of nurse Lewis, over, with a fresh batch in stock."""
+    clear_screening(treatment="face-revitalise")
+    receive("revitalise-cocktail", "T-REV-FRESH")
+    appointment = book(practitioner="nurse-lewis")
+    move_clock_past(monkeypatch, appointment)
+    return appointment
+
+
+def _signed_record(api_as, appointment, author="nurse-lewis"):
+    api = api_as(author)
+    created = api.post(f"/appointments/{appointment.pk}/record", record_body())
+    assert created.status_code == 201, created.content
+    record_id = created.json()["id"]
+    signed = api.post(f"/records/{record_id}/sign")
+    assert signed.status_code == 200, signed.content
+    added = api.post(f"/records/{record_id}/addenda", {"text": "Called: fine."})
+    assert added.status_code == 201, added.content
+    return record_id
+
+
+def _set_readers(value):
+    Organisation.objects.update(notes_readers=value)
+
+
+def _supervise(supervisee="nurse-lewis", supervisor="dr-patel"):
+    Practitioner.objects.filter(code=supervisee).update(
+        sign_off_by=Practitioner.objects.get(code=supervisor)
+    )
+
+
+# --- note privacy -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setting", "reader", "reads"),
+    [
+        (NotesReaders.ALL_PRACTITIONERS, "nurse-lewis", True),
+        (NotesReaders.ALL_PRACTITIONERS, "nurse-okafor", True),
+        (NotesReaders.ALL_PRACTITIONERS, "dr-patel", True),
+        (NotesReaders.SAME_PROFESSION, "nurse-lewis", True),
+        (NotesReaders.SAME_PROFESSION, "nurse-okafor", True),
+        (NotesReaders.SAME_PROFESSION, "dr-patel", False),
+        (NotesReaders.AUTHOR_ONLY, "nurse-lewis", True),
+        (NotesReaders.AUTHOR_ONLY, "nurse-okafor", False),
+        (NotesReaders.AUTHOR_ONLY, "dr-patel", False),
+    ],
+)
+def test_who_reads_notes_follows_the_clinic_setting(lewis_session, api_as, setting, reader, reads):
+    # given
+    record_id = _signed_record(api_as, lewis_session)
+    _set_readers(setting)
+
+    # when
+    body = api_as(reader).get(f"/records/{record_id}").json()
+
+    # then
+    if reads:
+        assert (body["notes"], body["notes_hidden"]) == ("Tolerated well.", False)
+        assert body["addenda"][0]["text"] == "Called: fine."
+    else:
+        assert (body["notes"], body["notes_hidden"]) == (None, True)
+        assert body["addenda"][0]["text"] is None
+    assert body["products"][0]["lot"] == "T-REV-FRESH"
+    assert body["areas"][0]["area"] == "forehead"
+
+
+def test_notes_default_to_all_practitioners(demo):
+    assert set(Organisation.objects.values_list("notes_readers", flat=True)) == {
+        "all_practitioners"
+    }
+
+
+def test_manager_never_reads_a_record(lewis_session, api_as):
+    record_id = _signed_record(api_as, lewis_session)
+
+    response = api_as("admin").get(f"/records/{record_id}")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "clinical_access_required"
+
+
+def test_client_record_list_hides_notes_too(lewis_session, api_as):
+    record_id = _signed_record(api_as, lewis_session)
+    _set_readers(NotesReaders.AUTHOR_ONLY)
+
+    listed = api_as("dr-patel").get(f"/clients/{lewis_session.client_id}/records").json()
+
+    assert [(r["id"], r["notes"], r["notes_hidden"]) for r in listed] == [(record_id, None, True)]
+
+
+# --- supervision --------------------------------------------------------------------------
+
+
+def test_signing_without_a_supervisor_queues_nothing(lewis_session, api_as):
+    _signed_record(api_as, lewis_session)
+
+    assert SignOff.objects.count() == 0
+    assert api_as("dr-patel").get("/sign-offs").json() == []
+
+
+def test_signing_queues_the_record_for_the_supervisor(lewis_session, api_as):
+    # given
+    _supervise()
+
+    # when
+    record_id = _signed_record(api_as, lewis_session)
+
+    # then
+    queue = api_as("dr-patel").get("/sign-offs").json()
+    assert [(s["record"], s["status"], s["practitioner"]) for s in queue] == [
+        (record_id, "pending", "nurse-lewis")
+    ]
+    assert queue[0]["checklist"] == [
+        {"item": "Questionnaire current", "ok": True},
+        {"item": "Consent on file", "ok": True},
+        {"item": "Products and lots", "ok": True},
+        {"item": "Injection sites and areas", "ok": True},
+        {"item": "Photos", "ok": False},
+    ]
+    assert api_as("nurse-okafor").get("/sign-offs").json() == []
+    assert AuditEntry.objects.filter(action="sign_off.queue").count() == 1
+
+
+def test_supervisor_approves_once(lewis_session, api_as):
+    # given
+    _supervise()
+    _signed_record(api_as, lewis_session)
+    sign_off = SignOff.objects.get()
+    api = api_as("dr-patel")
+
+    # when
+    first = api.post(f"/sign-offs/{sign_off.pk}/approve")
+    second = api.post(f"/sign-offs/{sign_off.pk}/approve")
+
+    # then
+    assert (first.status_code, first.json()["status"]) == (200, "approved")
+    assert second.status_code == 409
+    assert second.json()["error"]["code"] == "sign_off_decided"
+    sign_off.refresh_from_db()
+    assert (sign_off.status, sign_off.decided_by.username) == ("approved", "dr-patel")
+    assert sign_off.decided_at is not None
+    assert api.get("/sign-offs").json() == []
+    entries = AuditEntry.objects.filter(action="sign_off.approve")
+    assert entries.count() == 1
+
+
+def test_returning_needs_a_comment_and_the_author_sees_it(lewis_session, api_as):
+    # given
+    _supervise()
+    record_id = _signed_record(api_as, lewis_session)
+    sign_off = SignOff.objects.get()
+    api = api_as("dr-patel")
+
+    # when
+    refused = api.post(f"/sign-offs/{sign_off.pk}/return", {"comment": "  "})
+    returned = api.post(f"/sign-offs/{sign_off.pk}/return", {"comment": "Add the depth."})
+
+    # then
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "comment_required"
+    assert (returned.status_code, returned.json()["status"]) == (200, "returned")
+    record = api_as("nurse-lewis").get(f"/records/{record_id}").json()
+    assert record["sign_off"] == {"status": "returned", "comment": "Add the depth."}
+    assert AuditEntry.objects.filter(action="sign_off.return").count() == 1
+
+
+@pytest.mark.parametrize("who", ["nurse-okafor", "nurse-lewis", "admin", "reception"])
+def test_only_the_named_supervisor_decides(lewis_session, api_as, who):
+    # given
+    _supervise()
+    _signed_record(api_as, lewis_session)
+    sign_off = SignOff.objects.get()
+
+    # when
+    response = api_as(who).post(f"/sign-offs/{sign_off.pk}/approve")
+
+    # then
+    assert response.status_code == 403
+    expected = "not_supervisor" if who.startswith("nurse") else "clinical_access_required"
+    assert response.json()["error"]["code"] == expected
+    sign_off.refresh_from_db()
+    assert sign_off.status == SignOffStatus.PENDING
+    assert AuditEntry.objects.filter(action__startswith="sign_off.a").count() == 0
+
+
+def test_unknown_sign_off_is_not_found(demo, api_as):
+    response = api_as("dr-patel").post("/sign-offs/999999/approve")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "sign_off_not_found"
