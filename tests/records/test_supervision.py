@@ -3,7 +3,10 @@ supervisor signs off a supervisee's signed records: queue, approve, return, bulk
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.test import Client as HttpClient
 from tests.records.factories import book, clear_screening, move_clock_past, receive, record_body
 
 from mesoclinic.core.models import AuditEntry
@@ -203,3 +206,105 @@ def test_unknown_sign_off_is_not_found(demo, api_as):
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "sign_off_not_found"
+
+
+# --- web pages ----------------------------------------------------------------------------
+
+
+def _browser(username):
+    browser = HttpClient()
+    assert browser.login(username=username, password="mesoclinic-demo")
+    return browser
+
+
+def test_record_page_says_who_reads_hidden_notes(lewis_session, api_as):
+    # given
+    record_id = _signed_record(api_as, lewis_session)
+    _set_readers(NotesReaders.SAME_PROFESSION)
+
+    # when
+    doctor_page = _browser("dr-patel").get(f"/records/{record_id}/").content.decode()
+    nurse_page = _browser("nurse-okafor").get(f"/records/{record_id}/").content.decode()
+
+    # then
+    hidden = "Notes are visible to practitioners of the author&#x27;s profession (Nurse)."
+    assert hidden in doctor_page
+    assert "Tolerated well." not in doctor_page
+    assert "Called: fine." not in doctor_page
+    assert "T-REV-FRESH" in doctor_page
+    assert "Tolerated well." in nurse_page
+    assert "Called: fine." in nurse_page
+
+
+def test_queue_page_lists_own_records_with_their_checklist(lewis_session, api_as):
+    _supervise()
+    _signed_record(api_as, lewis_session)
+
+    page = _browser("dr-patel").get("/sign-offs/").content.decode()
+    other = _browser("nurse-okafor").get("/sign-offs/").content.decode()
+
+    assert "Megan Lewis" in page
+    assert "Questionnaire current" in page
+    assert "Nothing waits for your sign-off." in other
+
+
+def test_queue_page_refuses_reception_and_managers(demo):
+    assert _browser("reception").get("/sign-offs/").status_code == 403
+    assert _browser("admin").get("/sign-offs/").status_code == 403
+
+
+def _two_signed_records(api_as, monkeypatch):
+    first = book(practitioner="nurse-lewis")
+    second = book(practitioner="nurse-lewis", at=first.end + dt.timedelta(hours=1))
+    move_clock_past(monkeypatch, second)
+    return [_signed_record(api_as, first), _signed_record(api_as, second)]
+
+
+def test_bulk_approve_from_the_queue_page(lewis_session, api_as, monkeypatch):
+    # given
+    _supervise()
+    _two_signed_records(api_as, monkeypatch)
+    ids = [str(pk) for pk in SignOff.objects.values_list("pk", flat=True)]
+
+    # when
+    response = _browser("dr-patel").post("/sign-offs/", {"sign_off": ids, "action": "approve"})
+
+    # then
+    assert response.status_code == 302
+    assert set(SignOff.objects.values_list("status", flat=True)) == {"approved"}
+    assert AuditEntry.objects.filter(action="sign_off.approve").count() == 2
+
+
+def test_bulk_return_without_a_comment_returns_none(lewis_session, api_as, monkeypatch):
+    # given
+    _supervise()
+    _two_signed_records(api_as, monkeypatch)
+    ids = [str(pk) for pk in SignOff.objects.values_list("pk", flat=True)]
+    browser = _browser("dr-patel")
+
+    # when
+    refused = browser.post("/sign-offs/", {"sign_off": ids, "action": "return"}, follow=True)
+    browser.post("/sign-offs/", {"sign_off": ids, "action": "return", "comment": "No photos."})
+
+    # then
+    assert "a comment is required" in refused.content.decode()
+    assert list(SignOff.objects.values_list("status", "comment")) == [
+        ("returned", "No photos."),
+        ("returned", "No photos."),
+    ]
+
+
+def test_author_sees_the_return_comment_on_the_record_page(lewis_session, api_as):
+    # given
+    _supervise()
+    record_id = _signed_record(api_as, lewis_session)
+    sign_off = SignOff.objects.get()
+    api_as("dr-patel").post(f"/sign-offs/{sign_off.pk}/return", {"comment": "Add the depth."})
+
+    # when
+    author_page = _browser("nurse-lewis").get(f"/records/{record_id}/").content.decode()
+    other_page = _browser("nurse-okafor").get(f"/records/{record_id}/").content.decode()
+
+    # then
+    assert "Add the depth." in author_page
+    assert "Add the depth." not in other_page
