@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client as HttpClient
 from tests.records.factories import book, clear_screening, move_clock_past, receive, record_body
 
@@ -308,3 +309,21 @@ def test_author_sees_the_return_comment_on_the_record_page(lewis_session, api_as
     # then
     assert "Add the depth." in author_page
     assert "Add the depth." not in other_page
+
+
+@pytest.mark.parametrize(
+    ("supervisor", "accepted"),
+    [("dr-patel", True), ("nurse-okafor", True), ("nurse-hughes", False), ("nurse-lewis", False)],
+)
+def test_only_a_current_prescriber_can_be_named_supervisor(demo, supervisor, accepted):
+    # given
+    lewis = Practitioner.objects.get(code="nurse-lewis")
+    lewis.sign_off_by = Practitioner.objects.get(code=supervisor)
+
+    # when / then
+    if accepted:
+        lewis.full_clean()
+    else:
+        with pytest.raises(ValidationError) as refused:
+            lewis.full_clean()
+        assert list(refused.value.message_dict) == ["sign_off_by"]

@@ -11,6 +11,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from mesoclinic.core import clock
+
 code_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lower-case letters, digits and single hyphens."
 )
@@ -230,6 +232,19 @@ class Practitioner(models.Model):
     @property
     def display_name(self) -> str:
         return " ".join(part for part in (self.title, self.given_name, self.family_name) if part)
+
+    def clean(self) -> None:
+        """The sign-off supervisor is someone else, active, with a current prescribing
+        qualification (a prescriber or medical director answers for the records)."""
+        supervisor = self.sign_off_by
+        if supervisor is None:
+            return
+        if supervisor.pk == self.pk:
+            raise ValidationError({"sign_off_by": "A practitioner cannot sign off themself."})
+        if not supervisor.active or not supervisor.prescriber_current_on(clock.today()):
+            raise ValidationError(
+                {"sign_off_by": f"{supervisor.display_name} is not a current prescriber."}
+            )
 
     @property
     def is_prescriber(self) -> bool:
