@@ -12,6 +12,7 @@ from tests.records.factories import book, clear_screening, move_clock_past, rece
 
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.people.models import NotesReaders, Organisation, Practitioner
+from mesoclinic.people.services import api_token_create
 from mesoclinic.records.models import SignOff, SignOffStatus
 
 
@@ -327,3 +328,26 @@ def test_only_a_current_prescriber_can_be_named_supervisor(demo, supervisor, acc
         with pytest.raises(ValidationError) as refused:
             lewis.full_clean()
         assert list(refused.value.message_dict) == ["sign_off_by"]
+
+
+@pytest.mark.parametrize(("reader", "notes"), [("nurse-lewis", True), ("dr-patel", False)])
+def test_fhir_export_follows_the_notes_setting(lewis_session, api_as, reader, notes):
+    # given
+    _signed_record(api_as, lewis_session)
+    _set_readers(NotesReaders.AUTHOR_ONLY)
+    token = api_token_create(username=reader)
+
+    # when
+    bundle = HttpClient().get(
+        f"/fhir/r4/Patient/{lewis_session.client_id}/$everything",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    # then
+    [procedure] = [
+        e["resource"]
+        for e in bundle.json()["entry"]
+        if e["resource"]["resourceType"] == "Procedure"
+    ]
+    expected = [{"text": "Tolerated well."}] if notes else None
+    assert procedure.get("note") == expected
