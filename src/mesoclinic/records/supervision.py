@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -31,7 +32,7 @@ from mesoclinic.safety import selectors as safety_selectors
 from mesoclinic.safety.models import SignedConsent
 
 
-class SignOffError:
+class SignOffError(StrEnum):
     """Why a sign-off decision was refused (codes of the refusals)."""
 
     NOT_FOUND = "sign_off_not_found"
