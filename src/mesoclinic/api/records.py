@@ -20,9 +20,9 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import InvalidInput, NotFound
 from mesoclinic.core.lookups import get_by_opaque_id
-from mesoclinic.people.roles import Access, require
+from mesoclinic.people.roles import Access, may_read_notes, require
 from mesoclinic.people.selectors import client_by_id
-from mesoclinic.records import scales, selectors, services
+from mesoclinic.records import scales, selectors, services, supervision
 from mesoclinic.records.errors import RecordError
 from mesoclinic.records.models import (
     AdverseEvent,
@@ -148,8 +148,12 @@ def _score(assessment: Assessment) -> int | float | str:
     return float(value) if "." in assessment.score_text else int(value)
 
 
-def record_out(record: TreatmentRecord) -> dict[str, Any]:
-    """A record as JSON: products, areas with chart points, addenda, follow-ups."""
+def record_out(record: TreatmentRecord, *, reader: Any) -> dict[str, Any]:
+    """A record as JSON: products, areas with chart points, addenda, follow-ups. Notes and
+    addenda text are ``null`` (``notes_hidden``) for a ``reader`` the clinic's setting
+    excludes (``roles.may_read_notes``)."""
+    notes_visible = may_read_notes(reader, record)
+    sign_off = supervision.sign_off_of(record)
     return {
         "id": str(record.pk),
         "appointment": str(record.appointment_id),
@@ -165,7 +169,13 @@ def record_out(record: TreatmentRecord) -> dict[str, Any]:
         "device_settings": record.device_settings,
         "reactions": record.reactions,
         "pain_vas": record.pain_vas,
-        "notes": record.notes,
+        "notes": record.notes if notes_visible else None,
+        "notes_hidden": not notes_visible,
+        "sign_off": (
+            {"status": sign_off.status, "comment": sign_off.comment}
+            if sign_off is not None
+            else None
+        ),
         "screening": record.screening,
         "expected_side_effects": record.treatment.expected_side_effects,
         "products": [
@@ -200,7 +210,7 @@ def record_out(record: TreatmentRecord) -> dict[str, Any]:
         "addenda": [
             {
                 "id": str(a.pk),
-                "text": a.text,
+                "text": a.text if notes_visible else None,
                 "author": a.author_label,
                 "created_at": a.created_at,
             }
@@ -331,12 +341,12 @@ def record_create(
         device_settings=payload.device_settings,
         notes=payload.notes,
     )
-    return Status(201, record_out(selectors.record_get(record.pk)))
+    return Status(201, record_out(selectors.record_get(record.pk), reader=request.user))
 
 
 def _viewed(request: HttpRequest, record: TreatmentRecord) -> dict[str, Any]:
     audit_record(actor=request.user, action="record.view", obj=record, client_id=record.client_id)
-    return record_out(record)
+    return record_out(record, reader=request.user)
 
 
 @router.get("/appointments/{appointment_id}/record", response=dict[str, Any])
@@ -361,7 +371,7 @@ def record_sign(request: HttpRequest, record_id: str) -> dict[str, Any]:
     """Sign and lock a record; stock is taken from each batch and follow-ups are opened."""
     require(request.user, Access.CLINICAL)
     record = services.record_sign(actor=request.user, record=selectors.record_get(record_id))
-    return record_out(selectors.record_get(record.pk))
+    return record_out(selectors.record_get(record.pk), reader=request.user)
 
 
 @router.post("/records/{record_id}/addenda", response={201: dict[str, Any]})
@@ -370,7 +380,7 @@ def addendum_create(request: HttpRequest, record_id: str, payload: TextIn) -> St
     require(request.user, Access.CLINICAL)
     record = selectors.record_get(record_id)
     services.addendum_add(actor=request.user, record=record, text=payload.text)
-    return Status(201, record_out(selectors.record_get(record.pk)))
+    return Status(201, record_out(selectors.record_get(record.pk), reader=request.user))
 
 
 @router.get("/clients/{client_id}/records", response=list[dict[str, Any]])
@@ -380,7 +390,7 @@ def client_records(request: HttpRequest, client_id: str) -> list[dict[str, Any]]
     client = client_by_id(client_id)
     records = list(selectors.records_for_client(client))
     audit_record(actor=request.user, action="record.list", obj=client, client_id=client.pk)
-    return [record_out(record) for record in records]
+    return [record_out(record, reader=request.user) for record in records]
 
 
 # --- follow-ups -----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from mesoclinic.api import clients, records, reference, safety, scheduling
+from mesoclinic.api import clients, records, reference, safety, scheduling, supervision
 from mesoclinic.api.auth import BearerToken, StaffSession
 from mesoclinic.api.errors import install_error_handlers
 
@@ -20,3 +20,4 @@ api.add_router("/clients", clients.router)
 api.add_router("", safety.router)
 api.add_router("", scheduling.router)
 api.add_router("", records.router)
+api.add_router("", supervision.router)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
@@ -9,9 +11,10 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import NotFound
 from mesoclinic.interop.codesystems import code_system
 from mesoclinic.interop.selectors import patient_everything
-from mesoclinic.people.roles import Access, has_access
+from mesoclinic.people.roles import Access, has_access, may_read_notes
 from mesoclinic.people.selectors import client_by_id
 from mesoclinic.people.services import api_token_user
+from mesoclinic.records.models import TreatmentRecord
 
 FHIR_JSON = "application/fhir+json"
 
@@ -34,6 +37,23 @@ def _authenticate(request: HttpRequest) -> bool:
     return has_access(request.user, Access.STAFF)
 
 
+def _without_unreadable_notes(user: Any, bundle: dict[str, Any]) -> dict[str, Any]:
+    """Drop a Procedure's ``note`` (the record's free-text notes) for a reader the clinic's
+    notes setting excludes (``roles.may_read_notes``)."""
+    procedures = [
+        entry["resource"]
+        for entry in bundle["entry"]
+        if entry["resource"]["resourceType"] == "Procedure" and "note" in entry["resource"]
+    ]
+    records = TreatmentRecord.objects.select_related(
+        "practitioner", "appointment__site__organisation"
+    ).in_bulk([int(resource["id"]) for resource in procedures])
+    for resource in procedures:
+        if not may_read_notes(user, records[int(resource["id"])]):
+            del resource["note"]
+    return bundle
+
+
 @require_GET
 def patient_everything_view(request: HttpRequest, client_id: str) -> JsonResponse:
     """``GET /fhir/r4/Patient/{id}/$everything``: the client's record as a Bundle."""
@@ -48,7 +68,9 @@ def patient_everything_view(request: HttpRequest, client_id: str) -> JsonRespons
     audit_record(actor=request.user, action="fhir.export", obj=client, client_id=client.pk)
     base_url = request.build_absolute_uri("/fhir/r4").rstrip("/")
     return JsonResponse(
-        patient_everything(client=client, base_url=base_url),
+        _without_unreadable_notes(
+            request.user, patient_everything(client=client, base_url=base_url)
+        ),
         content_type=FHIR_JSON,
         json_dumps_params={"ensure_ascii": False},
     )

@@ -11,6 +11,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from mesoclinic.core import clock
+
 code_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lower-case letters, digits and single hyphens."
 )
@@ -32,9 +34,23 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+class NotesReaders(models.TextChoices):
+    """Who, besides its author, reads a treatment record's free-text notes and addenda."""
+
+    ALL_PRACTITIONERS = "all_practitioners", "all practitioners"
+    SAME_PROFESSION = "same_profession", "practitioners of the author's profession"
+    AUTHOR_ONLY = "author_only", "the author only"
+
+
 class Organisation(models.Model):
     code = models.SlugField(max_length=50, unique=True, validators=[code_validator])
     name = models.CharField(max_length=200)
+    notes_readers = models.CharField(
+        max_length=20,
+        choices=NotesReaders.choices,
+        default=NotesReaders.ALL_PRACTITIONERS,
+        help_text="Who reads treatment notes and addenda (managers never do).",
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -188,6 +204,14 @@ class Practitioner(models.Model):
     )
     licence_expires_on = models.DateField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    sign_off_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervisees",
+        help_text="A current prescriber who signs off this practitioner's signed records.",
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -208,6 +232,19 @@ class Practitioner(models.Model):
     @property
     def display_name(self) -> str:
         return " ".join(part for part in (self.title, self.given_name, self.family_name) if part)
+
+    def clean(self) -> None:
+        """The sign-off supervisor is someone else, active, with a current prescribing
+        qualification (a prescriber or medical director answers for the records)."""
+        supervisor = self.sign_off_by
+        if supervisor is None:
+            return
+        if supervisor.pk == self.pk:
+            raise ValidationError({"sign_off_by": "A practitioner cannot sign off themself."})
+        if not supervisor.active or not supervisor.prescriber_current_on(clock.today()):
+            raise ValidationError(
+                {"sign_off_by": f"{supervisor.display_name} is not a current prescriber."}
+            )
 
     @property
     def is_prescriber(self) -> bool:

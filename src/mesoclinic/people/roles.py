@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from mesoclinic.core.errors import PermissionDenied
-from mesoclinic.people.models import Practitioner, Role
+from mesoclinic.people.models import NotesReaders, Practitioner, Role
 
 
 class AccessError(StrEnum):
@@ -38,6 +38,7 @@ class AccessError(StrEnum):
     NOT_OWN_CALENDAR = "not_own_calendar"
     PRACTITIONER_REQUIRED = "practitioner_required"
     PRACTITIONER_NOT_QUALIFIED = "practitioner_not_qualified"
+    NOT_SUPERVISOR = "not_supervisor"
 
 
 class Access(StrEnum):
@@ -246,6 +247,53 @@ def refuse_unqualified(practitioner: Practitioner, treatment_name: str) -> Permi
         f"{practitioner.display_name} is not qualified to give {treatment_name} on that day.",
         details={"practitioner": practitioner.code},
     )
+
+
+# --- Note privacy and supervision ----------------------------------------------------------
+
+
+def may_read_notes(user: Any, record: Any) -> bool:
+    """Whether ``user`` reads ``record``'s free-text notes and addenda.
+
+    The author always does; other practitioners as the clinic's ``notes_readers`` setting
+    says (all of them, those of the author's profession, or none); managers and reception
+    never (notes are clinical content). The rest of the record is not affected.
+    """
+    own = staff_member(user).practitioner
+    if own is None:
+        return False
+    author = record.practitioner
+    if own.pk == author.pk:
+        return True
+    setting = record.appointment.site.organisation.notes_readers
+    if setting == NotesReaders.ALL_PRACTITIONERS:
+        return True
+    if setting == NotesReaders.SAME_PROFESSION:
+        return bool(own.profession == author.profession)
+    return False
+
+
+def notes_readers_label(record: Any) -> str:
+    """Who reads ``record``'s notes, in words, for the page that cannot show them."""
+    setting = record.appointment.site.organisation.notes_readers
+    if setting == NotesReaders.ALL_PRACTITIONERS:
+        return "all practitioners"
+    if setting == NotesReaders.SAME_PROFESSION:
+        profession = record.practitioner.get_profession_display()
+        return f"practitioners of the author's profession ({profession})"
+    return "the author only"
+
+
+def require_supervisor(user: Any, *, supervisor: Practitioner) -> Practitioner:
+    """Only the named supervisor decides a sign-off (403 ``not_supervisor``), managers too."""
+    own = staff_member(user).practitioner
+    if own is None or own.pk != supervisor.pk:
+        raise PermissionDenied(
+            AccessError.NOT_SUPERVISOR,
+            f"Only {supervisor.display_name}, the named supervisor, may sign this off.",
+            details={"supervisor": supervisor.code},
+        )
+    return own
 
 
 def roles_from_codes(codes: Iterable[str]) -> frozenset[Role]:

@@ -428,3 +428,41 @@ class RecallContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} contacted about lot {self.lot}"
+
+
+class SignOffStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned"
+
+
+class SignOff(models.Model):
+    """A signed record waiting for (or given) its author's supervisor's sign-off."""
+
+    record = models.OneToOneField(
+        TreatmentRecord, on_delete=models.PROTECT, related_name="sign_off"
+    )
+    supervisor = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="sign_off_queue"
+    )
+    status = models.CharField(
+        max_length=10, choices=SignOffStatus.choices, default=SignOffStatus.PENDING
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["supervisor", "status"], name="sign_off_queue")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(comment=""), name="sign_off_return_comment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sign-off of record {self.record_id} ({self.status})"

@@ -36,7 +36,7 @@ from mesoclinic.core.lookups import get_by_code
 from mesoclinic.messaging.services import record_signed_notify
 from mesoclinic.people import roles
 from mesoclinic.people.models import Client, Device
-from mesoclinic.records import scales
+from mesoclinic.records import scales, supervision
 from mesoclinic.records.errors import RecordError
 from mesoclinic.records.maintenance import decide_maintenance_interval
 from mesoclinic.records.models import (
@@ -542,6 +542,7 @@ def record_sign(
         ).update(status=AppointmentStatus.FULFILLED)
         _open_follow_ups(locked)
         _record_toxin_administrations(actor, locked)
+        supervision.sign_off_queue(actor=actor, record=locked)
         audit_record(
             actor=actor,
             action="record.sign",

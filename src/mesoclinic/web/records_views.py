@@ -33,6 +33,7 @@ from mesoclinic.records.models import (
     Technique,
 )
 from mesoclinic.scheduling.selectors import appointment_for_id
+from mesoclinic.web import supervision_views
 from mesoclinic.web.http import HtmxHttpRequest
 from mesoclinic.web.permissions import admin_required, clinical_required
 
@@ -168,6 +169,7 @@ def record_detail(request: HtmxHttpRequest, record_id: int) -> HttpResponse:
             "charts": charting.charts_for_record(record),
             "reaction_labels": dict(Reaction.choices),
             "follow_up_outcomes": FollowUpOutcome.choices,
+            **supervision_views.record_page_extras(request.user, record),
         },
     )
 

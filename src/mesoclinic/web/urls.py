@@ -7,6 +7,7 @@ from mesoclinic.web import (
     records_views,
     safety_views,
     scheduling_views,
+    supervision_views,
     views,
 )
 
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include(safety_views.urlpatterns)),
     path("", include(scheduling_views.urlpatterns)),
     path("", include(records_views.urlpatterns)),
+    path("", include(supervision_views.urlpatterns)),
     path("", include("mesoclinic.web.journey_views")),
     path("", include(audit_views.urlpatterns)),
 ]
