@@ -68,7 +68,7 @@ def _serve(host: str, port: int, workers: int) -> int:
         "10",
     ]
     print(f"Serving mesoclinic at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    server = subprocess.Popen(command, env=os.environ.copy())
+    server = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603 -- our own argv list, no shell
     # A plain `kill` of this process stops the server too, as Ctrl+C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -19,7 +19,7 @@ from mesoclinic.people.models import ApiToken, Client, Practitioner, Role, Sex, 
 from mesoclinic.people.roles import forget, roles_from_codes
 
 OLDEST_CLIENT_YEARS = 120
-TOKEN_PREFIX = "mc_"
+TOKEN_PREFIX = "mc_"  # noqa: S105 -- a public marker on every token, not a secret
 TOKEN_SHOWN_CHARS = 10  # ApiToken.prefix: enough to tell a user's tokens apart
 MIN_TOKEN_DAYS = 1
 MAX_TOKEN_DAYS = 366
