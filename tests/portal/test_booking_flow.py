@@ -194,3 +194,34 @@ def test_the_details_step_needs_the_policy_ticked(demo):
     assert "This field is required" in body
     assert ClientAccount.objects.count() == 0
     assert SignupRequest.objects.count() == 0
+
+
+def test_pregnancy_and_breastfeeding_come_unanswered_and_must_be_answered(demo):
+    # given: a visitor who skims the questions and leaves both unanswered
+    page = Browser().get("/book/face-revitalise/").content.decode()
+    assert 'value="no" checked' not in page.replace("\n", " ")
+    answers = {k: v for k, v in ANSWERS.items() if k not in {"pregnant", "breastfeeding"}}
+
+    # when
+    body = html.unescape(Browser().post("/book/face-revitalise/", answers).content.decode())
+
+    # then: each question is asked again, and no verdict is given
+    assert "Please answer: are you pregnant, or could you be?" in body
+    assert "Please answer: are you breastfeeding?" in body
+    assert "Choose a time" not in body
+
+
+def test_the_verdict_comes_first_and_takes_the_focus(demo):
+    body = Browser().post("/book/face-revitalise/", ANSWERS).content.decode()
+    verdict = body.index('id="verdict-title"')
+    assert verdict < body.index("What to expect")
+    assert "autofocus" in body[body.rindex("<section", 0, verdict) : verdict]
+
+
+def test_a_single_session_treatment_is_not_called_a_course(demo):
+    index = Browser().get("/book/").content.decode()
+    page = Browser().get("/book/no-needle-infusion/").content.decode()
+    assert "This is a course" not in page
+    assert "This is a single session" in page
+    assert "Course estimate" not in page
+    assert "a single session" in index
