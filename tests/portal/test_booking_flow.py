@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
+import zoneinfo
 
 from django.core import mail
 from django.test import Client as Browser
@@ -15,6 +17,8 @@ from mesoclinic.safety.models import HealthQuestionnaire
 from mesoclinic.scheduling.models import Appointment
 
 from .conftest import complete_signup, next_weekday, verification_link
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 ANSWERS = {
     "birth_date": "1990-05-17",
@@ -225,3 +229,57 @@ def test_a_single_session_treatment_is_not_called_a_course(demo):
     assert "This is a single session" in page
     assert "Course estimate" not in page
     assert "a single session" in index
+
+
+def _passed_prescreen() -> Browser:
+    browser = Browser()
+    browser.post("/book/face-revitalise/", ANSWERS)
+    return browser
+
+
+def _at(monkeypatch, day: dt.date, time: str) -> None:
+    moment = dt.datetime.combine(day, dt.time.fromisoformat(time), tzinfo=LONDON)
+    monkeypatch.setattr("mesoclinic.core.clock.now", lambda: moment)
+
+
+def test_times_open_on_the_first_day_with_free_times(demo, monkeypatch):
+    # given: Saturday evening, after closing; Sunday the clinic is shut
+    saturday = next_weekday(5)
+    _at(monkeypatch, saturday, "19:00")
+
+    # when
+    body = html.unescape(_passed_prescreen().get("/book/face-revitalise/times/").content.decode())
+
+    # then: the page opens on Monday with its times, not on Saturday's "no free times"
+    monday = saturday + dt.timedelta(days=2)
+    assert f'<h2 id="times-title">{monday:%A} {monday.day} {monday:%B}</h2>' in body
+    assert '<ul class="slots">' in body
+
+
+def test_a_closed_day_says_closed(demo, monkeypatch):
+    sunday = next_weekday(6)
+    _at(monkeypatch, sunday - dt.timedelta(days=1), "08:00")
+    browser = _passed_prescreen()
+
+    body = html.unescape(
+        browser.get("/book/face-revitalise/times/", {"day": sunday.isoformat()}).content.decode()
+    )
+
+    assert f"We're closed on {sunday:%A} {sunday.day} {sunday:%B}." in body
+    assert "No free times" not in body
+    nav = body.index('<nav class="days"')
+    strip = body[nav : body.index("</nav>", nav)]
+    assert strip.count('class="closed"') >= 1
+
+
+def test_the_day_strip_pages_to_later_and_earlier_dates(demo):
+    browser = _passed_prescreen()
+    first = browser.get("/book/face-revitalise/times/").content.decode()
+    later = re.search(r'href="\?day=([\d-]+)">Later dates', first)
+    assert later is not None
+    assert "Earlier dates" not in first
+
+    page = browser.get("/book/face-revitalise/times/", {"day": later.group(1)}).content.decode()
+
+    assert f"?day={later.group(1)}" in page
+    assert "← Earlier dates" in page
