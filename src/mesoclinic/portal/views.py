@@ -418,9 +418,7 @@ def account_reschedule(
         else:
             messages.success(request, "Your appointment has moved. We've sent you the new details.")
             return redirect("portal:account")
-    times = (
-        _times_context(request, site=site, treatment=appointment.treatment) if allowed else {}
-    )
+    times = _times_context(request, site=site, treatment=appointment.treatment) if allowed else {}
     return render(
         request,
         "portal/reschedule.html",
