@@ -87,6 +87,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/clients"): Rule(S),
     ("GET", "/api/v1/clients"): Rule(S),
     ("GET", "/api/v1/clients/{client_id}"): Rule(S),
+    ("PATCH", "/api/v1/clients/{client_id}"): Rule(S),
     ("POST", "/api/v1/clients/{client_id}/questionnaires"): Rule(C),
     ("GET", "/api/v1/clients/{client_id}/questionnaires"): Rule(C),
     ("POST", "/api/v1/screenings"): Rule(S),
