@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0004_note_privacy_sign_off'),
+        ("people", "0004_note_privacy_sign_off"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='client',
-            name='archived_at',
+            model_name="client",
+            name="archived_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
