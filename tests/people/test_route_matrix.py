@@ -191,6 +191,8 @@ WEB_OVERRIDES: dict[str, Rule] = {
     "practitioners/<slug:code>/absences/new/": CALENDAR,
     "absences/<int:absence_id>/replan/": CALENDAR,
     "treatments/<slug:code>/": Rule(S, params=TREATMENT),
+    "settings/treatments/<slug:code>/": Rule(A, params=TREATMENT),
+    "settings/consent-forms/<slug:code>/": Rule(A, params=TREATMENT),
     "clients/<int:client_id>/consents/<slug:treatment_code>/": Rule(
         C, params={"treatment_code": "face-revitalise"}
     ),

@@ -8,6 +8,7 @@ from mesoclinic.web import (
     records_views,
     safety_views,
     scheduling_views,
+    settings_views,
     supervision_views,
     views,
 )
@@ -34,4 +35,5 @@ urlpatterns = [
     path("", include(supervision_views.urlpatterns)),
     path("", include("mesoclinic.web.journey_views")),
     path("", include(audit_views.urlpatterns)),
+    path("", include(settings_views.urlpatterns)),
 ]
