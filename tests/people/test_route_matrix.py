@@ -88,6 +88,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/clients"): Rule(S),
     ("GET", "/api/v1/clients/{client_id}"): Rule(S),
     ("PATCH", "/api/v1/clients/{client_id}"): Rule(S),
+    ("GET", "/api/v1/reports/summary"): Rule(A),
     ("POST", "/api/v1/clients/{client_id}/questionnaires"): Rule(C),
     ("GET", "/api/v1/clients/{client_id}/questionnaires"): Rule(C),
     ("POST", "/api/v1/screenings"): Rule(S),

@@ -6,6 +6,7 @@ from mesoclinic.web import (
     client_views,
     identity_views,
     records_views,
+    reports_views,
     safety_views,
     scheduling_views,
     settings_views,
@@ -36,4 +37,5 @@ urlpatterns = [
     path("", include("mesoclinic.web.journey_views")),
     path("", include(audit_views.urlpatterns)),
     path("", include(settings_views.urlpatterns)),
+    path("", include(reports_views.urlpatterns)),
 ]
