@@ -122,6 +122,8 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
 def command_demo(args: argparse.Namespace) -> int:
     # The demo logins are one step (password only): the second factor is for real clinics.
     os.environ.setdefault("MESOCLINIC_REQUIRE_2FA", "0")
+    # Deposits can be "paid" online with the sandbox's test cards; no money moves.
+    os.environ.setdefault("MESOCLINIC_PAYMENT_PROVIDER", "sandbox")
     _default_public_address(args.host, args.port)
     _setup_django(host=args.host)
     _prepare_database()

@@ -10,7 +10,12 @@ from mesoclinic.people.models import ApiToken
 @pytest.fixture(autouse=True)
 def _environment_restored(monkeypatch):
     """`demo` and `serve` set defaults in the process environment; undo them after each test."""
-    for name in ("MESOCLINIC_PUBLIC_URL", "MESOCLINIC_STATIC_MANIFEST", "MESOCLINIC_INSECURE_HTTP"):
+    for name in (
+        "MESOCLINIC_PUBLIC_URL",
+        "MESOCLINIC_STATIC_MANIFEST",
+        "MESOCLINIC_INSECURE_HTTP",
+        "MESOCLINIC_PAYMENT_PROVIDER",
+    ):
         monkeypatch.setenv(name, "unset")
         monkeypatch.delenv(name)
 

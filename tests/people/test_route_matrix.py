@@ -184,6 +184,17 @@ WEB_RULES: dict[str, Rule] = {
     "account/appointments/<int:appointment_id>/move/": Rule(
         PORTAL, reason="client_required; the client's own appointment"
     ),
+    "account/appointments/<int:appointment_id>/deposit/": Rule(
+        PORTAL, reason="client_required; the client's own appointment"
+    ),
+    "account/deposit/<str:intent_id>/": Rule(
+        PORTAL, reason="client_required; the client's own payment", params={"intent_id": "x"}
+    ),
+    "pay/sandbox/<str:intent_id>/": Rule(
+        P,
+        reason="the demo's sandbox checkout; the unguessable intent id is the key",
+        params={"intent_id": "x"},
+    ),
     "account/my-data.json": Rule(PORTAL, reason="client_required"),
     "account/my-data.pdf": Rule(PORTAL, reason="client_required"),
 }

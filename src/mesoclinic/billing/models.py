@@ -78,3 +78,40 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} £{self.amount} for appointment {self.appointment_id}"
+
+
+class OnlinePaymentStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the client"
+    SUCCEEDED = "succeeded", "Paid"
+    FAILED = "failed", "Declined"
+
+
+class OnlinePayment(models.Model):
+    """A deposit paid online through the clinic's payment provider: the provider's
+    payment intent and what became of it. No card data is ever held here."""
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, related_name="online_payments"
+    )
+    provider = models.CharField(max_length=20)
+    intent_id = models.CharField(max_length=100, unique=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    status = models.CharField(
+        max_length=12, choices=OnlinePaymentStatus.choices, default=OnlinePaymentStatus.PENDING
+    )
+    created_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="online"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="online_payment_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.intent_id} £{self.amount} {self.status}"

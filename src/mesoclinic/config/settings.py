@@ -322,6 +322,8 @@ MESOCLINIC = {
     ),
     "CANCELLATION_NOTICE_HOURS": int(os.environ.get("MESOCLINIC_CANCELLATION_NOTICE_HOURS", "48")),
     "DEPOSIT_PERCENT": os.environ.get("MESOCLINIC_DEPOSIT_PERCENT", "20"),
+    # Online deposits: "none" (paid at the clinic) or "sandbox" (the demo's test provider).
+    "PAYMENT_PROVIDER": os.environ.get("MESOCLINIC_PAYMENT_PROVIDER", "none"),
     "FORFEIT_DEPOSIT": _flag("MESOCLINIC_FORFEIT_DEPOSIT", default=True),
     "COURSE_PACKAGES": (
         {"min_sessions": 6, "percent": "10", "name": "Course of 6 or more: 10% off"},

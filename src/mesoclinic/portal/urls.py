@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from mesoclinic.portal import identity_views, views
+from mesoclinic.portal import identity_views, payment_views, views
 
 app_name = "portal"
 
@@ -32,6 +32,17 @@ urlpatterns = [
         views.account_reschedule,
         name="reschedule",
     ),
+    path(
+        "account/appointments/<int:appointment_id>/deposit/",
+        payment_views.deposit_pay,
+        name="deposit_pay",
+    ),
+    path(
+        "account/deposit/<str:intent_id>/",
+        payment_views.deposit_return,
+        name="deposit_return",
+    ),
+    path("pay/sandbox/<str:intent_id>/", payment_views.sandbox_checkout, name="sandbox_checkout"),
     path("account/my-data.json", views.account_export_json, name="export_json"),
     path("account/my-data.pdf", views.account_export_pdf, name="export_pdf"),
 ]
