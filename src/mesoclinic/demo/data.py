@@ -216,6 +216,16 @@ PROTOCOLS: list[tuple[str, str, list[PhaseSpec]]] = [
             ("maintenance", None, 91, 7, None),
         ],
     ),
+    (
+        "meso-twice-weekly",
+        "Mesotherapy course with a twice-weekly month",
+        [
+            ("weekly", 4, 7, 1, None),
+            ("twice weekly", 8, 3, 1, None),
+            ("monthly", 4, 28, 3, None),
+            ("maintenance", None, 91, 7, None),
+        ],
+    ),
     ("fat-dissolving", "Fat dissolving course", [("sessions", 6, 42, 14, None)]),
     (
         "cellulite-weekly",
@@ -225,6 +235,20 @@ PROTOCOLS: list[tuple[str, str, list[PhaseSpec]]] = [
     ("toxin-quarterly", "Toxin every three months", [("quarterly", None, 91, 14, 84)]),
     ("single", "Single session", [("single", 1, 0, 0, None)]),
 ]
+
+PROTOCOL_NOTES = {
+    "meso-standard": (
+        "The default: weekly for a month, then every two weeks for a month, then every four "
+        "weeks, then a top-up every three months. Reads the article's second month as "
+        "fortnightly sessions."
+    ),
+    "meso-twice-weekly": (
+        "For clinics that read the article's second month literally: weekly for a month, then "
+        "twice a week (every 3-4 days) for a month, then every four weeks, then a top-up every "
+        "three months. Sixteen sessions before maintenance instead of ten."
+    ),
+}
+"""Why a clinic would choose each protocol, shown with it."""
 
 INJECTABLE_EFFECTS = [
     "Tiny purple dots at the injection points: expected, they fade within a day or two.",

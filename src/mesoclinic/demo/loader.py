@@ -171,6 +171,7 @@ def _load_catalogue() -> None:
                 }
                 for phase, count, gap, tolerance, minimum in phases
             ],
+            description=data.PROTOCOL_NOTES.get(code, ""),
         )
         for code, name, phases in data.PROTOCOLS
     }

@@ -42,7 +42,13 @@ def bookable_treatments(*, site: Site) -> QuerySet[Treatment]:
 
 
 def _every(gap_days: int) -> str:
-    words = {7: "weekly", 14: "every two weeks", 28: "every four weeks", 91: "every three months"}
+    words = {
+        3: "twice a week",
+        7: "weekly",
+        14: "every two weeks",
+        28: "every four weeks",
+        91: "every three months",
+    }
     if gap_days in words:
         return words[gap_days]
     if gap_days % 7 == 0:

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from mesoclinic.catalogue.models import Protocol
 from mesoclinic.catalogue.selectors import treatment_list as treatments_selector
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
@@ -73,6 +74,9 @@ def treatment_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         {
             "treatment": treatment,
             "phases": treatment.default_protocol.phases.all(),
+            "alternatives": Protocol.objects.exclude(pk=treatment.default_protocol_id).exclude(
+                description=""
+            ),
             "ingredients": (
                 treatment.default_formulation.ingredients.all()
                 if treatment.default_formulation
