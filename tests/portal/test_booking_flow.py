@@ -283,3 +283,13 @@ def test_the_day_strip_pages_to_later_and_earlier_dates(demo):
 
     assert f"?day={later.group(1)}" in page
     assert "← Earlier dates" in page
+
+
+def test_the_public_page_compares_no_needle_and_injected_plainly(demo):
+    body = html.unescape(Browser().get("/book/").content.decode())
+    compare = body[body.index("No-needle or injected?") :]
+    assert "No-needle infusion" in compare
+    assert "Face revitalise" in compare
+    assert "Less deep" in compare
+    assert "£185 a session" in compare
+    assert "£300 a session" in compare

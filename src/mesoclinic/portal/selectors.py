@@ -118,6 +118,39 @@ def treatment_card(treatment: Treatment) -> TreatmentCard:
     )
 
 
+@dataclass(frozen=True)
+class NeedleComparison:
+    """A no-needle treatment beside an injected one for the same area, for clients choosing."""
+
+    no_needle: TreatmentCard
+    injected: TreatmentCard
+
+
+def needle_comparison(cards: list[TreatmentCard]) -> NeedleComparison | None:
+    """A no-needle treatment beside the injected, non-toxin course for a shared area whose
+    serum is most like it (most ingredients in common), or None without such a pair."""
+    for plain in (card for card in cards if not card.treatment.needs_needle):
+        areas = set(plain.treatment.areas or ())
+        candidates = [
+            card
+            for card in cards
+            if card.treatment.needs_needle
+            and not card.treatment.contains_toxin
+            and card.is_course
+            and areas & set(card.treatment.areas or ())
+        ]
+        if candidates:
+            serum = _ingredients(plain.treatment)
+            best = max(candidates, key=lambda card: len(serum & _ingredients(card.treatment)))
+            return NeedleComparison(no_needle=plain, injected=best)
+    return None
+
+
+def _ingredients(treatment: Treatment) -> set[int]:
+    formulation = treatment.default_formulation
+    return set(formulation.ingredients.values_list("pk", flat=True)) if formulation else set()
+
+
 def client_upcoming(*, client: Client) -> QuerySet[Appointment]:
     """The client's booked appointments from now on, soonest first."""
     return (

@@ -131,7 +131,12 @@ def book_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/book_index.html",
-        {"site": site, "cards": cards, "policy": cancellation_policy()},
+        {
+            "site": site,
+            "cards": cards,
+            "policy": cancellation_policy(),
+            "comparison": selectors.needle_comparison(cards),
+        },
     )
 
 
