@@ -203,6 +203,11 @@ class Treatment(models.Model):
     primary_scale = models.CharField(max_length=40, blank=True)
     bookable_online = models.BooleanField(default=True)
     active = models.BooleanField(default=True)
+    is_consultation = models.BooleanField(
+        default=False,
+        help_text="A consultation with a prescriber: nothing is given, so only who holds it "
+        "is screened.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -431,6 +431,29 @@ TREATMENTS: list[dict[str, Any]] = [
             "Serums pushed into the skin with an electroporation wand: no needles, no downtime."
         ),
     },
+    {
+        "code": "consultation",
+        "name": "Consultation",
+        "areas": [],
+        "treatment_minutes": 30,
+        "numbing_minutes": 0,
+        "price": "0",
+        "needs_needle": False,
+        "requires_prescriber": True,
+        "swelling_expected": False,
+        "device_type": "",
+        "formulation": None,
+        "protocol": "single",
+        "risk_tier": "green",
+        "primary_scale": "",
+        "max_sessions": 1,
+        "is_consultation": True,
+        "description": (
+            "A free, no-obligation talk with one of our prescribers (a doctor or nurse "
+            "prescriber) about what would suit you, before MesoTox or when we need to know "
+            "more about your health. Nothing is injected."
+        ),
+    },
 ]
 
 # (given, family, birth date, sex, email) — fictional clients with varied histories.

@@ -178,7 +178,7 @@ def _load_catalogue() -> None:
     for spec in data.TREATMENTS:
         fields = dict(spec)
         catalogue.treatment_upsert(
-            default_formulation=formulations[fields.pop("formulation")],
+            default_formulation=formulations.get(fields.pop("formulation")),
             default_protocol=protocols[fields.pop("protocol")],
             expected_side_effects=data.INJECTABLE_EFFECTS if fields["needs_needle"] else [],
             **fields,

@@ -41,6 +41,15 @@ def bookable_treatments(*, site: Site) -> QuerySet[Treatment]:
     )
 
 
+def consultation_treatment() -> Treatment | None:
+    """The consultation clients can book online, if the clinic offers one."""
+    return (
+        Treatment.objects.filter(active=True, bookable_online=True, is_consultation=True)
+        .order_by("price", "code")
+        .first()
+    )
+
+
 def _every(gap_days: int) -> str:
     words = {
         3: "twice a week",
@@ -106,6 +115,8 @@ def treatment_card(treatment: Treatment) -> TreatmentCard:
     effects = tuple(str(e) for e in treatment.expected_side_effects or ()) or (
         DEFAULT_SIDE_EFFECTS_NEEDLE if treatment.needs_needle else DEFAULT_SIDE_EFFECTS_NO_NEEDLE
     )
+    if treatment.is_consultation:
+        effects = ()
     return TreatmentCard(
         treatment=treatment,
         minutes_total=treatment.total_minutes,

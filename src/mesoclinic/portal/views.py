@@ -180,6 +180,7 @@ def book_treatment(request: HttpRequest, code: str) -> HttpResponse:
         "form": form,
         "verdict": verdict,
         "policy": cancellation_policy(),
+        "consultation": selectors.consultation_treatment(),
     }
     template = (
         "portal/book_treatment.html#verdict"

@@ -82,12 +82,13 @@ def appointments_to_record(client: Client) -> QuerySet[Appointment]:
 
 def notes_to_write(practitioner: Practitioner) -> QuerySet[Appointment]:
     """A practitioner's sessions that have started but have no signed record yet, oldest
-    first: the notes they still owe."""
+    first: the notes they still owe (consultations have no treatment record)."""
     return (
         Appointment.objects.filter(
             practitioner=practitioner,
             status__in=["booked", "arrived", "fulfilled"],
             treatment_start__lte=clock.now(),
+            treatment__is_consultation=False,
         )
         .exclude(treatment_record__signed_at__isnull=False)
         .select_related("treatment", "client")

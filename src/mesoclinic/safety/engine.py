@@ -251,6 +251,8 @@ class TreatmentFacts:
     ``electroporation``: delivered with an electroporation wand. ``cooling_off_hours``
     overrides ``ScreeningConfig.cooling_off_hours`` for this treatment. ``consent_form_version``
     is the current consent form version; ``None`` accepts a consent at any version.
+    ``consultation``: a consultation, not a treatment: nothing is given, so only the
+    practitioner rules apply, and the practitioner must be a current prescriber.
     """
 
     code: str
@@ -262,6 +264,7 @@ class TreatmentFacts:
     swelling_expected: bool = False
     cooling_off_hours: int | None = None
     consent_form_version: str | None = None
+    consultation: bool = False
 
     @property
     def under_eye(self) -> bool:
@@ -804,6 +807,9 @@ def _allowed_professions(request: ScreeningRequest) -> frozenset[str]:
 def _check_practitioner_qualified(request: ScreeningRequest) -> Iterable[Finding]:
     practitioner = request.practitioner
     assert practitioner is not None  # guaranteed by the rule's scope
+    if request.treatment.consultation:
+        yield from _check_consulting_prescriber(request, practitioner)
+        return
     allowed = _allowed_professions(request)
     allowed_text = " or ".join(sorted(allowed)) or "no profession"
     if practitioner.profession not in allowed:
@@ -823,6 +829,24 @@ def _check_practitioner_qualified(request: ScreeningRequest) -> Iterable[Finding
             ),
             details={"profession": practitioner.profession, "registration_expires_on": None},
         )
+
+
+def _check_consulting_prescriber(
+    request: ScreeningRequest, practitioner: PractitionerFacts
+) -> Iterable[Finding]:
+    expires_on = practitioner.prescriber_expires_on
+    if expires_on is None or expires_on < request.on:
+        yield Finding(
+            message=(
+                f"{practitioner.code} is not a current prescriber; a consultation (which may "
+                "lead to a prescription) is with a prescriber. Choose another practitioner."
+            ),
+            details={"qualification": "prescriber", "expires_on": _iso(expires_on)},
+        )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _check_registration_current(request: ScreeningRequest) -> Iterable[Finding]:
@@ -1327,12 +1351,25 @@ RULES: tuple[Rule, ...] = (
 # --- Public functions ----------------------------------------------------------------------
 
 
+CONSULTATION_CODES = frozenset(
+    {
+        ReasonCode.PRACTITIONER_NOT_QUALIFIED,
+        ReasonCode.PRACTITIONER_REGISTRATION_EXPIRED,
+        ReasonCode.INSURANCE_EXPIRED,
+    }
+)
+"""The rules that apply to a consultation: who may hold it. Nothing is given, so the
+client's contraindications, consent and questionnaire wait for the treatment itself."""
+
+
 def screen(request: ScreeningRequest, rules: Iterable[Rule] = RULES) -> ScreeningResult:
     """Screen a client for a treatment and return the outcome with its reasons.
 
     Reasons are ordered by severity precedence, then by rule order. ``override`` reasons
     whose code is in ``request.overridden_codes`` move to ``ScreeningResult.overridden``.
     """
+    if request.treatment.consultation:
+        rules = [rule for rule in rules if rule.code in CONSULTATION_CODES]
     found = [reason for rule in rules for reason in rule.evaluate(request)]
     overridden = tuple(r for r in found if _is_overridden(r, request.overridden_codes))
     remaining = [r for r in found if not _is_overridden(r, request.overridden_codes)]

@@ -56,6 +56,7 @@ def treatment_facts(
         contains_toxin=treatment.contains_toxin,
         areas=tuple(str(area) for area in treatment.areas or ()),
         swelling_expected=treatment.swelling_expected,
+        consultation=treatment.is_consultation,
     )
     formulation = formulation or treatment.default_formulation
     if formulation is None:

@@ -64,6 +64,7 @@ def treatment_facts(*, treatment: Treatment) -> engine.TreatmentFacts:
         swelling_expected=treatment.swelling_expected,
         cooling_off_hours=form.cooling_off_hours if form else None,
         consent_form_version=str(form.version) if form else None,
+        consultation=treatment.is_consultation,
     )
 
 
