@@ -154,6 +154,20 @@ def test_the_week_says_closed_not_working_or_lists_bookings():
     assert rows[0].days[2].appointments == []
 
 
+def test_the_week_says_away_for_a_day_of_absence():
+    person = grid.Staff(
+        "dr-a",
+        "DR A",
+        "",
+        dict.fromkeys(range(5), NINE_TO_SIX),
+        absences=(grid.Away(at(TUESDAY, 0), at(TUESDAY + dt.timedelta(days=1), 0)),),
+    )
+    rows = grid.week_rows(
+        site=SITE, days=[MONDAY, TUESDAY], by="practitioner", staff=[person], rooms=[], bookings=[]
+    )
+    assert [cell.state for cell in rows[0].days] == ["open", "away"]
+
+
 def _luminance(colour: str) -> float:
     channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]

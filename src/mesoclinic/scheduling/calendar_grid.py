@@ -10,7 +10,7 @@ working) and the week rows. Times are the site's wall clock.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,18 @@ class Staff:
 
     def works_on(self, day: dt.date) -> bool:
         return bool(self.working.get(day.weekday()))
+
+    def away_all_day(self, day: dt.date, tz: dt.tzinfo) -> bool:
+        """Whether absences cover every working hour of ``day``."""
+        hours = self.working.get(day.weekday(), ())
+        return bool(hours) and all(
+            any(
+                away.starts_at <= dt.datetime.combine(day, starts, tzinfo=tz)
+                and dt.datetime.combine(day, ends, tzinfo=tz) <= away.ends_at
+                for away in self.absences
+            )
+            for starts, ends in hours
+        )
 
     def not_bookable_on(self, day: dt.date) -> str:
         """Why no one may book this practitioner on ``day`` ("" when they may)."""
@@ -169,9 +181,9 @@ class DayGrid:
 @dataclass
 class WeekCell:
     """One resource's day in the week view: ``closed`` (site), ``off`` (not working),
-    else the day's bookings (refs)."""
+    ``away`` (absent all working day), else the day's bookings (refs)."""
 
-    state: str  # "closed" | "off" | "open"
+    state: str  # "closed" | "off" | "away" | "open"
     appointments: list[Any] = field(default_factory=list)
 
 
@@ -445,20 +457,23 @@ def week_rows(
     """One row per practitioner (or room), one cell per day: closed, not working, or the
     day's bookings (by their local start day)."""
     tz = site.time_zone
-    resources: list[tuple[str, str, Callable[[dt.date], bool]]]
+    resources: list[tuple[str, str, Staff | None]]
     if by == "room":
-        resources = [(room.key, room.title, lambda day: True) for room in rooms]
+        resources = [(room.key, room.title, None) for room in rooms]
     else:
-        resources = [(person.key, person.title, person.works_on) for person in staff]
+        resources = [(person.key, person.title, person) for person in staff]
     rows = []
-    for key, title, works_on in resources:
+    for key, title, person in resources:
         cells: list[WeekCell] = []
         for day in days:
             if site.opening(day) is None:
                 cells.append(WeekCell("closed"))
                 continue
-            if not works_on(day):
+            if person is not None and not person.works_on(day):
                 cells.append(WeekCell("off"))
+                continue
+            if person is not None and person.away_all_day(day, tz):
+                cells.append(WeekCell("away"))
                 continue
             cells.append(
                 WeekCell(
