@@ -206,9 +206,12 @@ def screening_request_for(
     )
 
 
-def screening_wording(*, client: Client) -> Wording:
+def screening_wording(
+    *, client: Client | None = None, time_zone: dt.tzinfo | None = None
+) -> Wording:
     """How a screening reads on a screen: practitioners, treatments and formulations by
-    name (a reason may cite any of them), times in the client's site time zone."""
+    name (a reason may cite any of them), times in ``time_zone`` (else the client's site
+    time zone, else the default)."""
     names: dict[str, str] = {}
     for code, name in Formulation.objects.values_list("code", "name"):
         names[code] = name
@@ -216,7 +219,13 @@ def screening_wording(*, client: Client) -> Wording:
         names[code] = name
     for practitioner in Practitioner.objects.only("code", "title", "given_name", "family_name"):
         names[practitioner.code] = practitioner.display_name
-    return Wording(names=names, time_zone=client_time_zone(client=client))
+    if time_zone is None:
+        time_zone = (
+            client_time_zone(client=client)
+            if client is not None
+            else timezone.get_default_timezone()
+        )
+    return Wording(names=names, time_zone=time_zone)
 
 
 # --- Records for screens -------------------------------------------------------------------

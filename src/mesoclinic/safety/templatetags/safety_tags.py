@@ -16,7 +16,7 @@ from mesoclinic.people.models import Client
 from mesoclinic.people.roles import sees_clinical
 from mesoclinic.safety import selectors
 from mesoclinic.safety.forms import screening_form_for
-from mesoclinic.safety.presentation import date_in_words, reason_title
+from mesoclinic.safety.presentation import date_in_words, in_words, reason_title
 
 register = template.Library()
 
@@ -70,6 +70,14 @@ def reason_title_filter(code: str) -> str:
     """A screening reason code as its title (``toxin_interval`` → "Too soon after the last
     toxin")."""
     return reason_title(str(code))
+
+
+@register.filter(name="screening_words")
+def screening_words(message: Any) -> str:
+    """A screening reason's message (as the API gives it) with names instead of codes and
+    dates and times in words, in the page's current time zone."""
+    wording = selectors.screening_wording(time_zone=timezone.get_current_timezone())
+    return in_words(str(message), wording)
 
 
 @register.filter(name="in_words")
