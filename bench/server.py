@@ -70,7 +70,18 @@ def running_server(target: BenchTarget, *, workers: int = 2) -> Iterator[Server]
     ).stdout.strip()
     port = _free_port()
     process = subprocess.Popen(
-        [*_mesoclinic(), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)],
+        # No background worker: sending messages would take CPU from the timed requests.
+        [
+            *_mesoclinic(),
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-worker",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -7,6 +7,7 @@ import argparse
 import ipaddress
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -40,6 +41,23 @@ def _setup_django(*, host: str | None = None) -> None:
     django.setup()
 
 
+def _default_public_address(host: str, port: int) -> None:
+    """Links in messages point at the address served, unless the clinic set its own."""
+    if os.environ.get("MESOCLINIC_PUBLIC_URL") or os.environ.get("MESOCLINIC_PUBLIC_BASE_URL"):
+        return
+    name = host
+    if not _is_loopback(host):
+        if host in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 -- recognising, not binding
+            name = socket.gethostname()
+        print(
+            f"Warning: MESOCLINIC_PUBLIC_URL is not set; emailed links will point at "
+            f"http://{name}:{port}. Set it to the clinic's public address (https://…).",
+            file=sys.stderr,
+            flush=True,
+        )
+    os.environ["MESOCLINIC_PUBLIC_URL"] = f"http://{name}:{port}"
+
+
 def _prepare_database() -> None:
     from django.core.management import call_command
 
@@ -68,7 +86,7 @@ def _serve(host: str, port: int, workers: int) -> int:
         "10",
     ]
     print(f"Serving mesoclinic at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    server = subprocess.Popen(command, env=os.environ.copy())
+    server = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603 -- our own argv list, no shell
     # A plain `kill` of this process stops the server too, as Ctrl+C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -104,6 +122,7 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
 def command_demo(args: argparse.Namespace) -> int:
     # The demo logins are one step (password only): the second factor is for real clinics.
     os.environ.setdefault("MESOCLINIC_REQUIRE_2FA", "0")
+    _default_public_address(args.host, args.port)
     _setup_django(host=args.host)
     _prepare_database()
     from mesoclinic.demo.loader import demo_load
@@ -115,11 +134,7 @@ def command_demo(args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0
     print(f"Online booking for clients: http://{args.host}:{args.port}/book/", flush=True)
-    worker = _start_worker()
-    try:
-        return _serve(args.host, args.port, args.workers)
-    finally:
-        _stop_process(worker)
+    return _serve_with_worker(args)
 
 
 def command_worker(args: argparse.Namespace) -> int:
@@ -148,9 +163,20 @@ def command_worker(args: argparse.Namespace) -> int:
 
 
 def command_serve(args: argparse.Namespace) -> int:
+    _default_public_address(args.host, args.port)
     _setup_django(host=args.host)
     _prepare_database()
-    return _serve(args.host, args.port, args.workers)
+    return _serve_with_worker(args)
+
+
+def _serve_with_worker(args: argparse.Namespace) -> int:
+    """Serve; beside it the background worker, unless ``--no-worker`` (one runs elsewhere)."""
+    worker = None if args.no_worker else _start_worker()
+    try:
+        return _serve(args.host, args.port, args.workers)
+    finally:
+        if worker is not None:
+            _stop_process(worker)
 
 
 def command_token(args: argparse.Namespace) -> int:
@@ -239,6 +265,11 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=8000)
         sub.add_argument("--workers", type=int, default=2)
+        sub.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the background worker (a separate `mesoclinic worker` runs)",
+        )
     demo.set_defaults(handler=command_demo)
     serve.set_defaults(handler=command_serve)
 

@@ -7,6 +7,14 @@ from mesoclinic import cli
 from mesoclinic.people.models import ApiToken
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored(monkeypatch):
+    """`demo` and `serve` set defaults in the process environment; undo them after each test."""
+    for name in ("MESOCLINIC_PUBLIC_URL", "MESOCLINIC_STATIC_MANIFEST", "MESOCLINIC_INSECURE_HTTP"):
+        monkeypatch.setenv(name, "unset")
+        monkeypatch.delenv(name)
+
+
 def test_token_create_prints_only_a_token_and_stores_its_digest(demo, capsys):
     # when
     status = cli.main(["token", "create", "dr-patel"])
@@ -75,3 +83,58 @@ def test_demo_turns_the_second_factor_off_for_its_logins(monkeypatch):
 
     # then
     assert seen == {"MESOCLINIC_REQUIRE_2FA": "0"}
+
+
+@pytest.fixture
+def quiet_serving(monkeypatch):
+    """`serve` without Django set-up or a real server; records what it started and stopped."""
+    started = {"worker": 0, "stopped": 0, "served": 0}
+    monkeypatch.delenv("MESOCLINIC_PUBLIC_BASE_URL", raising=False)  # restored after the test
+    monkeypatch.setattr(cli, "_setup_django", lambda *, host=None: None)
+    monkeypatch.setattr(cli, "_prepare_database", lambda: None)
+
+    def serve(host, port, workers):
+        started["served"] += 1
+        return 0
+
+    def start_worker():
+        started["worker"] += 1
+        return "worker-process"
+
+    def stop_process(process):
+        assert process == "worker-process"
+        started["stopped"] += 1
+
+    monkeypatch.setattr(cli, "_serve", serve)
+    monkeypatch.setattr(cli, "_start_worker", start_worker)
+    monkeypatch.setattr(cli, "_stop_process", stop_process)
+    return started
+
+
+def test_serve_starts_the_background_worker_and_stops_it_after(quiet_serving):
+    assert cli.main(["serve"]) == 0
+    assert quiet_serving == {"worker": 1, "stopped": 1, "served": 1}
+
+
+def test_serve_without_worker_when_one_runs_elsewhere(quiet_serving):
+    assert cli.main(["serve", "--no-worker"]) == 0
+    assert quiet_serving == {"worker": 0, "stopped": 0, "served": 1}
+
+
+def test_serve_points_links_at_the_loopback_address_it_serves(quiet_serving, capsys):
+    cli.main(["serve", "--host", "127.0.0.1", "--port", "8123"])
+    assert os.environ["MESOCLINIC_PUBLIC_URL"] == "http://127.0.0.1:8123"
+    assert "Warning" not in capsys.readouterr().err
+
+
+def test_serve_on_all_interfaces_warns_that_the_public_address_is_unset(quiet_serving, capsys):
+    cli.main(["serve", "--host", "0.0.0.0", "--port", "8123"])
+    assert "MESOCLINIC_PUBLIC_URL is not set" in capsys.readouterr().err
+    assert not os.environ["MESOCLINIC_PUBLIC_URL"].startswith("http://0.0.0.0")
+
+
+def test_serve_keeps_the_clinics_own_public_address(quiet_serving, monkeypatch, capsys):
+    monkeypatch.setenv("MESOCLINIC_PUBLIC_URL", "https://clinic.example.org")
+    cli.main(["serve", "--host", "0.0.0.0"])
+    assert os.environ["MESOCLINIC_PUBLIC_URL"] == "https://clinic.example.org"
+    assert capsys.readouterr().err == ""

@@ -72,11 +72,18 @@ def test_a_new_client_books_a_face_treatment_start_to_finish_on_a_phone(phone_pa
     # what to expect, then the health questions
     assert page.get_by_text("This is a course, not a one-off").is_visible()
     page.get_by_label("Your date of birth").fill("1990-05-17")
+    page.get_by_role("button", name="Check if I can book").click()
+    # nothing is answered for the client: the two questions are asked again
+    assert page.get_by_text("Please answer: are you pregnant, or could you be?").is_visible()
+    page.locator("fieldset", has_text="Are you pregnant").get_by_label("No").check()
+    page.locator("fieldset", has_text="Are you breastfeeding").get_by_label("No").check()
     _shot(page, "book-02-treatment-and-questions")
     page.get_by_role("button", name="Check if I can book").click()
-    assert page.get_by_role(
-        "heading", name=re.compile("you can book this treatment online")
-    ).is_visible()
+    verdict = page.get_by_role("heading", name=re.compile("you can book this treatment online"))
+    assert verdict.is_visible()
+    # the answer is in view on the phone's screen, with the focus on it
+    assert verdict.bounding_box()["y"] < PHONE["height"]
+    assert page.evaluate("document.activeElement.classList.contains('verdict')")
     page.get_by_role("link", name="Choose a time").click()
     # a time next Tuesday
     page.goto(f"{url}/book/face-revitalise/times/?day={_next_open_day().isoformat()}")
@@ -123,6 +130,7 @@ def test_a_pregnant_client_is_told_kindly_that_the_treatment_is_not_possible(pho
     page.goto(f"{page.base_url}/book/face-revitalise/")
     page.get_by_label("Your date of birth").fill("1992-02-02")
     page.locator("fieldset", has_text="Are you pregnant").get_by_label("Yes").check()
+    page.locator("fieldset", has_text="Are you breastfeeding").get_by_label("No").check()
     page.get_by_role("button", name="Check if I can book").click()
     verdict = page.locator("section.verdict")
     assert "this treatment isn't possible for you right now" in verdict.inner_text()

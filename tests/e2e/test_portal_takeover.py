@@ -80,6 +80,8 @@ def test_an_attacker_signing_up_with_the_victims_email_gains_nothing(new_page, s
     attacker = new_page()
     attacker.goto(f"{site_url}/book/face-revitalise/")
     attacker.get_by_label("Your date of birth").fill(victim.birth_date.isoformat())
+    attacker.locator("fieldset", has_text="Are you pregnant").get_by_label("No").check()
+    attacker.locator("fieldset", has_text="Are you breastfeeding").get_by_label("No").check()
     attacker.get_by_label("Medicines you take").fill("attacker-pill")
     attacker.get_by_role("button", name="Check if I can book").click()
     attacker.get_by_role("link", name="Choose a time").click()

@@ -87,6 +87,8 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/clients"): Rule(S),
     ("GET", "/api/v1/clients"): Rule(S),
     ("GET", "/api/v1/clients/{client_id}"): Rule(S),
+    ("PATCH", "/api/v1/clients/{client_id}"): Rule(S),
+    ("GET", "/api/v1/reports/summary"): Rule(A),
     ("POST", "/api/v1/clients/{client_id}/questionnaires"): Rule(C),
     ("GET", "/api/v1/clients/{client_id}/questionnaires"): Rule(C),
     ("POST", "/api/v1/screenings"): Rule(S),
@@ -190,6 +192,8 @@ WEB_OVERRIDES: dict[str, Rule] = {
     "practitioners/<slug:code>/absences/new/": CALENDAR,
     "absences/<int:absence_id>/replan/": CALENDAR,
     "treatments/<slug:code>/": Rule(S, params=TREATMENT),
+    "settings/treatments/<slug:code>/": Rule(A, params=TREATMENT),
+    "settings/consent-forms/<slug:code>/": Rule(A, params=TREATMENT),
     "clients/<int:client_id>/consents/<slug:treatment_code>/": Rule(
         C, params={"treatment_code": "face-revitalise"}
     ),

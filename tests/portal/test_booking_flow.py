@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
+import zoneinfo
 
 from django.core import mail
 from django.test import Client as Browser
@@ -15,6 +17,8 @@ from mesoclinic.safety.models import HealthQuestionnaire
 from mesoclinic.scheduling.models import Appointment
 
 from .conftest import complete_signup, next_weekday, verification_link
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 ANSWERS = {
     "birth_date": "1990-05-17",
@@ -194,3 +198,88 @@ def test_the_details_step_needs_the_policy_ticked(demo):
     assert "This field is required" in body
     assert ClientAccount.objects.count() == 0
     assert SignupRequest.objects.count() == 0
+
+
+def test_pregnancy_and_breastfeeding_come_unanswered_and_must_be_answered(demo):
+    # given: a visitor who skims the questions and leaves both unanswered
+    page = Browser().get("/book/face-revitalise/").content.decode()
+    assert 'value="no" checked' not in page.replace("\n", " ")
+    answers = {k: v for k, v in ANSWERS.items() if k not in {"pregnant", "breastfeeding"}}
+
+    # when
+    body = html.unescape(Browser().post("/book/face-revitalise/", answers).content.decode())
+
+    # then: each question is asked again, and no verdict is given
+    assert "Please answer: are you pregnant, or could you be?" in body
+    assert "Please answer: are you breastfeeding?" in body
+    assert "Choose a time" not in body
+
+
+def test_the_verdict_comes_first_and_takes_the_focus(demo):
+    body = Browser().post("/book/face-revitalise/", ANSWERS).content.decode()
+    verdict = body.index('id="verdict-title"')
+    assert verdict < body.index("What to expect")
+    assert "autofocus" in body[body.rindex("<section", 0, verdict) : verdict]
+
+
+def test_a_single_session_treatment_is_not_called_a_course(demo):
+    index = Browser().get("/book/").content.decode()
+    page = Browser().get("/book/no-needle-infusion/").content.decode()
+    assert "This is a course" not in page
+    assert "This is a single session" in page
+    assert "Course estimate" not in page
+    assert "a single session" in index
+
+
+def _passed_prescreen() -> Browser:
+    browser = Browser()
+    browser.post("/book/face-revitalise/", ANSWERS)
+    return browser
+
+
+def _at(monkeypatch, day: dt.date, time: str) -> None:
+    moment = dt.datetime.combine(day, dt.time.fromisoformat(time), tzinfo=LONDON)
+    monkeypatch.setattr("mesoclinic.core.clock.now", lambda: moment)
+
+
+def test_times_open_on_the_first_day_with_free_times(demo, monkeypatch):
+    # given: Saturday evening, after closing; Sunday the clinic is shut
+    saturday = next_weekday(5)
+    _at(monkeypatch, saturday, "19:00")
+
+    # when
+    body = html.unescape(_passed_prescreen().get("/book/face-revitalise/times/").content.decode())
+
+    # then: the page opens on Monday with its times, not on Saturday's "no free times"
+    monday = saturday + dt.timedelta(days=2)
+    assert f'<h2 id="times-title">{monday:%A} {monday.day} {monday:%B}</h2>' in body
+    assert '<ul class="slots">' in body
+
+
+def test_a_closed_day_says_closed(demo, monkeypatch):
+    sunday = next_weekday(6)
+    _at(monkeypatch, sunday - dt.timedelta(days=1), "08:00")
+    browser = _passed_prescreen()
+
+    body = html.unescape(
+        browser.get("/book/face-revitalise/times/", {"day": sunday.isoformat()}).content.decode()
+    )
+
+    assert f"We're closed on {sunday:%A} {sunday.day} {sunday:%B}." in body
+    assert "No free times" not in body
+    nav = body.index('<nav class="days"')
+    strip = body[nav : body.index("</nav>", nav)]
+    assert strip.count('class="closed"') >= 1
+
+
+def test_the_day_strip_pages_to_later_and_earlier_dates(demo):
+    browser = _passed_prescreen()
+    first = browser.get("/book/face-revitalise/times/").content.decode()
+    later = re.search(r'href="\?day=([\d-]+)">Later dates', first)
+    assert later is not None
+    assert "Earlier dates" not in first
+
+    page = browser.get("/book/face-revitalise/times/", {"day": later.group(1)}).content.decode()
+
+    assert f"?day={later.group(1)}" in page
+    assert "← Earlier dates" in page

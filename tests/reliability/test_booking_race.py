@@ -72,7 +72,17 @@ def server(tmp_path):
     }
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "mesoclinic.cli", "serve", "--port", str(port), "--workers", "4"],
+        [
+            sys.executable,
+            "-m",
+            "mesoclinic.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "4",
+            "--no-worker",
+        ],
         env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -1,4 +1,4 @@
-"""Clients: register, read, search."""
+"""Clients: register, read, search, change."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from mesoclinic.core.audit import audit_record
+from mesoclinic.core.errors import InvalidInput
 from mesoclinic.people import selectors, services
+from mesoclinic.people.errors import PeopleErrorCode
 from mesoclinic.people.models import Client, Sex
 from mesoclinic.people.roles import Access, require
 from mesoclinic.people.selectors import client_by_id
@@ -25,6 +27,17 @@ class ClientIn(Schema):
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=40)
     sex: Sex = Sex.UNKNOWN
+
+
+class ClientPatch(Schema):
+    """Any of the fields of ``ClientIn``; those left out keep their value."""
+
+    given_name: str | None = Field(None, min_length=1, max_length=100)
+    family_name: str | None = Field(None, min_length=1, max_length=100)
+    birth_date: dt.date | None = None
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=40)
+    sex: Sex | None = None
 
 
 class ClientOut(Schema):
@@ -77,4 +90,19 @@ def client_get(request: HttpRequest, client_id: str) -> dict[str, object]:
     require(request.user, Access.STAFF)
     client = client_by_id(client_id)
     audit_record(actor=request.user, action="client.view", obj=client, client_id=client.pk)
+    return client_out(client)
+
+
+@router.patch("/{client_id}", response=ClientOut)
+def client_update(request: HttpRequest, client_id: str, payload: ClientPatch) -> dict[str, object]:
+    """Change any of a client's details (validated as at registration); 200 with the client."""
+    require(request.user, Access.STAFF)
+    client = client_by_id(client_id)
+    changes = payload.dict(exclude_unset=True)
+    if any(value is None for value in changes.values()):
+        raise InvalidInput(
+            PeopleErrorCode.INVALID_INPUT,
+            "A field given must have a value (leave it out to keep it).",
+        )
+    client = services.client_update(actor=request.user, client=client, **changes)
     return client_out(client)

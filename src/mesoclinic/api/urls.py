@@ -2,7 +2,15 @@
 
 from ninja import NinjaAPI
 
-from mesoclinic.api import clients, records, reference, safety, scheduling, supervision
+from mesoclinic.api import (
+    clients,
+    records,
+    reference,
+    reports,
+    safety,
+    scheduling,
+    supervision,
+)
 from mesoclinic.api.auth import BearerToken, StaffSession
 from mesoclinic.api.errors import install_error_handlers
 
@@ -21,3 +29,4 @@ api.add_router("", safety.router)
 api.add_router("", scheduling.router)
 api.add_router("", records.router)
 api.add_router("", supervision.router)
+api.add_router("", reports.router)

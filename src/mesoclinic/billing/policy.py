@@ -56,7 +56,7 @@ class CancellationPolicy:
             "starts. After that, please call us."
         )
         if self.deposit_percent > 0:
-            text += f" We ask for a deposit of {self.deposit_percent.normalize()}% of the price"
+            text += f" We ask for a deposit of {self.deposit_percent.normalize():f}% of the price"
             text += (
                 "; it is kept if you cancel later than that or do not come."
                 if self.forfeit_deposit
@@ -120,7 +120,7 @@ def course_quote(
         if best
         else Decimal("0.00")
     )
-    name = (best.name or f"{best.percent.normalize()}% course discount") if best else ""
+    name = (best.name or f"{best.percent.normalize():f}% course discount") if best else ""
     return CourseQuote(sessions, session_price, subtotal, discount, name, subtotal - discount)
 
 

@@ -84,6 +84,78 @@ def treatment_upsert(*, code: str, **fields: Any) -> Treatment:
     return treatment
 
 
+TREATMENT_SETTINGS = (
+    "name",
+    "description",
+    "what_to_expect",
+    "aftercare",
+    "treatment_minutes",
+    "numbing_minutes",
+    "price",
+    "bookable_online",
+    "active",
+)
+"""What an administrator may change about a treatment from the settings pages."""
+
+LONGEST_VISIT_MINUTES = 720
+
+
+def treatment_update(*, actor: Actor, treatment: Treatment, **changes: Any) -> Treatment:
+    """Change a treatment's wording, durations, price or availability; audited with the
+    old and new value of each field changed. Searches read treatments afresh, so
+    availability follows at once."""
+    unknown = set(changes) - set(TREATMENT_SETTINGS)
+    if unknown:
+        raise InvalidInput("invalid_input", f"Unknown fields: {', '.join(sorted(unknown))}.")
+    _check_treatment_values({field: getattr(treatment, field) for field in changes} | changes)
+    changed = {
+        field: (str(getattr(treatment, field)), str(value))
+        for field, value in changes.items()
+        if getattr(treatment, field) != value
+    }
+    if not changed:
+        return treatment
+    with transaction.atomic():
+        for field in changed:
+            setattr(treatment, field, changes[field])
+        treatment.save(update_fields=list(changed))
+        audit_record(
+            actor=actor,
+            action="treatment.update",
+            obj=treatment,
+            summary=f"{treatment.code}: changed {', '.join(changed)}",
+            data={
+                "changes": {
+                    field: {"from": old, "to": new} for field, (old, new) in changed.items()
+                }
+            },
+        )
+    return treatment
+
+
+def _check_treatment_values(values: dict[str, Any]) -> None:
+    if "name" in values and not str(values["name"]).strip():
+        raise InvalidInput("invalid_input", "A treatment needs a name.", details={"field": "name"})
+    if "price" in values and Decimal(values["price"]) < 0:
+        raise InvalidInput(
+            "invalid_input", "The price cannot be negative.", details={"field": "price"}
+        )
+    minutes = int(values.get("treatment_minutes", 5))
+    numbing = int(values.get("numbing_minutes", 0))
+    if minutes < 5:
+        raise InvalidInput(
+            "invalid_input",
+            "A treatment takes at least 5 minutes.",
+            details={"field": "treatment_minutes"},
+        )
+    if minutes + numbing > LONGEST_VISIT_MINUTES:
+        raise InvalidInput(
+            "invalid_input",
+            f"Numbing and treatment together must fit in {LONGEST_VISIT_MINUTES // 60} hours.",
+            details={"field": "numbing_minutes"},
+        )
+
+
 def batch_receive(
     *,
     actor: Actor,

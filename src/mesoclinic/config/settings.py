@@ -305,7 +305,12 @@ MESOCLINIC = {
     "OVERRIDE_VALID_DAYS": int(os.environ.get("MESOCLINIC_OVERRIDE_VALID_DAYS", "180")),
     "PRESCRIPTION_VALID_DAYS": int(os.environ.get("MESOCLINIC_PRESCRIPTION_VALID_DAYS", "90")),
     # Client journey (issue 6): messages, online changes, deposits, course packages.
-    "PUBLIC_BASE_URL": os.environ.get("MESOCLINIC_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+    # The address clients reach: links in messages, FHIR code systems. `mesoclinic serve` sets
+    # it to the address it serves when neither name is set.
+    "PUBLIC_BASE_URL": os.environ.get(
+        "MESOCLINIC_PUBLIC_URL",
+        os.environ.get("MESOCLINIC_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+    ),
     "REMINDER_HOURS": tuple(
         int(hours) for hours in os.environ.get("MESOCLINIC_REMINDER_HOURS", "48,24").split(",")
     ),

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-DEMO_PASSWORD = "mesoclinic-demo"
+DEMO_PASSWORD = "mesoclinic-demo"  # noqa: S105 -- the demo's published password (README)
 
 ORGANISATION = {"code": "mesoclinic-demo", "name": "Mesoclinic Demo Ltd"}
 

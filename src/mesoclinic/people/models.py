@@ -322,6 +322,8 @@ class Client(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField()
     marketing_opt_in = models.BooleanField(default=False)
+    # Archived clients leave searches and booking lists; their records stay as they were.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]

@@ -11,9 +11,12 @@ from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.models import ApiToken, Client, Practitioner
 
 
-def client_search(*, query: str = "") -> QuerySet[Client]:
-    """Clients whose name, email or phone contains every word of ``query``."""
+def client_search(*, query: str = "", include_archived: bool = False) -> QuerySet[Client]:
+    """Clients whose name, email or phone contains every word of ``query`` (archived
+    clients only when asked for)."""
     clients = Client.objects.all()
+    if not include_archived:
+        clients = clients.filter(archived_at__isnull=True)
     for word in query.split():
         clients = clients.filter(
             Q(given_name__icontains=word)
@@ -22,6 +25,47 @@ def client_search(*, query: str = "") -> QuerySet[Client]:
             | Q(phone__icontains=word)
         )
     return clients.order_by("family_name", "given_name", "id")
+
+
+def client_duplicates(
+    *,
+    given_name: str,
+    family_name: str,
+    birth_date: dt.date,
+    email: str = "",
+    phone: str = "",
+    exclude: Client | None = None,
+) -> list[Client]:
+    """Clients who look like the same person: same name and birth date, same email, or
+    the same phone number (digits compared), archived ones included."""
+    given, family = " ".join(given_name.split()).lower(), " ".join(family_name.split()).lower()
+    email, digits = email.strip().lower(), phone_digits(phone)
+    found = Q(given_name__iexact=given, family_name__iexact=family, birth_date=birth_date)
+    if email:
+        found |= Q(email__iexact=email)
+    if digits:
+        found |= Q(phone__contains=digits[-4:])
+    candidates = Client.objects.filter(found).order_by("family_name", "given_name", "id")
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+
+    def same_person(client: Client) -> bool:
+        return (
+            (client.given_name.lower(), client.family_name.lower(), client.birth_date)
+            == (given, family, birth_date)
+            or (bool(email) and client.email.lower() == email)
+            or (bool(digits) and phone_digits(client.phone) == digits)
+        )
+
+    return [client for client in candidates[:50] if same_person(client)]
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of a UK phone number, national form (``+44 7700…`` → ``07700…``)."""
+    digits = "".join(ch for ch in phone if ch.isascii() and ch.isdigit())
+    if digits.startswith("44") and len(digits) > 10:
+        digits = "0" + digits[2:]
+    return digits if len(digits) >= 6 else ""
 
 
 def client_by_id(client_id: str | int) -> Client:

@@ -6,20 +6,24 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Collection
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
-from mesoclinic.core.errors import InvalidInput, NotFound
+from mesoclinic.core.errors import Conflict, InvalidInput, NotFound
+from mesoclinic.people.errors import PeopleErrorCode as Code
 from mesoclinic.people.models import ApiToken, Client, Practitioner, Role, Sex, Site, StaffProfile
 from mesoclinic.people.roles import forget, roles_from_codes
 
 OLDEST_CLIENT_YEARS = 120
-TOKEN_PREFIX = "mc_"
+TOKEN_PREFIX = "mc_"  # noqa: S105 -- a public marker on every token, not a secret
 TOKEN_SHOWN_CHARS = 10  # ApiToken.prefix: enough to tell a user's tokens apart
 MIN_TOKEN_DAYS = 1
 MAX_TOKEN_DAYS = 366
@@ -29,7 +33,7 @@ def _clean_name(value: str, field: str) -> str:
     cleaned = " ".join(value.split())
     if not cleaned:
         raise InvalidInput(
-            "invalid_input",
+            Code.INVALID_INPUT,
             f"{field.replace('_', ' ').capitalize()} is required.",
             details={"field": field},
         )
@@ -40,13 +44,13 @@ def _check_birth_date(birth_date: dt.date) -> None:
     today = clock.today()
     if birth_date > today:
         raise InvalidInput(
-            "invalid_birth_date",
+            Code.INVALID_BIRTH_DATE,
             "The birth date is in the future.",
             details={"field": "birth_date"},
         )
     if today.year - birth_date.year > OLDEST_CLIENT_YEARS:
         raise InvalidInput(
-            "invalid_birth_date",
+            Code.INVALID_BIRTH_DATE,
             f"The birth date is more than {OLDEST_CLIENT_YEARS} years ago.",
             details={"field": "birth_date"},
         )
@@ -63,23 +67,18 @@ def client_create(
     sex: str = Sex.UNKNOWN,
     home_site: Site | None = None,
 ) -> Client:
-    """Register a client after validating names, birth date and sex; audited."""
-    _check_birth_date(birth_date)
-    if sex not in Sex.values:
-        raise InvalidInput(
-            "invalid_sex", f"Sex must be one of {', '.join(Sex.values)}.", details={"field": "sex"}
-        )
+    """Register a client after validating names, birth date, contact details and sex;
+    audited. (Pages check ``client_duplicates`` first and ask.)"""
+    fields = _client_fields(
+        given_name=given_name,
+        family_name=family_name,
+        birth_date=birth_date,
+        email=email,
+        phone=phone,
+        sex=sex,
+    )
     with transaction.atomic():
-        client = Client.objects.create(
-            given_name=_clean_name(given_name, "given_name"),
-            family_name=_clean_name(family_name, "family_name"),
-            birth_date=birth_date,
-            email=email.strip().lower(),
-            phone=phone.strip(),
-            sex=sex,
-            home_site=home_site,
-            created_at=clock.now(),
-        )
+        client = Client.objects.create(**fields, home_site=home_site, created_at=clock.now())
         audit_record(
             actor=actor,
             action="client.create",
@@ -88,6 +87,144 @@ def client_create(
             summary=f"Registered {client.full_name}",
         )
     return client
+
+
+CLIENT_FIELDS = ("given_name", "family_name", "birth_date", "email", "phone", "sex")
+"""What staff may change about a client (``client_update``)."""
+
+
+def _client_fields(
+    *, given_name: str, family_name: str, birth_date: dt.date, email: str, phone: str, sex: str
+) -> dict[str, object]:
+    """The validated, normalised values of a client's details."""
+    _check_birth_date(birth_date)
+    if sex not in Sex.values:
+        raise InvalidInput(
+            Code.INVALID_SEX,
+            f"Sex must be one of {', '.join(Sex.values)}.",
+            details={"field": "sex"},
+        )
+    email = email.strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput(
+                Code.INVALID_EMAIL,
+                f"{email!r} is not an email address.",
+                details={"field": "email"},
+            ) from None
+    return {
+        "given_name": _clean_name(given_name, "given_name"),
+        "family_name": _clean_name(family_name, "family_name"),
+        "birth_date": birth_date,
+        "email": email,
+        "phone": " ".join(phone.split()),
+        "sex": sex,
+    }
+
+
+def client_update(*, actor: Actor, client: Client, **changes: Any) -> Client:
+    """Change any of ``CLIENT_FIELDS``; validated as at registration, audited with the
+    names of the fields that changed (not their values)."""
+    unknown = set(changes) - set(CLIENT_FIELDS)
+    if unknown:
+        raise InvalidInput(Code.INVALID_INPUT, f"Unknown fields: {', '.join(sorted(unknown))}.")
+    current = {field: getattr(client, field) for field in CLIENT_FIELDS}
+    fields = _client_fields(**(current | changes))
+    changed = sorted(field for field, value in fields.items() if current[field] != value)
+    if not changed:
+        return client
+    with transaction.atomic():
+        for field in changed:
+            setattr(client, field, fields[field])
+        client.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action="client.update",
+            obj=client,
+            client_id=client.pk,
+            summary=f"Changed {', '.join(changed)}",
+            data={"fields": changed},
+        )
+    return client
+
+
+def client_archive(*, actor: Actor, client: Client, archived: bool = True) -> Client:
+    """Archive a client (out of searches and booking lists; nothing is deleted), or bring
+    them back; audited."""
+    if (client.archived_at is not None) == archived:
+        return client
+    with transaction.atomic():
+        client.archived_at = clock.now() if archived else None
+        client.save(update_fields=["archived_at"])
+        audit_record(
+            actor=actor,
+            action="client.archive" if archived else "client.restore",
+            obj=client,
+            client_id=client.pk,
+            summary=f"{'Archived' if archived else 'Restored'} {client.full_name}",
+        )
+    return client
+
+
+def client_merge(*, actor: Actor, keep: Client, duplicate: Client) -> Client:
+    """Move everything linked to ``duplicate`` onto ``keep``, then archive ``duplicate``.
+
+    Every foreign key to a client (appointments, courses, records, questionnaires,
+    consents, messages, payments …) moves in one transaction; nothing is deleted. Refused
+    with 409 ``merge_refused`` when both records hold a one-per-client link (a portal
+    account) or have appointments at the same time.
+    """
+    if keep.pk == duplicate.pk:
+        raise InvalidInput(Code.MERGE_REFUSED, "Choose two different client records to merge.")
+    try:
+        with transaction.atomic():
+            moved = {
+                relation.related_model._meta.label: count
+                for relation in _client_links()
+                if (count := _move_links(relation, source=duplicate, target=keep))
+            }
+            duplicate.archived_at = clock.now()
+            duplicate.notes = f"{duplicate.notes}\nMerged into client {keep.pk}.".strip()
+            duplicate.save(update_fields=["archived_at", "notes"])
+            audit_record(
+                actor=actor,
+                action="client.merge",
+                obj=keep,
+                client_id=keep.pk,
+                summary=f"Merged client {duplicate.pk} ({duplicate.full_name}) into this record",
+                data={"duplicate": duplicate.pk, "moved": moved},
+            )
+    except IntegrityError:
+        raise Conflict(
+            Code.MERGE_REFUSED,
+            "Both records have appointments at the same time; cancel one of them first.",
+        ) from None
+    return keep
+
+
+def _client_links() -> list[Any]:
+    """Every foreign key (and one-to-one) from another model to ``Client``."""
+    return [
+        relation
+        for relation in Client._meta.related_objects
+        if relation.concrete and not relation.many_to_many
+    ]
+
+
+def _move_links(relation: Any, *, source: Client, target: Client) -> int:
+    """Point ``relation``'s rows from ``source`` at ``target``; the number moved."""
+    rows = relation.related_model._default_manager.filter(**{relation.field.name: source})
+    if relation.one_to_one and rows.exists():
+        taken = relation.related_model._default_manager.filter(**{relation.field.name: target})
+        if taken.exists():
+            raise Conflict(
+                Code.MERGE_REFUSED,
+                f"Both records have a {relation.related_model._meta.verbose_name}; "
+                "close one of them first.",
+            )
+    return int(rows.update(**{relation.field.name: target}))
 
 
 def staff_user_ensure(

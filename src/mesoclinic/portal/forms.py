@@ -29,14 +29,18 @@ class PrescreenForm(forms.Form):
         label="Your date of birth",
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
     )
+    # No answer is chosen for the client: a skimmed question must not pass as "No".
     pregnant = forms.ChoiceField(
         label="Are you pregnant, or could you be?",
         choices=YES_NO,
         widget=forms.RadioSelect,
-        initial="no",
+        error_messages={"required": "Please answer: are you pregnant, or could you be?"},
     )
     breastfeeding = forms.ChoiceField(
-        label="Are you breastfeeding?", choices=YES_NO, widget=forms.RadioSelect, initial="no"
+        label="Are you breastfeeding?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please answer: are you breastfeeding?"},
     )
     allergies = forms.CharField(
         label="Allergies",

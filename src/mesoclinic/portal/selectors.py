@@ -85,6 +85,11 @@ class TreatmentCard:
     def price(self) -> Decimal:
         return self.treatment.price
 
+    @property
+    def is_course(self) -> bool:
+        """Whether the treatment is given as a course (more than one session)."""
+        return self.sessions > 1
+
 
 def treatment_card(treatment: Treatment) -> TreatmentCard:
     """The plain-language summary of ``treatment`` for clients."""

@@ -27,7 +27,7 @@ from mesoclinic.core.audit import audit_record
 from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import DomainError
 from mesoclinic.messaging.selectors import client_messages
-from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.people.models import Client, Practitioner, Site
 from mesoclinic.portal import booking, selectors, services
 from mesoclinic.portal.export import client_data, client_data_pdf
 from mesoclinic.portal.forms import ConsentForm, DetailsForm, PrescreenForm
@@ -37,7 +37,6 @@ from mesoclinic.portal.prescreen import Answers, prescreen
 from mesoclinic.portal.ratelimit import rate_limited
 
 SESSION_KEY = "portal_booking"
-DAYS_SHOWN = 14
 
 View = Callable[..., HttpResponse]
 
@@ -92,17 +91,24 @@ def _client_of(account: ClientAccount) -> Client:
     return account.client
 
 
-def _days(start: dt.date) -> list[dt.date]:
-    return [start + dt.timedelta(days=offset) for offset in range(DAYS_SHOWN)]
+def _times_context(request: HttpRequest, *, site: Site, treatment: Treatment) -> dict[str, Any]:
+    """The day asked for (else the first with a free time), its free times and the strip."""
+    today = clock.today(site.tzinfo)
+    day = _chosen_day(request, today=today)
+    if day is None:
+        day = booking.first_free_day(treatment=treatment, site=site, today=today) or today
+    slots = booking.find_slots(treatment=treatment, site=site, day=day)
+    strip = booking.day_strip(site=site, today=today, day=day)
+    return {"day": day, "strip": strip, "slots": _one_per_time(slots), "tz": site.tzinfo}
 
 
-def _chosen_day(request: HttpRequest, tz: Any) -> dt.date:
-    today = clock.today(tz)
+def _chosen_day(request: HttpRequest, *, today: dt.date) -> dt.date | None:
+    """The ``day`` of the query, within today and the booking horizon; None if none asked."""
     try:
         day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
-        day = today
-    return min(max(day, today), today + dt.timedelta(days=180))
+        return None
+    return min(max(day, today), today + booking.HORIZON)
 
 
 def _parse_start(value: str) -> dt.datetime | None:
@@ -193,18 +199,13 @@ def book_times(request: HttpRequest, code: str) -> HttpResponse:
         state |= {"start": start.isoformat(), "practitioner": request.POST.get("practitioner", "")}
         _save_state(request, state)
         return redirect("portal:book_details", code=code)
-    day = _chosen_day(request, site.tzinfo)
-    slots = booking.find_slots(treatment=treatment, site=site, day=day)
     return render(
         request,
         "portal/book_times.html",
         {
             "site": site,
             "card": selectors.treatment_card(treatment),
-            "day": day,
-            "days": _days(clock.today(site.tzinfo)),
-            "slots": _one_per_time(slots),
-            "tz": site.tzinfo,
+            **_times_context(request, site=site, treatment=treatment),
         },
     )
 
@@ -417,10 +418,7 @@ def account_reschedule(
         else:
             messages.success(request, "Your appointment has moved. We've sent you the new details.")
             return redirect("portal:account")
-    day = _chosen_day(request, site.tzinfo)
-    slots = (
-        booking.find_slots(treatment=appointment.treatment, site=site, day=day) if allowed else []
-    )
+    times = _times_context(request, site=site, treatment=appointment.treatment) if allowed else {}
     return render(
         request,
         "portal/reschedule.html",
@@ -430,10 +428,8 @@ def account_reschedule(
             "allowed": allowed,
             "error": error,
             "policy": policy,
-            "day": day,
-            "days": _days(clock.today(site.tzinfo)),
-            "slots": _one_per_time(slots),
             "site": site,
+            **times,
         },
     )
 

@@ -207,8 +207,9 @@ _MINUTES = {
 def _rows_sql(count: int) -> str:
     minutes = _MINUTES[connection.vendor].format
     placeholders = ", ".join(["%s"] * count)
+    # Column names, constants and placeholders only: the ids travel as parameters.
     return (
-        "SELECT id, site_id, practitioner_id, room_id, "
+        "SELECT id, site_id, practitioner_id, room_id, "  # noqa: S608
         f"COALESCE(device_id, {NO_DEVICE}), {minutes('start')}, "
         f"{minutes('treatment_start')}, {minutes('busy_until')} "
         f"FROM scheduling_appointment WHERE id IN ({placeholders}) AND status IN "

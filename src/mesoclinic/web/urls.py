@@ -3,10 +3,13 @@ from django.urls import include, path
 
 from mesoclinic.web import (
     audit_views,
+    client_views,
     identity_views,
     records_views,
+    reports_views,
     safety_views,
     scheduling_views,
+    settings_views,
     supervision_views,
     views,
 )
@@ -22,6 +25,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("clients/", views.client_list, name="client_list"),
     path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
+    path("", include(client_views.urlpatterns)),
     path("treatments/", views.treatment_list, name="treatment_list"),
     path("treatments/<slug:code>/", views.treatment_detail, name="treatment_detail"),
     path("practitioners/", views.practitioner_list, name="practitioner_list"),
@@ -32,4 +36,6 @@ urlpatterns = [
     path("", include(supervision_views.urlpatterns)),
     path("", include("mesoclinic.web.journey_views")),
     path("", include(audit_views.urlpatterns)),
+    path("", include(settings_views.urlpatterns)),
+    path("", include(reports_views.urlpatterns)),
 ]

@@ -33,11 +33,13 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 def client_list(request: HtmxHttpRequest) -> HttpResponse:
     """Client search with pagination; htmx requests get just the results table."""
     query = request.GET.get("q", "").strip()
-    page = Paginator(client_search(query=query), CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    archived = request.GET.get("archived") == "1"
+    clients = client_search(query=query, include_archived=archived)
+    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     if query:
         audit_record(actor=request.user, action="client.search", summary=f"search={query[:80]!r}")
     template = "web/client_list.html#results" if request.htmx else "web/client_list.html"
-    return render(request, template, {"page": page, "query": query})
+    return render(request, template, {"page": page, "query": query, "archived": archived})
 
 
 @staff_required
