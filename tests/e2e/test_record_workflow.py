@@ -94,6 +94,7 @@ def test_client_page_and_screening_panel_screenshots(login, live_url):
     page = login("dr-patel")
     page.goto(live_url(f"/clients/{client.pk}/"))
     assert page.locator("text=Azzalure (glabella), 50 Speywood units").count() == 1
+    page.wait_for_load_state("networkidle")  # the lazily loaded sections
     screenshot(page, "staff-client")
     page.goto(live_url(f"/clients/{client.pk}/screening/"))
     page.select_option("#id_treatment", "mesotox")
