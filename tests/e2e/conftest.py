@@ -8,6 +8,8 @@ Reuse them in any e2e test:
 - ``login``: ``login("dr-patel")`` logs a demo user in against pytest-django's
   ``live_server`` and returns the page (the demo clinic is loaded first).
 - ``live_url``: ``live_url("/stock/")`` is that path on the live server.
+- ``screenshot(page, name)``: a full-page screenshot into docs/screenshots/ when refreshing
+  them (``MESOCLINIC_SCREENSHOTS=1``), else into a scratch folder.
 
 ``live_server`` runs the test transactionally (the database is flushed afterwards), so
 these fixtures ask for ``demo``, which reloads the demo clinic when it is missing.
@@ -16,6 +18,7 @@ these fixtures ask for ``demo``, which reloads the demo clinic when it is missin
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,18 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DEMO_PASSWORD = "mesoclinic-demo"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot(page: Any, name: str) -> None:
+    """A full-page screenshot: into docs/screenshots when refreshing them
+    (``MESOCLINIC_SCREENSHOTS=1``), else into a scratch folder, so that a test run
+    leaves the working tree as it found it."""
+    folder = DOCS_SCREENSHOTS
+    if os.environ.get("MESOCLINIC_SCREENSHOTS") != "1":
+        folder = Path(tempfile.gettempdir()) / "mesoclinic-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="session")

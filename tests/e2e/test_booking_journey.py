@@ -9,15 +9,13 @@ refused inside it. Screenshots of the key pages go to docs/screenshots/ with
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from tests.e2e.conftest import screenshot
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
@@ -27,7 +25,6 @@ from mesoclinic.portal import booking
 from mesoclinic.portal.models import ClientAccount
 from mesoclinic.scheduling.models import Appointment
 
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 360, "height": 740}
 PASSWORD = "violet-harbour-42"
 
@@ -51,14 +48,8 @@ def phone_page(browser, live_server, settings, demo) -> Iterator[object]:
 
 
 def _shot(page, name: str) -> None:
-    """A full-page screenshot: into docs/screenshots when refreshing them
-    (``MESOCLINIC_SCREENSHOTS=1``), else into a scratch folder, so that a test run
-    leaves the working tree as it found it."""
-    folder = DOCS_SCREENSHOTS
-    if os.environ.get("MESOCLINIC_SCREENSHOTS") != "1":
-        folder = Path(tempfile.gettempdir()) / "mesoclinic-screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    """A full-page screenshot (see ``tests/e2e/conftest.py``'s ``screenshot``)."""
+    screenshot(page, name)
 
 
 def _next_open_day() -> dt.date:

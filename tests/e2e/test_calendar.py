@@ -6,6 +6,7 @@ import datetime as dt
 
 import holidays
 import pytest
+from tests.e2e.conftest import screenshot
 
 from mesoclinic.core import clock
 from mesoclinic.scheduling.models import Appointment
@@ -54,3 +55,16 @@ def test_reception_books_a_client_from_a_free_slot(login, live_url):
     blocks = page.locator(f'a.sched-block[href="/appointments/{appointment.pk}/"]')
     assert blocks.count() == 2
     assert page.locator('a[aria-label="Book Dr Asha Patel at 11:30"]').count() == 0
+
+    # and: the numbing strip shows its whole label; an expired practitioner is not bookable
+    strip = page.locator(f'a.sched-block.phase-numbing[href="/appointments/{appointment.pk}/"]')
+    tag = strip.locator(".sched-tag").bounding_box()
+    box = strip.bounding_box()
+    assert tag is not None
+    assert box is not None
+    assert box["width"] >= 24
+    assert tag["x"] >= box["x"]
+    assert tag["x"] + tag["width"] <= box["x"] + box["width"]
+    assert page.locator('a[aria-label^="Book Rhys Hughes"]').count() == 0
+    assert "not bookable" in page.locator("#col-nurse-hughes").inner_text()
+    screenshot(page, "staff-calendar")

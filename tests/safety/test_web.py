@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -55,7 +56,8 @@ def test_htmx_screening_returns_the_refused_banner_fragment(browser_as):
     assert response.status_code == 200
     assert "<html" not in html
     assert 'class="banner refused"' in html
-    assert "<code>pregnant</code>" in html
+    assert 'data-code="pregnant"' in html
+    assert "Pregnant" in html
     assert "Cannot be overridden." in html
     assert (
         AuditEntry.objects.filter(action="screening.run").latest("id").actor_label == "nurse-okafor"
@@ -127,7 +129,7 @@ def test_override_form_records_and_rescreens(browser_as):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'class="banner allowed_with_warnings"' in html
-    assert "<code>autoimmune_disease</code>" in html  # listed as overridden
+    assert "<strong>Autoimmune disease</strong>" in html  # listed as overridden
     override = Override.objects.get(client_id=client_pk)
     assert (override.code, override.practitioner.code) == ("autoimmune_disease", "dr-patel")
 
@@ -373,3 +375,78 @@ def test_the_screening_form_starts_with_the_signed_in_practitioner(browser_as):
     front = browser_as("reception").get(f"/clients/{pk('amelia.hart@example.com')}/")
     assert '<option value="dr-patel" selected>' in page.content.decode()
     assert '<option value="" selected>Any practitioner' in front.content.decode()
+
+
+# --- Screening shown plainly (issue 14, item 7) ----------------------------------------------
+
+
+def visible(html: str) -> str:
+    """The text a reader sees (tags and attribute values dropped)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def test_screening_reasons_read_in_words_with_names_and_a_next_step(browser_as):
+    # when a nurse screens a client with no prescription for MesoTox and no consent
+    response = screening(
+        browser_as("dr-patel"), "amelia.hart@example.com", "mesotox", "nurse-lewis", **HTMX
+    )
+    # then
+    text = visible(response.content.decode())
+    assert "Needs a prescriber" in text
+    assert "Prescription-only medicine without a prescription" in text
+    assert "Before treatment" in text  # consent_missing: a warning that blocks treatment
+    assert "Next step:" in text
+    for code in ("prescriber_consultation_required", "consent_missing", "nurse-lewis", "mesotox"):
+        assert code not in text
+    assert "Emma Lewis" in text or "Lewis" in text
+    assert not ISO_DATE.search(text)
+    assert "warn" not in text.lower().replace("warnings", "")
+
+
+def test_an_allowed_screening_with_a_blocking_warning_says_before_treatment(browser_as):
+    # given a treatment the client has not consented to: allowed, with warnings
+    response = screening(
+        browser_as("dr-patel"), "amelia.hart@example.com", "pigmentation", "dr-patel", **HTMX
+    )
+    html = response.content.decode()
+    text = visible(html)
+    # then the badge says what the outcome means: no green 'warn' saying 'blocks treatment'
+    assert 'class="banner allowed_with_warnings"' in html
+    assert 'class="badge tone-caution">Before treatment<' in html
+    assert "badge warn" not in html
+    assert "resolved" in text
+    assert "Consent not signed" in text
+
+
+def test_a_toxin_interval_reason_names_dates_in_words_and_the_dose_is_on_the_client_page(
+    browser_as,
+):
+    # given James Whitaker's declared Azzalure dose (another clinic) 60 days ago
+    doctor = browser_as("dr-patel")
+    response = screening(doctor, "james.whitaker@example.com", "mesotox", "dr-patel", **HTMX)
+    text = visible(response.content.decode())
+    last = clock.today() - dt.timedelta(days=60)
+    assert "Too soon after the last toxin" in text
+    assert f"{last:%A} {last.day} {last:%B %Y}" in text
+    assert not ISO_DATE.search(text)
+    # then the dose it cites is visible on the client page
+    page = doctor.get(f"/clients/{pk('james.whitaker@example.com')}/").content.decode()
+    assert "Toxin history" in page
+    assert "Azzalure (glabella), 50 Speywood units" in page
+    assert f"{last:%A} {last.day} {last:%B %Y}" in page
+
+
+def test_the_screening_page_starts_with_the_signed_in_practitioner(browser_as):
+    page = browser_as("dr-patel").get(f"/clients/{pk('amelia.hart@example.com')}/screening/")
+    assert '<option value="dr-patel" selected>' in page.content.decode()
+    assert '<option value="" selected>Any practitioner' not in page.content.decode()
+
+
+def test_an_active_override_is_named_on_the_client_page(browser_as):
+    page = browser_as("dr-patel").get(f"/clients/{pk('olivia.brennan@example.com')}/")
+    text = visible(page.content.decode())
+    assert "Blood thinners for" in text
+    assert "anticoagulants for" not in text

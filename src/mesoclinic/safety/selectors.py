@@ -26,6 +26,7 @@ from mesoclinic.safety.models import (
     ToxinAdministration,
 )
 from mesoclinic.safety.policy import screening_config
+from mesoclinic.safety.presentation import Wording
 
 # --- Time zone -----------------------------------------------------------------------------
 
@@ -204,6 +205,28 @@ def screening_request_for(
         overridden_codes=overridden_codes(client=client, treatment=treatment, moment=moment),
         config=screening_config(),
     )
+
+
+def screening_wording(
+    *, client: Client | None = None, time_zone: dt.tzinfo | None = None
+) -> Wording:
+    """How a screening reads on a screen: practitioners, treatments and formulations by
+    name (a reason may cite any of them), times in ``time_zone`` (else the client's site
+    time zone, else the default)."""
+    names: dict[str, str] = {}
+    for code, name in Formulation.objects.values_list("code", "name"):
+        names[code] = name
+    for code, name in Treatment.objects.values_list("code", "name"):
+        names[code] = name
+    for practitioner in Practitioner.objects.only("code", "title", "given_name", "family_name"):
+        names[practitioner.code] = practitioner.display_name
+    if time_zone is None:
+        time_zone = (
+            client_time_zone(client=client)
+            if client is not None
+            else timezone.get_default_timezone()
+        )
+    return Wording(names=names, time_zone=time_zone)
 
 
 # --- Records for screens -------------------------------------------------------------------

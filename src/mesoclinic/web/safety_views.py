@@ -27,10 +27,11 @@ from mesoclinic.safety.forms import (
     PrescriptionForm,
     QuestionnaireForm,
     ScreeningForm,
+    screening_form_for,
 )
 from mesoclinic.safety.models import SignedConsent
 from mesoclinic.safety.pdf import consent_pdf
-from mesoclinic.safety.presentation import front_desk_view, screening_view
+from mesoclinic.safety.presentation import date_in_words, front_desk_view, screening_view
 from mesoclinic.web.http import HtmxHttpRequest
 from mesoclinic.web.permissions import clinical_required, staff_required
 
@@ -67,21 +68,29 @@ def _screening_context(
             practitioner=data["practitioner"],
             on=data["on"],
         )
-        view = screening_view(result, errors=override_errors)
+        view = screening_view(
+            result,
+            errors=override_errors,
+            wording=selectors.screening_wording(client=client),
+        )
         context["screening"] = view if context["clinical"] else front_desk_view(view)
+        practitioner = data["practitioner"]
         context["screened"] = {
             "treatment": data["treatment"],
-            "practitioner": data["practitioner"].code if data["practitioner"] else "",
+            "practitioner": practitioner.code if practitioner else "",
+            "practitioner_name": practitioner.display_name if practitioner else "",
             "on": data["on"].isoformat() if data["on"] else "",
+            "on_words": date_in_words(data["on"]) if data["on"] else "",
         }
     return context
 
 
 @staff_required
 def client_screening(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
-    """Screen the client for a treatment; htmx gets just the outcome banner and reasons."""
+    """Screen the client for a treatment; htmx gets just the outcome banner and reasons.
+    The empty form starts with the signed-in practitioner, as on the client page."""
     client = _client(client_id)
-    form = ScreeningForm(request.GET or None)
+    form = ScreeningForm(request.GET) if request.GET else screening_form_for(request.user)
     context = _screening_context(request, client, form)
     template = "web/safety/screening.html#result" if request.htmx else "web/safety/screening.html"
     return render(request, template, context)

@@ -3,15 +3,15 @@ quick booking from a free slot, the appointment page with cancel and reschedule,
 planning and booking from the client page, and absences with the re-plan preview.
 
 Thin: parse a form, call one selector or service of ``mesoclinic.scheduling``, render.
-Only the calendar's layout (5-minute rows, lanes for overlapping numbing phases, which
-15-minute cells are free to click) is worked out here, because it is presentation.
+The calendar's layout (5-minute rows, lanes for overlapping numbing phases, which
+15-minute cells are free to click, who is not working) is the pure
+``scheduling/calendar_grid.py``, fed here from the cached site resources.
 Pages are rendered in the site's time zone, so every time shown is the clinic's wall clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -29,22 +29,20 @@ from mesoclinic.core.errors import Conflict, DomainError, NotFound
 from mesoclinic.people.models import (
     Absence,
     Client,
-    OpeningHours,
     Practitioner,
     Room,
     Site,
-    WorkingHours,
 )
 from mesoclinic.people.roles import may_manage_calendar
 from mesoclinic.people.selectors import client_search
-from mesoclinic.scheduling import planning, selectors, services
+from mesoclinic.scheduling import calendar_grid as grid
+from mesoclinic.scheduling import planning, selectors, services, site_resources
+from mesoclinic.scheduling.busy import EPOCH
 from mesoclinic.scheduling.errors import ClientBusy
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course
 from mesoclinic.web.http import HtmxHttpRequest
 from mesoclinic.web.permissions import staff_required
 
-ROW_MINUTES = 5
-CELL_MINUTES = 15
 CLIENT_OPTIONS = 10
 JUST_TAKEN = (
     "Just taken: that time was booked by someone else a moment ago (or no longer fits). "
@@ -82,348 +80,66 @@ def _parse_date(text: str | None, default: dt.date) -> dt.date:
         return default
 
 
-def _local_minute(moment: dt.datetime, tz: dt.tzinfo) -> tuple[dt.date, int]:
-    local = moment.astimezone(tz)
-    return local.date(), local.hour * 60 + local.minute
+# --- Calendar data (the layout is scheduling/calendar_grid.py) -----------------------------
 
 
-def _minute_of(value: dt.time) -> int:
-    return value.hour * 60 + value.minute
-
-
-# --- Calendar layout ------------------------------------------------------------------------
-
-
-@dataclass
-class Block:
-    """One thing drawn in the day grid: a phase of an appointment or a free cell."""
-
-    kind: str  # "treatment" | "numbing" | "free" | "absence"
-    first_row: int
-    last_row: int  # exclusive
-    track: int
-    label: str
-    appointment: Appointment | None = None
-    start: dt.datetime | None = None
-    url: str = ""
-
-
-@dataclass
-class Column:
-    """A practitioner, a room or the numbing lounge, with its grid tracks."""
-
-    key: str
-    title: str
-    subtitle: str
-    first_track: int
-    tracks: int
-    blocks: list[Block] = field(default_factory=list)
-
-
-@dataclass
-class DayGrid:
-    """The day view: rows of ``ROW_MINUTES`` from opening to closing, columns of tracks."""
-
-    day: dt.date
-    opens: int
-    closes: int
-    columns: list[Column]
-    times: list[tuple[int, str]]  # (grid row, "09:15")
-    track_sizes: list[str]
-
-    @property
-    def rows(self) -> int:
-        return (self.closes - self.opens) // ROW_MINUTES
-
-    @property
-    def template_columns(self) -> str:
-        return " ".join(["4.5rem", *self.track_sizes])
-
-
-def _lanes(intervals: list[tuple[int, int]]) -> tuple[list[int], int]:
-    """Greedy interval partitioning: a lane per interval so that no two in a lane overlap."""
-    order = sorted(range(len(intervals)), key=lambda index: intervals[index])
-    lane_ends: list[int] = []
-    lanes = [0] * len(intervals)
-    for index in order:
-        start, end = intervals[index]
-        for lane, lane_end in enumerate(lane_ends):
-            if lane_end <= start:
-                lanes[index] = lane
-                lane_ends[lane] = end
-                break
-        else:
-            lanes[index] = len(lane_ends)
-            lane_ends.append(end)
-    return lanes, max(1, len(lane_ends))
-
-
-def _opening(site: Site, day: dt.date, closed: set[dt.date]) -> tuple[int, int] | None:
-    if day in closed:
-        return None
-    hours = list(OpeningHours.objects.filter(site=site, weekday=day.weekday()))
-    if not hours:
-        return None
-    return min(_minute_of(h.opens) for h in hours), max(_minute_of(h.closes) for h in hours)
-
-
-def _describe(appointment: Appointment) -> str:
-    return (
-        f"{appointment.treatment.name} · {appointment.client.full_name} · "
-        f"{appointment.practitioner.display_name} · {appointment.room.name}"
+def _grid_site(
+    site: Site, resources: site_resources.SiteResources, days: list[dt.date]
+) -> grid.SiteDay:
+    """The site for the layout: its hours and the days it is closed (public holidays and
+    its own closed days) from the cached resources."""
+    return grid.SiteDay(
+        code=site.code,
+        time_zone=resources.time_zone,
+        opening_hours=resources.opening_hours,
+        closed_days=frozenset(selectors.closed_days_in(site, resources, days[0], days[-1])),
+        lounge_places=site.numbing_lounge_capacity,
     )
 
 
-def _day_grid(
-    *,
-    site: Site,
-    day: dt.date,
-    by: str,
-    appointments: list[Appointment],
-    closed: set[dt.date],
-    now: dt.datetime,
-) -> DayGrid | None:
-    """Lay out one day; ``None`` when the site is closed."""
-    opening = _opening(site, day, closed)
-    if opening is None:
-        return None
-    opens, closes = opening
-    tz = site.tzinfo
-
-    def row(minute: int) -> int:
-        return 2 + (min(max(minute, opens), closes) - opens) // ROW_MINUTES
-
-    def span(start: dt.datetime, end: dt.datetime) -> tuple[int, int] | None:
-        start_day, start_minute = _local_minute(start, tz)
-        end_day, end_minute = _local_minute(end, tz)
-        if start_day != day:
-            start_minute = opens
-        if end_day != day:
-            end_minute = closes
-        first, last = row(start_minute), row(end_minute + ROW_MINUTES - 1)
-        return (first, last) if first < last else None
-
-    columns: list[Column] = []
-    track = 2
-    track_sizes: list[str] = []
-    if by == "room":
-        rooms = list(Room.objects.filter(site=site, active=True).order_by("code"))
-        for room in rooms:
-            column = Column(f"room-{room.code}", room.name, "", track, 1)
-            for appointment in appointments:
-                if appointment.room_id != room.pk:
-                    continue
-                placed = span(appointment.treatment_start, appointment.busy_until)
-                if placed:
-                    column.blocks.append(
-                        Block("treatment", *placed, track, _describe(appointment), appointment)
-                    )
-            column.blocks += _free_blocks(
-                site=site,
-                day=day,
-                opens=opens,
-                closes=closes,
-                busy=[
-                    (a.treatment_start, a.busy_until) for a in appointments if a.room_id == room.pk
-                ],
-                working=[(opens, closes)],
-                track=track,
-                now=now,
-                link={"room": room.code},
-                who=room.name,
-            )
-            columns.append(column)
-            track_sizes.append("minmax(7rem, 1fr)")
-            track += 1
-        numbing = [a for a in appointments if a.start < a.treatment_start]
-        spans = [span(a.start, a.treatment_start) for a in numbing]
-        placed_numbing = [(a, s) for a, s in zip(numbing, spans, strict=True) if s]
-        lanes, count = _lanes([s for _, s in placed_numbing])
-        lounge = Column(
-            "lounge",
-            "Numbing lounge",
-            f"{site.numbing_lounge_capacity} places",
-            track,
-            count,
-        )
-        for (appointment, (first, last)), lane in zip(placed_numbing, lanes, strict=True):
-            lounge.blocks.append(
-                Block(
-                    "numbing",
-                    first,
-                    last,
-                    track + lane,
-                    f"Numbing · {appointment.client.full_name} · {appointment.treatment.name}",
-                    appointment,
-                )
-            )
-        columns.append(lounge)
-        track_sizes += ["minmax(3.5rem, 1fr)"] * count
-    else:
-        practitioners = selectors.site_practitioners(site=site)
-        weekday = day.weekday()
-        hours: dict[int, list[tuple[int, int]]] = {}
-        for working in WorkingHours.objects.filter(site=site, weekday=weekday):
-            hours.setdefault(working.practitioner_id, []).append(
-                (_minute_of(working.starts), _minute_of(working.ends))
-            )
-        day_start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
-        day_end = day_start + dt.timedelta(days=1)
-        absences: dict[int, list[Absence]] = {}
-        for absence in Absence.objects.filter(
-            practitioner__in=practitioners, starts_at__lt=day_end, ends_at__gt=day_start
-        ):
-            absences.setdefault(absence.practitioner_id, []).append(absence)
-        for practitioner in practitioners:
-            own = [a for a in appointments if a.practitioner_id == practitioner.pk]
-            numbing = [a for a in own if a.start < a.treatment_start]
-            spans = [span(a.start, a.treatment_start) for a in numbing]
-            placed_numbing = [(a, s) for a, s in zip(numbing, spans, strict=True) if s]
-            lanes, count = _lanes([s for _, s in placed_numbing])
-            column = Column(
-                practitioner.code,
-                practitioner.display_name,
-                practitioner.get_profession_display(),
-                track,
-                count + 1,
-            )
-            for (appointment, (first, last)), lane in zip(placed_numbing, lanes, strict=True):
-                column.blocks.append(
-                    Block(
-                        "numbing",
-                        first,
-                        last,
-                        track + lane,
-                        f"Numbing (client in the lounge) · {_describe(appointment)}",
-                        appointment,
-                    )
-                )
-            main = track + count
-            for appointment in own:
-                placed = span(appointment.treatment_start, appointment.end)
-                if placed:
-                    column.blocks.append(
-                        Block("treatment", *placed, main, _describe(appointment), appointment)
-                    )
-            away = absences.get(practitioner.pk, [])
-            for absence in away:
-                placed = span(absence.starts_at, absence.ends_at)
-                if placed:
-                    column.blocks.append(
-                        Block("absence", *placed, main, f"Away: {absence.reason or 'absence'}")
-                    )
-            column.blocks += _free_blocks(
-                site=site,
-                day=day,
-                opens=opens,
-                closes=closes,
-                busy=[(a.treatment_start, a.busy_until) for a in own]
-                + [(a.starts_at, a.ends_at) for a in away],
-                working=hours.get(practitioner.pk, []),
-                track=main,
-                now=now,
-                link={"practitioner": practitioner.code},
-                who=practitioner.display_name,
-            )
-            columns.append(column)
-            track_sizes += ["1.1rem"] * count + ["minmax(7rem, 1fr)"]
-            track += count + 1
-    for column in columns:
-        column.blocks.sort(key=lambda block: (block.first_row, block.track))
-    times = [
-        (row(minute), f"{minute // 60:02d}:{minute % 60:02d}")
-        for minute in range(opens, closes, CELL_MINUTES)
-    ]
-    return DayGrid(day, opens, closes, columns, times, track_sizes)
-
-
-def _free_blocks(
-    *,
-    site: Site,
-    day: dt.date,
-    opens: int,
-    closes: int,
-    busy: list[tuple[dt.datetime, dt.datetime]],
-    working: list[tuple[int, int]],
-    track: int,
-    now: dt.datetime,
-    link: dict[str, str],
-    who: str,
-) -> list[Block]:
-    """15-minute cells inside working hours, not in the past and clear of ``busy``: each
-    is a link to the quick-booking form (whether a treatment fits is the service's call)."""
-    tz = site.tzinfo
-    blocks: list[Block] = []
-    book = reverse("web:calendar_book")
-    for minute in range(opens, closes, CELL_MINUTES):
-        if not any(low <= minute and minute + CELL_MINUTES <= high for low, high in working):
-            continue
-        start = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=tz)
-        end = start + dt.timedelta(minutes=CELL_MINUTES)
-        if start < now or any(low < end and start < high for low, high in busy):
-            continue
-        first = 2 + (minute - opens) // ROW_MINUTES
-        query = "&".join(
-            [f"site={site.code}", f"start={start:%Y-%m-%dT%H:%M}"]
-            + [f"{key}={value}" for key, value in link.items()]
-        )
-        blocks.append(
-            Block(
-                "free",
-                first,
-                first + CELL_MINUTES // ROW_MINUTES,
-                track,
-                f"Book {who} at {start:%H:%M}",
-                start=start,
-                url=f"{book}?{query}",
-            )
-        )
-    return blocks
-
-
-@dataclass
-class WeekRow:
-    """A practitioner's or room's week: per day, the appointments (or ``None`` if closed)."""
-
-    title: str
-    days: list[list[Appointment] | None]
-
-
-def _week_rows(
-    *,
-    site: Site,
-    days: list[dt.date],
-    by: str,
-    appointments: list[Appointment],
-    closed: set[dt.date],
-) -> list[WeekRow]:
-    tz = site.tzinfo
-    open_weekdays = set(OpeningHours.objects.filter(site=site).values_list("weekday", flat=True))
-    is_open = [day.weekday() in open_weekdays and day not in closed for day in days]
-    resources: list[tuple[int, str]]
-    if by == "room":
-        resources = [
-            (r.pk, r.name) for r in Room.objects.filter(site=site, active=True).order_by("code")
+def _grid_staff(resources: site_resources.SiteResources) -> list[grid.Staff]:
+    """The site's practitioners from the cached resources (no query)."""
+    staff = []
+    for practitioner in resources.practitioners:
+        credentials: list[tuple[str, dt.date | None]] = [
+            ("Indemnity insurance", practitioner.insurance_expires_on)
         ]
-    else:
-        resources = [(p.pk, p.display_name) for p in selectors.site_practitioners(site=site)]
-    rows = []
-    for pk, title in resources:
-        cells: list[list[Appointment] | None] = []
-        for day, open_day in zip(days, is_open, strict=True):
-            if not open_day:
-                cells.append(None)
-                continue
-            cells.append(
-                [
-                    a
-                    for a in appointments
-                    if (a.room_id if by == "room" else a.practitioner_id) == pk
-                    and a.start.astimezone(tz).date() == day
-                ]
+        if practitioner.registration_body:
+            credentials.insert(
+                0, ("Professional registration", practitioner.registration_expires_on)
             )
-        rows.append(WeekRow(title, cells))
-    return rows
+        staff.append(
+            grid.Staff(
+                key=practitioner.code,
+                title=practitioner.display_name,
+                subtitle=practitioner.get_profession_display(),
+                working=resources.working_hours.get(practitioner.pk, {}),
+                absences=tuple(
+                    grid.Away(
+                        EPOCH + dt.timedelta(minutes=start), EPOCH + dt.timedelta(minutes=end)
+                    )
+                    for start, end in resources.absences.get(practitioner.pk, ())
+                ),
+                credentials=tuple(credentials),
+            )
+        )
+    return staff
+
+
+def _booking(appointment: Appointment) -> grid.Booking:
+    return grid.Booking(
+        ref=appointment,
+        start=appointment.start,
+        treatment_start=appointment.treatment_start,
+        end=appointment.end,
+        busy_until=appointment.busy_until,
+        practitioner=appointment.practitioner.code,
+        room=appointment.room.code,
+        treatment_name=appointment.treatment.name,
+        client_name=appointment.client.full_name,
+        practitioner_name=appointment.practitioner.display_name,
+        room_name=appointment.room.name,
+    )
 
 
 @staff_required
@@ -447,7 +163,11 @@ def calendar(request: HtmxHttpRequest) -> HttpResponse:
             site=site, starts_from=starts_from, starts_before=starts_before, include_cancelled=False
         )
     )
-    closed = selectors.site_closed_days(site=site, date_from=days[0], date_to=days[-1])
+    resources = site_resources.for_site(site)
+    site_day = _grid_site(site, resources, days)
+    staff = _grid_staff(resources)
+    rooms = [grid.Place(room.code, room.name) for room in resources.rooms]
+    bookings = [_booking(appointment) for appointment in appointments]
     context: dict[str, Any] = {
         "site": site,
         "sites": Site.objects.order_by("name"),
@@ -461,12 +181,19 @@ def calendar(request: HtmxHttpRequest) -> HttpResponse:
         "appointment_count": len(appointments),
     }
     if view == "day":
-        context["grid"] = _day_grid(
-            site=site, day=day, by=by, appointments=appointments, closed=closed, now=clock.now()
+        context["grid"] = grid.day_grid(
+            site=site_day,
+            day=day,
+            by=by,
+            staff=staff,
+            rooms=rooms,
+            bookings=bookings,
+            now=clock.now(),
+            book_url=reverse("web:calendar_book"),
         )
     else:
-        context["week"] = _week_rows(
-            site=site, days=days, by=by, appointments=appointments, closed=closed
+        context["week"] = grid.week_rows(
+            site=site_day, days=days, by=by, staff=staff, rooms=rooms, bookings=bookings
         )
     template = (
         "web/scheduling/calendar.html#calendar" if request.htmx else "web/scheduling/calendar.html"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.web.scheduling.support import MONDAY, london
 
 from mesoclinic.catalogue.models import Treatment
@@ -204,7 +206,7 @@ def test_booking_a_client_already_booked_then_names_their_other_appointment(brow
     html = response.content.decode()
     assert response.status_code == 409
     assert "Not booked." in html
-    assert "already has an appointment on 2027-02-01 from 10:00 to 11:00" in html
+    assert "already has an appointment on Monday 1 February 2027 from 10:00 to 11:00" in html
     assert "Just taken." not in html
     assert Appointment.objects.filter(client=amelia).count() == 1
 
@@ -221,6 +223,17 @@ def test_rescheduling_onto_the_clients_other_appointment_is_refused(browser, ame
     # then
     html = response.content.decode()
     assert response.status_code == 409
-    assert "already has an appointment on 2027-02-01 from 10:00 to 11:00" in html
+    assert "already has an appointment on Monday 1 February 2027 from 10:00 to 11:00" in html
     later.refresh_from_db()
     assert later.start == london(MONDAY, "14:00")
+
+
+def test_a_screening_refusal_names_the_practitioner_and_says_dates_in_words(browser, amelia):
+    # Rhys Hughes's registration has expired
+    response = browser.post("/calendar/book/", form(amelia, practitioner="nurse-hughes"))
+    html = response.content.decode()
+    alert = html[html.index("Not booked.") : html.index("</div>", html.index("Not booked."))]
+    assert response.status_code == 422
+    assert "Rhys Hughes" in alert
+    assert "nurse-hughes" not in alert
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", alert)

@@ -128,3 +128,23 @@ def test_the_dashboard_lists_todays_appointments(browser):
     )
     assert f"/appointments/{appointment.pk}/" in html
     assert "after numbing" in html
+
+
+def test_a_practitioner_off_that_day_reads_not_working_not_free(browser):
+    # Grace Okafor works Tuesday to Saturday
+    day = browser.get("/calendar/", {"date": MONDAY}).content.decode()
+    week = browser.get("/calendar/", {"date": MONDAY, "view": "week"}).content.decode()
+    assert 'aria-label="Book Grace Okafor at' not in day
+    okafor = day[day.index("Grace Okafor") :]
+    assert "Not working" in okafor[: okafor.index("</h2>")]
+    row = week[week.index('<th scope="row">Grace Okafor</th>') :]
+    first_cell = row[: row.index("</td>")]
+    assert "Not working" in first_cell
+    assert "Free" not in first_cell
+
+
+def test_a_practitioner_with_an_expired_registration_is_not_bookable(browser):
+    html = browser.get("/calendar/", {"date": MONDAY}).content.decode()
+    assert 'aria-label="Book Rhys Hughes at' not in html
+    assert "Professional registration expired on" in html
+    assert 'aria-label="Book Megan Lewis at 09:00"' in html

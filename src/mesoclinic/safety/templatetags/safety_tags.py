@@ -16,6 +16,7 @@ from mesoclinic.people.models import Client
 from mesoclinic.people.roles import sees_clinical
 from mesoclinic.safety import selectors
 from mesoclinic.safety.forms import screening_form_for
+from mesoclinic.safety.presentation import date_in_words, in_words, reason_title
 
 register = template.Library()
 
@@ -57,10 +58,32 @@ def safety_panel(context: template.Context, client: Client) -> dict[str, Any]:
         "consents": list(selectors.consent_list(client=client)[:20]),
         "overrides": overrides,
         "prescriptions": list(selectors.prescription_list(client=client)[:10]),
+        "toxin_history": list(selectors.toxin_history(client=client)[:10]),
         "consent_forms": selectors.consent_forms_current(),
         "screening_form": screening_form_for(getattr(request, "user", None)),
         "clinical": True,
     }
+
+
+@register.filter(name="reason_title")
+def reason_title_filter(code: str) -> str:
+    """A screening reason code as its title (``toxin_interval`` → "Too soon after the last
+    toxin")."""
+    return reason_title(str(code))
+
+
+@register.filter(name="screening_words")
+def screening_words(message: Any) -> str:
+    """A screening reason's message (as the API gives it) with names instead of codes and
+    dates and times in words, in the page's current time zone."""
+    wording = selectors.screening_wording(time_zone=timezone.get_current_timezone())
+    return in_words(str(message), wording)
+
+
+@register.filter(name="in_words")
+def date_in_words_filter(day: Any) -> str:
+    """A date in words (``Saturday 5 December 2026``); empty for none."""
+    return date_in_words(day) if day else ""
 
 
 @register.inclusion_tag("web/safety/_dashboard.html", takes_context=True)
