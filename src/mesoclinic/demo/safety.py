@@ -111,7 +111,8 @@ def load_safety_demo() -> None:
 
 
 def _load_consent_forms() -> None:
-    for treatment in Treatment.objects.filter(active=True):
+    # A consultation gives nothing, so it has no consent form.
+    for treatment in Treatment.objects.filter(active=True, is_consultation=False):
         if not ConsentForm.objects.filter(treatment=treatment).exists():
             services.consent_form_publish(
                 actor=None,
