@@ -1,0 +1,184 @@
+"""axe-core scans of every kind of public, portal and staff page: no violation at all.
+
+axe-core comes bundled in the ``axe-playwright-python`` package (no download); each page is
+scanned as the role that uses it, with the WCAG 2.x A/AA rules and axe's best practices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from mesoclinic.catalogue.models import Treatment
+from mesoclinic.core import clock
+from mesoclinic.people.models import Client, Site
+from mesoclinic.portal import booking
+from mesoclinic.portal.models import ClientAccount
+from mesoclinic.scheduling.models import Appointment, Course
+
+PASSWORD = "mesoclinic-demo"
+
+
+def _violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page).response
+    found = [
+        f"{page.url} {v['id']} ({v['impact']}): {node['target']} {node.get('failureSummary', '')}"
+        for v in results["violations"]
+        for node in v["nodes"]
+    ]
+    # help texts and errors are announced: every aria-describedby names an element there
+    missing = page.evaluate(MISSING_DESCRIPTIONS)
+    return found + [f"{page.url} aria-describedby names no element: {ref}" for ref in missing]
+
+
+MISSING_DESCRIPTIONS = """() => [...document.querySelectorAll('[aria-describedby]')]
+  .flatMap(el => el.getAttribute('aria-describedby').split(/\\s+/)
+    .filter(id => id && !document.getElementById(id))
+    .map(id => `${el.tagName.toLowerCase()}#${el.id} -> ${id}`))"""
+
+
+def _scan(page: Any, live_url: Any, paths: list[str]) -> list[str]:
+    found = []
+    for path in paths:
+        response = page.goto(live_url(path))
+        assert response is not None
+        assert response.status < 400, f"{path}: {response.status}"
+        found += _violations(page)
+    return found
+
+
+def _amelia_pages() -> list[str]:
+    amelia = Client.objects.get(email="amelia.hart@example.com")
+    appointment = Appointment.objects.filter(client=amelia).order_by("start").first()
+    course = Course.objects.filter(client=amelia).first()
+    pages = [
+        f"/clients/{amelia.pk}/",
+        f"/clients/{amelia.pk}/edit/",
+        f"/clients/{amelia.pk}/archive/",
+        f"/clients/{amelia.pk}/messages/",
+    ]
+    if appointment is not None:
+        pages.append(f"/appointments/{appointment.pk}/")
+    if course is not None:
+        pages.append(f"/courses/{course.pk}/")
+    return pages
+
+
+def _booked(client: Client) -> Appointment:
+    """An appointment three weeks ahead (the demo's history may hold none)."""
+    treatment = Treatment.objects.get(code="no-needle-infusion")
+    site = Site.objects.get(code="london")
+    day = clock.today() + dt.timedelta(days=21)
+    slot = booking.find_slots(treatment=treatment, site=site, day=day, days=7)[0]
+    return booking.book(actor=None, client=client, treatment=treatment, start=slot.start, site=site)
+
+
+def test_public_booking_pages(page, live_url, demo):
+    found = _scan(
+        page,
+        live_url,
+        [
+            "/book/",
+            "/book/face-revitalise/",
+            "/book/consultation/",
+            "/account/login/",
+            "/account/signup/",
+            "/account/password-reset/",
+            "/login/",
+        ],
+    )
+    # the answer to the health questions, then the times
+    page.goto(live_url("/book/face-revitalise/"))
+    page.get_by_label("Your date of birth").fill("1990-05-17")
+    page.locator("fieldset", has_text="Are you pregnant").get_by_label("No").check()
+    page.locator("fieldset", has_text="Are you breastfeeding").get_by_label("No").check()
+    page.get_by_role("button", name="Check if I can book").click()
+    found += _violations(page)
+    found += _scan(page, live_url, ["/book/face-revitalise/times/"])
+    assert found == [], "\n".join(found)
+
+
+def test_a_clients_own_pages(page, live_url, demo):
+    amelia = Client.objects.get(email="amelia.hart@example.com")
+    user = get_user_model().objects.create_user(username="client-amelia", password=PASSWORD)
+    ClientAccount.objects.create(
+        user=user,
+        client=amelia,
+        email=amelia.email,
+        given_name=amelia.given_name,
+        family_name=amelia.family_name,
+        birth_date=amelia.birth_date,
+        email_verified_at=clock.now(),
+        created_at=clock.now(),
+    )
+    page.goto(live_url("/account/login/"))
+    page.get_by_label("Email").fill(amelia.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    upcoming = _booked(amelia)
+    paths = [
+        "/account/",
+        "/account/questionnaire/",
+        f"/account/consent/{upcoming.treatment.code}/",
+        f"/account/appointments/{upcoming.pk}/move/",
+        f"/account/appointments/{upcoming.pk}/cancel/",
+    ]
+    found = _scan(page, live_url, paths)
+    assert found == [], "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("username", "paths"),
+    [
+        (
+            "admin",
+            [
+                "/",
+                "/clients/",
+                "/clients/new/",
+                "/calendar/",
+                "/settings/",
+                "/settings/rooms/",
+                "/settings/hours/",
+                "/settings/treatments/face-revitalise/",
+                "/settings/consent-forms/face-revitalise/",
+                "/reports/",
+                "/treatments/",
+                "/treatments/face-revitalise/",
+                "/practitioners/",
+                "/practitioners/dr-patel/",
+                "/audit/",
+                "/recall/",
+                "/stock/",
+                "/consent-forms/",
+            ],
+        ),
+        (
+            "dr-patel",
+            ["/", "/calendar/", "/sign-offs/", "/follow-ups/"],
+        ),
+        ("reception", ["/", "/clients/", "/calendar/"]),
+    ],
+)
+def test_staff_pages(login, live_url, username, paths):
+    page = login(username)
+    found = _scan(page, live_url, [*paths, *_amelia_pages()])
+    if username == "dr-patel":
+        amelia = Client.objects.get(email="amelia.hart@example.com")
+        found += _scan(
+            page,
+            live_url,
+            [
+                f"/clients/{amelia.pk}/screening/",
+                f"/clients/{amelia.pk}/questionnaire/",
+                f"/clients/{amelia.pk}/consents/face-revitalise/",
+                f"/clients/{amelia.pk}/outcomes/",
+                f"/clients/{amelia.pk}/assessments/new/",
+            ],
+        )
+    assert found == [], "\n".join(found)
