@@ -182,3 +182,25 @@ def test_staff_pages(login, live_url, username, paths):
             ],
         )
     assert found == [], "\n".join(found)
+
+
+TAB_STOPS = """() => [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
+  .filter(e => e.tabIndex >= 0 && !e.disabled && e.offsetParent !== null).length"""
+
+
+def test_the_calendar_day_is_a_few_tab_stops_and_arrows_move_between_free_times(login, live_url):
+    page = login("reception")
+    tuesday = clock.today() + dt.timedelta(days=(1 - clock.today().weekday()) % 7 + 7)
+    page.goto(live_url(f"/calendar/?date={tuesday.isoformat()}"))
+    free = page.locator("a.phase-free[data-col]")
+    columns = len(set(free.evaluate_all("slots => slots.map(s => s.dataset.col)")))
+    assert free.count() > 3 * columns  # many free times ...
+
+    assert page.evaluate(TAB_STOPS) < 40 + columns  # ... but one tab stop per column
+
+    first = free.first
+    first.focus()
+    page.keyboard.press("ArrowDown")
+    focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused == free.nth(1).get_attribute("aria-label")
+    assert page.evaluate("document.activeElement.tabIndex") == 0

@@ -16,6 +16,42 @@
       event.preventDefault();
     }
   });
+  /* The day grid's free times: one tab stop per column (the first free time), the arrow
+     keys move between free times (up/down in a column, left/right across columns), so a
+     day with hundreds of free times is not hundreds of tab stops. */
+  function freeSlots() { return Array.prototype.slice.call(document.querySelectorAll("a.phase-free[data-col]")); }
+  function rove() {
+    var seen = {};
+    freeSlots().forEach(function (slot) {
+      slot.tabIndex = seen[slot.dataset.col] ? -1 : 0;
+      seen[slot.dataset.col] = true;
+    });
+  }
+  document.addEventListener("keydown", function (event) {
+    var slot = event.target instanceof Element ? event.target.closest("a.phase-free[data-col]") : null;
+    if (!slot || ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].indexOf(event.key) < 0) { return; }
+    var slots = freeSlots();
+    var columns = [];
+    slots.forEach(function (s) { if (columns.indexOf(s.dataset.col) < 0) { columns.push(s.dataset.col); } });
+    var mine = slots.filter(function (s) { return s.dataset.col === slot.dataset.col; });
+    var index = mine.indexOf(slot);
+    var next = null;
+    if (event.key === "ArrowDown") { next = mine[index + 1]; }
+    if (event.key === "ArrowUp") { next = mine[index - 1]; }
+    if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+      var col = columns[columns.indexOf(slot.dataset.col) + (event.key === "ArrowRight" ? 1 : -1)];
+      var there = slots.filter(function (s) { return s.dataset.col === col; });
+      next = there[Math.min(index, there.length - 1)];
+    }
+    if (next) {
+      event.preventDefault();
+      slot.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", rove);
+  document.addEventListener("htmx:afterSettle", rove);
   document.addEventListener("htmx:afterSettle", function (event) {
     var holder = document.querySelector("[data-focus-after-swap]");
     if (!holder || !(event.target instanceof Element) || !event.target.contains(holder)) { return; }
