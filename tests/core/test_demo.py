@@ -56,9 +56,11 @@ def test_demo_clinic_matches_domain_section_9(demo):
         "body-cellulite",
         "mesotox",
         "no-needle-infusion",
+        "consultation",
     }
     assert set(Protocol.objects.values_list("code", flat=True)) == {
         "meso-standard",
+        "meso-twice-weekly",
         "fat-dissolving",
         "cellulite-weekly",
         "toxin-quarterly",
