@@ -273,6 +273,26 @@ def test_backup_taken_while_booking_restores_consistent(source, fresh):
     assert 0 < count <= final
 
 
+def test_restore_migrates_an_older_schema_forward(tmp_path):
+    with _database() as source_url, _database() as target_url:
+        source_home, target_home = tmp_path / "old", tmp_path / "new"
+        for step in (["migrate"], ["migrate", "catalogue", "0002"]):
+            assert _run(source_home, source_url, "manage", *step, "-v0").returncode == 0
+        output = str(tmp_path / "old.tar.gz")
+        assert _run(source_home, source_url, "backup", "--output", output).returncode == 0
+        with tarfile.open(output) as tar:
+            manifest = json.load(tar.extractfile("manifest.json"))
+        assert "0003_treatment_length_max" not in manifest["migrations"]["catalogue"]
+        # when
+        restored = _run(target_home, target_url, "restore", output)
+        # then
+        assert restored.returncode == 0, restored.stderr
+        applied = _query(
+            target_home, target_url, "SELECT name FROM django_migrations WHERE app = 'catalogue'"
+        )
+        assert ("0003_treatment_length_max",) in applied
+
+
 # ---------------------------------------------------------------- refusals
 
 
@@ -328,6 +348,19 @@ def test_restore_refuses_an_archive_without_manifest(fresh, tmp_path):
     result = _run(home, database_url, "restore", str(foreign))
     assert result.returncode == 1
     assert "not a mesoclinic backup" in result.stderr
+    _untouched(home, database_url)
+
+
+def test_restore_refuses_a_member_outside_the_archive(fresh, tmp_path):
+    home, database_url = fresh
+    escaping = tmp_path / "escaping.tar.gz"
+    with tarfile.open(escaping, "w:gz") as tar:
+        info = tarfile.TarInfo("../../escaped.txt")
+        tar.addfile(info, io.BytesIO(b""))
+    result = _run(home, database_url, "restore", str(escaping))
+    assert result.returncode == 1
+    assert "unsafe member '../../escaped.txt'" in result.stderr
+    assert not (tmp_path / "escaped.txt").exists()
     _untouched(home, database_url)
 
 
