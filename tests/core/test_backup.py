@@ -401,6 +401,7 @@ def test_backup_failing_midway_leaves_no_file(tmp_path, monkeypatch):
 
     home = tmp_path / "home"
     (home / "media").mkdir(parents=True)
+    sqlite3.connect(home / "db.sqlite3").close()
     target = backup.Target(
         home=home,
         media_root=home / "media",
@@ -416,3 +417,31 @@ def test_backup_failing_midway_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(backup.BackupError, match="No space left on device"):
         backup.backup_create(output=output, target=target)
     assert list(output.parent.iterdir()) == []
+
+
+def test_backup_without_a_database_fails_and_writes_nothing(tmp_path):
+    from mesoclinic.core import backup
+
+    target = backup.Target(
+        home=tmp_path,
+        media_root=tmp_path / "media",
+        database={"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "none.db")},
+    )
+    with pytest.raises(backup.BackupError, match="there is no database at"):
+        backup.backup_create(target=target)
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
+
+
+def test_backup_of_an_unmigrated_database_fails_and_leaves_no_file(tmp_path):
+    from mesoclinic.core import backup
+
+    sqlite3.connect(tmp_path / "blank.db").close()
+    target = backup.Target(
+        home=tmp_path,
+        media_root=tmp_path / "media",
+        database={"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "blank.db")},
+    )
+    output = tmp_path / "out.tar.gz"
+    with pytest.raises(backup.BackupError, match="cannot read the database"):
+        backup.backup_create(output=output, target=target)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["blank.db"]

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from django.db import DatabaseError
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database/mesoclinic.sqlite3"
@@ -173,6 +175,8 @@ def backup_create(*, output: Path | None = None, target: Target | None = None) -
     """Write one archive and return its path; nothing is left behind when it fails."""
     target = target or target_current()
     vendor = target.vendor
+    if vendor == "sqlite" and not Path(target.database["NAME"]).is_file():
+        raise BackupError(f"there is no database at {target.database['NAME']}")
     now = dt.datetime.now(dt.UTC)
     if output is None:
         output = backup_default_path(target, now)
@@ -220,6 +224,8 @@ def backup_create(*, output: Path | None = None, target: Target | None = None) -
         partial.unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise BackupError(f"cannot write {output}: {error}") from error
+        if isinstance(error, sqlite3.Error | DatabaseError):
+            raise BackupError(f"cannot read the database: {error}") from error
         raise
     return output
 
