@@ -320,6 +320,95 @@ def affected_appointments(*, absence: Absence) -> list[Appointment]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SessionWindow:
+    """The local days a course session may be on: inside its protocol window from the
+    previous active session and from the next one, and strictly between them (order)."""
+
+    number: int
+    earliest: dt.date | None
+    latest: dt.date | None
+
+    def holds(self, day: dt.date) -> bool:
+        """Whether ``day`` keeps the course a course."""
+        return (self.earliest is None or self.earliest <= day) and (
+            self.latest is None or day <= self.latest
+        )
+
+    def in_words(self) -> str:
+        """ "Session 3 must be between Mon 21 Dec and Wed 23 Dec" (or "on or after …")."""
+        if self.earliest is not None and self.latest is not None:
+            if self.latest < self.earliest:
+                return f"Session {self.number} has no day left between its neighbours"
+            if self.earliest == self.latest:
+                return f"Session {self.number} must be on {day_in_words(self.earliest)}"
+            return (
+                f"Session {self.number} must be between {day_in_words(self.earliest)} and "
+                f"{day_in_words(self.latest)}"
+            )
+        if self.earliest is not None:
+            return f"Session {self.number} must be on or after {day_in_words(self.earliest)}"
+        if self.latest is not None:
+            return f"Session {self.number} must be on or before {day_in_words(self.latest)}"
+        return f"Session {self.number} may be on any day"
+
+
+def day_in_words(day: dt.date) -> str:
+    """ "Mon 21 Dec"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def course_session_window(appointment: Appointment) -> SessionWindow | None:
+    """The window of a course session (``None`` outside a course), from the actual days
+    of its nearest active neighbours: the protocol's gap window when the neighbour is the
+    adjacent session, and in any case strictly after the previous one and before the next."""
+    number = appointment.session_number
+    course = appointment.course
+    if course is None or not number:
+        return None
+    tz = appointment.site.tzinfo
+    others: list[tuple[int, dt.datetime]] = [
+        (other_number, other_start)
+        for other_number, other_start in Appointment.objects.filter(
+            course=course, status__in=ACTIVE_STATUSES
+        )
+        .exclude(pk=appointment.pk)
+        .exclude(session_number=None)
+        .values_list("session_number", "start")
+        if other_number is not None
+    ]
+    before = max((o for o in others if o[0] < number), default=None)
+    after = min((o for o in others if o[0] > number), default=None)
+    needed = max(number, after[0] if after else 0)
+    rules = expand_phases(
+        protocol_phase_rules(
+            protocol=course.protocol, client=appointment.client, treatment=course.treatment
+        ),
+        sessions=needed,
+    )
+    earliest: dt.date | None = None
+    latest: dt.date | None = None
+    if before is not None:
+        previous = before[1].astimezone(tz).date()
+        earliest = previous + dt.timedelta(days=1)
+        if before[0] == number - 1 and number - 1 < len(rules):
+            rule = rules[number - 1]
+            earliest = previous + dt.timedelta(days=max(rule.min_days, 1))
+            latest = previous + dt.timedelta(days=rule.max_days)
+    if after is not None:
+        following = after[1].astimezone(tz).date()
+        last = following - dt.timedelta(days=1)
+        first: dt.date | None = None
+        if after[0] == number + 1 and number < len(rules):
+            rule = rules[number]
+            last = following - dt.timedelta(days=max(rule.min_days, 1))
+            first = following - dt.timedelta(days=rule.max_days)
+        latest = last if latest is None else min(latest, last)
+        if first is not None:
+            earliest = first if earliest is None else max(earliest, first)
+    return SessionWindow(number, earliest, latest)
+
+
 def _course_window(appointment: Appointment, today: dt.date) -> tuple[dt.date, dt.date]:
     """Local days an appointment may move to: its course window (after the previous
     session, before the next one) or ±``REPLAN_WINDOW_DAYS`` outside a course."""
@@ -327,33 +416,10 @@ def _course_window(appointment: Appointment, today: dt.date) -> tuple[dt.date, d
     day = appointment.start.astimezone(tz).date()
     earliest = day - dt.timedelta(days=REPLAN_WINDOW_DAYS)
     latest = day + dt.timedelta(days=REPLAN_WINDOW_DAYS)
-    number = appointment.session_number
-    course = appointment.course
-    if course is not None and number:
-        rules = expand_phases(
-            protocol_phase_rules(
-                protocol=course.protocol, client=appointment.client, treatment=course.treatment
-            ),
-            sessions=number + 1,
-        )
-        neighbours = {
-            other.session_number: other.start.astimezone(tz).date()
-            for other in Appointment.objects.filter(
-                course=course,
-                status__in=ACTIVE_STATUSES,
-                session_number__in=[number - 1, number + 1],
-            )
-        }
-        previous = neighbours.get(number - 1)
-        if previous is not None and number - 1 < len(rules):
-            rule = rules[number - 1]
-            earliest = previous + dt.timedelta(days=rule.min_days)
-            latest = previous + dt.timedelta(days=rule.max_days)
-        following = neighbours.get(number + 1)
-        if following is not None and number < len(rules):
-            rule = rules[number]
-            earliest = max(earliest, following - dt.timedelta(days=rule.max_days))
-            latest = min(latest, following - dt.timedelta(days=rule.min_days))
+    window = course_session_window(appointment)
+    if window is not None:
+        earliest = window.earliest or earliest
+        latest = window.latest or latest
     return max(earliest, today), latest
 
 

@@ -62,6 +62,8 @@ from mesoclinic.scheduling.planning import (
     ReplanPreview,
     absence_replan_preview,
     course_plan,
+    course_session_window,
+    day_in_words,
 )
 
 _R = TypeVar("_R", Room, Device)
@@ -197,6 +199,28 @@ def _screen(
             details=details,
         )
     return result
+
+
+def _check_course_window(appointment: Appointment, start: dt.datetime) -> None:
+    """422 ``outside_course_window`` when a course session would leave its window or
+    its order between its neighbours."""
+    window = course_session_window(appointment)
+    if window is None:
+        return
+    day = start.astimezone(appointment.site.tzinfo).date()
+    if window.holds(day):
+        return
+    raise RuleRefused(
+        Code.OUTSIDE_COURSE_WINDOW,
+        f"{window.in_words()} (not {day_in_words(day)}), to stay in its course: choose a "
+        "day inside the window, or re-plan the later sessions.",
+        details={
+            "session_number": window.number,
+            "earliest": window.earliest.isoformat() if window.earliest else None,
+            "latest": window.latest.isoformat() if window.latest else None,
+            "requested": day.isoformat(),
+        },
+    )
 
 
 # --- Guarded writes -------------------------------------------------------------------------
@@ -766,15 +790,20 @@ def appointment_reschedule(
     appointment: Appointment,
     start: dt.datetime,
     practitioner: Practitioner | None = None,
-    keep_practitioner: bool = False,
+    keep_practitioner: bool = True,
+    practitioner_may_change: bool = False,
 ) -> Appointment:
     """Move a booked appointment to ``start`` atomically, with the same rules and
     guarantees as booking (the appointment's own time does not count as busy).
 
-    The same practitioner is kept when free at the new time; otherwise another qualified
-    one is chosen, unless ``practitioner`` names one or ``keep_practitioner`` is set.
-    Screening runs again for the new date.
+    The practitioner stays the same unless ``practitioner`` names another (409
+    ``slot_unavailable`` naming them when they are not free); ``practitioner_may_change``
+    (the client's own move in the portal, who picks a time, not a person) lets another
+    qualified one take it when the same one is not free. A course session stays inside its
+    window and in order between its neighbours (422 ``outside_course_window``, the window
+    in words). Screening runs again for the new date.
     """
+    del keep_practitioner  # the practitioner is always kept unless named or allowed to change
     site = appointment.site
     if appointment.status != AppointmentStatus.BOOKED:
         raise Conflict(
@@ -784,7 +813,8 @@ def appointment_reschedule(
             details={"status": appointment.status},
         )
     resources = _check_start(treatment=appointment.treatment, site=site, start=start)
-    wanted = practitioner or (appointment.practitioner if keep_practitioner else None)
+    _check_course_window(appointment, start)
+    wanted = practitioner or (None if practitioner_may_change else appointment.practitioner)
     placements = _candidates(
         treatment=appointment.treatment,
         site=site,
