@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Max
-
 from mesoclinic.catalogue.models import Protocol, ProtocolPhase, Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.errors import InvalidInput, RuleRefused
@@ -36,7 +34,7 @@ from mesoclinic.scheduling.engine import (
     plan_course,
 )
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
-from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course
 
 if TYPE_CHECKING:
     from mesoclinic.scheduling.selectors import AvailableSlot, SiteSearch
@@ -123,9 +121,27 @@ def protocol_phase_rules(
     return rules
 
 
-def _last_toxin_day(client: Client) -> dt.date | None:
-    found = ToxinAdministration.objects.filter(client=client).aggregate(last=Max("administered_on"))
-    return found["last"]
+def toxin_days(client: Client, *, exclude_course: Course | None = None) -> list[dt.date]:
+    """Days of the client's toxin administrations and active toxin bookings (but those of
+    ``exclude_course``, being re-planned): a toxin course keeps the interval from each."""
+    given = ToxinAdministration.objects.filter(client=client).values_list(
+        "administered_on", flat=True
+    )
+    booked = selectors.toxin_booking_days(client=client, exclude_course=exclude_course)
+    return sorted({*given, *booked})
+
+
+def _toxin_free(calendar: CourseCalendar, days: list[dt.date], interval: int) -> CourseCalendar:
+    """The calendar without the days closer than ``interval`` to any of ``days``."""
+    blocked = {day.toordinal() + offset for day in days for offset in range(1 - interval, interval)}
+    if not blocked & calendar.bookable_days:
+        return calendar
+    return CourseCalendar(
+        calendar.bookable_days - blocked,
+        calendar.options_on,
+        load_practitioners=calendar.practitioners_on,
+        load_practitioner_day=calendar.options_of,
+    )
 
 
 def course_plan(
@@ -139,6 +155,7 @@ def course_plan(
     wishes: CourseWishes | None = None,
     site: Site | None = None,
     first_session_horizon_days: int = FIRST_SESSION_HORIZON_DAYS,
+    exclude_course: Course | None = None,
 ) -> CoursePlanResult:
     """Plan a course: the fixed-count phases of the protocol (``meso-standard``: 10
     sessions), or ``sessions`` in total (maintenance sessions added, or the course cut).
@@ -147,7 +164,10 @@ def course_plan(
     the whole course fits; each later one is placed in its window after the *actual* date
     of the one before, as close to the target as possible, preferring one practitioner and
     a steady local time, Friday for swelling-expected treatments, and the client's wishes.
-    Toxin courses start no earlier than the toxin interval after the last administration.
+    Toxin courses start no earlier than the toxin interval after the last administration
+    or toxin booking, and no session comes closer than the interval to any other toxin
+    administration or active toxin booking of the client, before or after it
+    (``exclude_course``: a course being re-planned, whose own sessions do not count).
     """
     from mesoclinic.safety.policy import screening_config
 
@@ -186,11 +206,14 @@ def course_plan(
         )
     today = clock.today(site.tzinfo)
     start = max(start_date, today)
+    toxin: list[dt.date] = []
+    interval = screening_config().toxin_interval_days
     if treatment.contains_toxin:
-        last_toxin = _last_toxin_day(client)
-        if last_toxin is not None:
-            interval = screening_config().toxin_interval_days
-            start = max(start, last_toxin + dt.timedelta(days=interval))
+        toxin = toxin_days(client, exclude_course=exclude_course)
+        gap = dt.timedelta(days=interval)
+        for day in toxin:  # in order: the first session starts clear of each
+            if day - gap < start < day + gap:
+                start = day + gap
     preferences = CoursePreferences(
         swelling_expected=treatment.swelling_expected,
         allowed_weekdays=wishes.weekdays,
@@ -223,6 +246,8 @@ def course_plan(
         practitioners=[practitioner.code] if practitioner is not None else None,
     )
     calendar = CourseCalendar.from_grid(search.grid)
+    if toxin:
+        calendar = _toxin_free(calendar, toxin, interval)
     for request in requests:
         plan = plan_course(request, calendar)
         if plan.feasible:

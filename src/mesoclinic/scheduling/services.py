@@ -28,7 +28,7 @@ commit).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -165,8 +165,15 @@ def _screen(
     practitioner: Practitioner | None,
     start: dt.datetime,
     site: Site,
+    moving: Appointment | None = None,
+    toxin_days: Sequence[dt.date] = (),
 ) -> safety_engine.ScreeningResult:
-    """Screen for the booking; ``refused`` → 422 ``screening_refused`` with the reasons."""
+    """Screen for the booking; ``refused`` → 422 ``screening_refused`` with the reasons,
+    then a ``toxin_interval`` reason not overridden → 422 ``toxin_interval``.
+
+    The client's other active toxin bookings count (``moving``, the appointment being
+    rescheduled, is left out); ``toxin_days`` adds days about to be booked with it (the
+    other sessions of a course)."""
     result = screening_run(
         actor=actor,
         client=client,
@@ -176,15 +183,22 @@ def _screen(
         on=start.astimezone(site.tzinfo).date(),
         at=start,
         audit=False,
+        toxin_bookings=(
+            (*selectors.toxin_booking_days(client=client, exclude=moving), *toxin_days)
+            if (formulation.contains_toxin if formulation else treatment.contains_toxin)
+            else ()
+        ),
     )
-    if safety_engine.blocks_booking(result):
+    refused = safety_engine.blocks_booking(result)
+    toxin = [r for r in result.reasons if r.code == safety_engine.ReasonCode.TOXIN_INTERVAL]
+    if refused or toxin:
         details = screening_as_dict(result)
         audit_record(
             actor=actor,
             action="appointment.book_refused",
             obj=client,
             client_id=client.pk,
-            summary=f"{treatment.code}: screening refused",
+            summary=f"{treatment.code}: " + ("screening refused" if refused else "toxin interval"),
             data={
                 "treatment": treatment.code,
                 "practitioner": practitioner.code if practitioner else None,
@@ -192,6 +206,10 @@ def _screen(
                 "codes": [reason["code"] for reason in details["reasons"]],
             },
         )
+        if not refused:
+            raise RuleRefused(
+                Code.TOXIN_INTERVAL, _toxin_message(toxin[0].details), details=details
+            )
         raise RuleRefused(
             Code.SCREENING_REFUSED,
             "Screening refuses this treatment for this client: "
@@ -199,6 +217,22 @@ def _screen(
             details=details,
         )
     return result
+
+
+def _toxin_message(found: Mapping[str, Any]) -> str:
+    """The refusal in words a front desk may read (no doses or history, only days)."""
+    interval = found.get("interval_days", 84)
+    choices = []
+    if found.get("latest_on"):
+        choices.append(f"on or before {found['latest_on']}")
+    if found.get("earliest_on"):
+        choices.append(f"on or after {found['earliest_on']}")
+    return (
+        f"Toxin treatments of one client must be at least {interval} days apart (booked or "
+        "given, before or after this one): choose a day "
+        + " or ".join(choices)
+        + ", or a practitioner must record an override."
+    )
 
 
 def _check_course_window(appointment: Appointment, start: dt.datetime) -> None:
@@ -835,6 +869,7 @@ def appointment_reschedule(
         practitioner=chosen,
         start=start,
         site=site,
+        moving=appointment,
     )
     before = _appointment_data(appointment)
 
@@ -940,8 +975,8 @@ def course_book(
     screened: set[str] = set()
     for session in plan.sessions:
         assert session.slot is not None
-        if session.slot.practitioner in screened:
-            continue
+        if session.slot.practitioner in screened and not treatment.contains_toxin:
+            continue  # toxin: every session, for the interval with other toxin bookings
         screened.add(session.slot.practitioner)
         _screen(
             actor=actor,

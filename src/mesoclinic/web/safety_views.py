@@ -31,6 +31,7 @@ from mesoclinic.safety.forms import (
 from mesoclinic.safety.models import SignedConsent
 from mesoclinic.safety.pdf import consent_pdf
 from mesoclinic.safety.presentation import front_desk_view, screening_view
+from mesoclinic.scheduling.selectors import toxin_booking_days
 from mesoclinic.web.http import HtmxHttpRequest
 from mesoclinic.web.permissions import clinical_required, staff_required
 
@@ -66,6 +67,7 @@ def _screening_context(
             treatment=data["treatment"],
             practitioner=data["practitioner"],
             on=data["on"],
+            toxin_bookings=toxin_booking_days(client=client),
         )
         view = screening_view(result, errors=override_errors)
         context["screening"] = view if context["clinical"] else front_desk_view(view)
