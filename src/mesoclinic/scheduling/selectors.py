@@ -365,7 +365,8 @@ def site_search(
 
     ``practitioners`` restricts the search to those codes (unqualified ones are dropped);
     ``not_before`` (default: now) drops earlier starts; ``exclude_appointment_ids`` are
-    ignored as busy time (to move an appointment); ``room``/``device`` pin a resource;
+    ignored as busy time (to move an appointment); ``room``/``device`` pin a resource (a
+    pinned device is reserved even when the treatment needs none: an optional injector);
     ``resources`` are the site's when the caller has read them already.
     """
     resources = resources or site_resources.for_site(site)
@@ -387,10 +388,10 @@ def site_search(
     )
     rooms = [room] if room is not None else list(resources.rooms)
     devices: list[Device] = []
-    if treatment.device_type:
-        devices = (
-            [device] if device is not None else resources.devices_of_type(treatment.device_type)
-        )
+    if device is not None:  # pinned: the treatment's type, or an optional injector asked for
+        devices = [device]
+    elif treatment.device_type:
+        devices = resources.devices_of_type(treatment.device_type)
     practitioner_ids = [practitioner.pk for practitioner, _ in qualified]
     busy_time = _Busy({}, {}, {}, _NOTHING_BUSY)
     if qualified and open_intervals:
@@ -430,7 +431,7 @@ def site_search(
             treatment_minutes=treatment.treatment_minutes,
             numbing_minutes=treatment.numbing_minutes,
             buffer_minutes=buffer_minutes(),
-            needs_device=bool(treatment.device_type),
+            needs_device=bool(treatment.device_type) or device is not None,
         ),
         open_intervals=open_intervals,
         practitioners=calendars,

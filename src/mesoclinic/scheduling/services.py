@@ -42,7 +42,15 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_entry, audit_record, audit_record_many
 from mesoclinic.core.errors import Conflict, DomainError, InvalidInput, RuleRefused
 from mesoclinic.messaging import services as messaging
-from mesoclinic.people.models import Absence, Client, Device, Practitioner, Room, Site
+from mesoclinic.people.models import (
+    Absence,
+    Client,
+    Device,
+    DeviceType,
+    Practitioner,
+    Room,
+    Site,
+)
 from mesoclinic.safety import engine as safety_engine
 from mesoclinic.safety.services import screening_as_dict, screening_run
 from mesoclinic.scheduling import selectors, site_resources
@@ -327,6 +335,11 @@ def _candidates(
     )
     slots = search.slots_starting(start)
     if not slots:
+        named = _named_refusal(
+            treatment=treatment, site=site, start=start, device=device, exclude_ids=exclude_ids
+        )
+        if named is not None:
+            raise named
         raise _slot_unavailable(
             "That time is not free"
             + (f" for {practitioner.display_name}" if practitioner is not None else "")
@@ -335,6 +348,87 @@ def _candidates(
             start=start.isoformat(),
         )
     return [_placement(search, slot) for slot in slots]
+
+
+OPTIONAL_DEVICE_TYPES = frozenset({DeviceType.VITAL_INJECTOR, DeviceType.MESOTHERAPY_GUN})
+"""Injectors a needle treatment needing no device may still be given with, when asked."""
+
+
+def _check_device(treatment: Treatment, site: Site, device: Device | None) -> None:
+    """400 ``unsuitable_device`` when the requested device cannot serve this booking: of
+    another type than the treatment needs, not an injector for a needle treatment that
+    needs no device, or at another site. A suitable one is then reserved (or the booking
+    refused with 409 naming it)."""
+    if device is None:
+        return
+    if device.site_id != site.pk:
+        reason = f"{device.name} is kept at another site than {site.name}."
+    elif treatment.device_type and device.device_type != treatment.device_type:
+        reason = (
+            f"{treatment.name} needs a {DeviceType(treatment.device_type).label}; "
+            f"{device.name} is a {DeviceType(device.device_type).label}."
+        )
+    elif not treatment.device_type and not (
+        treatment.needs_needle and device.device_type in OPTIONAL_DEVICE_TYPES
+    ):
+        reason = f"{treatment.name} is not given with {device.name}."
+    else:
+        return
+    raise InvalidInput(
+        Code.UNSUITABLE_DEVICE,
+        f"{reason} Choose a suitable device, or none.",
+        details={"device": device.code, "treatment": treatment.code, "field": "device"},
+    )
+
+
+def _named_refusal(
+    *,
+    treatment: Treatment,
+    site: Site,
+    start: dt.datetime,
+    device: Device | None,
+    exclude_ids: Sequence[int],
+) -> Conflict | None:
+    """When no slot starts at ``start``, say what is taken if it is the numbing lounge or
+    the requested device (one query; only on this failure path)."""
+    treatment_start = start + dt.timedelta(minutes=treatment.numbing_minutes)
+    end = treatment_start + dt.timedelta(minutes=treatment.treatment_minutes)
+    busy_until = end + dt.timedelta(minutes=selectors.buffer_minutes())
+    rows = Appointment.objects.filter(
+        site=site,
+        status__in=ACTIVE_STATUSES,
+        start__lt=busy_until,
+        busy_until__gt=start,
+    ).exclude(pk__in=list(exclude_ids))
+    found = list(rows.values_list("start", "treatment_start", "busy_until", "device_id"))
+    at = f"{start.astimezone(site.tzinfo):%H:%M}"
+    capacity = site.numbing_lounge_capacity
+    lounge = [
+        (other, other_treatment)
+        for other, other_treatment, _, _ in found
+        if other < other_treatment
+    ]
+    if (
+        treatment.numbing_minutes > 0
+        and capacity > 0
+        and _lounge_full(lounge, start, treatment_start, capacity)
+    ):
+        return _slot_unavailable(
+            f"The numbing lounge is full at {at}: choose another time.",
+            start=start.isoformat(),
+            resource="numbing_lounge",
+        )
+    if device is not None and any(
+        device_id == device.pk and _overlaps(treatment_start, busy_until, (other, until))
+        for _, other, until, device_id in found
+    ):
+        return _slot_unavailable(
+            f"{device.name} is in use at {at}: choose another time, or another device.",
+            start=start.isoformat(),
+            resource="device",
+            device=device.code,
+        )
+    return None
 
 
 def _overlaps(start: dt.datetime, end: dt.datetime, other: tuple[dt.datetime, dt.datetime]) -> bool:
@@ -456,7 +550,10 @@ def _choose_resources(
         and _lounge_full(lounge, placement.start, treatment_start, capacity)
     ):
         raise _slot_unavailable(
-            "The numbing lounge is full at that time.", start=placement.start.isoformat()
+            f"The numbing lounge is full at {placement.start.astimezone(site.tzinfo):%H:%M}: "
+            "choose another time.",
+            start=placement.start.isoformat(),
+            resource="numbing_lounge",
         )
     room = _first_free(
         placement.room,
@@ -466,7 +563,14 @@ def _choose_resources(
     if room is None:
         raise _slot_unavailable("No room is free at that time.", start=placement.start.isoformat())
     device: Device | None = None
-    if treatment.device_type:
+    if pinned_device and placement.device is not None and placement.device.pk in held_devices:
+        raise _slot_unavailable(
+            f"{placement.device.name} has just been booked at that time.",
+            start=placement.start.isoformat(),
+            resource="device",
+            device=placement.device.code,
+        )
+    if treatment.device_type or (pinned_device and placement.device is not None):
         device = _first_free(
             placement.device,
             []
@@ -681,6 +785,7 @@ def appointment_book(
     (imports of past bookings, benchmarks of the booking path alone).
     """
     site = site or _default_site(client)
+    _check_device(treatment, site, device)
     resources = _check_start(treatment=treatment, site=site, start=start)
     screening: safety_engine.ScreeningResult | None = None
     if practitioner is not None:
@@ -849,6 +954,8 @@ def appointment_reschedule(
     resources = _check_start(treatment=appointment.treatment, site=site, start=start)
     _check_course_window(appointment, start)
     wanted = practitioner or (None if practitioner_may_change else appointment.practitioner)
+    # An injector asked for (the treatment needs no device) stays reserved when moved.
+    kept_device = appointment.device if not appointment.treatment.device_type else None
     placements = _candidates(
         treatment=appointment.treatment,
         site=site,
@@ -856,6 +963,7 @@ def appointment_reschedule(
         practitioner=wanted,
         formulation=appointment.formulation,
         resources=resources,
+        device=kept_device,
         exclude_ids=[appointment.pk],
     )
     placements.sort(key=lambda p: p.practitioner.pk != appointment.practitioner_id)
@@ -913,6 +1021,7 @@ def appointment_reschedule(
             treatment=current.treatment,
             write=update,
             exclude_ids=[current.pk],
+            pinned_device=kept_device is not None,
         )
         moved.screening = screening_as_dict(screening)  # type: ignore[attr-defined]
         audit_record(
