@@ -10,6 +10,7 @@ import datetime as dt
 
 from mesoclinic.people.models import Client
 from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.planning import course_session_window
 
 from .conftest import LONDON
 
@@ -131,3 +132,55 @@ def test_another_practitioner_is_taken_when_the_request_names_them(api):
     )
     assert response.status_code == 200, response.json()
     assert response.json()["practitioner"] == "dr-patel"
+
+
+def _in_windows(api, course_id):
+    detail = api.get(f"/courses/{course_id}").json()
+    for session in detail["sessions"]:
+        if session["status"] != "booked":
+            continue
+        day = _local_day(session["slot"]["start"]).isoformat()
+        assert session["earliest"] <= day <= session["latest"], session
+    return detail
+
+
+def test_moving_a_session_offers_to_replan_the_later_ones(api):
+    # given: session 3 moved to the last day of its window
+    course = _course(api)
+    third = _session(course, 3)
+    appointment = Appointment.objects.get(pk=int(third["appointment"]))
+    window = course_session_window(appointment)
+    assert window is not None
+    assert window.latest is not None
+    moved = api.post(
+        f"/appointments/{third['appointment']}/reschedule",
+        {"start": f"{window.latest}T15:00:00+00:00"},
+    )
+    assert moved.status_code == 200, moved.json()
+    # then: the answer offers the re-plan
+    assert moved.json()["course_replan"] == f"/api/v1/courses/{course['id']}/replan"
+    # when: previewed, then applied
+    path = f"/courses/{course['id']}/replan"
+    preview = api.post(path, {"after_session": 3}).json()
+    assert preview["feasible"] is True
+    assert [m["number"] for m in preview["moves"]] == list(range(4, 11))
+    assert all(m["proposed"]["practitioner"] == "nurse-lewis" for m in preview["moves"])
+    applied = api.post(path, {"after_session": 3, "apply": True})
+    # then: every session sits in its window, counted from the actual session before
+    assert applied.status_code == 200, applied.json()
+    assert applied.json()["applied"] is True
+    detail = _in_windows(api, course["id"])
+    starts = {s["number"]: s["slot"]["start"] for s in detail["sessions"]}
+    planned = {m["number"]: m["proposed"]["start"] for m in preview["moves"]}
+    assert all(starts[number] == start for number, start in planned.items())
+
+
+def test_cancelling_a_session_offers_to_replan_from_the_one_before(api):
+    course = _course(api)
+    third = _session(course, 3)
+    cancelled = api.post(f"/appointments/{third['appointment']}/cancel", {"reason": "ill"})
+    assert cancelled.status_code == 200
+    assert cancelled.json()["course_replan"].endswith("/replan")
+    applied = api.post(f"/courses/{course['id']}/replan", {"after_session": 3, "apply": True})
+    assert applied.status_code == 200, applied.json()
+    assert applied.json()["feasible"] is True

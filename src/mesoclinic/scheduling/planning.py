@@ -60,6 +60,33 @@ class CourseWishes:
     preferred_practitioner: str | None = None
 
 
+TIMES_OF_DAY: dict[str, tuple[dt.time, dt.time]] = {
+    "morning": (dt.time(8, 0), dt.time(11, 30)),
+    "afternoon": (dt.time(12, 0), dt.time(16, 30)),
+    "evening": (dt.time(17, 0), dt.time(21, 0)),
+}
+"""Arrival times each named time of day covers (a soft preference of the planner)."""
+
+
+def time_of_day_window(value: str) -> tuple[dt.time, dt.time]:
+    """``morning``, ``afternoon``, ``evening`` or a fixed ``HH:MM`` as the earliest and
+    latest arrival the planner prefers; 400 otherwise."""
+    text = value.strip().lower()
+    if text in TIMES_OF_DAY:
+        return TIMES_OF_DAY[text]
+    try:
+        fixed = dt.time.fromisoformat(text)
+    except ValueError:
+        fixed = None
+    if fixed is None or len(text) != 5 or fixed.second or fixed.microsecond:
+        raise InvalidInput(
+            Code.INVALID_INPUT,
+            "time_of_day is morning, afternoon, evening or a time as HH:MM (e.g. 14:30).",
+            details={"field": "time_of_day", "value": value[:20]},
+        )
+    return fixed, fixed
+
+
 @dataclass(slots=True)
 class PlannedCourseSession:
     """One session of a plan: its window (local dates) and its slot, if placed."""
@@ -275,6 +302,18 @@ def course_plan(
         price=treatment.price * len(planned),
         search=search,
     )
+
+
+def slot_names(plan: CoursePlanResult, slot: AvailableSlot) -> dict[str, str | None]:
+    """The names to show for a planned slot's practitioner, room and device."""
+    practitioner = plan.search.practitioners.get(slot.practitioner)
+    room = plan.search.rooms.get(slot.room)
+    device = plan.search.devices.get(slot.device) if slot.device else None
+    return {
+        "practitioner_name": practitioner.display_name if practitioner else slot.practitioner,
+        "room_name": room.name if room else slot.room,
+        "device_name": device.name if device else None,
+    }
 
 
 def _preferred_first_day(start: dt.date, treatment: Treatment, wishes: CourseWishes) -> dt.date:
@@ -559,3 +598,85 @@ def _nearest_other_date(
         if best is None or score < best[0]:
             best = (score, slot)
     return (search, best[1]) if best is not None else None
+
+
+# --- Re-planning the rest of a course -------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CourseReplan:
+    """The later sessions of a course after ``after_session`` moved or was cancelled:
+    each booked one with its new slot (``None`` if it cannot be placed)."""
+
+    course: Course
+    after_session: int
+    anchor: Appointment | None
+    moves: list[tuple[Appointment, AvailableSlot | None]]
+    feasible: bool
+    search: SiteSearch | None = None
+
+
+def course_replan_preview(*, course: Course, after_session: int) -> CourseReplan:
+    """Re-plan the booked sessions after ``after_session`` from the actual day of the last
+    active session up to it (the anchor), with the planner's rules and preferences (the
+    anchor's practitioner and time of day). Nothing is written."""
+    active = list(
+        selectors.appointment_queryset()
+        .filter(course=course, status__in=ACTIVE_STATUSES)
+        .exclude(session_number=None)
+        .order_by("session_number", "pk")
+    )
+    now = clock.now()
+    anchor = next((a for a in reversed(active) if (a.session_number or 0) <= after_session), None)
+    later = [
+        a
+        for a in active
+        if (a.session_number or 0) > after_session
+        and a.status == AppointmentStatus.BOOKED
+        and a.start > now
+    ]
+    if anchor is None or not later:
+        return CourseReplan(course, after_session, anchor, [(a, None) for a in later], not later)
+    site = anchor.site
+    tz = site.tzinfo
+    rules = expand_phases(
+        protocol_phase_rules(
+            protocol=course.protocol, client=course.client, treatment=course.treatment
+        ),
+        sessions=max(a.session_number or 0 for a in later),
+    )
+    sub_rules = tuple(rules[(a.session_number or 1) - 1] for a in later)
+    local = anchor.start.astimezone(tz)
+    minute = local.hour * 60 + local.minute
+    preferences = CoursePreferences(
+        swelling_expected=course.treatment.swelling_expected,
+        earliest_minute=minute,
+        latest_minute=minute,
+        preferred_practitioner=anchor.practitioner.code,
+    )
+    anchor_day = local.date()
+    request = CourseRequest(
+        start_day=anchor_day.toordinal(), sessions=sub_rules, preferences=preferences
+    )
+    date_to = dt.date.fromordinal(request.latest_possible_day())
+    search = selectors.site_search(
+        treatment=course.treatment,
+        site=site,
+        date_from=anchor_day + dt.timedelta(days=1),
+        date_to=date_to,
+        formulation=later[0].formulation,
+        exclude_appointment_ids=[a.pk for a in later],
+        not_before=now,
+    )
+    calendar = CourseCalendar.from_grid(search.grid)
+    if course.treatment.contains_toxin:
+        from mesoclinic.safety.policy import screening_config
+
+        interval = screening_config().toxin_interval_days
+        calendar = _toxin_free(calendar, toxin_days(course.client, exclude_course=course), interval)
+    plan = plan_course(request, calendar)
+    moves = [
+        (appointment, search.available(session.option.slot) if session.option else None)
+        for appointment, session in zip(later, plan.sessions, strict=True)
+    ]
+    return CourseReplan(course, after_session, anchor, moves, plan.feasible, search)

@@ -52,6 +52,7 @@ from mesoclinic.people.models import (
     Site,
 )
 from mesoclinic.safety import engine as safety_engine
+from mesoclinic.safety.presentation import next_step_for
 from mesoclinic.safety.services import screening_as_dict, screening_run
 from mesoclinic.scheduling import selectors, site_resources
 from mesoclinic.scheduling.engine import Slot
@@ -70,6 +71,7 @@ from mesoclinic.scheduling.planning import (
     ReplanPreview,
     absence_replan_preview,
     course_plan,
+    course_replan_preview,
     course_session_window,
     day_in_words,
 )
@@ -931,6 +933,7 @@ def appointment_reschedule(
     practitioner: Practitioner | None = None,
     keep_practitioner: bool = True,
     practitioner_may_change: bool = False,
+    check_course_window: bool = True,
 ) -> Appointment:
     """Move a booked appointment to ``start`` atomically, with the same rules and
     guarantees as booking (the appointment's own time does not count as busy).
@@ -952,7 +955,8 @@ def appointment_reschedule(
             details={"status": appointment.status},
         )
     resources = _check_start(treatment=appointment.treatment, site=site, start=start)
-    _check_course_window(appointment, start)
+    if check_course_window:  # off only inside a whole re-plan of the later sessions
+        _check_course_window(appointment, start)
     wanted = practitioner or (None if practitioner_may_change else appointment.practitioner)
     # An injector asked for (the treatment needs no device) stays reserved when moved.
     kept_device = appointment.device if not appointment.treatment.device_type else None
@@ -1172,6 +1176,97 @@ def course_book(
         messaging.appointments_booked_notify(appointments=appointments)
     plan.appointments = appointments
     return course, plan
+
+
+@dataclass(frozen=True, slots=True)
+class PlanWarnings:
+    """What a planned course should be told before it is booked: ``clinical`` lists the
+    screening reasons (code, message) for practitioners; ``front_desk`` the same in
+    words without clinical content (the outcome's next step)."""
+
+    clinical: list[tuple[str, str]]
+    front_desk: list[tuple[str, str]]
+
+
+def course_plan_warnings(*, actor: Actor, plan: CoursePlanResult) -> PlanWarnings:
+    """Screen the first planned session (no audit entry, nothing written) and return what
+    stands between the plan and treatment: e.g. ``consent_missing``."""
+    first = next((session for session in plan.sessions if session.slot is not None), None)
+    if first is None or first.slot is None:
+        return PlanWarnings([], [])
+    result = screening_run(
+        actor=actor,
+        client=plan.client,
+        treatment=plan.treatment,
+        formulation=None,
+        practitioner=plan.search.practitioners.get(first.slot.practitioner),
+        on=first.slot.start.astimezone(plan.site.tzinfo).date(),
+        at=first.slot.start,
+        audit=False,
+        toxin_bookings=selectors.toxin_booking_days(client=plan.client)
+        if plan.treatment.contains_toxin
+        else (),
+    )
+    clinical = [(reason.code.value, reason.message) for reason in result.reasons]
+    front_desk: list[tuple[str, str]] = []
+    if result.reasons:
+        outcome = result.outcome.value
+        front_desk.append((f"screening_{outcome}", next_step_for(outcome)))
+    return PlanWarnings(clinical, front_desk)
+
+
+def course_replan_apply(*, actor: Actor, course: Course, after_session: int) -> list[Appointment]:
+    """Move the later sessions of a course as ``course_replan_preview`` proposes, all or
+    nothing: 409 ``course_unavailable`` (nothing moved) when some session cannot be placed
+    or a slot was taken meanwhile. Each move is a guarded reschedule (screened, audited,
+    the client told)."""
+    replan = course_replan_preview(course=course, after_session=after_session)
+    if not replan.feasible or replan.search is None:
+        failed = next((a.session_number for a, slot in replan.moves if slot is None), None)
+        raise Conflict(
+            Code.COURSE_UNAVAILABLE,
+            f"Session {failed} has no free slot in its window: nothing was moved."
+            if failed
+            else "Nothing to re-plan.",
+            details={"failed_session": failed},
+        )
+    moves = [(appointment, slot) for appointment, slot in replan.moves if slot is not None]
+    if moves and moves[0][1].start > moves[0][0].start:
+        moves.reverse()  # later: move the last first, so no session meets another's old time
+    practitioners = replan.search.practitioners
+    moved: list[Appointment] = []
+    with _writing():
+        for appointment, slot in moves:
+            if (slot.start, slot.practitioner) == (
+                appointment.start,
+                appointment.practitioner.code,
+            ):
+                continue
+            try:
+                moved_one = appointment_reschedule(
+                    actor=actor,
+                    appointment=appointment,
+                    start=slot.start,
+                    practitioner=practitioners[slot.practitioner],
+                    check_course_window=False,
+                )
+            except Conflict as error:
+                raise Conflict(
+                    Code.COURSE_UNAVAILABLE,
+                    f"Session {appointment.session_number}: {error.message} Nothing was moved.",
+                    details={"failed_session": appointment.session_number},
+                ) from None
+            moved.append(moved_one)
+        audit_record(
+            actor=actor,
+            action="course.replan",
+            obj=course,
+            client_id=course.client_id,
+            summary=f"Re-planned {len(moves)} session(s) after session {after_session}",
+            data={"after_session": after_session, "moved": [a.pk for a in moved]},
+        )
+    moved.sort(key=lambda appointment: appointment.session_number or 0)
+    return moved
 
 
 def course_cancel(*, actor: Actor, course: Course, reason: str = "") -> Course:
