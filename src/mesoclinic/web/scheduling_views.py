@@ -683,7 +683,7 @@ class RescheduleForm(forms.Form):
         Practitioner.objects.filter(active=True),
         to_field_name="code",
         required=False,
-        empty_label="Keep the practitioner if free, else any qualified",
+        empty_label="Keep the current practitioner",
     )
 
 
