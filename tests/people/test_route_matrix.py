@@ -112,6 +112,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/courses"): Rule(S),
     ("GET", "/api/v1/courses/{course_id}"): Rule(S),
     ("POST", "/api/v1/courses/{course_id}/cancel"): Rule(S),
+    ("POST", "/api/v1/courses/{course_id}/replan"): Rule(S),
     ("POST", "/api/v1/practitioners/{code}/absences"): CALENDAR,
     ("GET", "/api/v1/practitioners/{code}/absences/{absence_id}/replan"): CALENDAR,
     ("POST", "/api/v1/practitioners/{code}/absences/{absence_id}/replan"): CALENDAR,

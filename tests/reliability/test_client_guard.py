@@ -23,6 +23,7 @@ from mesoclinic.people.models import Client, Practitioner, Room, Site
 from mesoclinic.scheduling import services
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.selectors import site_closed_days
+from mesoclinic.scheduling.services import guarded
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -60,14 +61,14 @@ def test_two_practitioners_booking_one_client_at_once_give_one_appointment(clini
     # given: both bookings pass their re-check before either inserts
     client = Client.objects.get(email="freya.adeyemi@example.com")
     start = dt.datetime.combine(_a_working_tuesday(), dt.time(10, 0), LONDON)
-    checked = services._choose_resources
+    checked = guarded._choose_resources
 
     def slow_check(*args, **kwargs):
         chosen = checked(*args, **kwargs)
         time.sleep(0.5)  # hold the window between re-check and insert open
         return chosen
 
-    monkeypatch.setattr(services, "_choose_resources", slow_check)
+    monkeypatch.setattr(guarded, "_choose_resources", slow_check)
     racers = [("dr-patel", "room-1"), ("nurse-lewis", "room-2")]
     barrier = threading.Barrier(len(racers))
     outcomes: list[str] = []
@@ -107,13 +108,13 @@ def test_the_database_guard_is_reported_as_client_busy(clinic, monkeypatch):
     start = dt.datetime.combine(_a_working_tuesday(), dt.time(14, 0), LONDON)
     _book(client, start, "dr-patel", "room-1")
     stranger = Client.objects.get(email="sophie.carter@example.com")
-    checked = services._choose_resources
+    checked = guarded._choose_resources
     monkeypatch.setattr(
-        services,
+        guarded,
         "_choose_resources",
         lambda placement, **kwargs: checked(placement, **kwargs | {"client": stranger}),
     )
-    monkeypatch.setattr(services, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(guarded, "MAX_ATTEMPTS", 1)
     # when
     with pytest.raises(Conflict) as refused:
         _book(client, start + dt.timedelta(minutes=15), "nurse-lewis", "room-2")

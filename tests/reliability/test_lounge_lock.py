@@ -24,6 +24,7 @@ from mesoclinic.people.models import Client, Practitioner, Room, Site
 from mesoclinic.scheduling import services
 from mesoclinic.scheduling.models import Appointment
 from mesoclinic.scheduling.selectors import site_closed_days
+from mesoclinic.scheduling.services import guarded
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -58,14 +59,14 @@ def test_one_lounge_place_admits_one_of_three_concurrent_bookings(monkeypatch):
         p.pk: Client.objects.get(email=email)
         for p, email in zip(practitioners, emails, strict=True)
     }
-    checked = services._choose_resources
+    checked = guarded._choose_resources
 
     def slow_check(*args, **kwargs):
         chosen = checked(*args, **kwargs)
         time.sleep(0.5)  # hold the window between re-check and insert open
         return chosen
 
-    monkeypatch.setattr(services, "_choose_resources", slow_check)
+    monkeypatch.setattr(guarded, "_choose_resources", slow_check)
     barrier = threading.Barrier(len(practitioners))
     outcomes: list[str] = []
 
@@ -115,7 +116,7 @@ def test_the_lounge_lock_does_not_hold_up_other_bookings_of_the_site():
     def hold_the_lounge() -> None:
         try:
             with transaction.atomic():
-                services._lock_lounge(site, treatment)
+                guarded._lock_lounge(site, treatment)
                 locked.set()
                 release.wait(10)
         finally:

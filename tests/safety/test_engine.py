@@ -2067,3 +2067,21 @@ def test_outcome_always_matches_the_reasons_and_overrides_never_clear_refusals(
     ]
     assert RANK[with_all.outcome] >= RANK[with_none.outcome]
     assert blocks_booking(with_all) == blocks_booking(with_none)
+
+
+@pytest.mark.parametrize(
+    ("offset", "flagged"), [(-56, True), (56, True), (-84, False), (84, False)]
+)
+def test_toxin_bookings_count_before_and_after(offset: int, flagged: bool) -> None:
+    # given: another toxin treatment booked ``offset`` days from the screening date
+    request = with_client(make_request(MESOTOX), toxin_bookings=(ON + timedelta(days=offset),))
+
+    # when
+    result = screen(request)
+
+    # then
+    assert (ReasonCode.TOXIN_INTERVAL in codes(result)) is flagged
+    if flagged:
+        reason = next(r for r in result.reasons if r.code == ReasonCode.TOXIN_INTERVAL)
+        assert reason.details["other_kind"] == "booking"
+        assert reason.details["days_apart"] == 56

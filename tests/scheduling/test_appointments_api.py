@@ -342,11 +342,12 @@ def test_when_the_first_choice_is_taken_meanwhile_the_next_free_practitioner_is_
     from mesoclinic.catalogue.models import Treatment
     from mesoclinic.people.models import Practitioner
     from mesoclinic.scheduling import services
+    from mesoclinic.scheduling.services import appointments
 
     treatment = Treatment.objects.get(code="face-revitalise")
     start = dt.datetime.fromisoformat(MONDAY_9)
     site = Site.objects.get(code="london")
-    stale = services._candidates(
+    stale = appointments._candidates(
         treatment=treatment, site=site, start=start, practitioner=None, formulation=None
     )
     assert stale[0].practitioner.code == "dr-patel"
@@ -357,7 +358,7 @@ def test_when_the_first_choice_is_taken_meanwhile_the_next_free_practitioner_is_
         start=start,
         practitioner=Practitioner.objects.get(code="dr-patel"),
     )
-    monkeypatch.setattr(services, "_candidates", lambda **kwargs: stale)
+    monkeypatch.setattr(appointments, "_candidates", lambda **kwargs: stale)
     # when
     appointment = services.appointment_book(
         actor=None, client=_amelia(), treatment=treatment, start=start
@@ -374,14 +375,14 @@ def test_a_database_lock_timeout_is_a_503_busy_and_writes_nothing(api, monkeypat
 
     from django.db import OperationalError
 
-    from mesoclinic.scheduling import services
+    from mesoclinic.scheduling.services import guarded
 
     @contextlib.contextmanager
     def locked():
         raise OperationalError("database is locked")
         yield
 
-    monkeypatch.setattr(services, "transaction", types.SimpleNamespace(atomic=locked))
+    monkeypatch.setattr(guarded, "transaction", types.SimpleNamespace(atomic=locked))
     # when
     response = _book(api, _amelia())
     # then

@@ -13,6 +13,7 @@ from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.safety.models import ToxinAdministration
 from mesoclinic.scheduling import planning, services
 from mesoclinic.scheduling.models import Appointment, Course
+from mesoclinic.scheduling.services import courses
 
 from .conftest import LONDON, london
 
@@ -209,7 +210,7 @@ def test_a_session_taken_meanwhile_rolls_the_whole_course_back(demo, monkeypatch
         start=fifth.start,
         practitioner=Practitioner.objects.get(code=fifth.practitioner),
     )
-    monkeypatch.setattr(services, "course_plan", lambda **kwargs: plan)
+    monkeypatch.setattr(courses, "course_plan", lambda **kwargs: plan)
     # when
     with pytest.raises(Conflict) as refused:
         services.course_book(

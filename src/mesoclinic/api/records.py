@@ -73,6 +73,7 @@ class RecordIn(Schema):
     areas: list[AreaIn] = []
     device: str | None = None
     device_settings: dict[str, Any] = {}
+    device_reason: str = Field("", max_length=500)
     numbing_used: bool = False
     reactions: list[str] = []
     pain_vas: int | None = Field(None, ge=0, le=100)
@@ -339,6 +340,7 @@ def record_create(
         pain_vas=payload.pain_vas,
         device=payload.device,
         device_settings=payload.device_settings,
+        device_reason=payload.device_reason,
         notes=payload.notes,
     )
     return Status(201, record_out(selectors.record_get(record.pk), reader=request.user))

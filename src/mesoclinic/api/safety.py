@@ -39,6 +39,7 @@ from mesoclinic.safety.models import (
     ToxinAdministration,
 )
 from mesoclinic.safety.presentation import screening_for_front_desk
+from mesoclinic.scheduling.selectors import toxin_booking_days
 
 router = Router(tags=["safety"])
 
@@ -341,6 +342,7 @@ def screening_create(request: HttpRequest, payload: ScreeningIn) -> dict[str, An
         practitioner=practitioner,
         on=payload.on,
         at=payload.at,
+        toxin_bookings=toxin_booking_days(client=client),
     )
     answer = services.screening_as_dict(result)
     return answer if sees_clinical(request.user) else screening_for_front_desk(answer)

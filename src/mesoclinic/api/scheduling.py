@@ -97,6 +97,11 @@ class AppointmentOut(Schema):
     price: MoneyOut
     cancelled_at: str | None
     cancel_reason: str
+    course_replan: str | None = Field(
+        None,
+        description="After a course session moved or was cancelled: where to re-plan the "
+        "later sessions (POST, body {after_session})",
+    )
 
 
 class BookedOut(AppointmentOut):
@@ -128,6 +133,7 @@ class PreferencesIn(Schema):
     weekdays: list[int | str] | None = None
     earliest_time: str | None = None
     latest_time: str | None = None
+    time_of_day: str | None = Field(None, max_length=20)
     practitioner: str | None = None
 
 
@@ -140,6 +146,18 @@ class CourseIn(Schema):
     sessions: int | None = None
     site: str | None = None
     preferences: PreferencesIn | None = None
+    time_of_day: str | None = Field(
+        None, max_length=20, description="morning, afternoon, evening or HH:MM (preferred)"
+    )
+    preferred_practitioner: str | None = Field(
+        None, description="A practitioner preferred, not required (``practitioner`` requires)"
+    )
+
+
+class PlannedSlotOut(SlotOut):
+    practitioner_name: str = ""
+    room_name: str = ""
+    device_name: str | None = None
 
 
 class SessionOut(Schema):
@@ -148,9 +166,14 @@ class SessionOut(Schema):
     target_date: str
     earliest: str
     latest: str
-    slot: SlotOut | None
+    slot: PlannedSlotOut | None
     appointment: str | None = None
     status: str | None = None
+
+
+class WarningOut(Schema):
+    code: str
+    message: str
 
 
 class CoursePlanOut(Schema):
@@ -161,6 +184,7 @@ class CoursePlanOut(Schema):
     feasible: bool
     failed_session: int | None
     price: MoneyOut
+    warnings: list[WarningOut] = []
 
 
 class CourseOut(Schema):
@@ -171,6 +195,26 @@ class CourseOut(Schema):
     client: str
     sessions: list[SessionOut]
     price: MoneyOut
+
+
+class ReplanCourseIn(Schema):
+    after_session: int = Field(ge=0, le=planning.MAX_COURSE_SESSIONS)
+    apply: bool = False
+
+
+class ReplanMoveOut(Schema):
+    appointment: str
+    number: int
+    current: SlotOut
+    proposed: SlotOut | None
+
+
+class CourseReplanOut(Schema):
+    course: str
+    after_session: int
+    feasible: bool
+    applied: bool
+    moves: list[ReplanMoveOut]
 
 
 class AbsenceIn(Schema):
@@ -373,15 +417,22 @@ def _screening_out(appointment: Appointment, *, clinical: bool) -> dict[str, Any
 
 
 def _session_out(
-    session: planning.PlannedCourseSession, appointment: Appointment | None = None
+    session: planning.PlannedCourseSession,
+    appointment: Appointment | None = None,
+    plan: planning.CoursePlanResult | None = None,
 ) -> dict[str, Any]:
+    slot = None
+    if session.slot is not None:
+        slot = slot_out(session.slot)
+        if plan is not None:
+            slot |= planning.slot_names(plan, session.slot)
     return {
         "number": session.number,
         "phase": session.phase,
         "target_date": session.target_date.isoformat(),
         "earliest": session.earliest.isoformat(),
         "latest": session.latest.isoformat(),
-        "slot": slot_out(session.slot) if session.slot is not None else None,
+        "slot": slot,
         "appointment": str(appointment.pk) if appointment is not None else None,
     }
 
@@ -391,7 +442,7 @@ def _plan_out(plan: planning.CoursePlanResult) -> dict[str, Any]:
         "protocol": plan.protocol.code,
         "treatment": plan.treatment.code,
         "client": str(plan.client.pk),
-        "sessions": [_session_out(session) for session in plan.sessions],
+        "sessions": [_session_out(session, plan=plan) for session in plan.sessions],
         "feasible": plan.feasible,
         "failed_session": plan.failed_session,
         "price": money(plan.price),
@@ -723,7 +774,7 @@ def appointment_cancel(
     cancelled = services.appointment_cancel(
         actor=request.user, appointment=appointment, reason=payload.reason
     )
-    return appointment_out(cancelled)
+    return appointment_out(cancelled) | _replan_offer(cancelled)
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response=AppointmentOut)
@@ -739,27 +790,42 @@ def appointment_reschedule(
         start=parse_moment(payload.start, "start"),
         practitioner=_practitioner(payload.practitioner),
     )
-    return appointment_out(moved)
+    return appointment_out(moved) | _replan_offer(moved)
+
+
+def _replan_offer(appointment: Appointment) -> dict[str, Any]:
+    """For a course session with booked sessions after it: where to re-plan them."""
+    if not appointment.course_id or not appointment.session_number:
+        return {}
+    later = Appointment.objects.filter(
+        course_id=appointment.course_id,
+        session_number__gt=appointment.session_number,
+        status=AppointmentStatus.BOOKED,
+    ).exists()
+    return {"course_replan": f"/api/v1/courses/{appointment.course_id}/replan"} if later else {}
 
 
 # --- Courses --------------------------------------------------------------------------------
 
 
 def _course_arguments(payload: CourseIn) -> dict[str, Any]:
-    preferences = payload.preferences
-    wishes = None
-    if preferences is not None:
-        preferred = _practitioner(preferences.practitioner)
-        wishes = planning.CourseWishes(
-            weekdays=(
-                frozenset(_weekday(day) for day in preferences.weekdays)
-                if preferences.weekdays
-                else None
-            ),
-            earliest_time=_parse_time(preferences.earliest_time, "preferences.earliest_time"),
-            latest_time=_parse_time(preferences.latest_time, "preferences.latest_time"),
-            preferred_practitioner=preferred.code if preferred else None,
-        )
+    preferences = payload.preferences or PreferencesIn(time_of_day=None)
+    preferred = _practitioner(payload.preferred_practitioner or preferences.practitioner)
+    earliest = _parse_time(preferences.earliest_time, "preferences.earliest_time")
+    latest = _parse_time(preferences.latest_time, "preferences.latest_time")
+    time_of_day = payload.time_of_day or preferences.time_of_day
+    if time_of_day:
+        earliest, latest = planning.time_of_day_window(time_of_day)
+    wishes = planning.CourseWishes(
+        weekdays=(
+            frozenset(_weekday(day) for day in preferences.weekdays)
+            if preferences.weekdays
+            else None
+        ),
+        earliest_time=earliest,
+        latest_time=latest,
+        preferred_practitioner=preferred.code if preferred else None,
+    )
     return {
         "client": client_by_id(payload.client),
         "treatment": selectors.treatment_for_code(payload.treatment),
@@ -780,7 +846,15 @@ def course_plan(request: HttpRequest, payload: CourseIn) -> dict[str, Any]:
     arguments = _course_arguments(payload)
     plan = planning.course_plan(**arguments)
     _audit_view(request, "course.plan", plan.client.pk, treatment=plan.treatment.code)
-    return _plan_out(plan)
+    warnings = services.course_plan_warnings(actor=request.user, plan=plan)
+    return _plan_out(plan) | {
+        "warnings": [
+            {"code": code, "message": message}
+            for code, message in (
+                warnings.clinical if sees_clinical(request.user) else warnings.front_desk
+            )
+        ]
+    }
 
 
 @router.post("/courses", response={201: CourseOut})
@@ -790,7 +864,7 @@ def course_create(request: HttpRequest, payload: CourseIn) -> Status[dict[str, A
     require(request.user, Access.STAFF)
     course, plan = services.course_book(actor=request.user, **_course_arguments(payload))
     sessions = [
-        _session_out(session, appointment)
+        _session_out(session, appointment, plan)
         for session, appointment in zip(plan.sessions, plan.appointments, strict=True)
     ]
     return Status(201, _course_out(course, sessions) | {"price": money(plan.price)})
@@ -815,6 +889,50 @@ def course_cancel(request: HttpRequest, course_id: str, payload: CancelIn) -> di
     )
     appointments = selectors.course_appointments(course=course)
     return _course_out(course, _booked_sessions_out(course, appointments))
+
+
+def _replan_moves_out(replan: planning.CourseReplan) -> list[dict[str, Any]]:
+    moves = []
+    for appointment, slot in replan.moves:
+        tz = appointment.site.tzinfo
+        moves.append(
+            {
+                "appointment": str(appointment.pk),
+                "number": appointment.session_number or 0,
+                "current": {
+                    "start": _iso(appointment.start, tz),
+                    "treatment_start": _iso(appointment.treatment_start, tz),
+                    "end": _iso(appointment.end, tz),
+                    "practitioner": appointment.practitioner.code,
+                    "room": appointment.room.code,
+                    "device": appointment.device.code if appointment.device else None,
+                },
+                "proposed": slot_out(slot) if slot is not None else None,
+            }
+        )
+    return moves
+
+
+@router.post("/courses/{course_id}/replan", response=CourseReplanOut)
+def course_replan(request: HttpRequest, course_id: str, payload: ReplanCourseIn) -> dict[str, Any]:
+    """Re-plan the booked sessions after ``after_session`` (offered when a session moved
+    or was cancelled): a preview, or with ``apply`` every move at once (409
+    ``course_unavailable``: nothing moved)."""
+    require(request.user, Access.STAFF)
+    course = selectors.course_for_id(course_id)
+    if payload.apply:
+        services.course_replan_apply(
+            actor=request.user, course=course, after_session=payload.after_session
+        )
+    replan = planning.course_replan_preview(course=course, after_session=payload.after_session)
+    _audit_view(request, "course.replan_view", course.client_id, course=course.pk)
+    return {
+        "course": str(course.pk),
+        "after_session": payload.after_session,
+        "feasible": replan.feasible,
+        "applied": payload.apply,
+        "moves": _replan_moves_out(replan),
+    }
 
 
 # --- Absences and re-planning ---------------------------------------------------------------

@@ -386,17 +386,39 @@ def appointments_booked_notify(*, appointments: Sequence[Appointment]) -> list[M
         return []
     policy_text = _policy_text()
     drafts: list[Draft] = []
-    for appointment in booked:
-        context = content.appointment_context(appointment)
+    contexts = [content.appointment_context(appointment) for appointment in booked]
+    course_id = booked[0].course_id
+    if len(booked) > 1 and course_id and all(a.course_id == course_id for a in booked):
+        # A course: ONE confirmation per channel listing every session, with each
+        # session's calendar file attached (see ``_attachments``).
+        sessions = [
+            context | {"number": appointment.session_number}
+            for appointment, context in zip(booked, contexts, strict=True)
+        ]
         drafts += _appointment_drafts(
-            appointment,
+            booked[0],
             MessageKind.CONFIRMATION,
             clock.now(),
-            context=context | {"policy_text": policy_text},
+            COURSE_KEY_PART,
+            context=contexts[0] | {"policy_text": policy_text, "sessions": sessions},
             attach_ics=True,
         )
+    else:
+        for appointment, context in zip(booked, contexts, strict=True):
+            drafts += _appointment_drafts(
+                appointment,
+                MessageKind.CONFIRMATION,
+                clock.now(),
+                context=context | {"policy_text": policy_text},
+                attach_ics=True,
+            )
+    for appointment, context in zip(booked, contexts, strict=True):
         drafts += _reminder_drafts(appointment, context)
     return messages_schedule(drafts)
+
+
+COURSE_KEY_PART = "course"
+"""Marks a course's one confirmation in its key: it carries every session's .ics."""
 
 
 def appointment_rescheduled_notify(*, appointment: Appointment) -> list[Message]:
@@ -550,6 +572,18 @@ def _attachments(message: Message) -> tuple[tuple[str, bytes, str], ...]:
         return ()
     # The appointment as it stands at sending, with its own SEQUENCE: the same file the
     # .ics endpoint serves, so a calendar never sees the email's copy as newer or older.
+    if appointment.course_id and f":{COURSE_KEY_PART}:" in message.key:
+        sessions = Appointment.objects.filter(
+            course_id=appointment.course_id, status=AppointmentStatus.BOOKED
+        ).select_related("site", "client", "treatment", "practitioner", "room")
+        return tuple(
+            (
+                f"session-{session.session_number}.ics",
+                appointment_ics(session),
+                ics_content_type(ics_method(session), charset=False),
+            )
+            for session in sessions.order_by("session_number", "pk")
+        )
     ics = appointment_ics(appointment)
     content_type = ics_content_type(ics_method(appointment), charset=False)
     return (("appointment.ics", ics, content_type),)

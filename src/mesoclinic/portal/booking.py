@@ -126,7 +126,9 @@ def book(
 
 def reschedule(*, actor: Actor, appointment: Appointment, start: dt.datetime) -> Appointment:
     """Move ``appointment`` to ``start`` (same rules as booking); messages follow."""
-    return services.appointment_reschedule(actor=actor, appointment=appointment, start=start)
+    return services.appointment_reschedule(
+        actor=actor, appointment=appointment, start=start, practitioner_may_change=True
+    )
 
 
 def cancel(*, actor: Actor, appointment: Appointment, reason: str) -> Appointment:

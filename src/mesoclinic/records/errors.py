@@ -20,6 +20,7 @@ class RecordError(StrEnum):
     UNKNOWN_BATCH = "unknown_batch"
     UNKNOWN_LOT = "unknown_lot"
     UNKNOWN_DEVICE = "unknown_device"
+    DEVICE_NOT_RESERVED = "device_not_reserved"
     UNKNOWN_REACTION = "unknown_reaction"
     REACTION_NONE_WITH_OTHERS = "reaction_none_with_others"
     BATCH_EXPIRED = "batch_expired"

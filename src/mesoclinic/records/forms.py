@@ -143,6 +143,7 @@ def record_kwargs_from_post(data: Any, *, chart_map: str) -> dict[str, Any]:
         "pain_vas": pain,
         "device": str(data.get("device", "") or "").strip() or None,
         "device_settings": _device_settings(str(data.get("device_settings", "") or "")),
+        "device_reason": str(data.get("device_reason", "") or "").strip(),
         "notes": str(data.get("notes", "") or "").strip(),
     }
 

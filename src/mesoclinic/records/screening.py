@@ -20,6 +20,7 @@ from mesoclinic.records.errors import RecordError
 from mesoclinic.safety import engine
 from mesoclinic.safety import services as safety_services
 from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.selectors import toxin_booking_days
 
 
 def screen_for_record(
@@ -37,6 +38,9 @@ def screen_for_record(
         practitioner=appointment.practitioner,
         on=resolved_on,
         at=appointment.treatment_start,
+        toxin_bookings=toxin_booking_days(
+            client=appointment.client, exclude=appointment, booked_before=appointment.booked_at
+        ),
     )
     as_dict = safety_services.screening_as_dict(result)
     unresolved = engine.unresolved_for_treatment(result)

@@ -295,6 +295,43 @@ def _device_by_code(code: str | None) -> Device | None:
     )
 
 
+def _reserved_device(
+    appointment: Appointment,
+    named: Device | None,
+    device_settings: Mapping[str, Any] | None,
+    reason: str,
+) -> tuple[Device | None, dict[str, Any]]:
+    """The record's device: the one the appointment reserved, unless the record names
+    another and says why (422 ``device_not_reserved`` otherwise)."""
+    settings = dict(device_settings or {})
+    reason = " ".join(reason.split())[:500]
+    if named is None or named.pk == appointment.device_id:
+        settings.pop(NOT_RESERVED_BECAUSE, None)
+        return appointment.device, settings
+    if not reason:
+        reserved = appointment.device
+        raise RuleRefused(
+            RecordError.DEVICE_NOT_RESERVED,
+            (
+                f"This session reserved {reserved.name}, not {named.name}"
+                if reserved is not None
+                else f"No device was reserved for this session, so not {named.name}"
+            )
+            + ": record the reserved device, or say why another was used.",
+            details={
+                "device": named.code,
+                "reserved": reserved.code if reserved is not None else None,
+                "field": "device_reason",
+            },
+        )
+    settings[NOT_RESERVED_BECAUSE] = reason
+    return named, settings
+
+
+NOT_RESERVED_BECAUSE = "not_reserved_because"
+"""The key of ``device_settings`` keeping why another device than the reserved one was used."""
+
+
 def _check_appointment_open(appointment: Appointment) -> TreatmentRecord | None:
     if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NOSHOW):
         raise Conflict(
@@ -328,6 +365,7 @@ def record_save(
     device_settings: Mapping[str, Any] | None = None,
     notes: str = "",
     historical: bool = False,
+    device_reason: str = "",
 ) -> TreatmentRecord:
     """Write the record of a session (replacing an unsigned draft), all or nothing.
 
@@ -339,7 +377,10 @@ def record_save(
     formulation, lot, device, reaction or technique; 422 ``batch_mismatch`` (a lot of
     another product than planned), ``batch_expired`` (expired on the session day),
     ``batch_empty`` (not enough stock left) and ``screening_unresolved`` (screening has a
-    reason that must be resolved before treatment; details carry the reasons).
+    reason that must be resolved before treatment; details carry the reasons),
+    ``device_not_reserved`` (a device other than the one the appointment reserved, with no
+    ``device_reason`` saying why; the reason is kept in the device settings as
+    ``not_reserved_because``).
     """
     _check_treating_practitioner(actor, appointment)
     existing = _check_appointment_open(appointment)
@@ -350,7 +391,9 @@ def record_save(
         _resolve_product(index, product, appointment, day) for index, product in enumerate(products)
     ]
     _check_stock(resolved)
-    device_obj = _device_by_code(device) or appointment.device
+    device_obj, device_settings = _reserved_device(
+        appointment, _device_by_code(device), device_settings, device_reason
+    )
     screening = (
         HISTORICAL_SCREENING
         if historical

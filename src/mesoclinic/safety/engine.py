@@ -355,11 +355,15 @@ class ClientFacts:
 
     ``toxin_administrations`` holds the dates of every botulinum toxin administration on
     record (any brand, any area, MesoTox included); a client with none on or before the
-    screening date is having a *first* toxin treatment.
+    screening date is having a *first* toxin treatment. ``toxin_bookings`` holds the
+    days of the client's other active toxin bookings (not the one being screened, and,
+    when an existing booking is screened, only those booked before it: the one booked
+    second carries the reason). Both count for ``toxin_interval``, before or after.
     """
 
     birth_date: date
     toxin_administrations: tuple[date, ...] = ()
+    toxin_bookings: tuple[date, ...] = ()
     prescriptions: tuple[PrescriptionFacts, ...] = ()
     consents: tuple[ConsentFacts, ...] = ()
 
@@ -967,24 +971,68 @@ def is_first_toxin_treatment(request: ScreeningRequest) -> bool:
 
 
 def _check_toxin_interval(request: ScreeningRequest) -> Iterable[Finding]:
-    last = last_toxin_administration(request)
     interval = request.config.toxin_interval_days
-    if last is None or (request.on - last).days >= interval:
+    facts = request.client
+    near = [
+        (abs((day - request.on).days), day, "administration")
+        for day in facts.toxin_administrations
+        # One given after this date was second: its own screening carried the reason.
+        if day <= request.on and (request.on - day).days < interval
+    ] + [
+        (abs((day - request.on).days), day, "booking")
+        for day in facts.toxin_bookings
+        if abs((day - request.on).days) < interval
+    ]
+    if not near:
         return
-    days = (request.on - last).days
-    next_on = last + timedelta(days=interval)
+    last = last_toxin_administration(request)
+    if last is not None and (request.on - last).days < interval:
+        # The classic case keeps its wording: the last dose before this date.
+        days = (request.on - last).days
+        next_on = last + timedelta(days=interval)
+        yield Finding(
+            message=(
+                f"The last toxin administration was on {last.isoformat()}, {days} days before "
+                f"{request.on.isoformat()}; toxin needs at least {interval} days between "
+                f"treatments. Rebook on or after {next_on.isoformat()}, or a clinician must "
+                "record an override."
+            ),
+            details={
+                "last_administered_on": last.isoformat(),
+                "days_since": days,
+                "interval_days": interval,
+                "earliest_on": next_on.isoformat(),
+            },
+        )
+        return
+    days, other, kind = min(near)
+    what = "toxin administration" if kind == "administration" else "toxin treatment booked"
+    when = "before" if other <= request.on else "after"
+    before_on = [d for _, d, _ in near if d <= request.on]
+    after_on = [d for _, d, _ in near if d > request.on]
+    earliest_on = max(before_on) + timedelta(days=interval) if before_on else None
+    latest_on = min(after_on) - timedelta(days=interval) if after_on else None
+    advice = []
+    if latest_on is not None:
+        advice.append(f"on or before {latest_on.isoformat()}")
+    if earliest_on is not None or after_on:
+        advice.append(
+            f"on or after {(earliest_on or max(after_on) + timedelta(days=interval)).isoformat()}"
+        )
     yield Finding(
         message=(
-            f"The last toxin administration was on {last.isoformat()}, {days} days before "
+            f"There is a {what} on {other.isoformat()}, {days} days {when} "
             f"{request.on.isoformat()}; toxin needs at least {interval} days between "
-            f"treatments. Rebook on or after {next_on.isoformat()}, or a clinician must record "
-            "an override."
+            f"treatments. Choose a day {' or '.join(advice)}, or a clinician must record an "
+            "override."
         ),
         details={
-            "last_administered_on": last.isoformat(),
-            "days_since": days,
+            "other_on": other.isoformat(),
+            "other_kind": kind,
+            "days_apart": days,
             "interval_days": interval,
-            "earliest_on": next_on.isoformat(),
+            "earliest_on": (earliest_on or max(after_on) + timedelta(days=interval)).isoformat(),
+            "latest_on": latest_on.isoformat() if latest_on else None,
         },
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 
 from django.db.models import Max, QuerySet
 from django.utils import timezone
@@ -129,8 +130,18 @@ def questionnaire_facts(
     )
 
 
-def client_facts(*, client: Client, treatment: Treatment, tz: dt.tzinfo) -> engine.ClientFacts:
-    """Birth date, toxin history, prescriptions and this treatment's consents."""
+def client_facts(
+    *,
+    client: Client,
+    treatment: Treatment,
+    tz: dt.tzinfo,
+    toxin_bookings: Iterable[dt.date] = (),
+) -> engine.ClientFacts:
+    """Birth date, toxin history, prescriptions and this treatment's consents.
+
+    ``toxin_bookings`` are the days of the client's other active toxin bookings: the
+    scheduling app reads them (``scheduling.selectors.toxin_booking_days``) and the caller
+    passes them, as safety does not read the calendar."""
     toxin_days = ToxinAdministration.objects.filter(client=client).values_list(
         "administered_on", flat=True
     )
@@ -143,6 +154,7 @@ def client_facts(*, client: Client, treatment: Treatment, tz: dt.tzinfo) -> engi
     return engine.ClientFacts(
         birth_date=client.birth_date,
         toxin_administrations=tuple(sorted(set(toxin_days))),
+        toxin_bookings=tuple(sorted(set(toxin_bookings))),
         prescriptions=tuple(
             engine.PrescriptionFacts(
                 prescriber_code=prescriber,
@@ -179,8 +191,10 @@ def screening_request_for(
     practitioner: Practitioner | None = None,
     on: dt.date | None = None,
     at: dt.datetime | None = None,
+    toxin_bookings: Iterable[dt.date] = (),
 ) -> engine.ScreeningRequest:
-    """Build the engine's request from the database.
+    """Build the engine's request from the database (``toxin_bookings``: see
+    ``client_facts``).
 
     ``formulation`` defaults to the treatment's default formulation; ``on`` to the date of
     ``at`` in the client's site time zone, else today there. Overrides count when still
@@ -195,7 +209,9 @@ def screening_request_for(
     return engine.ScreeningRequest(
         on=on,
         at=at,
-        client=client_facts(client=client, treatment=treatment, tz=tz),
+        client=client_facts(
+            client=client, treatment=treatment, tz=tz, toxin_bookings=toxin_bookings
+        ),
         treatment=treatment_facts(treatment=treatment),
         formulation=formulation_facts(formulation=formulation) if formulation else None,
         practitioner=practitioner_facts(practitioner=practitioner) if practitioner else None,

@@ -72,12 +72,15 @@ def screening_run(
     on: dt.date | None = None,
     at: dt.datetime | None = None,
     audit: bool = True,
+    toxin_bookings: Iterable[dt.date] = (),
 ) -> engine.ScreeningResult:
     """Screen ``client`` for ``treatment`` and return the engine's outcome and reasons.
 
     ``formulation`` defaults to the treatment's default formulation; ``on`` to the date of
     ``at`` (or today) in the client's site time zone; ``at`` (aware) is the treatment moment,
     used for cooling-off. Active overrides for this client and treatment clear their codes.
+    ``toxin_bookings``: the days of the client's other active toxin bookings
+    (``scheduling.selectors.toxin_booking_days``), which ``toxin_interval`` counts too.
     Writes one ``screening.run`` audit entry unless ``audit`` is false (e.g. a dry run
     inside another audited action).
     """
@@ -89,6 +92,7 @@ def screening_run(
         practitioner=practitioner,
         on=on,
         at=at,
+        toxin_bookings=toxin_bookings,
     )
     result = engine.screen(request)
     if audit:

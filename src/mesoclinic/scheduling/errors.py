@@ -10,7 +10,10 @@ Status conventions (documented in docs and tests):
   be placed;
 * 422 — well-formed but refused by a rule: a start in the past or outside the site's
   opening hours (a bank holiday, a closed day), a start off the booking grid, screening
-  refused, more sessions than the treatment allows;
+  refused, more sessions than the treatment allows, a course session moved outside its
+  window or out of order (``outside_course_window``), toxin within the interval of another
+  toxin administration or booking of the client (``toxin_interval``, unless overridden);
+* 400 ``unsuitable_device`` — a requested device this treatment cannot use;
 * 503 ``busy`` — the database's write lock could not be had in time (SQLite busy
   timeout): nothing was written, try again.
 """
@@ -51,6 +54,9 @@ class SchedulingErrorCode(StrEnum):
     TOO_MANY_SESSIONS = "too_many_sessions"
     NO_SITE = "no_site"
     BUSY = "busy"
+    OUTSIDE_COURSE_WINDOW = "outside_course_window"
+    TOXIN_INTERVAL = "toxin_interval"
+    UNSUITABLE_DEVICE = "unsuitable_device"
 
 
 class ClientBusy(Conflict):

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Max
-
 from mesoclinic.catalogue.models import Protocol, ProtocolPhase, Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.errors import InvalidInput, RuleRefused
@@ -36,7 +34,7 @@ from mesoclinic.scheduling.engine import (
     plan_course,
 )
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
-from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course
 
 if TYPE_CHECKING:
     from mesoclinic.scheduling.selectors import AvailableSlot, SiteSearch
@@ -60,6 +58,33 @@ class CourseWishes:
     earliest_time: dt.time | None = None
     latest_time: dt.time | None = None
     preferred_practitioner: str | None = None
+
+
+TIMES_OF_DAY: dict[str, tuple[dt.time, dt.time]] = {
+    "morning": (dt.time(8, 0), dt.time(11, 30)),
+    "afternoon": (dt.time(12, 0), dt.time(16, 30)),
+    "evening": (dt.time(17, 0), dt.time(21, 0)),
+}
+"""Arrival times each named time of day covers (a soft preference of the planner)."""
+
+
+def time_of_day_window(value: str) -> tuple[dt.time, dt.time]:
+    """``morning``, ``afternoon``, ``evening`` or a fixed ``HH:MM`` as the earliest and
+    latest arrival the planner prefers; 400 otherwise."""
+    text = value.strip().lower()
+    if text in TIMES_OF_DAY:
+        return TIMES_OF_DAY[text]
+    try:
+        fixed = dt.time.fromisoformat(text)
+    except ValueError:
+        fixed = None
+    if fixed is None or len(text) != 5 or fixed.second or fixed.microsecond:
+        raise InvalidInput(
+            Code.INVALID_INPUT,
+            "time_of_day is morning, afternoon, evening or a time as HH:MM (e.g. 14:30).",
+            details={"field": "time_of_day", "value": value[:20]},
+        )
+    return fixed, fixed
 
 
 @dataclass(slots=True)
@@ -123,9 +148,27 @@ def protocol_phase_rules(
     return rules
 
 
-def _last_toxin_day(client: Client) -> dt.date | None:
-    found = ToxinAdministration.objects.filter(client=client).aggregate(last=Max("administered_on"))
-    return found["last"]
+def toxin_days(client: Client, *, exclude_course: Course | None = None) -> list[dt.date]:
+    """Days of the client's toxin administrations and active toxin bookings (but those of
+    ``exclude_course``, being re-planned): a toxin course keeps the interval from each."""
+    given = ToxinAdministration.objects.filter(client=client).values_list(
+        "administered_on", flat=True
+    )
+    booked = selectors.toxin_booking_days(client=client, exclude_course=exclude_course)
+    return sorted({*given, *booked})
+
+
+def _toxin_free(calendar: CourseCalendar, days: list[dt.date], interval: int) -> CourseCalendar:
+    """The calendar without the days closer than ``interval`` to any of ``days``."""
+    blocked = {day.toordinal() + offset for day in days for offset in range(1 - interval, interval)}
+    if not blocked & calendar.bookable_days:
+        return calendar
+    return CourseCalendar(
+        calendar.bookable_days - blocked,
+        calendar.options_on,
+        load_practitioners=calendar.practitioners_on,
+        load_practitioner_day=calendar.options_of,
+    )
 
 
 def course_plan(
@@ -139,6 +182,7 @@ def course_plan(
     wishes: CourseWishes | None = None,
     site: Site | None = None,
     first_session_horizon_days: int = FIRST_SESSION_HORIZON_DAYS,
+    exclude_course: Course | None = None,
 ) -> CoursePlanResult:
     """Plan a course: the fixed-count phases of the protocol (``meso-standard``: 10
     sessions), or ``sessions`` in total (maintenance sessions added, or the course cut).
@@ -147,7 +191,10 @@ def course_plan(
     the whole course fits; each later one is placed in its window after the *actual* date
     of the one before, as close to the target as possible, preferring one practitioner and
     a steady local time, Friday for swelling-expected treatments, and the client's wishes.
-    Toxin courses start no earlier than the toxin interval after the last administration.
+    Toxin courses start no earlier than the toxin interval after the last administration
+    or toxin booking, and no session comes closer than the interval to any other toxin
+    administration or active toxin booking of the client, before or after it
+    (``exclude_course``: a course being re-planned, whose own sessions do not count).
     """
     from mesoclinic.safety.policy import screening_config
 
@@ -186,11 +233,14 @@ def course_plan(
         )
     today = clock.today(site.tzinfo)
     start = max(start_date, today)
+    toxin: list[dt.date] = []
+    interval = screening_config().toxin_interval_days
     if treatment.contains_toxin:
-        last_toxin = _last_toxin_day(client)
-        if last_toxin is not None:
-            interval = screening_config().toxin_interval_days
-            start = max(start, last_toxin + dt.timedelta(days=interval))
+        toxin = toxin_days(client, exclude_course=exclude_course)
+        gap = dt.timedelta(days=interval)
+        for day in toxin:  # in order: the first session starts clear of each
+            if day - gap < start < day + gap:
+                start = day + gap
     preferences = CoursePreferences(
         swelling_expected=treatment.swelling_expected,
         allowed_weekdays=wishes.weekdays,
@@ -223,6 +273,8 @@ def course_plan(
         practitioners=[practitioner.code] if practitioner is not None else None,
     )
     calendar = CourseCalendar.from_grid(search.grid)
+    if toxin:
+        calendar = _toxin_free(calendar, toxin, interval)
     for request in requests:
         plan = plan_course(request, calendar)
         if plan.feasible:
@@ -250,6 +302,18 @@ def course_plan(
         price=treatment.price * len(planned),
         search=search,
     )
+
+
+def slot_names(plan: CoursePlanResult, slot: AvailableSlot) -> dict[str, str | None]:
+    """The names to show for a planned slot's practitioner, room and device."""
+    practitioner = plan.search.practitioners.get(slot.practitioner)
+    room = plan.search.rooms.get(slot.room)
+    device = plan.search.devices.get(slot.device) if slot.device else None
+    return {
+        "practitioner_name": practitioner.display_name if practitioner else slot.practitioner,
+        "room_name": room.name if room else slot.room,
+        "device_name": device.name if device else None,
+    }
 
 
 def _preferred_first_day(start: dt.date, treatment: Treatment, wishes: CourseWishes) -> dt.date:
@@ -320,6 +384,95 @@ def affected_appointments(*, absence: Absence) -> list[Appointment]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SessionWindow:
+    """The local days a course session may be on: inside its protocol window from the
+    previous active session and from the next one, and strictly between them (order)."""
+
+    number: int
+    earliest: dt.date | None
+    latest: dt.date | None
+
+    def holds(self, day: dt.date) -> bool:
+        """Whether ``day`` keeps the course a course."""
+        return (self.earliest is None or self.earliest <= day) and (
+            self.latest is None or day <= self.latest
+        )
+
+    def in_words(self) -> str:
+        """ "Session 3 must be between Mon 21 Dec and Wed 23 Dec" (or "on or after …")."""
+        if self.earliest is not None and self.latest is not None:
+            if self.latest < self.earliest:
+                return f"Session {self.number} has no day left between its neighbours"
+            if self.earliest == self.latest:
+                return f"Session {self.number} must be on {day_in_words(self.earliest)}"
+            return (
+                f"Session {self.number} must be between {day_in_words(self.earliest)} and "
+                f"{day_in_words(self.latest)}"
+            )
+        if self.earliest is not None:
+            return f"Session {self.number} must be on or after {day_in_words(self.earliest)}"
+        if self.latest is not None:
+            return f"Session {self.number} must be on or before {day_in_words(self.latest)}"
+        return f"Session {self.number} may be on any day"
+
+
+def day_in_words(day: dt.date) -> str:
+    """ "Mon 21 Dec"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def course_session_window(appointment: Appointment) -> SessionWindow | None:
+    """The window of a course session (``None`` outside a course), from the actual days
+    of its nearest active neighbours: the protocol's gap window when the neighbour is the
+    adjacent session, and in any case strictly after the previous one and before the next."""
+    number = appointment.session_number
+    course = appointment.course
+    if course is None or not number:
+        return None
+    tz = appointment.site.tzinfo
+    others: list[tuple[int, dt.datetime]] = [
+        (other_number, other_start)
+        for other_number, other_start in Appointment.objects.filter(
+            course=course, status__in=ACTIVE_STATUSES
+        )
+        .exclude(pk=appointment.pk)
+        .exclude(session_number=None)
+        .values_list("session_number", "start")
+        if other_number is not None
+    ]
+    before = max((o for o in others if o[0] < number), default=None)
+    after = min((o for o in others if o[0] > number), default=None)
+    needed = max(number, after[0] if after else 0)
+    rules = expand_phases(
+        protocol_phase_rules(
+            protocol=course.protocol, client=appointment.client, treatment=course.treatment
+        ),
+        sessions=needed,
+    )
+    earliest: dt.date | None = None
+    latest: dt.date | None = None
+    if before is not None:
+        previous = before[1].astimezone(tz).date()
+        earliest = previous + dt.timedelta(days=1)
+        if before[0] == number - 1 and number - 1 < len(rules):
+            rule = rules[number - 1]
+            earliest = previous + dt.timedelta(days=max(rule.min_days, 1))
+            latest = previous + dt.timedelta(days=rule.max_days)
+    if after is not None:
+        following = after[1].astimezone(tz).date()
+        last = following - dt.timedelta(days=1)
+        first: dt.date | None = None
+        if after[0] == number + 1 and number < len(rules):
+            rule = rules[number]
+            last = following - dt.timedelta(days=max(rule.min_days, 1))
+            first = following - dt.timedelta(days=rule.max_days)
+        latest = last if latest is None else min(latest, last)
+        if first is not None:
+            earliest = first if earliest is None else max(earliest, first)
+    return SessionWindow(number, earliest, latest)
+
+
 def _course_window(appointment: Appointment, today: dt.date) -> tuple[dt.date, dt.date]:
     """Local days an appointment may move to: its course window (after the previous
     session, before the next one) or ±``REPLAN_WINDOW_DAYS`` outside a course."""
@@ -327,33 +480,10 @@ def _course_window(appointment: Appointment, today: dt.date) -> tuple[dt.date, d
     day = appointment.start.astimezone(tz).date()
     earliest = day - dt.timedelta(days=REPLAN_WINDOW_DAYS)
     latest = day + dt.timedelta(days=REPLAN_WINDOW_DAYS)
-    number = appointment.session_number
-    course = appointment.course
-    if course is not None and number:
-        rules = expand_phases(
-            protocol_phase_rules(
-                protocol=course.protocol, client=appointment.client, treatment=course.treatment
-            ),
-            sessions=number + 1,
-        )
-        neighbours = {
-            other.session_number: other.start.astimezone(tz).date()
-            for other in Appointment.objects.filter(
-                course=course,
-                status__in=ACTIVE_STATUSES,
-                session_number__in=[number - 1, number + 1],
-            )
-        }
-        previous = neighbours.get(number - 1)
-        if previous is not None and number - 1 < len(rules):
-            rule = rules[number - 1]
-            earliest = previous + dt.timedelta(days=rule.min_days)
-            latest = previous + dt.timedelta(days=rule.max_days)
-        following = neighbours.get(number + 1)
-        if following is not None and number < len(rules):
-            rule = rules[number]
-            earliest = max(earliest, following - dt.timedelta(days=rule.max_days))
-            latest = min(latest, following - dt.timedelta(days=rule.min_days))
+    window = course_session_window(appointment)
+    if window is not None:
+        earliest = window.earliest or earliest
+        latest = window.latest or latest
     return max(earliest, today), latest
 
 
@@ -468,3 +598,85 @@ def _nearest_other_date(
         if best is None or score < best[0]:
             best = (score, slot)
     return (search, best[1]) if best is not None else None
+
+
+# --- Re-planning the rest of a course -------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CourseReplan:
+    """The later sessions of a course after ``after_session`` moved or was cancelled:
+    each booked one with its new slot (``None`` if it cannot be placed)."""
+
+    course: Course
+    after_session: int
+    anchor: Appointment | None
+    moves: list[tuple[Appointment, AvailableSlot | None]]
+    feasible: bool
+    search: SiteSearch | None = None
+
+
+def course_replan_preview(*, course: Course, after_session: int) -> CourseReplan:
+    """Re-plan the booked sessions after ``after_session`` from the actual day of the last
+    active session up to it (the anchor), with the planner's rules and preferences (the
+    anchor's practitioner and time of day). Nothing is written."""
+    active = list(
+        selectors.appointment_queryset()
+        .filter(course=course, status__in=ACTIVE_STATUSES)
+        .exclude(session_number=None)
+        .order_by("session_number", "pk")
+    )
+    now = clock.now()
+    anchor = next((a for a in reversed(active) if (a.session_number or 0) <= after_session), None)
+    later = [
+        a
+        for a in active
+        if (a.session_number or 0) > after_session
+        and a.status == AppointmentStatus.BOOKED
+        and a.start > now
+    ]
+    if anchor is None or not later:
+        return CourseReplan(course, after_session, anchor, [(a, None) for a in later], not later)
+    site = anchor.site
+    tz = site.tzinfo
+    rules = expand_phases(
+        protocol_phase_rules(
+            protocol=course.protocol, client=course.client, treatment=course.treatment
+        ),
+        sessions=max(a.session_number or 0 for a in later),
+    )
+    sub_rules = tuple(rules[(a.session_number or 1) - 1] for a in later)
+    local = anchor.start.astimezone(tz)
+    minute = local.hour * 60 + local.minute
+    preferences = CoursePreferences(
+        swelling_expected=course.treatment.swelling_expected,
+        earliest_minute=minute,
+        latest_minute=minute,
+        preferred_practitioner=anchor.practitioner.code,
+    )
+    anchor_day = local.date()
+    request = CourseRequest(
+        start_day=anchor_day.toordinal(), sessions=sub_rules, preferences=preferences
+    )
+    date_to = dt.date.fromordinal(request.latest_possible_day())
+    search = selectors.site_search(
+        treatment=course.treatment,
+        site=site,
+        date_from=anchor_day + dt.timedelta(days=1),
+        date_to=date_to,
+        formulation=later[0].formulation,
+        exclude_appointment_ids=[a.pk for a in later],
+        not_before=now,
+    )
+    calendar = CourseCalendar.from_grid(search.grid)
+    if course.treatment.contains_toxin:
+        from mesoclinic.safety.policy import screening_config
+
+        interval = screening_config().toxin_interval_days
+        calendar = _toxin_free(calendar, toxin_days(course.client, exclude_course=course), interval)
+    plan = plan_course(request, calendar)
+    moves = [
+        (appointment, search.available(session.option.slot) if session.option else None)
+        for appointment, session in zip(later, plan.sessions, strict=True)
+    ]
+    return CourseReplan(course, after_session, anchor, moves, plan.feasible, search)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import zoneinfo
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from typing import NamedTuple, TypedDict, Unpack, cast
 import holidays
 import numpy as np
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
@@ -66,7 +67,7 @@ from mesoclinic.scheduling.engine import (
 )
 from mesoclinic.scheduling.engine.cells import Ints
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
-from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, Course
+from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course
 
 MAX_APPOINTMENT_SPAN = dt.timedelta(minutes=busy.MAX_APPOINTMENT_SPAN_MINUTES)
 """No appointment (numbing + treatment + buffer) lasts longer: bounds the busy query."""
@@ -364,7 +365,8 @@ def site_search(
 
     ``practitioners`` restricts the search to those codes (unqualified ones are dropped);
     ``not_before`` (default: now) drops earlier starts; ``exclude_appointment_ids`` are
-    ignored as busy time (to move an appointment); ``room``/``device`` pin a resource;
+    ignored as busy time (to move an appointment); ``room``/``device`` pin a resource (a
+    pinned device is reserved even when the treatment needs none: an optional injector);
     ``resources`` are the site's when the caller has read them already.
     """
     resources = resources or site_resources.for_site(site)
@@ -386,10 +388,10 @@ def site_search(
     )
     rooms = [room] if room is not None else list(resources.rooms)
     devices: list[Device] = []
-    if treatment.device_type:
-        devices = (
-            [device] if device is not None else resources.devices_of_type(treatment.device_type)
-        )
+    if device is not None:  # pinned: the treatment's type, or an optional injector asked for
+        devices = [device]
+    elif treatment.device_type:
+        devices = resources.devices_of_type(treatment.device_type)
     practitioner_ids = [practitioner.pk for practitioner, _ in qualified]
     busy_time = _Busy({}, {}, {}, _NOTHING_BUSY)
     if qualified and open_intervals:
@@ -429,7 +431,7 @@ def site_search(
             treatment_minutes=treatment.treatment_minutes,
             numbing_minutes=treatment.numbing_minutes,
             buffer_minutes=buffer_minutes(),
-            needs_device=bool(treatment.device_type),
+            needs_device=bool(treatment.device_type) or device is not None,
         ),
         open_intervals=open_intervals,
         practitioners=calendars,
@@ -679,3 +681,40 @@ def course_for_id(course_id: str | int) -> Course:
 def course_appointments(*, course: Course) -> list[Appointment]:
     """A course's appointments in session order (cancelled ones included)."""
     return list(appointment_queryset().filter(course=course).order_by("session_number", "start"))
+
+
+# --- Toxin bookings -------------------------------------------------------------------------
+
+
+def toxin_booking_days(
+    *,
+    client: Client,
+    exclude: Appointment | None = None,
+    booked_before: dt.datetime | None = None,
+    exclude_course: Course | None = None,
+) -> tuple[dt.date, ...]:
+    """Local days (at each appointment's site) of the client's booked toxin treatments,
+    which the ``toxin_interval`` rule counts as well as administrations.
+
+    ``exclude`` leaves out the appointment being screened; ``booked_before`` keeps only
+    bookings made before it (an existing booking's screening: whichever toxin booking was
+    made second carries the reason); ``exclude_course`` leaves out a course being re-planned.
+    """
+    rows = Appointment.objects.filter(client=client, status=AppointmentStatus.BOOKED).filter(
+        Q(formulation__contains_toxin=True)
+        | Q(formulation__isnull=True, treatment__default_formulation__contains_toxin=True)
+    )
+    if exclude is not None and exclude.pk is not None:
+        rows = rows.exclude(pk=exclude.pk)
+    if booked_before is not None:
+        rows = rows.filter(booked_at__lt=booked_before)
+    if exclude_course is not None:
+        rows = rows.exclude(course=exclude_course)
+    return tuple(
+        sorted(
+            {
+                start.astimezone(zoneinfo.ZoneInfo(zone)).date()
+                for start, zone in rows.values_list("start", "site__time_zone")
+            }
+        )
+    )

@@ -32,6 +32,7 @@ from mesoclinic.safety.forms import (
 from mesoclinic.safety.models import SignedConsent
 from mesoclinic.safety.pdf import consent_pdf
 from mesoclinic.safety.presentation import date_in_words, front_desk_view, screening_view
+from mesoclinic.scheduling.selectors import toxin_booking_days
 from mesoclinic.web.http import HtmxHttpRequest
 from mesoclinic.web.permissions import clinical_required, staff_required
 
@@ -67,6 +68,7 @@ def _screening_context(
             treatment=data["treatment"],
             practitioner=data["practitioner"],
             on=data["on"],
+            toxin_bookings=toxin_booking_days(client=client),
         )
         view = screening_view(
             result,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tests.web.scheduling.support import TUESDAY, london
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.people.models import Absence, Practitioner
 from mesoclinic.scheduling import services
 from mesoclinic.scheduling.models import Appointment, Course
+from mesoclinic.scheduling.planning import course_session_window
 
 PLAN = {"treatment": "face-revitalise", "start_date": "2027-02-02", "practitioner": "dr-patel"}
 
@@ -125,3 +128,48 @@ def test_an_absence_ending_before_it_starts_is_refused(manager):
     assert response.status_code == 400
     assert "The absence must end after it starts." in response.content.decode()
     assert not Absence.objects.exists()
+
+
+def test_moving_a_course_session_offers_to_replan_the_later_ones(browser, amelia):
+    # given: a booked course
+    course, _ = services.course_book(
+        actor=None,
+        client=amelia,
+        treatment=Treatment.objects.get(code="face-revitalise"),
+        start_date=dt.date(2027, 2, 2),
+        practitioner=Practitioner.objects.get(code="dr-patel"),
+    )
+    third = Appointment.objects.get(course=course, session_number=3)
+    window = course_session_window(third)
+    assert window is not None
+    assert window.latest is not None
+    # when: moved to the last day of its window in the staff UI
+    response = browser.post(
+        f"/appointments/{third.pk}/reschedule/", {"start": f"{window.latest} 15:00"}
+    )
+    # then: the course page offers to re-plan the later sessions
+    assert response.status_code == 302
+    assert response["Location"] == f"/courses/{course.pk}/?after=3"
+    page = browser.get(response["Location"]).content.decode()
+    assert "Re-plan later sessions" in page
+    preview = browser.get(f"/courses/{course.pk}/replan/", {"after": 3}).content.decode()
+    assert "Move these 7 sessions" in preview
+    applied = browser.post(f"/courses/{course.pk}/replan/", {"after": 3})
+    assert applied.status_code == 302
+    fourth = Appointment.objects.get(course=course, session_number=4)
+    gap = (fourth.start.date() - Appointment.objects.get(pk=third.pk).start.date()).days
+    assert 6 <= gap <= 8
+
+
+def test_moving_a_course_session_out_of_its_window_is_refused_in_the_page(browser, amelia):
+    course, _ = services.course_book(
+        actor=None,
+        client=amelia,
+        treatment=Treatment.objects.get(code="face-revitalise"),
+        start_date=dt.date(2027, 2, 2),
+        practitioner=Practitioner.objects.get(code="dr-patel"),
+    )
+    third = Appointment.objects.get(course=course, session_number=3)
+    response = browser.post(f"/appointments/{third.pk}/reschedule/", {"start": "2027-05-11 10:00"})
+    assert response.status_code == 422
+    assert "Session 3 must be between" in response.content.decode()

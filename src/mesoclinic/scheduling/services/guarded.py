@@ -1,0 +1,535 @@
+"""Guarded writes: the engine's placements, the re-check under the lock (practitioner, room,
+device, lounge, the client), requested devices (``unsuitable_device``), retries of lost
+races and the one transaction of a service (503 ``busy``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Q
+
+from mesoclinic.catalogue.models import Formulation, Treatment
+from mesoclinic.core.audit import Actor
+from mesoclinic.core.errors import Conflict, DomainError, InvalidInput
+from mesoclinic.people.models import (
+    Client,
+    Device,
+    DeviceType,
+    Practitioner,
+    Room,
+    Site,
+)
+from mesoclinic.scheduling import selectors, site_resources
+from mesoclinic.scheduling.engine import Slot
+from mesoclinic.scheduling.errors import Busy, ClientBusy
+from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
+from mesoclinic.scheduling.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Course,
+)
+
+_R = TypeVar("_R", Room, Device)
+
+MAX_ATTEMPTS = 3
+"""Inserts retried after losing a race on PostgreSQL (with a fresh re-check each time)."""
+CLIENT_OVERLAP_CONSTRAINT = "appointment_no_client_overlap"
+"""Migration 0007's PostgreSQL exclusion constraint (and SQLite trigger name prefix)."""
+_CONFLICT_SQLSTATES = frozenset({"23P01", "40P01", "40001"})
+_BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
+MAX_REASON_LENGTH = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where and when an appointment goes: the times and the preferred resources."""
+
+    site: Site
+    start: dt.datetime
+    treatment_start: dt.datetime
+    end: dt.datetime
+    practitioner: Practitioner
+    room: Room | None
+    device: Device | None
+
+    @property
+    def busy_until(self) -> dt.datetime:
+        """End plus the clinic's buffer: practitioner and room are held until then."""
+        return self.end + dt.timedelta(minutes=selectors.buffer_minutes())
+
+
+def _slot_unavailable(message: str = "", **details: Any) -> Conflict:
+    return Conflict(
+        Code.SLOT_UNAVAILABLE,
+        message or "That time is no longer free: choose another slot.",
+        details=details,
+    )
+
+
+def _placement(search: selectors.SiteSearch, slot: Slot) -> Placement:
+    available = search.available(slot)
+    return Placement(
+        site=search.site,
+        start=available.start,
+        treatment_start=available.treatment_start,
+        end=available.end,
+        practitioner=search.practitioners[slot.practitioner],
+        room=search.rooms.get(slot.room),
+        device=search.devices.get(slot.device) if slot.device else None,
+    )
+
+
+def _candidates(
+    *,
+    treatment: Treatment,
+    site: Site,
+    start: dt.datetime,
+    practitioner: Practitioner | None,
+    formulation: Formulation | None,
+    resources: site_resources.SiteResources | None = None,
+    room: Room | None = None,
+    device: Device | None = None,
+    exclude_ids: Sequence[int] = (),
+) -> list[Placement]:
+    """The placements the engine offers at exactly ``start`` (409 when none)."""
+    day = start.astimezone(site.tzinfo).date()
+    search = selectors.site_search(
+        treatment=treatment,
+        site=site,
+        resources=resources,
+        date_from=day,
+        date_to=day,
+        practitioners=[practitioner.code] if practitioner is not None else None,
+        formulation=formulation,
+        exclude_appointment_ids=exclude_ids,
+        room=room,
+        device=device,
+    )
+    slots = search.slots_starting(start)
+    if not slots:
+        named = _named_refusal(
+            treatment=treatment, site=site, start=start, device=device, exclude_ids=exclude_ids
+        )
+        if named is not None:
+            raise named
+        raise _slot_unavailable(
+            "That time is not free"
+            + (f" for {practitioner.display_name}" if practitioner is not None else "")
+            + " (the practitioner, a room, a device or the numbing lounge is taken): "
+            "choose another slot.",
+            start=start.isoformat(),
+        )
+    return [_placement(search, slot) for slot in slots]
+
+
+OPTIONAL_DEVICE_TYPES = frozenset({DeviceType.VITAL_INJECTOR, DeviceType.MESOTHERAPY_GUN})
+"""Injectors a needle treatment needing no device may still be given with, when asked."""
+
+
+def _check_device(treatment: Treatment, site: Site, device: Device | None) -> None:
+    """400 ``unsuitable_device`` when the requested device cannot serve this booking: of
+    another type than the treatment needs, not an injector for a needle treatment that
+    needs no device, or at another site. A suitable one is then reserved (or the booking
+    refused with 409 naming it)."""
+    if device is None:
+        return
+    if device.site_id != site.pk:
+        reason = f"{device.name} is kept at another site than {site.name}."
+    elif treatment.device_type and device.device_type != treatment.device_type:
+        reason = (
+            f"{treatment.name} needs a {DeviceType(treatment.device_type).label}; "
+            f"{device.name} is a {DeviceType(device.device_type).label}."
+        )
+    elif not treatment.device_type and not (
+        treatment.needs_needle and device.device_type in OPTIONAL_DEVICE_TYPES
+    ):
+        reason = f"{treatment.name} is not given with {device.name}."
+    else:
+        return
+    raise InvalidInput(
+        Code.UNSUITABLE_DEVICE,
+        f"{reason} Choose a suitable device, or none.",
+        details={"device": device.code, "treatment": treatment.code, "field": "device"},
+    )
+
+
+def _named_refusal(
+    *,
+    treatment: Treatment,
+    site: Site,
+    start: dt.datetime,
+    device: Device | None,
+    exclude_ids: Sequence[int],
+) -> Conflict | None:
+    """When no slot starts at ``start``, say what is taken if it is the numbing lounge or
+    the requested device (one query; only on this failure path)."""
+    treatment_start = start + dt.timedelta(minutes=treatment.numbing_minutes)
+    end = treatment_start + dt.timedelta(minutes=treatment.treatment_minutes)
+    busy_until = end + dt.timedelta(minutes=selectors.buffer_minutes())
+    rows = Appointment.objects.filter(
+        site=site,
+        status__in=ACTIVE_STATUSES,
+        start__lt=busy_until,
+        busy_until__gt=start,
+    ).exclude(pk__in=list(exclude_ids))
+    found = list(rows.values_list("start", "treatment_start", "busy_until", "device_id"))
+    at = f"{start.astimezone(site.tzinfo):%H:%M}"
+    capacity = site.numbing_lounge_capacity
+    lounge = [
+        (other, other_treatment)
+        for other, other_treatment, _, _ in found
+        if other < other_treatment
+    ]
+    if (
+        treatment.numbing_minutes > 0
+        and capacity > 0
+        and _lounge_full(lounge, start, treatment_start, capacity)
+    ):
+        return _slot_unavailable(
+            f"The numbing lounge is full at {at}: choose another time.",
+            start=start.isoformat(),
+            resource="numbing_lounge",
+        )
+    if device is not None and any(
+        device_id == device.pk and _overlaps(treatment_start, busy_until, (other, until))
+        for _, other, until, device_id in found
+    ):
+        return _slot_unavailable(
+            f"{device.name} is in use at {at}: choose another time, or another device.",
+            start=start.isoformat(),
+            resource="device",
+            device=device.code,
+        )
+    return None
+
+
+def _overlaps(start: dt.datetime, end: dt.datetime, other: tuple[dt.datetime, dt.datetime]) -> bool:
+    return other[0] < end and start < other[1]
+
+
+def _lounge_full(
+    intervals: Iterable[tuple[dt.datetime, dt.datetime]],
+    start: dt.datetime,
+    end: dt.datetime,
+    capacity: int,
+) -> bool:
+    """Whether some moment of ``[start, end)`` already has ``capacity`` clients numbing."""
+    events: list[tuple[dt.datetime, int]] = []
+    for other_start, other_end in intervals:
+        if _overlaps(start, end, (other_start, other_end)):
+            events.append((max(other_start, start), 1))
+            events.append((min(other_end, end), -1))
+    events.sort(key=lambda event: (event[0], event[1]))
+    occupied = 0
+    for _, change in events:
+        occupied += change
+        if occupied >= capacity:
+            return True
+    return False
+
+
+def _client_busy(
+    placement: Placement, other_id: int, other_start: dt.datetime, other_end: dt.datetime
+) -> ClientBusy:
+    zone = placement.site.tzinfo
+    start, end = other_start.astimezone(zone), other_end.astimezone(zone)
+    return ClientBusy(
+        f"The client already has an appointment on {start:%Y-%m-%d} from {start:%H:%M} "
+        f"to {end:%H:%M}: choose a time that does not overlap it.",
+        appointment=other_id,
+        start=other_start.isoformat(),
+        end=other_end.isoformat(),
+    )
+
+
+def _choose_resources(
+    placement: Placement,
+    *,
+    client: Client,
+    treatment: Treatment,
+    exclude_ids: Sequence[int],
+    pinned_room: bool,
+    pinned_device: bool,
+) -> tuple[Room, Device | None]:
+    """Re-check the placement against committed bookings (one query) and pick a free room
+    and device, preferring the engine's choice. Raises 409 when it no longer fits:
+    ``client_busy`` (first) when the client has an overlapping active appointment at any
+    site, else ``slot_unavailable``. The client's appointments come in the same query."""
+    site = placement.site
+    treatment_start, busy_until = placement.treatment_start, placement.busy_until
+    earliest = placement.start - selectors.MAX_APPOINTMENT_SPAN
+    rows = Appointment.objects.filter(
+        Q(site=site, start__gte=earliest, start__lt=busy_until)
+        | Q(
+            practitioner=placement.practitioner,
+            treatment_start__gte=earliest,
+            treatment_start__lt=busy_until,
+        )
+        | Q(client=client, start__gte=earliest, start__lt=placement.end),
+        status__in=ACTIVE_STATUSES,
+        busy_until__gt=placement.start,
+    )
+    if exclude_ids:
+        rows = rows.exclude(pk__in=list(exclude_ids))
+    found = list(
+        rows.values_list(
+            "practitioner_id",
+            "site_id",
+            "room_id",
+            "device_id",
+            "start",
+            "treatment_start",
+            "busy_until",
+            "client_id",
+            "end",
+            "pk",
+        )
+    )
+    for row in found:
+        if row[7] == client.pk and _overlaps(placement.start, placement.end, (row[4], row[8])):
+            raise _client_busy(placement, row[9], row[4], row[8])
+    held_rooms: set[int] = set()
+    held_devices: set[int] = set()
+    lounge: list[tuple[dt.datetime, dt.datetime]] = []
+    for (
+        practitioner_id,
+        site_id,
+        room_id,
+        device_id,
+        start,
+        other_start,
+        other_until,
+        *_,
+    ) in found:
+        held = _overlaps(treatment_start, busy_until, (other_start, other_until))
+        if held and practitioner_id == placement.practitioner.pk:
+            raise _slot_unavailable(
+                f"{placement.practitioner.code} has just been booked at that time.",
+                start=placement.start.isoformat(),
+            )
+        if site_id != site.pk:
+            continue
+        if held:
+            held_rooms.add(room_id)
+            if device_id is not None:
+                held_devices.add(device_id)
+        if start < other_start:
+            lounge.append((start, other_start))
+    capacity = site.numbing_lounge_capacity
+    if (
+        treatment.numbing_minutes > 0
+        and capacity > 0
+        and _lounge_full(lounge, placement.start, treatment_start, capacity)
+    ):
+        raise _slot_unavailable(
+            f"The numbing lounge is full at {placement.start.astimezone(site.tzinfo):%H:%M}: "
+            "choose another time.",
+            start=placement.start.isoformat(),
+            resource="numbing_lounge",
+        )
+    room = _first_free(
+        placement.room,
+        [] if pinned_room else Room.objects.filter(site=site, active=True),
+        held_rooms,
+    )
+    if room is None:
+        raise _slot_unavailable("No room is free at that time.", start=placement.start.isoformat())
+    device: Device | None = None
+    if pinned_device and placement.device is not None and placement.device.pk in held_devices:
+        raise _slot_unavailable(
+            f"{placement.device.name} has just been booked at that time.",
+            start=placement.start.isoformat(),
+            resource="device",
+            device=placement.device.code,
+        )
+    if treatment.device_type or (pinned_device and placement.device is not None):
+        device = _first_free(
+            placement.device,
+            []
+            if pinned_device
+            else Device.objects.filter(site=site, active=True, device_type=treatment.device_type),
+            held_devices,
+        )
+        if device is None:
+            raise _slot_unavailable(
+                "No device of the type this treatment needs is free at that time.",
+                start=placement.start.isoformat(),
+            )
+    return room, device
+
+
+def _first_free(preferred: _R | None, others: Iterable[_R], held: set[int]) -> _R | None:
+    """``preferred`` when it is not held, else the first of ``others`` that is not (the
+    others are read only then: usually the engine's choice is still free)."""
+    if preferred is not None and preferred.pk not in held:
+        return preferred
+    return next((other for other in others if other.pk not in held), None)
+
+
+def _is_lost_race(error: Exception) -> bool:
+    """Whether a database error means "someone else took it": an exclusion violation,
+    deadlock or serialisation failure (PostgreSQL), the SQLite trigger, or SQLite's busy
+    timeout."""
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if sqlstate in _CONFLICT_SQLSTATES:
+        return True
+    text = str(error)
+    return "slot_unavailable" in text or "database is locked" in text or _is_client_busy(error)
+
+
+def _is_client_busy(error: Exception) -> bool:
+    """Whether a database error is migration 0007's guard: the client has an overlapping
+    active appointment (the PostgreSQL constraint's name, or the SQLite trigger's message)."""
+    text = str(error)
+    return CLIENT_OVERLAP_CONSTRAINT in text or "client_busy" in text
+
+
+def _lock_lounge(site: Site, treatment: Treatment) -> None:
+    """Serialise lounge-using bookings of a site on PostgreSQL (SQLite's IMMEDIATE
+    transaction already holds the database's write lock).
+
+    ``FOR NO KEY UPDATE`` excludes the other lounge bookings but not the ``FOR KEY SHARE``
+    lock every appointment insert takes on its site (the foreign key check, at commit):
+    with ``FOR UPDATE`` the two formed deadlocks with the exclusion constraints' waits,
+    and the booking failed as 503 busy."""
+    if (
+        connection.vendor == "postgresql"
+        and treatment.numbing_minutes > 0
+        and site.numbing_lounge_capacity > 0
+    ):
+        list(Site.objects.select_for_update(no_key=True).filter(pk=site.pk).values_list("pk"))
+
+
+@dataclass(frozen=True)
+class _NewAppointment:
+    """Writes a booked appointment at the placement and resources ``_write_guarded``
+    settles on: the one insert of single bookings and of course sessions."""
+
+    client: Client
+    treatment: Treatment
+    formulation: Formulation | None
+    booked_at: dt.datetime
+    booked_by_label: str
+    notes: str = ""
+    course: Course | None = None
+    session_number: int | None = None
+
+    def __call__(self, placement: Placement, room: Room, device: Device | None) -> Appointment:
+        return Appointment.objects.create(
+            client=self.client,
+            treatment=self.treatment,
+            formulation=self.formulation,
+            site=placement.site,
+            practitioner=placement.practitioner,
+            room=room,
+            device=device,
+            start=placement.start,
+            treatment_start=placement.treatment_start,
+            end=placement.end,
+            busy_until=placement.busy_until,
+            status=AppointmentStatus.BOOKED,
+            course=self.course,
+            session_number=self.session_number,
+            price=self.treatment.price,
+            booked_at=self.booked_at,
+            booked_by_label=self.booked_by_label,
+            notes=self.notes,
+        )
+
+
+def _write_guarded(
+    *,
+    placements: Sequence[Placement],
+    client: Client,
+    treatment: Treatment,
+    write: Any,
+    exclude_ids: Sequence[int] = (),
+    pinned_room: bool = False,
+    pinned_device: bool = False,
+) -> Appointment:
+    """Inside the caller's transaction: lock, re-check, write. Tries each placement (in
+    preference order) and retries lost races with fresh data; 409 when nothing fits.
+
+    ``write(placement, room, device)`` inserts or updates the row and returns it.
+    ``client_busy`` is raised at once: the placements share one time, so no other
+    resource can help.
+    """
+    last_error: DomainError | None = None
+    for placement in placements:
+        _lock_lounge(placement.site, treatment)
+        for _attempt in range(MAX_ATTEMPTS):
+            try:
+                room, device = _choose_resources(
+                    placement,
+                    client=client,
+                    treatment=treatment,
+                    exclude_ids=exclude_ids,
+                    pinned_room=pinned_room,
+                    pinned_device=pinned_device,
+                )
+            except ClientBusy:
+                raise
+            except Conflict as error:
+                last_error = error
+                break
+            try:
+                with transaction.atomic():
+                    appointment: Appointment = write(placement, room, device)
+                return appointment
+            except (IntegrityError, OperationalError) as error:
+                if not _is_lost_race(error):
+                    raise
+                # Retried: the re-check then sees the winner (and names its time).
+                last_error = (
+                    ClientBusy(start=placement.start.isoformat())
+                    if _is_client_busy(error)
+                    else _slot_unavailable(start=placement.start.isoformat())
+                )
+    raise last_error or _slot_unavailable()
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """The service's one transaction. SQLite's write lock is taken at ``BEGIN IMMEDIATE``;
+    if it cannot be had within the busy timeout, or PostgreSQL gives up on a lock, the
+    caller gets 503 ``busy`` (try again) rather than a 500. Nothing was written."""
+    try:
+        with transaction.atomic():
+            yield
+    except OperationalError as error:
+        cause = error.__cause__
+        sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if "database is locked" in str(error) or sqlstate in _BUSY_SQLSTATES:
+            raise Busy(
+                Code.BUSY,
+                "The calendar is busy with other bookings: nothing was changed, please try "
+                "again in a moment.",
+            ) from None
+        raise
+
+
+def _label(actor: Actor) -> str:
+    username = getattr(actor, "get_username", None)
+    return str(username()) if callable(username) and getattr(actor, "pk", None) else "system"
+
+
+def _appointment_data(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "treatment": appointment.treatment.code,
+        "start": appointment.start.isoformat(),
+        "treatment_start": appointment.treatment_start.isoformat(),
+        "end": appointment.end.isoformat(),
+        "practitioner": appointment.practitioner.code,
+        "room": appointment.room.code,
+        "device": appointment.device.code if appointment.device else None,
+        "site": appointment.site.code,
+        "course": appointment.course_id,
+        "session_number": appointment.session_number,
+    }
