@@ -13,6 +13,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from mesoclinic.api.types import SaneDate
 from mesoclinic.catalogue import selectors as catalogue_selectors
 from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch
@@ -96,8 +97,8 @@ class LotIn(Schema):
 class AdverseEventIn(Schema):
     client: str
     appointment: str | None = None
-    onset: dt.date
-    ended_on: dt.date | None = None
+    onset: SaneDate
+    ended_on: SaneDate | None = None
     description: str = Field(min_length=1, max_length=5000)
     products: list[LotIn] = []
     seriousness: list[str] = []
@@ -118,9 +119,9 @@ class AssessmentIn(Schema):
 class BatchIn(Schema):
     formulation: str
     lot: str = Field(min_length=1, max_length=60)
-    expires_on: dt.date
+    expires_on: SaneDate
     quantity: Decimal = Field(gt=0, max_digits=10, decimal_places=2)
-    received_on: dt.date | None = None
+    received_on: SaneDate | None = None
 
 
 class DiscardIn(Schema):
@@ -397,7 +398,7 @@ def client_records(request: HttpRequest, client_id: str) -> list[dict[str, Any]]
 
 
 @router.get("/follow-ups", response=list[dict[str, Any]])
-def follow_ups(request: HttpRequest, due_by: dt.date | None = None) -> list[dict[str, Any]]:
+def follow_ups(request: HttpRequest, due_by: SaneDate | None = None) -> list[dict[str, Any]]:
     """Open side-effect follow-ups, due by the end of ``due_by`` when given."""
     require(request.user, Access.CLINICAL)
     until = (

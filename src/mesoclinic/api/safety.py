@@ -13,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from mesoclinic.api.types import SaneDate
 from mesoclinic.catalogue.models import Formulation
 from mesoclinic.catalogue.selectors import formulation_by_code, treatment_by_code
 from mesoclinic.core.audit import audit_record
@@ -53,7 +54,7 @@ class QuestionnaireIn(Schema):
     allergies: list[str] = Field(default_factory=list, max_length=50)
     conditions: list[str] = Field(default_factory=list, max_length=50)
     medications: list[str] = Field(default_factory=list, max_length=50)
-    isotretinoin_last_taken_on: dt.date | None = None
+    isotretinoin_last_taken_on: SaneDate | None = None
     source: QuestionnaireSource = QuestionnaireSource.STAFF
     notes: str = Field("", max_length=5000)
 
@@ -78,7 +79,7 @@ class ScreeningIn(Schema):
     treatment: str
     formulation: str | None = None
     practitioner: str | None = None
-    on: dt.date | None = None
+    on: SaneDate | None = None
     at: dt.datetime | None = None
 
 
@@ -168,7 +169,7 @@ class PrescriptionOut(Schema):
 
 
 class ToxinHistoryIn(Schema):
-    administered_on: dt.date
+    administered_on: SaneDate
     formulation: str | None = None
     product_name: str = Field("", max_length=160)
     units: Decimal | None = None

@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from mesoclinic.catalogue.models import Formulation, Protocol
-from mesoclinic.core import clock
+from mesoclinic.core import clock, validation
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import InvalidInput
@@ -226,13 +226,14 @@ def parse_date(value: str | None, field: str) -> dt.date:
             Code.INVALID_INPUT, f"'{field}' is required (YYYY-MM-DD).", details={"field": field}
         )
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
             Code.INVALID_INPUT,
             f"'{field}' must be a date like 2027-03-05.",
             details={"field": field, "value": value[:40]},
         ) from None
+    return validation.check_date(day, field=field)
 
 
 def parse_moment(value: str, field: str) -> dt.datetime:
@@ -251,6 +252,8 @@ def parse_moment(value: str, field: str) -> dt.datetime:
             f"'{field}' needs a time zone offset, e.g. 2027-03-05T10:00:00+00:00.",
             details={"field": field},
         )
+    validation.check_date(moment.date(), field=field)
+    validation.check_offset(moment.utcoffset(), field=field)
     return moment
 
 
@@ -888,7 +891,7 @@ def absence_replan_apply(
     if payload.moves is not None:
         moves = [
             (
-                int(str(move.appointment)) if str(move.appointment).isdigit() else -1,
+                int(str(move.appointment)) if validation.is_id(move.appointment) else -1,
                 parse_moment(move.start, "start"),
                 _practitioner(move.practitioner).code if move.practitioner else None,  # type: ignore[union-attr]
             )
