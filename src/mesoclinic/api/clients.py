@@ -7,7 +7,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from mesoclinic.api.types import Email, IsoDate, Phone, Text
+from mesoclinic.api.types import Email, InputSchema, IsoDate, Phone, Text
 from mesoclinic.core.audit import audit_record
 from mesoclinic.people import selectors, services
 from mesoclinic.people.models import Client, Sex
@@ -19,7 +19,7 @@ router = Router(tags=["clients"])
 MAX_SEARCH_RESULTS = 100
 
 
-class ClientIn(Schema):
+class ClientIn(InputSchema):
     """A new client. Names are one line of text; the email and the phone number (UK unless
     it starts with +country) are checked; the birth date is ``YYYY-MM-DD`` text."""
 

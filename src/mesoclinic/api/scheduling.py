@@ -19,6 +19,7 @@ import numpy.typing as npt
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from mesoclinic.api.types import InputSchema
 from mesoclinic.catalogue.models import Formulation, Protocol
 from mesoclinic.core import clock, validation
 from mesoclinic.core.audit import audit_record
@@ -103,7 +104,7 @@ class BookedOut(AppointmentOut):
     screening: ScreeningOut
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(InputSchema):
     client: int | str
     treatment: str
     start: str
@@ -115,23 +116,23 @@ class AppointmentIn(Schema):
     notes: str = Field("", max_length=2000)
 
 
-class CancelIn(Schema):
+class CancelIn(InputSchema):
     reason: str = Field("", max_length=300)
 
 
-class RescheduleIn(Schema):
+class RescheduleIn(InputSchema):
     start: str
     practitioner: str | None = None
 
 
-class PreferencesIn(Schema):
+class PreferencesIn(InputSchema):
     weekdays: list[int | str] | None = None
     earliest_time: str | None = None
     latest_time: str | None = None
     practitioner: str | None = None
 
 
-class CourseIn(Schema):
+class CourseIn(InputSchema):
     client: int | str
     treatment: str
     start_date: str
@@ -173,7 +174,7 @@ class CourseOut(Schema):
     price: MoneyOut
 
 
-class AbsenceIn(Schema):
+class AbsenceIn(InputSchema):
     starts_at: str
     ends_at: str
     reason: str = Field("", max_length=200)
@@ -201,13 +202,13 @@ class ReplanOut(Schema):
     phone: list[PhoneOut]
 
 
-class MoveIn(Schema):
+class MoveIn(InputSchema):
     appointment: int | str
     start: str
     practitioner: str | None = None
 
 
-class ReplanApplyIn(Schema):
+class ReplanApplyIn(InputSchema):
     moves: list[MoveIn] | None = None
 
 
@@ -233,7 +234,7 @@ def parse_date(value: str | None, field: str) -> dt.date:
             f"'{field}' must be a date like 2027-03-05.",
             details={"field": field, "value": value[:40]},
         ) from None
-    return validation.check_date(day, field=field)
+    return _in_range(day, field)
 
 
 def parse_moment(value: str, field: str) -> dt.datetime:
@@ -252,9 +253,18 @@ def parse_moment(value: str, field: str) -> dt.datetime:
             f"'{field}' needs a time zone offset, e.g. 2027-03-05T10:00:00+00:00.",
             details={"field": field},
         )
-    validation.check_date(moment.date(), field=field)
+    _in_range(moment.date(), field)
     validation.check_offset(moment.utcoffset(), field=field)
     return moment
+
+
+def _in_range(day: dt.date, field: str) -> dt.date:
+    """Dates outside 1900–2100 are 400 ``invalid_range`` (the scheduling code for a range
+    the clinic cannot serve)."""
+    problem = validation.date_problem(day)
+    if problem:
+        raise InvalidInput(Code.INVALID_RANGE, f"'{field}' {problem}.", details={"field": field})
+    return day
 
 
 def _parse_time(value: str | None, field: str) -> dt.time | None:
