@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from mesoclinic.api.types import InputSchema, SaneDate, SaneDateTime
+from mesoclinic.api.types import InputSchema, IsoDateTime, SaneDate, SaneDateTime
 from mesoclinic.catalogue.models import Formulation
 from mesoclinic.catalogue.selectors import formulation_by_code, treatment_by_code
 from mesoclinic.core.audit import audit_record
@@ -48,7 +48,7 @@ router = Router(tags=["safety"])
 
 
 class QuestionnaireIn(InputSchema):
-    answered_at: SaneDateTime | None = None
+    answered_at: IsoDateTime | None = None
     pregnant: bool
     breastfeeding: bool
     allergies: list[str] = Field(default_factory=list, max_length=50)
@@ -154,7 +154,7 @@ class OverrideOut(Schema):
 class PrescriptionIn(InputSchema):
     prescriber: str | None = None
     formulation: str
-    consultation_at: SaneDateTime
+    consultation_at: IsoDateTime
     notes: str = Field("", max_length=5000)
 
 

@@ -101,6 +101,9 @@ SaneDateTime = Annotated[
     Field(json_schema_extra={"pattern": "^(19|20)[0-9]{2}-"}),
 ]
 """A date-time within 1900–2100 whose UTC offset is within ±14:00."""
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_moment_only)]
+"""A date-time given as ISO 8601 text, whose range the service checks with its own code
+(answers and consultations cannot be in the future: ``invalid_date``)."""
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_text_only)]
 """A date given as ``YYYY-MM-DD`` text, whose range the service checks with its own code
 (a birth date: ``invalid_birth_date``)."""
