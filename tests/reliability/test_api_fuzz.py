@@ -153,7 +153,9 @@ def test_schemathesis_finds_nothing(served_clinic, tmp_path):
         "--report-dir",
         str(tmp_path),
     ]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=TIME_BUDGET_SECONDS)
+    run = subprocess.run(
+        command, capture_output=True, text=True, timeout=TIME_BUDGET_SECONDS, cwd=tmp_path
+    )
     summary = run.stdout[-8000:]
     kinds = {code: int(count) for code, _, count in FAILURE_LINE.findall(run.stdout)}
     print(f"schemathesis failures by kind: {kinds or 'none'}")
