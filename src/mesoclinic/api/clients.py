@@ -7,6 +7,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from mesoclinic.api.types import Email, InputSchema, IsoDate, Phone, Text
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.people import selectors, services
@@ -20,24 +21,44 @@ router = Router(tags=["clients"])
 MAX_SEARCH_RESULTS = 100
 
 
-class ClientIn(Schema):
-    given_name: str = Field(min_length=1, max_length=100)
-    family_name: str = Field(min_length=1, max_length=100)
-    birth_date: dt.date
-    email: str = Field("", max_length=254)
-    phone: str = Field("", max_length=40)
+class ClientIn(InputSchema):
+    """A new client. Names are one line of text; the email and the phone number (UK unless
+    it starts with +country) are checked; the birth date is ``YYYY-MM-DD`` text."""
+
+    given_name: Text = Field(min_length=1, max_length=100)
+    family_name: Text = Field(min_length=1, max_length=100)
+    birth_date: IsoDate
+    email: Email = ""
+    phone: Phone = ""
     sex: Sex = Sex.UNKNOWN
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "given_name": "Ada",
+                    "family_name": "Lovelace",
+                    "birth_date": "1985-12-10",
+                    "email": "ada@example.com",
+                    "phone": "07700 900123",
+                    "sex": "female",
+                }
+            ]
+        }
+    }
 
-class ClientPatch(Schema):
+
+class ClientPatch(InputSchema):
     """Any of the fields of ``ClientIn``; those left out keep their value."""
 
-    given_name: str | None = Field(None, min_length=1, max_length=100)
-    family_name: str | None = Field(None, min_length=1, max_length=100)
-    birth_date: dt.date | None = None
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=40)
+    given_name: Text | None = Field(None, min_length=1, max_length=100)
+    family_name: Text | None = Field(None, min_length=1, max_length=100)
+    birth_date: IsoDate | None = None
+    email: Email | None = None
+    phone: Phone | None = None
     sex: Sex | None = None
+
+    model_config = {"json_schema_extra": {"examples": [{"phone": "07700 900321"}]}}
 
 
 class ClientOut(Schema):

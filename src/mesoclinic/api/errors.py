@@ -26,10 +26,15 @@ def _field_name(location: Any) -> str:
     return ".".join(parts)
 
 
+def _message(error: dict[str, Any], default: str = "") -> str:
+    """pydantic's message, without the "Value error, " it puts before a rule's own words."""
+    return str(error.get("msg", default)).removeprefix("Value error, ")
+
+
 def _validation_message(errors: list[dict[str, Any]]) -> str:
     first = errors[0] if errors else {}
     field = _field_name(first.get("loc", ()))
-    message = str(first.get("msg", "Invalid input"))
+    message = _message(first, "Invalid input")
     return f"{field}: {message}" if field else message
 
 
@@ -49,7 +54,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = [
-            {"field": _field_name(error.get("loc", ())), "message": str(error.get("msg", ""))}
+            {"field": _field_name(error.get("loc", ())), "message": _message(error)}
             for error in exc.errors
         ]
         return respond(

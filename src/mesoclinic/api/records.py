@@ -10,9 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Status
 from ninja.files import UploadedFile
 
+from mesoclinic.api.types import InputSchema, IsoDate, SaneDate, SaneDateTime
 from mesoclinic.catalogue import selectors as catalogue_selectors
 from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch
@@ -39,7 +40,7 @@ router = Router(tags=["records"])
 # --- schemas --------------------------------------------------------------------------------
 
 
-class ProductIn(Schema):
+class ProductIn(InputSchema):
     formulation: str = Field(min_length=1, max_length=60)
     lot: str = Field(min_length=1, max_length=60)
     volume_ml: Decimal = Field(ge=0, le=1000, max_digits=7, decimal_places=2)
@@ -47,13 +48,13 @@ class ProductIn(Schema):
     dilution_u_per_ml: Decimal | None = Field(None, gt=0, le=1000, max_digits=7, decimal_places=2)
 
 
-class ChartPointIn(Schema):
+class ChartPointIn(InputSchema):
     x: float = Field(ge=0, le=1)
     y: float = Field(ge=0, le=1)
     volume_ml: Decimal | None = Field(None, ge=0, le=100, max_digits=6, decimal_places=3)
 
 
-class AreaIn(Schema):
+class AreaIn(InputSchema):
     area: str = Field(min_length=1, max_length=60)
     technique: str
     needle_gauge: int | None = Field(None, ge=18, le=34)
@@ -68,7 +69,7 @@ class AreaIn(Schema):
     chart_points: list[ChartPointIn] = []
 
 
-class RecordIn(Schema):
+class RecordIn(InputSchema):
     products: list[ProductIn] = []
     areas: list[AreaIn] = []
     device: str | None = None
@@ -80,25 +81,25 @@ class RecordIn(Schema):
     notes: str = Field("", max_length=5000)
 
 
-class TextIn(Schema):
+class TextIn(InputSchema):
     text: str = Field(min_length=1, max_length=5000)
 
 
-class FollowUpIn(Schema):
+class FollowUpIn(InputSchema):
     outcome: str
     notes: str = Field("", max_length=5000)
     adverse_event: str | None = None
 
 
-class LotIn(Schema):
+class LotIn(InputSchema):
     lot: str = Field(min_length=1, max_length=60)
 
 
-class AdverseEventIn(Schema):
+class AdverseEventIn(InputSchema):
     client: str
     appointment: str | None = None
-    onset: dt.date
-    ended_on: dt.date | None = None
+    onset: IsoDate
+    ended_on: IsoDate | None = None
     description: str = Field(min_length=1, max_length=5000)
     products: list[LotIn] = []
     seriousness: list[str] = []
@@ -107,30 +108,30 @@ class AdverseEventIn(Schema):
     other_medicines: list[str] = []
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(InputSchema):
     scale: str
     components: dict[str, Any]
     rated_by: str = "practitioner"
     treatment: str | None = None
     appointment: str | None = None
-    assessed_at: dt.datetime | None = None
+    assessed_at: SaneDateTime | None = None
 
 
-class BatchIn(Schema):
+class BatchIn(InputSchema):
     formulation: str
     lot: str = Field(min_length=1, max_length=60)
-    expires_on: dt.date
+    expires_on: SaneDate
     quantity: Decimal = Field(gt=0, max_digits=10, decimal_places=2)
-    received_on: dt.date | None = None
+    received_on: SaneDate | None = None
 
 
-class DiscardIn(Schema):
+class DiscardIn(InputSchema):
     formulation: str
     quantity: Decimal = Field(gt=0, max_digits=10, decimal_places=2)
     reason: str = Field(min_length=1, max_length=300)
 
 
-class ContactIn(Schema):
+class ContactIn(InputSchema):
     client: str
     note: str = Field("", max_length=300)
 
@@ -399,7 +400,7 @@ def client_records(request: HttpRequest, client_id: str) -> list[dict[str, Any]]
 
 
 @router.get("/follow-ups", response=list[dict[str, Any]])
-def follow_ups(request: HttpRequest, due_by: dt.date | None = None) -> list[dict[str, Any]]:
+def follow_ups(request: HttpRequest, due_by: SaneDate | None = None) -> list[dict[str, Any]]:
     """Open side-effect follow-ups, due by the end of ``due_by`` when given."""
     require(request.user, Access.CLINICAL)
     until = (

@@ -13,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from mesoclinic.api.types import InputSchema, IsoDateTime, SaneDate, SaneDateTime
 from mesoclinic.catalogue.models import Formulation
 from mesoclinic.catalogue.selectors import formulation_by_code, treatment_by_code
 from mesoclinic.core.audit import audit_record
@@ -47,14 +48,14 @@ router = Router(tags=["safety"])
 # --- Schemas -------------------------------------------------------------------------------
 
 
-class QuestionnaireIn(Schema):
-    answered_at: dt.datetime | None = None
+class QuestionnaireIn(InputSchema):
+    answered_at: IsoDateTime | None = None
     pregnant: bool
     breastfeeding: bool
     allergies: list[str] = Field(default_factory=list, max_length=50)
     conditions: list[str] = Field(default_factory=list, max_length=50)
     medications: list[str] = Field(default_factory=list, max_length=50)
-    isotretinoin_last_taken_on: dt.date | None = None
+    isotretinoin_last_taken_on: SaneDate | None = None
     source: QuestionnaireSource = QuestionnaireSource.STAFF
     notes: str = Field("", max_length=5000)
 
@@ -74,13 +75,13 @@ class QuestionnaireOut(Schema):
     current: bool
 
 
-class ScreeningIn(Schema):
+class ScreeningIn(InputSchema):
     client: int | str
     treatment: str
     formulation: str | None = None
     practitioner: str | None = None
-    on: dt.date | None = None
-    at: dt.datetime | None = None
+    on: SaneDate | None = None
+    at: SaneDateTime | None = None
 
 
 class ReasonOut(Schema):
@@ -100,7 +101,7 @@ class ScreeningOut(Schema):
     overridden: list[ReasonOut] = []
 
 
-class ConsentIn(Schema):
+class ConsentIn(InputSchema):
     treatment: str
     signed_name: str = Field("", max_length=200)
     accepted: Any = None
@@ -133,7 +134,7 @@ class ConsentFormOut(Schema):
     cooling_off_hours: int | None
 
 
-class OverrideIn(Schema):
+class OverrideIn(InputSchema):
     treatment: str
     code: str
     justification: str = Field("", max_length=5000)
@@ -151,10 +152,10 @@ class OverrideOut(Schema):
     active: bool
 
 
-class PrescriptionIn(Schema):
+class PrescriptionIn(InputSchema):
     prescriber: str | None = None
     formulation: str
-    consultation_at: dt.datetime
+    consultation_at: IsoDateTime
     notes: str = Field("", max_length=5000)
 
 
@@ -168,8 +169,8 @@ class PrescriptionOut(Schema):
     created_at: dt.datetime
 
 
-class ToxinHistoryIn(Schema):
-    administered_on: dt.date
+class ToxinHistoryIn(InputSchema):
+    administered_on: SaneDate
     formulation: str | None = None
     product_name: str = Field("", max_length=160)
     units: Decimal | None = None

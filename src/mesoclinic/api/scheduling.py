@@ -19,8 +19,9 @@ import numpy.typing as npt
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from mesoclinic.api.types import InputSchema
 from mesoclinic.catalogue.models import Formulation, Protocol
-from mesoclinic.core import clock
+from mesoclinic.core import clock, validation
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import InvalidInput
@@ -108,7 +109,7 @@ class BookedOut(AppointmentOut):
     screening: ScreeningOut
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(InputSchema):
     client: int | str
     treatment: str
     start: str
@@ -120,16 +121,16 @@ class AppointmentIn(Schema):
     notes: str = Field("", max_length=2000)
 
 
-class CancelIn(Schema):
+class CancelIn(InputSchema):
     reason: str = Field("", max_length=300)
 
 
-class RescheduleIn(Schema):
+class RescheduleIn(InputSchema):
     start: str
     practitioner: str | None = None
 
 
-class PreferencesIn(Schema):
+class PreferencesIn(InputSchema):
     weekdays: list[int | str] | None = None
     earliest_time: str | None = None
     latest_time: str | None = None
@@ -137,7 +138,7 @@ class PreferencesIn(Schema):
     practitioner: str | None = None
 
 
-class CourseIn(Schema):
+class CourseIn(InputSchema):
     client: int | str
     treatment: str
     start_date: str
@@ -197,7 +198,7 @@ class CourseOut(Schema):
     price: MoneyOut
 
 
-class ReplanCourseIn(Schema):
+class ReplanCourseIn(InputSchema):
     after_session: int = Field(ge=0, le=planning.MAX_COURSE_SESSIONS)
     apply: bool = False
 
@@ -217,7 +218,7 @@ class CourseReplanOut(Schema):
     moves: list[ReplanMoveOut]
 
 
-class AbsenceIn(Schema):
+class AbsenceIn(InputSchema):
     starts_at: str
     ends_at: str
     reason: str = Field("", max_length=200)
@@ -245,13 +246,13 @@ class ReplanOut(Schema):
     phone: list[PhoneOut]
 
 
-class MoveIn(Schema):
+class MoveIn(InputSchema):
     appointment: int | str
     start: str
     practitioner: str | None = None
 
 
-class ReplanApplyIn(Schema):
+class ReplanApplyIn(InputSchema):
     moves: list[MoveIn] | None = None
 
 
@@ -270,13 +271,14 @@ def parse_date(value: str | None, field: str) -> dt.date:
             Code.INVALID_INPUT, f"'{field}' is required (YYYY-MM-DD).", details={"field": field}
         )
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
             Code.INVALID_INPUT,
             f"'{field}' must be a date like 2027-03-05.",
             details={"field": field, "value": value[:40]},
         ) from None
+    return _in_range(day, field)
 
 
 def parse_moment(value: str, field: str) -> dt.datetime:
@@ -295,7 +297,18 @@ def parse_moment(value: str, field: str) -> dt.datetime:
             f"'{field}' needs a time zone offset, e.g. 2027-03-05T10:00:00+00:00.",
             details={"field": field},
         )
+    _in_range(moment.date(), field)
+    validation.check_offset(moment.utcoffset(), field=field)
     return moment
+
+
+def _in_range(day: dt.date, field: str) -> dt.date:
+    """Dates outside 1900–2100 are 400 ``invalid_range`` (the scheduling code for a range
+    the clinic cannot serve)."""
+    problem = validation.date_problem(day)
+    if problem:
+        raise InvalidInput(Code.INVALID_RANGE, f"'{field}' {problem}.", details={"field": field})
+    return day
 
 
 def _parse_time(value: str | None, field: str) -> dt.time | None:
@@ -1006,7 +1019,7 @@ def absence_replan_apply(
     if payload.moves is not None:
         moves = [
             (
-                int(str(move.appointment)) if str(move.appointment).isdigit() else -1,
+                int(str(move.appointment)) if validation.is_id(move.appointment) else -1,
                 parse_moment(move.start, "start"),
                 _practitioner(move.practitioner).code if move.practitioner else None,  # type: ignore[union-attr]
             )

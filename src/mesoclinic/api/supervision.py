@@ -6,15 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
+from mesoclinic.api.types import InputSchema
 from mesoclinic.people.roles import Access, own_practitioner, require
 from mesoclinic.records import supervision
 
 router = Router(tags=["supervision"])
 
 
-class CommentIn(Schema):
+class CommentIn(InputSchema):
     comment: str = ""
 
 

@@ -1,7 +1,5 @@
 """The REST API at /api/v1/ (django-ninja), one router per domain."""
 
-from ninja import NinjaAPI
-
 from mesoclinic.api import (
     clients,
     records,
@@ -13,8 +11,9 @@ from mesoclinic.api import (
 )
 from mesoclinic.api.auth import BearerToken, StaffSession
 from mesoclinic.api.errors import install_error_handlers
+from mesoclinic.api.openapi import ContractAPI
 
-api = NinjaAPI(
+api = ContractAPI(
     title="mesoclinic API",
     version="1",
     description="Clinic software for mesotherapy: reference data, clients, screening, "

@@ -23,10 +23,10 @@ from django.views.decorators.http import require_http_methods
 from mesoclinic.billing.online import deposit_due, may_pay_online
 from mesoclinic.billing.policy import cancellation_policy
 from mesoclinic.catalogue.models import Treatment
-from mesoclinic.core import clock
+from mesoclinic.core import clock, validation
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.downloads import attachment
-from mesoclinic.core.errors import DomainError
+from mesoclinic.core.errors import DomainError, InvalidInput
 from mesoclinic.messaging.selectors import client_messages
 from mesoclinic.people.models import Client, Practitioner, Site
 from mesoclinic.portal import booking, selectors, services
@@ -114,8 +114,8 @@ def _chosen_day(request: HttpRequest, *, today: dt.date) -> dt.date | None:
 
 def _parse_start(value: str) -> dt.datetime | None:
     try:
-        start = dt.datetime.fromisoformat(value)
-    except ValueError:
+        start = validation.parse_datetime(value)
+    except InvalidInput:
         return None
     return start if start.tzinfo else None
 

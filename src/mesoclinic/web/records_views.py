@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from mesoclinic.catalogue import selectors as catalogue_selectors
 from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch, Formulation
-from mesoclinic.core import clock
+from mesoclinic.core import clock, validation
 from mesoclinic.core.audit import audit_record
 from mesoclinic.core.downloads import attachment, csv_writer
 from mesoclinic.core.errors import DomainError, InvalidInput, NotFound
@@ -283,9 +283,11 @@ def adverse_event_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 
 def _date(raw: str, field: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput("invalid_input", "Give a date.", details={"field": field}) from None
+        return validation.parse_date(raw, field=field)
+    except InvalidInput:
+        raise InvalidInput(
+            "invalid_input", "Give a date between 1900 and 2100.", details={"field": field}
+        ) from None
 
 
 @clinical_required

@@ -25,8 +25,8 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from mesoclinic.catalogue.models import Treatment
-from mesoclinic.core import clock
-from mesoclinic.core.errors import Conflict, DomainError, NotFound
+from mesoclinic.core import clock, validation
+from mesoclinic.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from mesoclinic.people.models import (
     Absence,
     Client,
@@ -75,9 +75,10 @@ def _site(request: HtmxHttpRequest, code: str | None = None) -> Site:
 
 
 def _parse_date(text: str | None, default: dt.date) -> dt.date:
+    """A date from the query string within 1900–2100 (a malformed or far one: ``default``)."""
     try:
-        return dt.date.fromisoformat(text) if text else default
-    except ValueError:
+        return validation.parse_date(text) if text else default
+    except InvalidInput:
         return default
 
 
@@ -241,7 +242,7 @@ class QuickBookForm(forms.Form):
 
 def _client_options(query: str, chosen: str | None) -> list[Client]:
     options: list[Client] = []
-    if chosen and chosen.isdigit():
+    if chosen and validation.is_id(chosen):
         options += list(Client.objects.filter(pk=int(chosen)))
     if query:
         options += [c for c in client_search(query=query)[:CLIENT_OPTIONS] if c not in options]
