@@ -107,6 +107,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/appointments/{appointment_id}.ics"): Rule(S),
     ("GET", "/api/v1/appointments/{appointment_id}"): Rule(S),
     ("POST", "/api/v1/appointments/{appointment_id}/cancel"): Rule(S),
+    ("POST", "/api/v1/appointments/{appointment_id}/no-show"): Rule(S),
     ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): Rule(S),
     ("POST", "/api/v1/courses/plan"): Rule(S),
     ("POST", "/api/v1/courses"): Rule(S),

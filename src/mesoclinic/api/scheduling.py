@@ -391,12 +391,16 @@ def slot_out(slot: selectors.AvailableSlot) -> dict[str, Any]:
     }
 
 
+API_STATUS = {AppointmentStatus.NOSHOW: "no_show"}
+"""Statuses whose API name differs from the stored value (api-contract.md)."""
+
+
 def appointment_out(appointment: Appointment) -> dict[str, Any]:
     """An appointment in the API shape (times in the site's offset)."""
     tz = appointment.site.tzinfo
     return {
         "id": str(appointment.pk),
-        "status": appointment.status,
+        "status": API_STATUS.get(appointment.status, appointment.status),
         "client": str(appointment.client_id),
         "treatment": appointment.treatment.code,
         "site": appointment.site.code,
@@ -788,6 +792,16 @@ def appointment_cancel(
         actor=request.user, appointment=appointment, reason=payload.reason
     )
     return appointment_out(cancelled) | _replan_offer(cancelled)
+
+
+@router.post("/appointments/{appointment_id}/no-show", response=AppointmentOut)
+def appointment_no_show(request: HttpRequest, appointment_id: str) -> dict[str, Any]:
+    """Mark a booked appointment a no-show after its start (``status: "no_show"``); 422
+    ``appointment_not_started`` before it, 409 when it is not booked."""
+    require(request.user, Access.STAFF)
+    appointment = selectors.appointment_for_id(appointment_id)
+    missed = services.appointment_no_show(actor=request.user, appointment=appointment)
+    return appointment_out(missed)
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response=AppointmentOut)

@@ -50,6 +50,7 @@ class SchedulingErrorCode(StrEnum):
     CLIENT_BUSY = "client_busy"
     SCREENING_REFUSED = "screening_refused"
     APPOINTMENT_NOT_ACTIVE = "appointment_not_active"
+    APPOINTMENT_NOT_STARTED = "appointment_not_started"
     COURSE_UNAVAILABLE = "course_unavailable"
     TOO_MANY_SESSIONS = "too_many_sessions"
     NO_SITE = "no_site"

@@ -40,6 +40,7 @@ from mesoclinic.scheduling.services.absences import (
 from mesoclinic.scheduling.services.appointments import (
     appointment_book,
     appointment_cancel,
+    appointment_no_show,
     appointment_reschedule,
 )
 from mesoclinic.scheduling.services.courses import (
@@ -66,6 +67,7 @@ __all__ = [
     "absence_replan_preview",
     "appointment_book",
     "appointment_cancel",
+    "appointment_no_show",
     "appointment_reschedule",
     "course_book",
     "course_cancel",

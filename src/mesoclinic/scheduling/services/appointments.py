@@ -7,7 +7,7 @@ import datetime as dt
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
-from mesoclinic.core.errors import Conflict
+from mesoclinic.core.errors import Conflict, RuleRefused
 from mesoclinic.messaging import services as messaging
 from mesoclinic.people.models import (
     Client,
@@ -202,6 +202,39 @@ def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str = 
             data=_appointment_data(appointment) | {"reason": reason},
         )
         messaging.appointment_cancelled_notify(appointment=appointment)
+    return appointment
+
+
+def appointment_no_show(*, actor: Actor, appointment: Appointment) -> Appointment:
+    """Mark a booked appointment a no-show once its start has passed: the client did not
+    come. 422 ``appointment_not_started`` before the start; 409 ``appointment_not_active``
+    when it is not booked (cancelled, attended, already a no-show)."""
+    with _writing():
+        appointment = _locked(appointment)
+        if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED):
+            raise Conflict(
+                Code.APPOINTMENT_NOT_ACTIVE,
+                f"This appointment is {appointment.get_status_display().lower()}; only a "
+                "booked appointment can be marked a no-show.",
+                details={"status": appointment.status},
+            )
+        if clock.now() < appointment.start:
+            raise RuleRefused(
+                Code.APPOINTMENT_NOT_STARTED,
+                "The appointment has not started yet: a client can only miss it once its "
+                "time has come.",
+                details={"start": appointment.start.isoformat()},
+            )
+        appointment.status = AppointmentStatus.NOSHOW
+        appointment.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="appointment.no_show",
+            obj=appointment,
+            client_id=appointment.client_id,
+            summary=f"No-show {appointment.treatment.code} {appointment.start:%Y-%m-%d %H:%M}",
+            data=_appointment_data(appointment),
+        )
     return appointment
 
 
