@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 
 import pytest
 
+from mesoclinic.billing.models import Quote
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.errors import Conflict
 from mesoclinic.people.models import Client, Practitioner
@@ -42,7 +44,7 @@ def test_meso_standard_plans_ten_sessions_within_their_windows(api):
     plan = response.json()
     assert plan["protocol"] == "meso-standard"
     assert plan["feasible"] is True
-    assert plan["price"] == {"amount": "3000.00", "currency": "GBP"}
+    assert plan["price"] == {"amount": "2550.00", "currency": "GBP"}  # 10 × £300 less 15%
     sessions = plan["sessions"]
     assert [s["number"] for s in sessions] == list(range(1, 11))
     assert [s["phase"] for s in sessions] == ["weekly"] * 4 + ["fortnightly"] * 2 + ["monthly"] * 4
@@ -63,7 +65,7 @@ def test_maintenance_sessions_are_added_on_request(api):
     assert [s["phase"] for s in plan["sessions"]][-3:] == ["monthly", "maintenance", "maintenance"]
     last = [_local(s["slot"]["start"]).date() for s in plan["sessions"][-2:]]
     assert 84 <= (last[1] - last[0]).days <= 98
-    assert plan["price"]["amount"] == "3600.00"
+    assert plan["price"]["amount"] == "3060.00"  # 12 × £300 less 15%
 
 
 def test_a_bank_holiday_moves_a_session_inside_its_window(api):
@@ -167,7 +169,9 @@ def test_booking_a_course_books_every_session_in_one_go(api):
     appointments = Appointment.objects.filter(pk__in=ids).order_by("start")
     assert [a.session_number for a in appointments] == list(range(1, 11))
     assert {a.course_id for a in appointments} == {int(course["id"])}
-    assert course["price"] == {"amount": "3000.00", "currency": "GBP"}
+    assert course["price"] == {"amount": "2550.00", "currency": "GBP"}
+    quote = Quote.objects.get(client=_amelia(), treatment__code="face-revitalise")
+    assert (quote.sessions, quote.total) == (10, Decimal("2550.00"))  # the one price
     # and it reads back
     detail = api.get(f"/courses/{course['id']}").json()
     assert [s["appointment"] for s in detail["sessions"]] == [str(i) for i in ids]

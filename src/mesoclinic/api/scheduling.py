@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from mesoclinic.api.types import InputSchema
+from mesoclinic.billing.services import course_quote_record
 from mesoclinic.catalogue.models import Formulation, Protocol
 from mesoclinic.core import clock, validation
 from mesoclinic.core.audit import audit_record
@@ -391,7 +392,7 @@ def slot_out(slot: selectors.AvailableSlot) -> dict[str, Any]:
     }
 
 
-API_STATUS = {AppointmentStatus.NOSHOW: "no_show"}
+API_STATUS: dict[str, str] = {AppointmentStatus.NOSHOW: "no_show"}
 """Statuses whose API name differs from the stored value (api-contract.md)."""
 
 
@@ -890,6 +891,7 @@ def course_create(request: HttpRequest, payload: CourseIn) -> Status[dict[str, A
     ``client_busy`` (a session overlaps the client's other appointment) books nothing."""
     require(request.user, Access.STAFF)
     course, plan = services.course_book(actor=request.user, **_course_arguments(payload))
+    course_quote_record(actor=request.user, course=course)
     sessions = [
         _session_out(session, appointment, plan)
         for session, appointment in zip(plan.sessions, plan.appointments, strict=True)

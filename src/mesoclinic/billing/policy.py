@@ -1,4 +1,4 @@
-"""The clinic's cancellation and deposit policy, and course quotes: pure, no Django models.
+"""The clinic's cancellation and deposit policy (course quotes: ``catalogue.pricing``).
 
 A client may move or cancel an appointment online until ``notice_hours`` before it starts
 (default 48 h, configurable). Inside the notice period the change must go through the
@@ -12,6 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from mesoclinic.catalogue.pricing import (  # the course prices, shared with the planner
+    CourseQuote,
+    Package,
+    QuoteLine,
+    course_packages,
+    course_quote,
+)
 
 PENNY = Decimal("0.01")
 
@@ -72,58 +80,6 @@ def _hours_in_words(hours: int) -> str:
     return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
-@dataclass(frozen=True, slots=True)
-class Package:
-    """A course discount: ``percent`` off when at least ``min_sessions`` are bought together."""
-
-    min_sessions: int
-    percent: Decimal
-    name: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteLine:
-    description: str
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class CourseQuote:
-    """Sessions × price, less the best package discount that applies."""
-
-    sessions: int
-    session_price: Decimal
-    subtotal: Decimal
-    discount: Decimal
-    discount_name: str
-    total: Decimal
-
-    @property
-    def lines(self) -> list[QuoteLine]:
-        lines = [QuoteLine(f"{self.sessions} × session", self.subtotal)]
-        if self.discount:
-            lines.append(QuoteLine(self.discount_name, -self.discount))
-        return lines
-
-
-def course_quote(
-    *, sessions: int, session_price: Decimal, packages: tuple[Package, ...] = ()
-) -> CourseQuote:
-    """Quote ``sessions`` at ``session_price``, applying the largest package discount earned."""
-    if sessions < 1:
-        raise ValueError("A quote needs at least one session.")
-    subtotal = (session_price * sessions).quantize(PENNY)
-    eligible = [package for package in packages if sessions >= package.min_sessions]
-    best = max(eligible, key=lambda package: package.percent, default=None)
-    discount = (
-        (subtotal * best.percent / 100).quantize(PENNY, rounding=ROUND_HALF_UP)
-        if best
-        else Decimal("0.00")
-    )
-    name = (best.name or f"{best.percent.normalize():f}% course discount") if best else ""
-    return CourseQuote(sessions, session_price, subtotal, discount, name, subtotal - discount)
-
-
 def cancellation_policy() -> CancellationPolicy:
     """The clinic's policy from ``settings.MESOCLINIC``."""
     from django.conf import settings
@@ -136,12 +92,12 @@ def cancellation_policy() -> CancellationPolicy:
     )
 
 
-def course_packages() -> tuple[Package, ...]:
-    """The configured course packages (``MESOCLINIC["COURSE_PACKAGES"]``)."""
-    from django.conf import settings
-
-    packages: Any = settings.MESOCLINIC.get("COURSE_PACKAGES", ())
-    return tuple(
-        Package(int(item["min_sessions"]), Decimal(str(item["percent"])), item.get("name", ""))
-        for item in packages
-    )
+__all__ = [
+    "CancellationPolicy",
+    "CourseQuote",
+    "Package",
+    "QuoteLine",
+    "cancellation_policy",
+    "course_packages",
+    "course_quote",
+]

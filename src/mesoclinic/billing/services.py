@@ -15,7 +15,7 @@ from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import InvalidInput, RuleRefused
 from mesoclinic.people.models import Client
-from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.models import Appointment, Course
 
 QUOTE_VALID_DAYS = 30
 
@@ -50,6 +50,17 @@ def quote_create(
             summary=f"{sessions} × {treatment.code} = £{priced.total}",
         )
     return quote
+
+
+def course_quote_record(*, actor: Actor, course: Course) -> Quote:
+    """The quote of a course just booked: its sessions at the treatment's price less the
+    package discount, the same total as the course's own price."""
+    return quote_create(
+        actor=actor,
+        treatment=course.treatment,
+        sessions=course.appointments.count(),
+        client=course.client,
+    )
 
 
 def _amount(value: Decimal | str) -> Decimal:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from mesoclinic.catalogue.models import Protocol, ProtocolPhase, Treatment
+from mesoclinic.catalogue.pricing import course_packages, course_quote
 from mesoclinic.core import clock
 from mesoclinic.core.errors import InvalidInput, RuleRefused
 from mesoclinic.people.models import Absence, Client, Practitioner, Site
@@ -171,6 +172,17 @@ def _toxin_free(calendar: CourseCalendar, days: list[dt.date], interval: int) ->
     )
 
 
+def course_price(treatment: Treatment, sessions: int) -> Decimal:
+    """The course's price: the sessions at the treatment's price, less the best package
+    discount (the same figure the public pages and the quote show)."""
+    if sessions < 1:
+        return Decimal("0.00")
+    quote = course_quote(
+        sessions=sessions, session_price=treatment.price, packages=course_packages()
+    )
+    return quote.total
+
+
 def course_plan(
     *,
     client: Client,
@@ -299,7 +311,7 @@ def course_plan(
         sessions=planned,
         feasible=plan.feasible,
         failed_session=plan.failed_session,
-        price=treatment.price * len(planned),
+        price=course_price(treatment, len(planned)),
         search=search,
     )
 

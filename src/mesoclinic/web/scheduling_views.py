@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from mesoclinic.billing.services import course_quote_record
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock, validation
 from mesoclinic.core.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -570,6 +571,7 @@ def course_plan(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
             try:
                 if request.method == "POST":
                     course, _ = services.course_book(actor=request.user, **arguments)
+                    course_quote_record(actor=request.user, course=course)
                     messages.success(
                         request,
                         f"Course booked: {course.appointments.count()} sessions of "

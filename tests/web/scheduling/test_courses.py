@@ -39,7 +39,7 @@ def test_planning_shows_the_dates_and_price_before_booking(browser, amelia):
     assert response.status_code == 200
     assert "10 sessions" in html
     assert "Every session fits." in html
-    assert "£3000.00" in html
+    assert "£2550.00" in html  # the package price, as on the public page
     assert "Tue 2 Feb 2027 09:00" in html
     assert "Confirm and book 10 sessions" in html
     assert not Course.objects.exists()
