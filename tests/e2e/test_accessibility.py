@@ -10,13 +10,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
+from tests.portal.test_accounts import PASSWORD as CLIENT_PASSWORD
+from tests.portal.test_accounts import _verified_account
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
 from mesoclinic.people.models import Client, Site
 from mesoclinic.portal import booking
-from mesoclinic.portal.models import ClientAccount
 from mesoclinic.scheduling.models import Appointment, Course
 
 PASSWORD = "mesoclinic-demo"
@@ -105,20 +105,10 @@ def test_public_booking_pages(page, live_url, demo):
 
 def test_a_clients_own_pages(page, live_url, demo):
     amelia = Client.objects.get(email="amelia.hart@example.com")
-    user = get_user_model().objects.create_user(username="client-amelia", password=PASSWORD)
-    ClientAccount.objects.create(
-        user=user,
-        client=amelia,
-        email=amelia.email,
-        given_name=amelia.given_name,
-        family_name=amelia.family_name,
-        birth_date=amelia.birth_date,
-        email_verified_at=clock.now(),
-        created_at=clock.now(),
-    )
+    _verified_account(amelia)  # her portal account, email proven
     page.goto(live_url("/account/login/"))
     page.get_by_label("Email").fill(amelia.email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(CLIENT_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     upcoming = _booked(amelia)
     paths = [
