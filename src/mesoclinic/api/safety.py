@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from mesoclinic.api.types import InputSchema, IsoDateTime, SaneDate, SaneDateTime
+from mesoclinic.api.types import Flag, InputSchema, IsoDateTime, SaneDate, SaneDateTime
 from mesoclinic.catalogue.models import Formulation
 from mesoclinic.catalogue.selectors import formulation_by_code, treatment_by_code
 from mesoclinic.core.audit import audit_record
@@ -50,8 +50,8 @@ router = Router(tags=["safety"])
 
 class QuestionnaireIn(InputSchema):
     answered_at: IsoDateTime | None = None
-    pregnant: bool
-    breastfeeding: bool
+    pregnant: Flag
+    breastfeeding: Flag
     allergies: list[str] = Field(default_factory=list, max_length=50)
     conditions: list[str] = Field(default_factory=list, max_length=50)
     medications: list[str] = Field(default_factory=list, max_length=50)

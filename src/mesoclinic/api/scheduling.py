@@ -18,8 +18,9 @@ import numpy as np
 import numpy.typing as npt
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StrictInt
 
-from mesoclinic.api.types import InputSchema
+from mesoclinic.api.types import Flag, InputSchema
 from mesoclinic.billing.services import course_quote_record
 from mesoclinic.catalogue.models import Formulation, Protocol
 from mesoclinic.core import clock, validation
@@ -200,8 +201,8 @@ class CourseOut(Schema):
 
 
 class ReplanCourseIn(InputSchema):
-    after_session: int = Field(ge=0, le=planning.MAX_COURSE_SESSIONS)
-    apply: bool = False
+    after_session: StrictInt = Field(ge=0, le=planning.MAX_COURSE_SESSIONS)
+    apply: Flag = False
 
 
 class ReplanMoveOut(Schema):

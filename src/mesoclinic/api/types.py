@@ -9,7 +9,7 @@ import re
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictBool
 
 from mesoclinic.core import validation
 from mesoclinic.core.errors import InvalidInput
@@ -115,3 +115,7 @@ Id = Annotated[
     ),
 ]
 """A row id: 1–18 ASCII digits."""
+
+
+Flag = StrictBool
+"""A JSON ``true`` or ``false``: ``0``, ``1`` or ``"yes"`` are refused (400), not guessed."""
