@@ -29,14 +29,17 @@ def deposit_due(*, appointment: Appointment) -> Decimal:
     return max(asked - held, Decimal("0.00"))
 
 
-def may_pay_online(*, appointment: Appointment) -> bool:
-    """Whether the client can pay this appointment's deposit online now."""
-    return (
-        payment_provider() is not None
-        and appointment.status == AppointmentStatus.BOOKED
-        and appointment.start > clock.now()
-        and deposit_due(appointment=appointment) > 0
-    )
+def online_deposit_due(*, appointment: Appointment) -> Decimal | None:
+    """The deposit the client can pay online for this appointment now, or None (no
+    provider, not booked, already started, or nothing left to pay)."""
+    if (
+        payment_provider() is None
+        or appointment.status != AppointmentStatus.BOOKED
+        or appointment.start <= clock.now()
+    ):
+        return None
+    due = deposit_due(appointment=appointment)
+    return due if due > 0 else None
 
 
 def deposit_checkout_start(*, actor: Actor, appointment: Appointment) -> OnlinePayment:
@@ -48,8 +51,8 @@ def deposit_checkout_start(*, actor: Actor, appointment: Appointment) -> OnlineP
             Code.ONLINE_PAYMENT_UNAVAILABLE,
             "Deposits are paid at the clinic: online payment is not set up.",
         )
-    due = deposit_due(appointment=appointment)
-    if due <= 0 or not may_pay_online(appointment=appointment):
+    due = online_deposit_due(appointment=appointment)
+    if due is None:
         raise RuleRefused(Code.NOTHING_TO_PAY, "There is no deposit to pay for this appointment.")
     intent = provider.create_intent(amount=due, reference=f"appointment-{appointment.pk}")
     with transaction.atomic():

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from mesoclinic.billing.online import deposit_due, may_pay_online
+from mesoclinic.billing.online import online_deposit_due
 from mesoclinic.billing.policy import cancellation_policy
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock, validation
@@ -321,11 +321,7 @@ def book_done(request: HttpRequest, account: ClientAccount, appointment_id: int)
             "start": appointment.start.astimezone(tz),
             "treatment_start": appointment.treatment_start.astimezone(tz),
             "policy": cancellation_policy(),
-            "deposit_due": (
-                deposit_due(appointment=appointment)
-                if may_pay_online(appointment=appointment)
-                else None
-            ),
+            "deposit_due": online_deposit_due(appointment=appointment),
         },
     )
 
@@ -354,7 +350,7 @@ def account_home(request: HttpRequest, account: ClientAccount) -> HttpResponse:
                     a,
                     a.start.astimezone(a.site.tzinfo),
                     policy.can_change_online(start=a.start, now=now),
-                    deposit_due(appointment=a) if may_pay_online(appointment=a) else None,
+                    online_deposit_due(appointment=a),
                 )
                 for a in upcoming
             ],

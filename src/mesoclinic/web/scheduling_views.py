@@ -42,7 +42,7 @@ from mesoclinic.scheduling import planning, selectors, services, site_resources
 from mesoclinic.scheduling.busy import EPOCH
 from mesoclinic.scheduling.errors import ClientBusy
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course
-from mesoclinic.web.http import HtmxHttpRequest
+from mesoclinic.web.http import HtmxHttpRequest, user_site
 from mesoclinic.web.permissions import staff_required
 
 CLIENT_OPTIONS = 10
@@ -68,11 +68,7 @@ def _site(request: HtmxHttpRequest, code: str | None = None) -> Site:
         if site is None:
             raise Http404("No such site.")
         return site
-    profile = getattr(request.user, "staff_profile", None)
-    site = (profile.default_site if profile else None) or Site.objects.order_by("pk").first()
-    if site is None:
-        raise Http404("No site is set up yet.")
-    return site
+    return user_site(request)
 
 
 def _parse_date(text: str | None, default: dt.date) -> dt.date:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
@@ -20,18 +20,10 @@ from mesoclinic.people import site_settings
 from mesoclinic.people.models import ClosedDay, Device, DeviceType, Room, Site
 from mesoclinic.safety import selectors as safety_selectors
 from mesoclinic.safety import services as safety_services
-from mesoclinic.web.http import HtmxHttpRequest
+from mesoclinic.web.http import HtmxHttpRequest, user_site
 from mesoclinic.web.permissions import admin_required
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def _site(request: HtmxHttpRequest) -> Site:
-    profile = getattr(request.user, "staff_profile", None)
-    site = (profile.default_site if profile else None) or Site.objects.order_by("pk").first()
-    if site is None:
-        raise Http404("No site is set up yet.")
-    return site
 
 
 def _refused(form: forms.BaseForm, refused: DomainError) -> int:
@@ -43,7 +35,7 @@ def _refused(form: forms.BaseForm, refused: DomainError) -> int:
 @admin_required
 def settings_index(request: HtmxHttpRequest) -> HttpResponse:
     """What an administrator can set up, with the site's current figures."""
-    site = _site(request)
+    site = user_site(request)
     return render(
         request,
         "web/settings/index.html",
@@ -119,7 +111,7 @@ class DeviceForm(forms.Form):
 @admin_required
 def rooms_devices(request: HtmxHttpRequest) -> HttpResponse:
     """The site's rooms and devices: add one, or take one out of use (or back)."""
-    site = _site(request)
+    site = user_site(request)
     room_form = RoomForm(request.POST if "add_room" in request.POST else None)
     device_form = DeviceForm(request.POST if "add_device" in request.POST else None)
     status = 200
@@ -239,7 +231,7 @@ def _hours_initial(site: Site) -> dict[str, Any]:
 @admin_required
 def opening_hours(request: HtmxHttpRequest) -> HttpResponse:
     """Opening hours for each weekday, the numbing lounge, and closed days."""
-    site = _site(request)
+    site = user_site(request)
     posted = request.POST if request.method == "POST" else None
     hours_form = HoursForm(
         posted if "save_hours" in request.POST else None, initial=_hours_initial(site)
