@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from mesoclinic.people.models import DeviceType, code_validator
 
@@ -102,7 +103,11 @@ class Batch(models.Model):
                 condition=Q(quantity_received__gte=0), name="batch_received_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["lot"], name="batch_lot")]
+        indexes = [
+            models.Index(fields=["lot"], name="batch_lot"),
+            # Recall asks for a lot in any case (catalogue.selectors.batches_with_lot).
+            models.Index(Upper("lot"), name="batch_lot_upper"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.formulation.code} lot {self.lot}"

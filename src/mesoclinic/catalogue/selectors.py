@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Upper
 
 from mesoclinic.catalogue.models import Batch, Formulation, Protocol, StockMovement, Treatment
 from mesoclinic.core.lookups import get_by_code
@@ -45,6 +46,16 @@ def batch_list(*, formulation: Formulation | None = None) -> QuerySet[Batch]:
     """Batches (optionally of one formulation) with their formulation, soonest expiry first."""
     batches = Batch.objects.select_related("formulation").order_by("expires_on", "lot")
     return batches.filter(formulation=formulation) if formulation else batches
+
+
+def batches_with_lot(lot: str) -> QuerySet[Batch]:
+    """The batches whose lot number is ``lot`` in any case (one per formulation at most).
+
+    Both sides go through the database's ``UPPER`` so that they fold case alike (SQLite
+    folds ASCII only), and the comparison is the expression of the ``batch_lot_upper``
+    index: one index probe, where ``lot__iexact`` (``LIKE`` on SQLite) read every batch and
+    left the planner free to scan every treatment record instead (W6)."""
+    return Batch.objects.alias(lot_key=Upper("lot")).filter(lot_key=Upper(Value(lot.strip())))
 
 
 def batches_expiring(*, on: dt.date, within_days: int = 30) -> QuerySet[Batch]:

@@ -15,7 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from mesoclinic.catalogue.models import Batch, Treatment
+from mesoclinic.catalogue.models import Treatment
+from mesoclinic.catalogue.selectors import batches_with_lot
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.lookups import get_by_opaque_id
@@ -101,7 +102,7 @@ def notes_to_write(practitioner: Practitioner) -> QuerySet[Appointment]:
 
 def _lot_uses(lot: str) -> QuerySet[ProductUse]:
     """Every product line of a lot, whatever the case the lot was typed in."""
-    batches = Batch.objects.filter(lot__iexact=lot.strip()).values("id")
+    batches = batches_with_lot(lot).values("id")
     return ProductUse.objects.filter(batch_id__in=batches).select_related(
         "record__client", "record__practitioner", "batch__formulation", "record__appointment"
     )
@@ -109,7 +110,7 @@ def _lot_uses(lot: str) -> QuerySet[ProductUse]:
 
 def lot_exists(lot: str) -> bool:
     """Whether any batch has this lot number (in any case)."""
-    return Batch.objects.filter(lot__iexact=lot.strip()).exists()
+    return batches_with_lot(lot).exists()
 
 
 def recall_recipients(lot: str) -> QuerySet[ProductUse]:
