@@ -43,10 +43,14 @@ def flush_may_erase_the_audit_trail():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache (the portal's rate-limit counters live there)."""
+    """Each test starts with an empty cache (the portal's rate-limit counters live there)
+    and reads the clinic's saved policies afresh."""
     from django.core.cache import cache
 
+    from mesoclinic.people import policy
+
     cache.clear()
+    policy.clear_cache()
 
 
 @pytest.fixture(scope="session")

@@ -137,6 +137,7 @@ def test_a_clients_own_pages(page, live_url, demo):
                 "/settings/hours/",
                 "/settings/treatments/face-revitalise/",
                 "/settings/consent-forms/face-revitalise/",
+                "/settings/policies/",
                 "/reports/",
                 "/treatments/",
                 "/treatments/face-revitalise/",

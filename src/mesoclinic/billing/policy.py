@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from mesoclinic.catalogue.pricing import (  # the course prices, shared with the planner
     CourseQuote,
@@ -81,14 +80,13 @@ def _hours_in_words(hours: int) -> str:
 
 
 def cancellation_policy() -> CancellationPolicy:
-    """The clinic's policy from ``settings.MESOCLINIC``."""
-    from django.conf import settings
+    """The clinic's policy (``people.policy``: set in the app, else in settings)."""
+    from mesoclinic.people.policy import policy_value
 
-    policy: dict[str, Any] = settings.MESOCLINIC
     return CancellationPolicy(
-        notice_hours=int(policy.get("CANCELLATION_NOTICE_HOURS", 48)),
-        deposit_percent=Decimal(str(policy.get("DEPOSIT_PERCENT", "0"))),
-        forfeit_deposit=bool(policy.get("FORFEIT_DEPOSIT", True)),
+        notice_hours=int(policy_value("CANCELLATION_NOTICE_HOURS")),
+        deposit_percent=Decimal(str(policy_value("DEPOSIT_PERCENT"))),
+        forfeit_deposit=bool(policy_value("FORFEIT_DEPOSIT")),
     )
 
 

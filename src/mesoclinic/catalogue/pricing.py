@@ -64,10 +64,10 @@ def course_quote(
 
 
 def course_packages() -> tuple[Package, ...]:
-    """The configured course packages (``MESOCLINIC["COURSE_PACKAGES"]``)."""
-    from django.conf import settings
+    """The clinic's course packages (``people.policy``: set in the app, else in settings)."""
+    from mesoclinic.people.policy import policy_value
 
-    packages: Any = settings.MESOCLINIC.get("COURSE_PACKAGES", ())
+    packages: Any = policy_value("COURSE_PACKAGES")
     return tuple(
         Package(int(item["min_sessions"]), Decimal(str(item["percent"])), item.get("name", ""))
         for item in packages

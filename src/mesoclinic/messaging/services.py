@@ -57,6 +57,7 @@ from mesoclinic.messaging.schedule import (
     retry_delay,
 )
 from mesoclinic.people.models import Client, Site
+from mesoclinic.people.policy import policy_value
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 
 logger = logging.getLogger(__name__)
@@ -73,8 +74,8 @@ def _policy() -> dict[str, Any]:
 
 
 def reminder_hours() -> tuple[int, ...]:
-    """Hours before an appointment at which reminders go (``MESOCLINIC["REMINDER_HOURS"]``)."""
-    return tuple(_policy().get("REMINDER_HOURS", (48, 24)))
+    """Hours before an appointment at which reminders go (the clinic's policy)."""
+    return tuple(int(hours) for hours in policy_value("REMINDER_HOURS"))
 
 
 def send_window() -> SendWindow:
@@ -334,7 +335,7 @@ def _reminder_drafts(appointment: Appointment, context: dict[str, Any]) -> list[
         tz=appointment.site.tzinfo,
         now=clock.now(),
         reminder_hours=reminder_hours(),
-        preparation_hours=int(_policy().get("PREPARATION_HOURS", 72)),
+        preparation_hours=int(policy_value("PREPARATION_HOURS")),
         window=send_window(),
     )
     drafts = []

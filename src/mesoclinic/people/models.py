@@ -399,3 +399,18 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class PolicySetting(models.Model):
+    """One clinic policy changed by its owner in the app (``people.policy``): the value
+    overrides the default of ``settings.MESOCLINIC``; a policy without a row keeps it."""
+
+    key = models.CharField(max_length=60, primary_key=True)
+    value = models.JSONField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value!r}"

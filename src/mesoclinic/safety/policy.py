@@ -1,7 +1,8 @@
-"""The clinic's screening policy, read from ``settings.MESOCLINIC``.
+"""The clinic's screening policy, read from ``settings.MESOCLINIC`` and the owner's
+policies (``people.policy``: questionnaire validity and the cooling-off periods).
 
 The engine's configurable rules (domain.md §4) take their parameters from here, so a clinic
-changes them in settings (or the environment), never in code. Keys and defaults:
+changes them in the app, in settings or the environment, never in code. Keys and defaults:
 
 - ``QUESTIONNAIRE_VALID_DAYS`` (180): age after which a questionnaire no longer counts.
 - ``PRESCRIPTION_VALID_DAYS`` (90): how long a prescriber consultation covers treatment.
@@ -17,6 +18,8 @@ from typing import Any
 
 from django.conf import settings
 
+from mesoclinic.people.policy import BY_KEY as POLICIES_IN_APP
+from mesoclinic.people.policy import policy_value
 from mesoclinic.safety.engine import DEFAULT_CONFIG, ScreeningConfig
 
 
@@ -25,6 +28,8 @@ def _policy() -> dict[str, Any]:
 
 
 def _int(name: str, default: int) -> int:
+    if name in POLICIES_IN_APP:
+        return int(policy_value(name))
     return int(_policy().get(name, default))
 
 

@@ -1,5 +1,5 @@
 """Clinic settings for administrators: treatments and prices, rooms and devices, opening
-hours, closed days and the numbing lounge, and consent-form versions. Thin views over the
+hours, closed days and the numbing lounge, consent-form versions and the clinic's policies. Thin views over the
 services of the owning apps, which validate and audit every change."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.errors import DomainError
+from mesoclinic.people import policy as clinic_policy
 from mesoclinic.people import site_settings
 from mesoclinic.people.models import ClosedDay, Device, DeviceType, Room, Site
 from mesoclinic.safety import selectors as safety_selectors
@@ -354,10 +355,72 @@ def consent_publish(request: HtmxHttpRequest, code: str) -> HttpResponse:
     )
 
 
+# --- Policies -------------------------------------------------------------------------------
+
+
+class PolicyForm(forms.Form):
+    """One field per policy of ``people.policy.POLICIES``; the service checks the values."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for policy in clinic_policy.POLICIES:
+            field: forms.Field
+            if policy.kind == "flag":
+                field = forms.BooleanField(required=False)
+            elif policy.kind == "packages":
+                field = forms.CharField(
+                    required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+                )
+            else:
+                field = forms.CharField(max_length=60)
+                field.widget.attrs["inputmode"] = "numeric"
+            field.label = policy.label
+            field.help_text = policy.help
+            self.fields[policy.key.lower()] = field
+
+
+def _policy_initial() -> dict[str, Any]:
+    initial: dict[str, Any] = {}
+    for key, value in clinic_policy.policy_values().items():
+        shown = (
+            ", ".join(str(hours) for hours in value) if isinstance(value, list | tuple) else value
+        )
+        initial[key.lower()] = shown
+    return initial
+
+
+@admin_required
+def policies(request: HtmxHttpRequest) -> HttpResponse:
+    """The clinic's policies: notice, deposit, reminders, questionnaire, cooling-off and
+    course packages."""
+    form = PolicyForm(request.POST or None, initial=_policy_initial())
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            submitted = {key.upper(): value for key, value in form.cleaned_data.items()}
+            try:
+                changed = clinic_policy.policies_save(actor=request.user, submitted=submitted)
+            except DomainError as refused:
+                status = _refused(form, refused)
+            else:
+                messages.success(
+                    request,
+                    f"Saved {len(changed)} change{'s' if len(changed) != 1 else ''} to the "
+                    "clinic's policies."
+                    if changed
+                    else "Nothing changed.",
+                )
+                return redirect("web:settings_policies")
+        else:
+            status = 400
+    return render(request, "web/settings/policies.html", {"form": form}, status=status)
+
+
 urlpatterns = [
     path("settings/", settings_index, name="settings"),
     path("settings/treatments/<slug:code>/", treatment_settings, name="settings_treatment"),
     path("settings/rooms/", rooms_devices, name="settings_rooms"),
     path("settings/hours/", opening_hours, name="settings_hours"),
     path("settings/consent-forms/<slug:code>/", consent_publish, name="settings_consent"),
+    path("settings/policies/", policies, name="settings_policies"),
 ]
