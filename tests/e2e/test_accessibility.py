@@ -138,6 +138,8 @@ def test_a_clients_own_pages(page, live_url, demo):
                 "/settings/treatments/face-revitalise/",
                 "/settings/consent-forms/face-revitalise/",
                 "/settings/policies/",
+                "/settings/protocols/",
+                "/settings/protocols/meso-standard/",
                 "/reports/",
                 "/treatments/",
                 "/treatments/face-revitalise/",

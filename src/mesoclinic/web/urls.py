@@ -9,6 +9,7 @@ from mesoclinic.web import (
     reports_views,
     safety_views,
     scheduling_views,
+    settings_protocol_views,
     settings_views,
     supervision_views,
     views,
@@ -37,5 +38,6 @@ urlpatterns = [
     path("", include("mesoclinic.web.journey_views")),
     path("", include(audit_views.urlpatterns)),
     path("", include(settings_views.urlpatterns)),
+    path("", include(settings_protocol_views.urlpatterns)),
     path("", include(reports_views.urlpatterns)),
 ]
