@@ -4,6 +4,7 @@ reminders, the questionnaire's validity and cooling-off. Bad values save nothing
 from __future__ import annotations
 
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client as HttpClient
@@ -129,8 +130,42 @@ def test_a_bad_value_is_explained_and_nothing_is_saved(owner, field, value, mess
     assert policy.policy_value("PREPARATION_HOURS") == 72
 
 
-def test_saving_the_same_values_changes_nothing(owner):
-    response = owner.post("/settings/policies/", _form(), follow=True)
+class _FormValues(HTMLParser):
+    """The values a browser would submit for the page's form, as the page shows them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        name = attributes.get("name") or ""
+        if tag == "input" and name and attributes.get("type") != "checkbox":
+            self.values[name] = attributes.get("value") or ""
+        elif tag == "input" and name and "checked" in attributes:
+            self.values[name] = "on"
+        elif tag == "textarea":
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += (
+                data.removeprefix("\n") if not self.values[self._textarea] else data
+            )
+
+
+def test_saving_the_page_as_shown_changes_nothing(owner):
+    shown = _FormValues()
+    shown.feed(owner.get("/settings/policies/").content.decode())
+    assert "6 sessions or more: 10% off" in shown.values["course_packages"]
+
+    response = owner.post("/settings/policies/", shown.values, follow=True)
     assert "Nothing changed." in response.content.decode()
     assert not PolicySetting.objects.exists()
     assert not AuditEntry.objects.filter(action="policy.change").exists()

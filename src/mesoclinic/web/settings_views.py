@@ -381,11 +381,13 @@ class PolicyForm(forms.Form):
 
 def _policy_initial() -> dict[str, Any]:
     initial: dict[str, Any] = {}
-    for key, value in clinic_policy.policy_values().items():
-        shown = (
-            ", ".join(str(hours) for hours in value) if isinstance(value, list | tuple) else value
-        )
-        initial[key.lower()] = shown
+    for policy in clinic_policy.POLICIES:
+        value = clinic_policy.policy_value(policy.key)
+        if policy.kind == "packages":
+            value = "\n".join(clinic_policy.package_line(package) for package in value)
+        elif policy.kind == "hours":
+            value = ", ".join(str(hours) for hours in value)
+        initial[policy.key.lower()] = value
     return initial
 
 
