@@ -211,7 +211,10 @@ def _sql(lot: str, *, scan: bool) -> tuple[str, list[Any]]:
 
     sql, params = selectors.recall_recipients(lot).query.sql_with_params()
     if scan and connection.vendor == "sqlite":
-        sql = sql.replace('FROM "records_productuse"', 'FROM "records_productuse" NOT INDEXED', 1)
+        table = 'FROM "records_productuse"'
+        if table not in sql:  # the baseline would silently use the index
+            raise RuntimeError(f"W6: the recall query no longer reads {table}")
+        sql = sql.replace(table, f"{table} NOT INDEXED", 1)
     return sql, list(params)
 
 

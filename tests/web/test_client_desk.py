@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from django.test import Client as HttpClient
+from tests.web.staff import staff_login
 
 from mesoclinic.core import clock
 from mesoclinic.core.models import AuditEntry
@@ -15,15 +15,9 @@ from mesoclinic.people.models import Client
 from mesoclinic.scheduling.models import Appointment
 
 
-def _login(username: str) -> HttpClient:
-    browser = HttpClient()
-    assert browser.login(username=username, password="mesoclinic-demo")
-    return browser
-
-
 @pytest.fixture
 def desk(demo):
-    return _login("reception")
+    return staff_login("reception")
 
 
 NEW = {
@@ -139,9 +133,9 @@ def test_only_an_administrator_merges_and_every_link_moves(demo):
     )
     moved = list(Appointment.objects.filter(client=amelia).values_list("pk", flat=True))
     Appointment.objects.filter(pk__in=moved).update(client=copy)
-    assert _login("reception").get(f"/clients/{amelia.pk}/merge/").status_code == 403
+    assert staff_login("reception").get(f"/clients/{amelia.pk}/merge/").status_code == 403
 
-    response = _login("admin").post(f"/clients/{amelia.pk}/merge/", {"duplicate": copy.pk})
+    response = staff_login("admin").post(f"/clients/{amelia.pk}/merge/", {"duplicate": copy.pk})
 
     copy.refresh_from_db()
     assert response.status_code == 302

@@ -7,7 +7,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
-from django.test import Client as HttpClient
+from tests.web.staff import staff_login
 
 from mesoclinic.billing.policy import cancellation_policy
 from mesoclinic.catalogue.models import Treatment
@@ -17,12 +17,6 @@ from mesoclinic.messaging.services import reminder_hours
 from mesoclinic.people import policy
 from mesoclinic.people.models import PolicySetting
 from mesoclinic.safety.policy import questionnaire_valid_days, screening_config
-
-
-def _login(username: str) -> HttpClient:
-    browser = HttpClient()
-    assert browser.login(username=username, password="mesoclinic-demo")
-    return browser
 
 
 def _form(**changes: str) -> dict[str, str]:
@@ -44,12 +38,12 @@ def _form(**changes: str) -> dict[str, str]:
 
 @pytest.fixture
 def owner(demo):
-    return _login("admin")
+    return staff_login("admin")
 
 
 @pytest.mark.parametrize("username", ["reception", "dr-patel"])
 def test_policies_are_for_administrators_only(demo, username):
-    assert _login(username).get("/settings/policies/").status_code == 403
+    assert staff_login(username).get("/settings/policies/").status_code == 403
 
 
 def test_the_page_shows_the_clinic_defaults(owner):
@@ -83,7 +77,7 @@ def test_the_owner_changes_notice_deposit_and_reminders_and_they_apply_at_once(o
     assert reminder_hours() == (72, 24)
     assert questionnaire_valid_days() == 90
     assert screening_config().first_toxin_cooling_off_hours == 48
-    assert "a deposit of 25% of the price" in _login("admin").get("/book/").content.decode()
+    assert "a deposit of 25% of the price" in staff_login("admin").get("/book/").content.decode()
     entry = AuditEntry.objects.get(action="policy.change")
     assert entry.data["DEPOSIT_PERCENT"] == {"from": "20", "to": "25"}
     assert set(entry.data) == {

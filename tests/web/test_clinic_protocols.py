@@ -4,22 +4,16 @@ the course planner follows at once. Bad phases save nothing."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client as HttpClient
+from tests.web.staff import staff_login
 
 from mesoclinic.catalogue.models import Protocol
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.people.models import Client
 
 
-def _login(username: str) -> HttpClient:
-    browser = HttpClient()
-    assert browser.login(username=username, password="mesoclinic-demo")
-    return browser
-
-
 @pytest.fixture
 def owner(demo):
-    return _login("admin")
+    return staff_login("admin")
 
 
 def _phases_form(rows: list[tuple[str, str, str, str, str]], **fields: str) -> dict[str, str]:
@@ -66,7 +60,7 @@ def _planned_phases(api, protocol: str = "meso-standard") -> list[str]:
 
 @pytest.mark.parametrize("username", ["reception", "dr-patel"])
 def test_protocols_are_for_administrators_only(demo, username):
-    browser = _login(username)
+    browser = staff_login(username)
     assert browser.get("/settings/protocols/").status_code == 403
     assert browser.get("/settings/protocols/meso-standard/").status_code == 403
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client as HttpClient
+from tests.web.staff import staff_login
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
@@ -17,15 +18,9 @@ from mesoclinic.safety.models import ConsentForm
 from mesoclinic.scheduling.selectors import availability_for
 
 
-def _login(username: str) -> HttpClient:
-    browser = HttpClient()
-    assert browser.login(username=username, password="mesoclinic-demo")
-    return browser
-
-
 @pytest.fixture
 def owner(demo):
-    return _login("admin")
+    return staff_login("admin")
 
 
 def _next(weekday: int) -> dt.date:
@@ -43,7 +38,7 @@ def _rooms_used(day: dt.date) -> set[str]:
 
 @pytest.mark.parametrize("username", ["reception", "dr-patel"])
 def test_settings_are_for_administrators_only(demo, username):
-    assert _login(username).get("/settings/").status_code == 403
+    assert staff_login(username).get("/settings/").status_code == 403
 
 
 def test_the_owner_opens_a_new_room_and_availability_offers_it(owner):

@@ -11,11 +11,11 @@ server processes within a minute.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
@@ -120,29 +120,22 @@ POLICIES: tuple[Policy, ...] = (
 BY_KEY = {policy.key: policy for policy in POLICIES}
 PACKAGE_LINE = re.compile(r"^\s*(\d+)\D+?(\d+(?:\.\d+)?)\s*%")
 
-_lock = threading.Lock()
-_cache: dict[str, Any] = {}
-_cache_until = 0.0
+_snapshot: tuple[float, Mapping[str, Any]] = (0.0, MappingProxyType({}))
+"""(valid until, on the monotonic clock; the saved values): replaced whole, never changed."""
 
 
 def clear_cache() -> None:
     """Forget the saved values this process holds (the next read asks the database)."""
-    global _cache_until
-    with _lock:
-        _cache.clear()
-        _cache_until = 0.0
+    global _snapshot
+    _snapshot = (0.0, MappingProxyType({}))
 
 
-def _saved() -> dict[str, Any]:
-    global _cache_until
-    with _lock:
-        if time.monotonic() < _cache_until:
-            return dict(_cache)
-    saved = dict(PolicySetting.objects.values_list("key", "value"))
-    with _lock:
-        _cache.clear()
-        _cache.update(saved)
-        _cache_until = time.monotonic() + CACHE_SECONDS
+def _saved() -> Mapping[str, Any]:
+    global _snapshot
+    until, saved = _snapshot
+    if time.monotonic() >= until:
+        saved = MappingProxyType(dict(PolicySetting.objects.values_list("key", "value")))
+        _snapshot = (time.monotonic() + CACHE_SECONDS, saved)
     return saved
 
 
@@ -159,11 +152,6 @@ def policy_value(key: str) -> Any:
         if key in saved:
             return saved[key]
     return default_value(key)
-
-
-def policy_values() -> dict[str, Any]:
-    """Every policy of :data:`POLICIES` with its current value."""
-    return {policy.key: policy_value(policy.key) for policy in POLICIES}
 
 
 # --- changing them ---------------------------------------------------------------------------
@@ -234,11 +222,12 @@ def _packages(policy: Policy, text: str) -> list[dict[str, Any]]:
 def policies_save(*, actor: Actor, submitted: Mapping[str, Any]) -> dict[str, Any]:
     """Check every submitted policy, then save the changed ones in one transaction with one
     audit entry (before and after). Nothing is saved when any value is refused."""
-    current = policy_values()
-    parsed = {policy.key: parse(policy, submitted.get(policy.key)) for policy in POLICIES}
-    changed = {
-        key: value for key, value in parsed.items() if _stored(BY_KEY[key], current[key]) != value
+    # The current values as parse() stores them, so configured defaults compare alike.
+    current = {
+        policy.key: parse(policy, as_text(policy, policy_value(policy.key))) for policy in POLICIES
     }
+    parsed = {policy.key: parse(policy, submitted.get(policy.key)) for policy in POLICIES}
+    changed = {key: value for key, value in parsed.items() if current[key] != value}
     if not changed:
         return {}
     now = clock.now()
@@ -251,26 +240,16 @@ def policies_save(*, actor: Actor, submitted: Mapping[str, Any]) -> dict[str, An
             actor=actor,
             action="policy.change",
             summary=", ".join(sorted(changed)),
-            data={
-                key: {"from": _stored(BY_KEY[key], current[key]), "to": value}
-                for key, value in changed.items()
-            },
+            data={key: {"from": current[key], "to": value} for key, value in changed.items()},
         )
     clear_cache()
     return changed
 
 
-def _stored(policy: Policy, value: Any) -> Any:
-    """A value as :func:`parse` stores it (so configured defaults compare with saved values)."""
-    if policy.kind == "hours":
-        return sorted((int(item) for item in value), reverse=True)
-    if policy.kind == "percent":
-        return f"{Decimal(str(value)).normalize():f}"
-    if policy.kind == "int":
-        return int(value)
+def as_text(policy: Policy, value: Any) -> Any:
+    """A value as the settings form shows it; :func:`parse` reads it back."""
     if policy.kind == "packages":
-        return [
-            {**package, "name": package_line(package)}
-            for package in _packages(policy, "\n".join(map(package_line, value)))
-        ]
-    return bool(value)
+        return "\n".join(package_line(package) for package in value)
+    if policy.kind == "hours":
+        return ", ".join(str(hours) for hours in value)
+    return value

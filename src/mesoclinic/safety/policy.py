@@ -14,23 +14,14 @@ changes them in the app, in settings or the environment, never in code. Keys and
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django.conf import settings
-
-from mesoclinic.people.policy import BY_KEY as POLICIES_IN_APP
 from mesoclinic.people.policy import policy_value
 from mesoclinic.safety.engine import DEFAULT_CONFIG, ScreeningConfig
 
 
-def _policy() -> dict[str, Any]:
-    return dict(getattr(settings, "MESOCLINIC", {}))
-
-
 def _int(name: str, default: int) -> int:
-    if name in POLICIES_IN_APP:
-        return int(policy_value(name))
-    return int(_policy().get(name, default))
+    value = policy_value(name)
+    return int(default if value is None else value)
 
 
 def screening_config() -> ScreeningConfig:

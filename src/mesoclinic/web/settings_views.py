@@ -380,15 +380,10 @@ class PolicyForm(forms.Form):
 
 
 def _policy_initial() -> dict[str, Any]:
-    initial: dict[str, Any] = {}
-    for policy in clinic_policy.POLICIES:
-        value = clinic_policy.policy_value(policy.key)
-        if policy.kind == "packages":
-            value = "\n".join(clinic_policy.package_line(package) for package in value)
-        elif policy.kind == "hours":
-            value = ", ".join(str(hours) for hours in value)
-        initial[policy.key.lower()] = value
-    return initial
+    return {
+        policy.key.lower(): clinic_policy.as_text(policy, clinic_policy.policy_value(policy.key))
+        for policy in clinic_policy.POLICIES
+    }
 
 
 @admin_required
