@@ -34,6 +34,12 @@ class BenchTarget:
     def appointments(self) -> int:
         return SIZES[self.size]
 
+    @property
+    def result_suffix(self) -> str:
+        """The results file's suffix: ``""`` for SQLite at 200k, else e.g. ``-2m-postgresql``."""
+        suffix = "" if self.size == "200k" else f"-{self.size}"
+        return suffix if self.database == "sqlite" else f"{suffix}-{self.database}"
+
 
 def bench_home() -> Path:
     """The directory for benchmark files (``MESOCLINIC_HOME``, default ``var/bench``)."""

@@ -196,13 +196,10 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
         "by_treatment": by_treatment,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    suffix = "" if target.size == "200k" else f"-{target.size}"
-    if target.database != "sqlite":
-        suffix += f"-{target.database}"
     return write_result(
         "W1",
         database=target.database,
         figures=figures,
         baseline={**naive, "algorithm": "naive_find_slots", "by_treatment": baseline},
-        suffix=suffix,
+        suffix=target.result_suffix,
     )

@@ -332,9 +332,10 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
         "greedy_missed_at_70": misses[0]["greedy_missed"],
         "greedy_missed_at_85": misses[1]["greedy_missed"],
     }
-    suffix = "" if target.size == "200k" else f"-{target.size}"
-    if target.database != "sqlite":
-        suffix += f"-{target.database}"
     return write_result(
-        "W3", database=target.database, figures=figures, baseline=baseline, suffix=suffix
+        "W3",
+        database=target.database,
+        figures=figures,
+        baseline=baseline,
+        suffix=target.result_suffix,
     )

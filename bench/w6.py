@@ -268,13 +268,10 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
         "appointments_in_database": info.appointments,
         "plan": plan(lots[0]).splitlines(),
     }
-    suffix = "" if target.size == "200k" else f"-{target.size}"
-    if target.database != "sqlite":
-        suffix += f"-{target.database}"
     return write_result(
         "W6",
         database=target.database,
         figures=figures,
         baseline={**baseline, "algorithm": "the same SQL without the product-use indexes"},
-        suffix=suffix,
+        suffix=target.result_suffix,
     )
