@@ -91,3 +91,71 @@ def _ticks(low: float, high: float) -> list[float]:
             ticks.append(round(tick, 2))
         tick += step
     return ticks
+
+
+def trajectory_chart_svg(
+    *,
+    title: str,
+    paths: Sequence[Sequence[tuple[int, float]]],
+    means: Sequence[tuple[int, float, float | None, float | None]],
+    y_label: str,
+) -> SafeString:
+    """Each client's ``(sessions, value)`` path as a thin line and the mean at each number
+    of sessions ``(sessions, mean, low, high)`` as a thick line with its 95 % interval."""
+    xs = [x for path in paths for x, _ in path] + [x for x, *_ in means]
+    ys = [y for path in paths for _, y in path] + [
+        value for _, mean, low, high in means for value in (mean, low, high) if value is not None
+    ]
+    low_y, high_y = min([*ys, 0.0]), max([*ys, 0.0])
+    last_x = max(xs, default=1) or 1
+
+    def point(x: float, y: float) -> str:
+        px = LEFT + (WIDTH - LEFT - RIGHT) * x / last_x
+        return f"{px:.1f},{_scale_y(y, low_y, high_y):.1f}"
+
+    label = f"chart-title-{id(paths)}"
+    parts = [
+        f'<svg class="outcome-chart trajectories" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-labelledby="{label}">',
+        f'<title id="{label}">{escape(title)}</title>',
+        f"<desc>{len(paths)} clients' {escape(y_label)} by sessions given, and the mean "
+        f"with its 95% confidence interval; the table below gives the numbers.</desc>",
+        f'<line class="axis" x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" '
+        f'y2="{HEIGHT - BOTTOM}"/>',
+        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}"/>',
+    ]
+    for tick in _ticks(low_y, high_y):
+        y = _scale_y(tick, low_y, high_y)
+        parts.append(
+            f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>'
+            f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>'
+        )
+    for sessions in sorted(set(xs)):
+        x = point(sessions, low_y).split(",")[0]
+        parts.append(
+            f'<text class="tick" x="{x}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle">'
+            f"{sessions}</text>"
+        )
+    parts.append(
+        f'<text class="tick" x="{(LEFT + WIDTH - RIGHT) / 2:.0f}" y="{HEIGHT - 4}" '
+        'text-anchor="middle">sessions given</text>'
+    )
+    for path in paths:
+        parts.append(
+            f'<polyline class="client-path" points="{" ".join(point(x, y) for x, y in path)}"/>'
+        )
+    if means:
+        parts.append(
+            f'<polyline class="series" points="{" ".join(point(x, m) for x, m, _, _ in means)}"/>'
+        )
+    for x, mean, low, high in means:
+        if low is not None and high is not None:
+            top, bottom = point(x, high).split(","), point(x, low).split(",")
+            parts.append(
+                f'<line class="interval" x1="{top[0]}" y1="{top[1]}" x2="{bottom[0]}" '
+                f'y2="{bottom[1]}"/>'
+            )
+        cx, cy = point(x, mean).split(",")
+        parts.append(f'<circle class="dot" cx="{cx}" cy="{cy}" r="4"/>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 -- numbers and escape()d text only

@@ -32,6 +32,7 @@ from mesoclinic.records.models import (
     Seriousness,
     Technique,
 )
+from mesoclinic.reports.outcomes import people_like
 from mesoclinic.scheduling.selectors import appointment_for_id
 from mesoclinic.web import supervision_views
 from mesoclinic.web.http import HtmxHttpRequest
@@ -394,6 +395,13 @@ def client_outcomes(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
                 minimum=item.scale.score_minimum,
                 maximum=item.scale.score_maximum,
                 lower_is_better=item.scale.direction == scales.Direction.LOWER_IS_BETTER,
+            ),
+            "comparison": item.treatment
+            and people_like(
+                actor=request.user,
+                client_id=client.pk,
+                treatment=item.treatment,
+                scale=item.scale,
             ),
         }
         for item in series

@@ -5,6 +5,7 @@ from mesoclinic.web import (
     audit_views,
     client_views,
     identity_views,
+    outcomes_views,
     records_views,
     reports_views,
     safety_views,
@@ -40,4 +41,5 @@ urlpatterns = [
     path("", include(settings_views.urlpatterns)),
     path("", include(settings_protocol_views.urlpatterns)),
     path("", include(reports_views.urlpatterns)),
+    path("", include(outcomes_views.urlpatterns)),
 ]

@@ -1,0 +1,115 @@
+"""Outcomes per treatment across clients (administrators): the change from baseline after
+each number of sessions with its 95 % interval and responders, the clients' trajectories
+drawn with the mean, filtered by protocol and formulation."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+from mesoclinic.catalogue.models import Formulation, Protocol, Treatment
+from mesoclinic.records import charts
+from mesoclinic.records.scales import SCALES, primary_scale_for
+from mesoclinic.reports.outcomes import OutcomeEvidence, outcome_evidence
+from mesoclinic.web.http import HtmxHttpRequest
+from mesoclinic.web.permissions import admin_required
+
+TEMPLATE = "web/reports/outcomes.html"
+
+
+def _outcome_scales() -> list[tuple[str, str]]:
+    return [(s.code, s.name) for s in SCALES.values() if s.is_outcome and s.code != "vas-pain"]
+
+
+class OutcomeForm(forms.Form):
+    treatment = forms.ModelChoiceField(
+        label="Treatment", queryset=Treatment.objects.order_by("name"), to_field_name="code"
+    )
+    scale = forms.ChoiceField(
+        label="Scale",
+        choices=[("", "The treatment's own scale"), *_outcome_scales()],
+        required=False,
+    )
+    protocol = forms.ModelChoiceField(
+        label="Protocol",
+        queryset=Protocol.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        empty_label="Any protocol",
+    )
+    formulation = forms.ModelChoiceField(
+        label="Formulation",
+        queryset=Formulation.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        empty_label="Any formulation",
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        treatment = data.get("treatment")
+        if treatment is not None and not data.get("scale"):
+            primary = primary_scale_for(treatment.code)
+            if primary is None:
+                self.add_error("scale", f"{treatment.name} has no scale of its own: choose one.")
+            else:
+                data["scale"] = primary.code
+        return data
+
+
+def _first_treatment_with_a_scale() -> Treatment | None:
+    return next((t for t in Treatment.objects.order_by("name") if primary_scale_for(t.code)), None)
+
+
+@admin_required
+def outcomes_page(request: HtmxHttpRequest) -> HttpResponse:
+    """The first treatment with a scale of its own by default."""
+    if request.GET:
+        form = OutcomeForm(request.GET)
+    else:
+        first = _first_treatment_with_a_scale()
+        form = OutcomeForm({"treatment": first.code} if first else None)
+    if not form.is_bound:
+        return render(request, TEMPLATE, {"form": form})
+    if not form.is_valid():
+        return render(request, TEMPLATE, {"form": form}, status=400)
+    data = form.cleaned_data
+    evidence = outcome_evidence(
+        actor=request.user,
+        treatment=data["treatment"],
+        scale=SCALES[data["scale"]],
+        protocol=data["protocol"],
+        formulation=data["formulation"],
+    )
+    return render(
+        request, TEMPLATE, {"form": form, "evidence": evidence, "chart": _chart(evidence)}
+    )
+
+
+def _chart(evidence: OutcomeEvidence) -> str:
+    if not evidence.steps:
+        return ""
+    if evidence.is_rating:
+        paths = [[(r.sessions, r.score) for r in path] for path in evidence.paths]
+    else:
+        paths = [
+            [(r.sessions, r.score - path[0].score) for r in path]
+            for path in evidence.paths
+            if path[0].sessions == 0
+        ]
+    start = [] if evidence.is_rating else [(0, 0.0, None, None)]
+    means = start + [
+        (s.sessions, s.interval.mean, s.interval.low, s.interval.high) for s in evidence.steps
+    ]
+    what = evidence.scale.name if evidence.is_rating else f"change in {evidence.scale.name}"
+    return charts.trajectory_chart_svg(
+        title=f"{evidence.treatment.name}: {what} by sessions given",
+        paths=paths,
+        means=means,
+        y_label=what,
+    )
+
+
+urlpatterns = [path("reports/outcomes/", outcomes_page, name="report_outcomes")]
