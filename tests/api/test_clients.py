@@ -111,3 +111,18 @@ def test_a_busy_database_is_a_503_that_says_nothing_was_saved(api, monkeypatch):
     assert response.status_code == 503
     assert response["Retry-After"] == "1"
     assert response.json()["error"]["code"] == "database_busy"
+
+
+def test_a_birth_date_after_today_is_a_rule_refusal(api):
+    # given: a well-formed date inside the years the edge accepts, but after today
+    from mesoclinic.core import clock
+
+    tomorrow = clock.today() + dt.timedelta(days=1)
+    body = {"given_name": "A", "family_name": "B", "birth_date": tomorrow.isoformat()}
+
+    # when
+    response = api.post("/clients", body)
+
+    # then: 422 (a 2999 birth date stays a 400: outside 1900-2100)
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid_birth_date")
+    assert not Client.objects.filter(given_name="A", family_name="B").exists()

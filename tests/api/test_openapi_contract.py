@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -62,7 +63,10 @@ def test_availability_parameters_are_required_and_codes_are_enums(document):
     }
     assert all(parameters[name]["required"] for name in ("treatment", "from", "to"))
     assert "face-revitalise" in parameters["treatment"]["schema"]["enum"]
-    assert parameters["from"]["schema"]["format"] == "date"
+    assert any(
+        re.fullmatch(option.get("pattern", "$^"), "2027-03-05")
+        for option in parameters["from"]["schema"].get("anyOf", [parameters["from"]["schema"]])
+    )
     assert parameters["limit"]["schema"]["anyOf"][0]["maximum"] == 5000
 
 
@@ -75,7 +79,7 @@ def test_body_codes_and_fixed_sets_are_enums(document):
     schemas = document["components"]["schemas"]
     appointment = schemas["AppointmentIn"]["properties"]
     assert "face-revitalise" in appointment["treatment"]["enum"]
-    assert appointment["start"]["format"] == "date-time"
+    assert re.fullmatch(appointment["start"]["pattern"], "2027-03-05T10:00:00+00:00")
     assert "adverse_event" in schemas["FollowUpIn"]["properties"]["outcome"]["enum"]
     assert schemas["ClientIn"]["additionalProperties"] is False
 
@@ -85,3 +89,79 @@ def test_an_unknown_body_field_is_refused(api):
     response = api.post("/clients", body)
     assert response.status_code == 400
     assert json.loads(response.content)["error"]["code"] == "invalid_input"
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("1900-01-01", True),
+        ("2100-12-31", True),
+        ("2024-02-29", True),
+        ("2000-02-29", True),
+        ("1900-02-29", False),
+        ("2100-02-29", False),
+        ("2027-02-30", False),
+        ("2027-04-31", False),
+        ("1899-12-31", False),
+        ("2101-01-01", False),
+        ("0878-07-13", False),
+        ("20270305", False),
+    ],
+)
+def test_a_date_pattern_accepts_exactly_the_days_the_edge_accepts(document, text, valid):
+    pattern = document["components"]["schemas"]["BatchIn"]["properties"]["expires_on"]["pattern"]
+    assert bool(re.fullmatch(pattern, text)) is valid
+    assert "format" not in document["components"]["schemas"]["BatchIn"]["properties"]["expires_on"]
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("2027-03-05T10:00:00+00:00", True),
+        ("2027-03-05T10:00:00.5Z", True),
+        ("2027-03-05T10:00:00-14:00", True),
+        ("0514-02-20T04:50:33+00:00", False),
+        ("2027-03-05T10:00:00+16:38", False),
+        ("2027-03-05T10:00:00", False),
+    ],
+)
+def test_a_date_time_pattern_needs_an_offset_within_14_hours(document, text, valid):
+    pattern = document["components"]["schemas"]["AbsenceIn"]["properties"]["starts_at"]["pattern"]
+    assert bool(re.fullmatch(pattern, text)) is valid
+
+
+def test_rule_fields_say_what_the_server_takes(document):
+    schemas = document["components"]["schemas"]
+    questionnaire = schemas["QuestionnaireIn"]["properties"]
+    assert "keloid_history" in questionnaire["conditions"]["items"]["enum"]
+    override = schemas["OverrideIn"]
+    assert "anticoagulants" in override["properties"]["code"]["enum"]
+    assert "under_18" not in override["properties"]["code"]["enum"]
+    assert "justification" in override["required"]
+    consent = schemas["ConsentIn"]
+    assert consent["properties"]["accepted"]["enum"] == [True]
+    assert {"accepted", "signed_name"} <= set(consent["required"])
+    assert "glogau" in schemas["AssessmentIn"]["properties"]["scale"]["enum"]
+
+
+def test_a_partial_update_takes_no_nulls(document):
+    for field in document["components"]["schemas"]["ClientPatch"]["properties"].values():
+        assert "anyOf" not in field
+        assert field.get("type") != "null"
+
+
+def test_decimals_are_numbers_on_their_grid(document):
+    volume = document["components"]["schemas"]["ProductIn"]["properties"]["volume_ml"]
+    assert volume["anyOf"] == [
+        {"maximum": 1000.0, "minimum": 0.0, "type": "number", "multipleOf": 0.01}
+    ]
+
+
+def test_a_room_code_is_an_enum_and_may_be_left_empty_in_a_query(document):
+    room = document["components"]["schemas"]["AppointmentIn"]["properties"]["room"]
+    assert room["anyOf"][0]["enum"]
+    parameters = {
+        p["name"]: p for p in document["paths"]["/api/v1/availability"]["get"]["parameters"]
+    }
+    options = parameters["site"]["schema"]["anyOf"]
+    assert {"type": "string", "maxLength": 0} in options

@@ -243,7 +243,8 @@ def _example(schema: dict[str, Any]) -> Any:
     if "$ref" in schema:
         return _example(SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]])
     for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
+        # (an object's own alternatives between its fields: its properties say enough)
+        if key in schema and schema.get("type") != "object":
             return _example(schema[key][0])
     if "enum" in schema:
         return schema["enum"][0]
@@ -257,6 +258,12 @@ def _example(schema: dict[str, Any]) -> Any:
         return 1
     if kind == "boolean":
         return False
+    pattern = schema.get("pattern")
+    if pattern and not re.fullmatch(pattern, "x"):
+        # a date or date-time, stated by its pattern (the years 1900-2100)
+        for sample in ("2027-03-05", "2027-03-05T10:00:00+00:00"):
+            if re.fullmatch(pattern, sample):
+                return sample
     return {"date": "2027-03-05", "date-time": "2027-03-05T10:00:00+00:00"}.get(
         schema.get("format", ""), "x"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -169,3 +170,15 @@ def test_suspect_lot_shared_by_two_products_resolves_to_the_one_the_client_had(t
     assert response.json()["products"] == [
         {"lot": "T-REV-FRESH", "formulation": "revitalise-cocktail"}
     ]
+
+
+def test_an_onset_after_today_is_a_rule_refusal(treated, api_as):
+    # given: a well-formed date inside the years the edge accepts
+    tomorrow = clock.today() + dt.timedelta(days=1)
+
+    # when
+    response = _report(api_as("dr-patel"), treated, onset=tomorrow.isoformat())
+
+    # then: 422, as a rule refuses it (the year 2999 stays a 400: outside 1900-2100)
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "onset_in_future")
+    assert AdverseEvent.objects.count() == 0

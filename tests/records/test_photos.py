@@ -97,7 +97,7 @@ def test_other_files_are_refused(assessment_id, api_as, data, name):
     response = _upload(api_as("dr-patel"), assessment_id, data, name)
 
     # then
-    assert (response.status_code, response.json()["error"]["code"]) == (400, "unsupported_image")
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "unsupported_image")
     assert AssessmentPhoto.objects.count() == 0
 
 

@@ -219,7 +219,7 @@ def test_more_chart_points_than_injection_points_is_refused(appointment, fresh_b
     response = api_as("dr-patel").post(f"/appointments/{appointment.pk}/record", body)
 
     # then
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["code"] == "too_many_chart_points"
 
 

@@ -56,18 +56,18 @@ def test_a_reserved_injector_is_not_given_twice(api):
     assert other.status_code == 201
 
 
-def test_an_unsuitable_device_is_a_400(api):
+def test_an_unsuitable_device_is_a_422(api):
     response = _book(api, device="dermafrac")
-    assert response.status_code == 400
+    assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "unsuitable_device"
     assert "DermaFrac" in error["message"]
     assert not Appointment.objects.exists()
 
 
-def test_a_device_of_the_wrong_type_for_a_device_treatment_is_a_400(api):
+def test_a_device_of_the_wrong_type_for_a_device_treatment_is_a_422(api):
     response = _book(api, treatment="acne-scars", device="vital-injector")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["code"] == "unsuitable_device"
 
 

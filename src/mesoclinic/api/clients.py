@@ -85,7 +85,8 @@ def client_out(client: Client) -> dict[str, object]:
 
 @router.post("", response={201: ClientOut})
 def client_create(request: HttpRequest, payload: ClientIn) -> Status[dict[str, object]]:
-    """Register a client. A birth date in the future is refused with 400."""
+    """Register a client. A birth date in the future (or over 120 years ago) is refused
+    with 422 ``invalid_birth_date``."""
     require(request.user, Access.STAFF)
     client = services.client_create(actor=request.user, **payload.dict())
     return Status(201, client_out(client))

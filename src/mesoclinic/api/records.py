@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from mesoclinic.api.types import InputSchema, IsoDate, SaneDate, SaneDateTime
+from mesoclinic.api.types import Flag, InputSchema, IsoDate, SaneDate, SaneDateTime
 from mesoclinic.catalogue import selectors as catalogue_selectors
 from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch
@@ -54,6 +54,10 @@ class ChartPointIn(InputSchema):
     volume_ml: Decimal | None = Field(None, ge=0, le=100, max_digits=6, decimal_places=3)
 
 
+MAX_POINTS = 100_000
+"""Injection points in one area, at most (far above any session's)."""
+
+
 class AreaIn(InputSchema):
     area: str = Field(min_length=1, max_length=60)
     technique: str
@@ -61,7 +65,7 @@ class AreaIn(InputSchema):
     needle_length_mm: Decimal | None = Field(None, gt=0, le=50, max_digits=5, decimal_places=1)
     angle_deg: int | None = Field(None, ge=0, le=90)
     depth_mm: Decimal | None = Field(None, ge=0, le=20, max_digits=5, decimal_places=1)
-    points: int | list[ChartPointIn] = Field(
+    points: Annotated[int, Field(ge=0, le=MAX_POINTS)] | list[ChartPointIn] = Field(
         0, description="Number of injection points, or the charted points themselves."
     )
     volume_ml: Decimal = Field(ge=0, le=1000, max_digits=7, decimal_places=2)
@@ -75,7 +79,7 @@ class RecordIn(InputSchema):
     device: str | None = None
     device_settings: dict[str, Any] = {}
     device_reason: str = Field("", max_length=500)
-    numbing_used: bool = False
+    numbing_used: Flag = False
     reactions: list[str] = []
     pain_vas: int | None = Field(None, ge=0, le=100)
     notes: str = Field("", max_length=5000)

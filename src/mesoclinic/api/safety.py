@@ -64,8 +64,8 @@ class QuestionnaireOut(Schema):
     id: str
     client: str
     answered_at: dt.datetime
-    pregnant: bool
-    breastfeeding: bool
+    pregnant: Flag
+    breastfeeding: Flag
     allergies: list[str]
     conditions: list[str]
     medications: list[str]
@@ -105,8 +105,8 @@ class ConsentIn(InputSchema):
     treatment: str
     signed_name: str = Field("", max_length=200)
     accepted: Any = None
-    photo_use: bool = False
-    marketing: bool = False
+    photo_use: Flag = False
+    marketing: Flag = False
     signature_kind: SignatureKind = SignatureKind.TYPED
     signature_data: str = ""
     form_version: int | None = None
@@ -173,7 +173,7 @@ class ToxinHistoryIn(InputSchema):
     administered_on: SaneDate
     formulation: str | None = None
     product_name: str = Field("", max_length=160)
-    units: Decimal | None = None
+    units: Decimal | None = Field(None, gt=0, max_digits=7, decimal_places=2)
 
 
 class ToxinHistoryOut(Schema):

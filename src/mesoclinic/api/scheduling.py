@@ -18,9 +18,8 @@ import numpy as np
 import numpy.typing as npt
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import StrictInt
 
-from mesoclinic.api.types import Flag, InputSchema
+from mesoclinic.api.types import Flag, InputSchema, WholeNumber
 from mesoclinic.billing.services import course_quote_record
 from mesoclinic.catalogue.models import Formulation, Protocol
 from mesoclinic.core import clock, validation
@@ -201,7 +200,7 @@ class CourseOut(Schema):
 
 
 class ReplanCourseIn(InputSchema):
-    after_session: StrictInt = Field(ge=0, le=planning.MAX_COURSE_SESSIONS)
+    after_session: WholeNumber = Field(ge=0, le=planning.MAX_COURSE_SESSIONS)
     apply: Flag = False
 
 
@@ -726,8 +725,9 @@ def appointment_search(
     (``to`` inclusive). Cancelled ones are included with their status."""
     require(request.user, Access.STAFF)
     if not client and not practitioner and not (date_from and date_to):
+        # (a relation between parameters, which OpenAPI cannot state: invalid_range)
         raise InvalidInput(
-            Code.INVALID_INPUT,
+            Code.INVALID_RANGE,
             "Give 'client', 'practitioner', or both 'from' and 'to'.",
             details={"field": "client"},
         )

@@ -9,7 +9,7 @@ import re
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 from mesoclinic.core import validation
 from mesoclinic.core.errors import InvalidInput
@@ -44,7 +44,11 @@ class InputSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-Text = Annotated[str, _rule(lambda v: validation.check_text(v))]
+Text = Annotated[
+    str,
+    Field(json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}),
+    _rule(lambda v: validation.check_text(v)),
+]
 """One line of text: no control characters, no lone surrogates."""
 LongText = Annotated[str, _rule(lambda v: validation.check_text(v, multiline=True))]
 """Text that may span lines (tab and newline allowed)."""
@@ -53,7 +57,9 @@ Email = Annotated[
     Field(
         max_length=254,
         json_schema_extra={
-            "pattern": r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
+            # (the common shape of an address, every one of which the validator takes)
+            "pattern": r"^$|^[A-Za-z0-9_%+-]{1,32}(?:\.[A-Za-z0-9_%+-]{1,32}){0,2}@"
+            r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,24}$",
             "examples": ["ada@example.com"],
         },
     ),
@@ -116,6 +122,21 @@ Id = Annotated[
 ]
 """A row id: 1–18 ASCII digits."""
 
+
+def _whole_number(value: Any) -> Any:
+    """A JSON integer, also when written with a zero fraction (``38.0``, an integer to JSON
+    Schema); text and booleans are refused (400), not guessed."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("give a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("give a whole number")
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[StrictInt, BeforeValidator(_whole_number)]
+"""A whole number given as a JSON number."""
 
 Flag = StrictBool
 """A JSON ``true`` or ``false``: ``0``, ``1`` or ``"yes"`` are refused (400), not guessed."""

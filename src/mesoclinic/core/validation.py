@@ -16,7 +16,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
 
-from mesoclinic.core.errors import InvalidInput
+from mesoclinic.core.errors import DomainError, InvalidInput, RuleRefused
 
 
 class ValidationCode(StrEnum):
@@ -105,6 +105,12 @@ def check_phone(value: str, *, field: str = "phone") -> str:
             details={"field": field},
         )
     return value
+
+
+def date_refusal(value: dt.date) -> type[DomainError]:
+    """The error for a date a rule refuses (in the future, too long ago): 400 when it is
+    outside the edge range as well (malformed), else 422 (well-formed, refused by a rule)."""
+    return InvalidInput if date_problem(value) else RuleRefused
 
 
 def date_problem(value: dt.date) -> str | None:

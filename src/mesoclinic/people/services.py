@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from mesoclinic.core import clock
+from mesoclinic.core import clock, validation
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import Conflict, InvalidInput, NotFound
 from mesoclinic.people.errors import PeopleErrorCode as Code
@@ -41,15 +41,18 @@ def _clean_name(value: str, field: str) -> str:
 
 
 def _check_birth_date(birth_date: dt.date) -> None:
+    """A birth date that can be a living client's: not in the future, not over
+    OLDEST_CLIENT_YEARS ago (``invalid_birth_date``: 422 for a date a rule refuses, 400
+    outside the years 1900-2100)."""
     today = clock.today()
     if birth_date > today:
-        raise InvalidInput(
+        raise validation.date_refusal(birth_date)(
             Code.INVALID_BIRTH_DATE,
             "The birth date is in the future.",
             details={"field": "birth_date"},
         )
     if today.year - birth_date.year > OLDEST_CLIENT_YEARS:
-        raise InvalidInput(
+        raise validation.date_refusal(birth_date)(
             Code.INVALID_BIRTH_DATE,
             f"The birth date is more than {OLDEST_CLIENT_YEARS} years ago.",
             details={"field": "birth_date"},

@@ -29,7 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch, Formulation, Treatment, Unit
-from mesoclinic.core import clock
+from mesoclinic.core import clock, validation
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import Conflict, InvalidInput, RuleRefused
 from mesoclinic.core.lookups import get_by_code
@@ -272,7 +272,7 @@ def _check_areas(areas: Sequence[AreaInput]) -> None:
                 details={"area": index, "field": "technique"},
             )
         if len(area.chart_points) > area.points:
-            raise InvalidInput(
+            raise RuleRefused(
                 RecordError.TOO_MANY_CHART_POINTS,
                 f"{len(area.chart_points)} points are charted for {area.area} but the area "
                 f"records {area.points} injection points.",
@@ -743,7 +743,7 @@ def adverse_event_report(
             RecordError.TEXT_REQUIRED, "Describe the reaction.", details={"field": "description"}
         )
     if onset > clock.today():
-        raise InvalidInput(
+        raise validation.date_refusal(onset)(
             RecordError.ONSET_IN_FUTURE,
             "The onset cannot be in the future.",
             details={"field": "onset"},
@@ -948,11 +948,11 @@ def _clean_image(upload: UploadedFile) -> tuple[bytes, str, str, int, int]:
         with Image.open(upload) as source:
             image_format = source.format or ""
             if image_format not in PHOTO_FORMATS:
-                raise InvalidInput(RecordError.UNSUPPORTED_IMAGE, "Upload a JPEG or PNG photo.")
+                raise RuleRefused(RecordError.UNSUPPORTED_IMAGE, "Upload a JPEG or PNG photo.")
             upright = ImageOps.exif_transpose(source)
             pixels = upright.convert("RGBA" if upright.mode in ("RGBA", "LA", "P") else "RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise InvalidInput(RecordError.UNSUPPORTED_IMAGE, "Upload a JPEG or PNG photo.") from None
+        raise RuleRefused(RecordError.UNSUPPORTED_IMAGE, "Upload a JPEG or PNG photo.") from None
     clean = Image.new(pixels.mode, pixels.size)
     clean.paste(pixels)
     if image_format == "JPEG" and clean.mode != "RGB":

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from mesoclinic.catalogue.models import Formulation, Treatment
-from mesoclinic.core import clock
+from mesoclinic.core import clock, validation
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import InvalidInput, PermissionDenied, RuleRefused
 from mesoclinic.people import roles
@@ -166,14 +166,14 @@ def questionnaire_record(
     """Record a new health questionnaire; it supersedes the client's earlier ones.
 
     Unknown condition codes are refused (400 ``unknown_condition``); ``answered_at``
-    defaults to now and may not be in the future.
+    defaults to now and may not be in the future (422 ``invalid_date``).
     """
     now = clock.now()
     condition_codes = _clean_conditions(conditions)
     answered_at = answered_at or now
     _require_aware(answered_at, "answered_at")
     if answered_at > now + CLOCK_SKEW:
-        raise InvalidInput(
+        raise validation.date_refusal(answered_at)(
             Code.INVALID_DATE,
             "The answers cannot be dated in the future.",
             details={"field": "answered_at"},
@@ -182,7 +182,7 @@ def questionnaire_record(
         isotretinoin_last_taken_on is not None
         and isotretinoin_last_taken_on > now.date() + dt.timedelta(days=1)
     ):
-        raise InvalidInput(
+        raise validation.date_refusal(isotretinoin_last_taken_on)(
             Code.INVALID_DATE,
             "The date isotretinoin was last taken cannot be in the future.",
             details={"field": "isotretinoin_last_taken_on"},
@@ -514,7 +514,8 @@ def prescription_record(
     """Record a face-to-face prescriber consultation and the prescription written at it.
 
     The prescriber must hold a prescribing qualification current on the consultation date
-    (422 ``not_a_prescriber``); the consultation cannot be in the future (400). A signed-in
+    (422 ``not_a_prescriber``); the consultation cannot be in the future (422
+    ``invalid_date``). A signed-in
     user records only their own prescriptions (403 ``not_own_prescription``).
     """
     if isinstance(actor, AbstractBaseUser):
@@ -522,7 +523,7 @@ def prescription_record(
     _require_aware(consultation_at, "consultation_at")
     now = clock.now()
     if consultation_at > now + CLOCK_SKEW:
-        raise InvalidInput(
+        raise validation.date_refusal(consultation_at)(
             Code.INVALID_DATE,
             "The consultation cannot be in the future: record it once it has happened.",
             details={"field": "consultation_at"},
@@ -588,7 +589,7 @@ def toxin_history_record(
             details={"field": "source"},
         )
     if administered_on > clock.today() + dt.timedelta(days=1):
-        raise InvalidInput(
+        raise validation.date_refusal(administered_on)(
             Code.INVALID_DATE,
             "A toxin administration cannot be in the future.",
             details={"field": "administered_on"},

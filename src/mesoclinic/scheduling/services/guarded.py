@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core.audit import Actor
-from mesoclinic.core.errors import Conflict, DomainError, InvalidInput
+from mesoclinic.core.errors import Conflict, DomainError, RuleRefused
 from mesoclinic.people.models import (
     Client,
     Device,
@@ -133,7 +133,7 @@ OPTIONAL_DEVICE_TYPES = frozenset({DeviceType.VITAL_INJECTOR, DeviceType.MESOTHE
 
 
 def _check_device(treatment: Treatment, site: Site, device: Device | None) -> None:
-    """400 ``unsuitable_device`` when the requested device cannot serve this booking: of
+    """422 ``unsuitable_device`` when the requested device cannot serve this booking: of
     another type than the treatment needs, not an injector for a needle treatment that
     needs no device, or at another site. A suitable one is then reserved (or the booking
     refused with 409 naming it)."""
@@ -152,7 +152,7 @@ def _check_device(treatment: Treatment, site: Site, device: Device | None) -> No
         reason = f"{treatment.name} is not given with {device.name}."
     else:
         return
-    raise InvalidInput(
+    raise RuleRefused(
         Code.UNSUITABLE_DEVICE,
         f"{reason} Choose a suitable device, or none.",
         details={"device": device.code, "treatment": treatment.code, "field": "device"},
