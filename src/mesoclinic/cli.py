@@ -80,13 +80,11 @@ def _serve(host: str, port: int, workers: int) -> int:
         "gthread",
         "--threads",
         "4",
-        "--access-logfile",
-        "-",
         "--graceful-timeout",
         "10",
     ]
     print(f"Serving mesoclinic at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    server = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603 -- our own argv list, no shell
+    server = subprocess.Popen(command, env=os.environ | _metrics_environment())  # noqa: S603 -- our own argv list, no shell
     # A plain `kill` of this process stops the server too, as Ctrl+C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -95,6 +93,21 @@ def _serve(host: str, port: int, workers: int) -> int:
         return 0
     finally:
         _stop_process(server)
+
+
+def _metrics_environment() -> dict[str, str]:
+    """A fresh directory where gunicorn's processes keep their metrics (prometheus-client's
+    multiprocess mode), so ``/metrics`` adds up all of them; each request is logged by the
+    app (JSON, with its request id), so gunicorn writes no access log of its own."""
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings
+
+    directory = Path(settings.HOME) / "run" / "prometheus"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(mode=0o700, parents=True)
+    return {"PROMETHEUS_MULTIPROC_DIR": str(directory)}
 
 
 def _interrupt(signum: int, frame: object) -> None:
