@@ -11,6 +11,7 @@ before anything is touched; a backup that cannot be written leaves no file.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -260,6 +261,31 @@ WRITTEN_BY_A_BOOKING = (
 )
 
 
+def _manifest(archive: Path) -> dict:
+    with tarfile.open(archive) as tar:
+        return json.load(tar.extractfile("manifest.json"))
+
+
+def _aware(value: object) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _runs_missing_are_after(
+    home: Path, database_url: str | None, into: Path, into_url: str | None, archive: Path
+) -> None:
+    """The restored backup runs are source rows; the source's runs missing from it ended
+    after the archive's snapshot began (the archive's own run among them)."""
+    columns, source_rows = _table(home, database_url, "core_backuprun")
+    _, restored_rows = _table(into, into_url, "core_backuprun")
+    assert set(restored_rows) <= set(source_rows)
+    snapshot = _aware(_manifest(archive)["created_at"])
+    for row in set(source_rows) - set(restored_rows):
+        assert _aware(dict(zip(columns, row, strict=True))["finished_at"]) >= snapshot, row
+    own = [dict(zip(columns, row, strict=True)) for row in source_rows]
+    assert [run["status"] for run in own if run["path"] == str(archive)] == ["succeeded"]
+
+
 def _rows_of(tables: dict[str, tuple[list[str], list[tuple]]], table: str) -> list[dict]:
     columns, rows = tables.get(table, ([], []))
     return [dict(zip(columns, row, strict=True)) for row in rows]
@@ -343,6 +369,13 @@ def test_backup_writes_a_private_archive_under_home_with_a_manifest(source):
     assert set(manifest["files"]) == names - {"manifest.json"}
     assert "media/clinical/photos/2026/12/front.jpg" in names
     assert "secret_key" in names
+    # the run is recorded (settings page, /metrics) once the archive is complete
+    recorded = _query(
+        source["home"],
+        source["database_url"],
+        f"SELECT status, trigger, size_bytes FROM core_backuprun WHERE path = '{archive}'",  # noqa: S608
+    )
+    assert recorded == [("succeeded", "manual", archive.stat().st_size)]
 
 
 def test_restore_round_trip_gives_identical_tables_and_media(source, fresh):
@@ -363,9 +396,17 @@ def test_restore_round_trip_gives_identical_tables_and_media(source, fresh):
             assert set(before) <= set(after)  # plus "clocks restarted"
             assert len(after) == len(before) + 1
         elif table == "sqlite_sequence":  # the audit counter moved on by that one
-            assert [row for row in after if "core_auditentry" not in row] == [
-                row for row in before if "core_auditentry" not in row
+            assert [
+                row for row in after if "core_auditentry" not in row and "core_backuprun" not in row
+            ] == [
+                row
+                for row in before
+                if "core_auditentry" not in row and "core_backuprun" not in row
             ]
+        elif table == "core_backuprun":
+            _runs_missing_are_after(
+                source["home"], source["database_url"], home, database_url, source["archive"]
+            )
         else:
             assert after == before, table
     assert _media(home) == _media(source["home"])
@@ -424,6 +465,9 @@ def test_backup_under_a_32_client_booking_load_restores_exactly_its_snapshot(sou
             continue
         if table == "sqlite_sequence":
             continue  # counters; the rows they count are compared
+        if table == "core_backuprun":
+            _runs_missing_are_after(*origin, home, database_url, source["live"])
+            continue
         extra = Counter(map(repr, restored_rows)) - Counter(map(repr, source_rows))
         if table == "core_auditentry":
             assert len(extra) == 1, extra  # the restore's "clocks restarted"
@@ -563,6 +607,120 @@ def test_restore_refuses_a_non_empty_database(source, tmp_path):
     assert not (home / "secret_key").exists() or _media(home) == {}
 
 
+# ---------------------------------------------------------------- encrypted
+
+PASSPHRASE = "a clinic passphrase, long enough"
+
+
+@pytest.fixture(scope="module")
+def encrypted(source, tmp_path_factory):
+    """An archive of the source encrypted with the passphrase on a file's first line."""
+    secrets = tmp_path_factory.mktemp("secrets")
+    passphrase_file = secrets / "passphrase"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    result = _run(
+        source["home"], source["database_url"], "backup", "--passphrase-file", str(passphrase_file)
+    )
+    assert result.returncode == 0, result.stderr
+    return {"archive": Path(result.stdout.strip().splitlines()[-1]), "file": passphrase_file}
+
+
+def test_an_encrypted_backup_hides_its_content(encrypted):
+    archive = encrypted["archive"]
+    assert archive.name.endswith(".tar.gz.enc")
+    assert archive.stat().st_mode & 0o777 == 0o600
+    data = archive.read_bytes()
+    assert data.startswith(b"MESOCLINIC-ENC1\n")
+    assert b"manifest" not in data
+    with pytest.raises(tarfile.TarError):
+        tarfile.open(archive).close()
+
+
+def test_an_encrypted_backup_restores_with_its_passphrase(source, encrypted, fresh):
+    home, database_url = fresh
+    # when: the passphrase from the environment this time
+    environment_passphrase = {"MESOCLINIC_BACKUP_PASSPHRASE": PASSPHRASE}
+    restored = subprocess.run(
+        [sys.executable, "-m", "mesoclinic.cli", "restore", str(encrypted["archive"])],
+        env=_environment(home, database_url) | environment_passphrase,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    # then
+    assert restored.returncode == 0, restored.stderr
+    for table in ("scheduling_appointment", "people_client", "records_treatmentrecord"):
+        assert _rows(home, database_url, table) == _rows(
+            source["home"], source["database_url"], table
+        )
+    assert _media(home) == _media(source["home"])
+    assert (home / "secret_key").read_bytes() == (source["home"] / "secret_key").read_bytes()
+
+
+def test_an_encrypted_backup_without_its_passphrase_is_refused(encrypted, fresh):
+    home, database_url = fresh
+    result = subprocess.run(
+        [sys.executable, "-m", "mesoclinic.cli", "restore", str(encrypted["archive"])],
+        env=_environment(home, database_url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        stdin=subprocess.DEVNULL,  # not a terminal: nobody to ask
+    )
+    assert result.returncode == 1
+    assert "is encrypted: give its passphrase" in result.stderr
+    _untouched(home, database_url)
+
+
+def test_an_encrypted_backup_with_a_wrong_passphrase_is_refused(encrypted, fresh, tmp_path):
+    home, database_url = fresh
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not the clinic's passphrase\n")
+    result = _run(
+        home, database_url, "restore", str(encrypted["archive"]), "--passphrase-file", str(wrong)
+    )
+    assert result.returncode == 1
+    assert "could not be decrypted: wrong passphrase, or the encrypted archive was altered" in (
+        result.stderr
+    )
+    _untouched(home, database_url)
+
+
+def test_an_altered_encrypted_backup_is_refused(encrypted, fresh, tmp_path):
+    home, database_url = fresh
+    data = bytearray(encrypted["archive"].read_bytes())
+    data[len(data) // 2] ^= 0x40
+    altered = tmp_path / "altered.tar.gz.enc"
+    altered.write_bytes(bytes(data))
+    result = _run(
+        home, database_url, "restore", str(altered), "--passphrase-file", str(encrypted["file"])
+    )
+    assert result.returncode == 1
+    assert "could not be decrypted" in result.stderr
+    _untouched(home, database_url)
+
+
+def test_a_too_short_passphrase_writes_no_backup(source, tmp_path):
+    short = tmp_path / "short"
+    short.write_text("short\n")
+    output = tmp_path / "out.tar.gz.enc"
+    result = _run(
+        source["home"],
+        source["database_url"],
+        "backup",
+        "--output",
+        str(output),
+        "--passphrase-file",
+        str(short),
+    )
+    assert result.returncode == 1
+    assert "the passphrase must be at least 12 characters" in result.stderr
+    assert not output.exists()
+
+
 # ---------------------------------------------------------------- unwritable
 
 
@@ -575,6 +733,13 @@ def test_backup_to_an_unwritable_path_fails_loudly(source, tmp_path):
     assert result.returncode == 1
     assert "mesoclinic: backup failed: cannot write" in result.stderr
     assert result.stdout == ""
+    recorded = _query(
+        source["home"],
+        source["database_url"],
+        "SELECT status, trigger, path, error FROM core_backuprun ORDER BY id DESC",
+    )[0]
+    assert recorded[:3] == ("failed", "manual", "")
+    assert "cannot write" in recorded[3]
 
 
 def test_backup_failing_midway_leaves_no_file(tmp_path, monkeypatch):

@@ -366,6 +366,11 @@ MESOCLINIC = {
     # Observability (issue 18): /metrics answers only a scrape with this bearer token (404
     # while it is unset).
     "METRICS_TOKEN": os.environ.get("MESOCLINIC_METRICS_TOKEN", ""),
+    # Scheduled backups (issue 18), run by the worker: one a day into $MESOCLINIC_HOME/backups,
+    # keeping the newest of each of the last KEEP_DAILY days and KEEP_WEEKLY weeks.
+    "BACKUP_SCHEDULE": _flag("MESOCLINIC_BACKUP_SCHEDULE", default=True),
+    "BACKUP_KEEP_DAILY": int(os.environ.get("MESOCLINIC_BACKUP_KEEP_DAILY", "7")),
+    "BACKUP_KEEP_WEEKLY": int(os.environ.get("MESOCLINIC_BACKUP_KEEP_WEEKLY", "4")),
 }
 
 # Background tasks (django-tasks) queued in the database by django-tasks-db and run by

@@ -105,6 +105,10 @@ def migrations_state() -> dict[str, object]:
     return {"status": "ok" if pending == 0 else "pending", "pending": pending}
 
 
+# A backup older than this is a warning on the settings page.
+BACKUP_STALE_SECONDS = 24 * 3600
+
+
 def backup_last_success() -> BackupRun | None:
     """The most recent backup that succeeded, or None."""
     return BackupRun.objects.filter(status=BackupRun.Status.SUCCEEDED).first()
@@ -116,3 +120,27 @@ def backup_last_success_age_seconds() -> float | None:
     if last is None:
         return None
     return max(0.0, (clock.now() - last.finished_at).total_seconds())
+
+
+@dataclass(frozen=True)
+class BackupStatus:
+    """What the settings page says about backups: the last success (or none), whether it
+    is older than a day (a warning), and the last failure if one came after it."""
+
+    last_success: BackupRun | None
+    stale: bool
+    failure_since: BackupRun | None
+
+
+def backup_status() -> BackupStatus:
+    """The backups as an administrator should see them (settings page)."""
+    last = backup_last_success()
+    failures = BackupRun.objects.filter(status=BackupRun.Status.FAILED)
+    if last is not None:
+        failures = failures.filter(started_at__gt=last.started_at)
+    age = backup_last_success_age_seconds()
+    return BackupStatus(
+        last_success=last,
+        stale=age is None or age > BACKUP_STALE_SECONDS,
+        failure_since=failures.first(),
+    )
