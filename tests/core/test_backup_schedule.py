@@ -158,6 +158,21 @@ def test_the_worker_queues_the_backup_once_and_runs_it(db, clock, home):
     assert not backup_enqueue_if_due()  # done for today
 
 
+def test_a_backup_task_left_running_for_hours_does_not_stop_the_schedule(db, clock, home):
+    # given: a task row still "running" (a worker died mid-backup, or the database was
+    # restored from an archive this very task was writing)
+    backup_enqueue_if_due()
+    DBTaskResult.objects.filter(task_path=TASK_PATH).update(
+        status="RUNNING", started_at=clock.moment
+    )
+    clock.advance(hours=5)
+    assert not backup_enqueue_if_due()
+    # when
+    clock.advance(hours=2)
+    # then
+    assert backup_enqueue_if_due()
+
+
 def test_scheduled_backups_can_be_switched_off(db, clock, home, settings):
     settings.MESOCLINIC = {**settings.MESOCLINIC, "BACKUP_SCHEDULE": False}
     assert not backup_enqueue_if_due()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import DatabaseError
+from django.db.models import Q
 from django_tasks import task
 
 from mesoclinic.core import clock
@@ -31,6 +32,7 @@ DAY = dt.timedelta(days=1)
 # A failed scheduled backup is tried again after this long, not at every check.
 RETRY_AFTER = dt.timedelta(hours=1)
 TASK_PATH = "mesoclinic.core.backup_runs.backup_daily"
+STUCK_AFTER = dt.timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,13 @@ def backup_enqueue_if_due() -> bool:
 
     if not backup_schedule().enabled or not backup_due():
         return False
-    waiting = DBTaskResult.objects.filter(task_path=TASK_PATH, status__in=["READY", "RUNNING"])
-    if waiting.exists():
+    # A task shown running for hours is not waited for: a worker that died mid-backup
+    # leaves it so, and so does every archive taken by this task (restored, its own row
+    # says "running").
+    mine = DBTaskResult.objects.filter(task_path=TASK_PATH)
+    if mine.filter(
+        Q(status="READY") | Q(status="RUNNING", started_at__gt=clock.now() - STUCK_AFTER)
+    ).exists():
         return False
     backup_daily.enqueue()
     return True
