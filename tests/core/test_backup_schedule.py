@@ -183,6 +183,8 @@ def test_old_archives_are_removed_and_their_runs_marked_pruned(db, clock, home, 
     settings.MESOCLINIC = {**settings.MESOCLINIC, "BACKUP_KEEP_DAILY": 2, "BACKUP_KEEP_WEEKLY": 1}
     elsewhere = home / "kept-by-hand.tar.gz"
     backup_runs.backup_record_run(trigger=BackupRun.Trigger.MANUAL, output=elsewhere)
+    by_hand, _ = backup_runs.backup_record_run(trigger=BackupRun.Trigger.MANUAL)
+    clock.advance(minutes=5)
     for _ in range(4):  # four days in a row (7–10 Dec, one ISO week)
         backup_daily.call()
         clock.advance(days=1)
@@ -190,7 +192,9 @@ def test_old_archives_are_removed_and_their_runs_marked_pruned(db, clock, home, 
     runs = list(BackupRun.objects.filter(trigger="scheduled").order_by("started_at"))
     assert [run.pruned_at is not None for run in runs] == [True, True, False, False]
     assert [Path(run.path).exists() for run in runs] == [False, False, True, True]
-    assert elsewhere.exists()  # an archive written elsewhere is never removed
+    assert elsewhere.exists()  # an archive taken by hand is never removed
+    assert Path(by_hand.path).exists()
+    assert Path(by_hand.path).parent == home / "backups"
     assert backups_prune() == []
 
 

@@ -167,14 +167,16 @@ def backups_to_keep(
 
 
 def backups_prune() -> list[BackupRun]:
-    """Delete the archives retention no longer keeps (only those in the default backup
-    directory: an archive written elsewhere with ``--output`` is the admin's) and mark
-    their runs pruned; return those runs."""
+    """Delete the scheduled archives retention no longer keeps and mark their runs pruned;
+    return those runs. Only scheduled archives in the default backup directory are ever
+    removed: one taken by hand (before an upgrade, say) is the admin's to keep."""
     config = backup_schedule()
     directory = (target_current().home / "backups").resolve()
     candidates = [
         run
-        for run in BackupRun.objects.filter(status=BackupRun.Status.SUCCEEDED, pruned_at=None)
+        for run in BackupRun.objects.filter(
+            status=BackupRun.Status.SUCCEEDED, trigger=BackupRun.Trigger.SCHEDULED, pruned_at=None
+        )
         if Path(run.path).resolve().parent == directory
     ]
     keep = backups_to_keep(
