@@ -80,13 +80,11 @@ def _serve(host: str, port: int, workers: int) -> int:
         "gthread",
         "--threads",
         "4",
-        "--access-logfile",
-        "-",
         "--graceful-timeout",
         "10",
     ]
     print(f"Serving mesoclinic at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    server = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603 -- our own argv list, no shell
+    server = subprocess.Popen(command, env=os.environ | _metrics_environment())  # noqa: S603 -- our own argv list, no shell
     # A plain `kill` of this process stops the server too, as Ctrl+C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -95,6 +93,21 @@ def _serve(host: str, port: int, workers: int) -> int:
         return 0
     finally:
         _stop_process(server)
+
+
+def _metrics_environment() -> dict[str, str]:
+    """A fresh directory where gunicorn's processes keep their metrics (prometheus-client's
+    multiprocess mode), so ``/metrics`` adds up all of them; each request is logged by the
+    app (JSON, with its request id), so gunicorn writes no access log of its own."""
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings
+
+    directory = Path(settings.HOME) / "run" / "prometheus"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(mode=0o700, parents=True)
+    return {"PROMETHEUS_MULTIPROC_DIR": str(directory)}
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -249,18 +262,22 @@ def command_two_factor_reset(args: argparse.Namespace) -> int:
 
 
 def command_backup(args: argparse.Namespace) -> int:
-    """Write one archive (database, media, secret key, manifest); print its path last."""
+    """Write one archive (database, media, secret key, manifest) and record the attempt
+    (settings page, ``/metrics``); print its path last."""
     _setup_django()
     from pathlib import Path
 
-    from mesoclinic.core.backup import BackupError, backup_create
+    from mesoclinic.core.backup_runs import backup_record_run
 
-    try:
-        path = backup_create(output=Path(args.output) if args.output else None)
-    except BackupError as error:
+    run, error = backup_record_run(
+        trigger="manual",
+        output=Path(args.output) if args.output else None,
+        passphrase_file=Path(args.passphrase_file) if args.passphrase_file else None,
+    )
+    if error is not None:
         print(f"mesoclinic: backup failed: {error}", file=sys.stderr)
         return 1
-    print(path)
+    print(run.path)
     return 0
 
 
@@ -269,10 +286,18 @@ def command_restore(args: argparse.Namespace) -> int:
     _setup_django()
     from pathlib import Path
 
-    from mesoclinic.core.backup import BackupError, restore
+    from mesoclinic.core.backup import BackupError, PassphraseRequired, backup_passphrase, restore
 
     try:
-        manifest = restore(Path(args.file))
+        passphrase = backup_passphrase(Path(args.passphrase_file) if args.passphrase_file else None)
+        try:
+            manifest = restore(Path(args.file), passphrase=passphrase)
+        except PassphraseRequired:
+            if not sys.stdin.isatty():
+                raise
+            import getpass
+
+            manifest = restore(Path(args.file), passphrase=getpass.getpass("Passphrase: "))
     except BackupError as error:
         print(f"mesoclinic: restore refused: {error}", file=sys.stderr)
         return 1
@@ -348,11 +373,22 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument(
         "--output", default="", help="archive path (default $MESOCLINIC_HOME/backups/…tar.gz)"
     )
+    backup.add_argument(
+        "--passphrase-file",
+        default="",
+        help="encrypt with the passphrase on this file's first line "
+        "(or set MESOCLINIC_BACKUP_PASSPHRASE_FILE / MESOCLINIC_BACKUP_PASSPHRASE)",
+    )
     backup.set_defaults(handler=command_backup)
     restore = commands.add_parser(
         "restore", help="restore an archive into an empty MESOCLINIC_HOME and database"
     )
     restore.add_argument("file")
+    restore.add_argument(
+        "--passphrase-file",
+        default="",
+        help="passphrase of an encrypted archive (else the environment, else asked)",
+    )
     restore.set_defaults(handler=command_restore)
 
     manage = commands.add_parser("manage", help="Django management commands", add_help=False)

@@ -152,6 +152,9 @@ P, PORTAL = Access.PUBLIC, Access.PORTAL
 TREATMENT = {"code": "face-revitalise"}
 WEB_RULES: dict[str, Rule] = {
     "healthz": Rule(P, reason="load balancer health check"),
+    "metrics": Rule(
+        P, reason="checks its own bearer token (MESOCLINIC_METRICS_TOKEN); off by default"
+    ),
     "api/v1/openapi.json": Rule(P, reason="the API's description, no data"),
     "api/v1/docs": Rule(P, reason="the API's description, no data"),
     "fhir/r4/Patient/<str:client_id>/$everything": Rule(

@@ -104,6 +104,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id for every log line of the request, its latency for /metrics.
+    "mesoclinic.core.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -289,10 +291,23 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("MESOCLINIC_FROM_EMAIL", "clinic@mesoclinic.invalid")
 
+# One JSON object per line with the request id (MESOCLINIC_LOG_FORMAT=text for plain lines).
+_LOG_FORMAT = os.environ.get("MESOCLINIC_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "mesoclinic.core.request_log.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "mesoclinic.core.request_log.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if _LOG_FORMAT == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("MESOCLINIC_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -348,6 +363,14 @@ MESOCLINIC = {
     "REQUIRE_2FA": _flag("MESOCLINIC_REQUIRE_2FA", default=True),
     "STAFF_IDLE_MINUTES": int(os.environ.get("MESOCLINIC_STAFF_IDLE_MINUTES", "30")),
     "API_TOKEN_DAYS": int(os.environ.get("MESOCLINIC_API_TOKEN_DAYS", "90")),
+    # Observability (issue 18): /metrics answers only a scrape with this bearer token (404
+    # while it is unset).
+    "METRICS_TOKEN": os.environ.get("MESOCLINIC_METRICS_TOKEN", ""),
+    # Scheduled backups (issue 18), run by the worker: one a day into $MESOCLINIC_HOME/backups,
+    # keeping the newest of each of the last KEEP_DAILY days and KEEP_WEEKLY weeks.
+    "BACKUP_SCHEDULE": _flag("MESOCLINIC_BACKUP_SCHEDULE", default=True),
+    "BACKUP_KEEP_DAILY": int(os.environ.get("MESOCLINIC_BACKUP_KEEP_DAILY", "7")),
+    "BACKUP_KEEP_WEEKLY": int(os.environ.get("MESOCLINIC_BACKUP_KEEP_WEEKLY", "4")),
 }
 
 # Background tasks (django-tasks) queued in the database by django-tasks-db and run by

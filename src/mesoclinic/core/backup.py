@@ -1,10 +1,12 @@
 """``mesoclinic backup`` and ``mesoclinic restore``: one archive of the database, the media
-files and the secret key, with a manifest (version, migrations, checksums).
+files and the secret key, with a manifest (version, migrations, checksums), optionally
+encrypted with a passphrase (:mod:`mesoclinic.core.backup_crypto`).
 
 The database is copied consistently while servers keep writing: SQLite through its online
 backup API, PostgreSQL with ``pg_dump --format=custom`` (one snapshot). ``restore``
 checks the whole archive (readable, every checksum, vendor, no migration unknown to this
-code) and that the target is empty before it writes anything; then it loads the
+code), after decrypting it when it is encrypted, and that the target is empty before it
+writes anything; then it loads the
 database, the files and the key, migrates an older schema forward and restarts the
 calendar's revision clocks so every cache reloads.
 """
@@ -28,6 +30,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.db import DatabaseError
+
+from mesoclinic.core import backup_crypto
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -73,6 +77,26 @@ def target_current() -> Target:
         media_root=Path(settings.MEDIA_ROOT),
         database=dict(settings.DATABASES["default"]),
     )
+
+
+def backup_passphrase(passphrase_file: Path | None = None) -> str | None:
+    """The passphrase to encrypt or decrypt with: the first line of ``passphrase_file``,
+    else of ``$MESOCLINIC_BACKUP_PASSPHRASE_FILE``, else ``$MESOCLINIC_BACKUP_PASSPHRASE``;
+    None when none is given (archives are then not encrypted)."""
+    named = passphrase_file or (
+        Path(os.environ["MESOCLINIC_BACKUP_PASSPHRASE_FILE"])
+        if os.environ.get("MESOCLINIC_BACKUP_PASSPHRASE_FILE")
+        else None
+    )
+    if named is not None:
+        try:
+            lines = named.read_text().splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise BackupError(f"cannot read the passphrase file {named}: {error}") from error
+        if not lines or not lines[0]:
+            raise BackupError(f"the passphrase file {named} is empty")
+        return lines[0]
+    return os.environ.get("MESOCLINIC_BACKUP_PASSPHRASE") or None
 
 
 def _version() -> str:
@@ -167,19 +191,28 @@ def _sqlite(path: Path) -> Iterator[sqlite3.Connection]:
 # ---------------------------------------------------------------- backup
 
 
-def backup_default_path(target: Target, now: dt.datetime) -> Path:
-    return target.home / "backups" / f"mesoclinic-{now:%Y%m%d-%H%M%S}.tar.gz"
+def backup_default_path(target: Target, now: dt.datetime, *, encrypted: bool = False) -> Path:
+    suffix = ".tar.gz.enc" if encrypted else ".tar.gz"
+    return target.home / "backups" / f"mesoclinic-{now:%Y%m%d-%H%M%S}{suffix}"
 
 
-def backup_create(*, output: Path | None = None, target: Target | None = None) -> Path:
-    """Write one archive and return its path; nothing is left behind when it fails."""
+def backup_create(
+    *, output: Path | None = None, target: Target | None = None, passphrase: str | None = None
+) -> Path:
+    """Write one archive and return its path; nothing is left behind when it fails.
+
+    With ``passphrase`` the archive is encrypted (:mod:`mesoclinic.core.backup_crypto`)."""
+    if passphrase is not None and len(passphrase) < backup_crypto.MIN_PASSPHRASE:
+        raise BackupError(
+            f"the passphrase must be at least {backup_crypto.MIN_PASSPHRASE} characters"
+        )
     target = target or target_current()
     vendor = target.vendor
     if vendor == "sqlite" and not Path(target.database["NAME"]).is_file():
         raise BackupError(f"there is no database at {target.database['NAME']}")
     now = dt.datetime.now(dt.UTC)
     if output is None:
-        output = backup_default_path(target, now)
+        output = backup_default_path(target, now, encrypted=passphrase is not None)
         output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     output = output.resolve()
     if output.exists():
@@ -205,18 +238,15 @@ def backup_create(*, output: Path | None = None, target: Target | None = None) -
                 ),
                 "files": {name: _sha256(staging / name) for name in members},
             }
-            with (
-                os.fdopen(descriptor, "wb") as sink,
-                tarfile.open(fileobj=sink, mode="w:gz") as archive,
-            ):
-                encoded = json.dumps(manifest, indent=2, sort_keys=True).encode()
-                info = tarfile.TarInfo(MANIFEST)
-                info.size = len(encoded)
-                info.mode = 0o600
-                info.mtime = int(now.timestamp())
-                archive.addfile(info, io.BytesIO(encoded))
-                for name in members:
-                    archive.add(staging / name, arcname=name, recursive=False, filter=_private)
+            with os.fdopen(descriptor, "wb") as sink:
+                if passphrase is None:
+                    _write_tar(sink, staging, members, manifest, now)
+                else:
+                    plain = staging / ".archive.tar.gz"
+                    with plain.open("xb") as tar_sink:
+                        _write_tar(tar_sink, staging, members, manifest, now)
+                    with plain.open("rb") as source:
+                        backup_crypto.encrypt(source, sink, passphrase)
                 sink.flush()
                 os.fsync(sink.fileno())
         os.replace(partial, output)
@@ -228,6 +258,20 @@ def backup_create(*, output: Path | None = None, target: Target | None = None) -
             raise BackupError(f"cannot read the database: {error}") from error
         raise
     return output
+
+
+def _write_tar(
+    sink: Any, staging: Path, members: list[str], manifest: dict[str, Any], now: dt.datetime
+) -> None:
+    with tarfile.open(fileobj=sink, mode="w:gz") as archive:
+        encoded = json.dumps(manifest, indent=2, sort_keys=True).encode()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size = len(encoded)
+        info.mode = 0o600
+        info.mtime = int(now.timestamp())
+        archive.addfile(info, io.BytesIO(encoded))
+        for name in members:
+            archive.add(staging / name, arcname=name, recursive=False, filter=_private)
 
 
 def _private(info: tarfile.TarInfo) -> tarfile.TarInfo:
@@ -271,12 +315,23 @@ def _stage(target: Target, vendor: str, staging: Path) -> list[str]:
 # ---------------------------------------------------------------- restore
 
 
-def restore(archive: Path, *, target: Target | None = None) -> dict[str, Any]:
-    """Verify ``archive``, check the target is empty, then restore it; return the manifest."""
+class PassphraseRequired(BackupError):
+    """The archive is encrypted and no passphrase was given."""
+
+
+def restore(
+    archive: Path, *, target: Target | None = None, passphrase: str | None = None
+) -> dict[str, Any]:
+    """Verify ``archive`` (decrypting it first with ``passphrase`` when it is encrypted),
+    check the target is empty, then restore it; return the manifest."""
     target = target or target_current()
-    with tempfile.TemporaryDirectory(prefix="mesoclinic-restore-") as work:
+    with (
+        tempfile.TemporaryDirectory(prefix="mesoclinic-restore-") as work,
+        tempfile.TemporaryDirectory(prefix="mesoclinic-decrypt-") as scratch,
+    ):
         staging = Path(work)
-        manifest = archive_verify(archive, staging, vendor=target.vendor)
+        plain = _decrypted(archive, Path(scratch), passphrase)
+        manifest = archive_verify(plain, staging, vendor=target.vendor)
         _check_empty(target)
         _restore_database(target, manifest, staging)
         _restore_files(target, manifest, staging)
@@ -285,6 +340,29 @@ def restore(archive: Path, *, target: Target | None = None) -> dict[str, Any]:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("restart_calendar_clocks", verbosity=0, stdout=io.StringIO())
     return manifest
+
+
+def _decrypted(archive: Path, scratch: Path, passphrase: str | None) -> Path:
+    """``archive`` itself when it is not encrypted, else its decryption in ``scratch``
+    (every chunk authenticated: a wrong passphrase or an altered file stops here)."""
+    if not archive.is_file():
+        raise BackupError(f"{archive} is not a file")
+    try:
+        if not backup_crypto.is_encrypted(archive):
+            return archive
+        if passphrase is None:
+            raise PassphraseRequired(
+                f"{archive} is encrypted: give its passphrase (--passphrase-file or "
+                "MESOCLINIC_BACKUP_PASSPHRASE)"
+            )
+        plain = scratch / "archive.tar.gz"
+        with archive.open("rb") as source, plain.open("xb") as sink:
+            backup_crypto.decrypt(source, sink, passphrase)
+    except backup_crypto.DecryptionFailed as error:
+        raise BackupError(f"{archive} could not be decrypted: {error}") from error
+    except OSError as error:
+        raise BackupError(f"cannot read {archive}: {error}") from error
+    return plain
 
 
 def archive_verify(archive: Path, staging: Path, *, vendor: str) -> dict[str, Any]:

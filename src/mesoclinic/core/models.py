@@ -53,3 +53,45 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker's sign of life: ``mesoclinic worker`` rewrites its row every
+    half minute (its timed-jobs thread), so ``/healthz`` can tell whether one is running."""
+
+    name = models.CharField(max_length=200, unique=True)  # host:pid
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"worker {self.name} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class BackupRun(models.Model):
+    """One attempt at a backup (scheduled or by hand): when, whether it succeeded, which
+    archive it wrote and how big, or why it failed. The row is written once the attempt
+    has ended (so an archive never holds its own run, and a crash mid-way records nothing
+    rather than a success); ``pruned_at`` is set when retention removed the archive."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", "scheduled"
+        MANUAL = "manual", "manual"
+
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    path = models.CharField(max_length=500, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    pruned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"backup {self.status} at {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,4 +1,5 @@
-"""Reads of the audit trail for the administrators' audit page."""
+"""Reads of the audit trail for the administrators' audit page, and of the operational
+state: the worker's heartbeat, pending migrations, the last backup."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import asdict, dataclass
 
 from django.db.models import QuerySet
 
+from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
-from mesoclinic.core.models import AuditEntry
+from mesoclinic.core.models import AuditEntry, BackupRun
 
 
 @dataclass(frozen=True)
@@ -60,3 +62,85 @@ def audit_actions() -> list[str]:
 
 def _local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tz)
+
+
+# --- Operations: worker heartbeat, migrations, backups ---------------------------------------
+
+# A worker beats every WORKER_BEAT_SECONDS; one not seen for WORKER_STALE_SECONDS is stale.
+WORKER_BEAT_SECONDS = 30.0
+WORKER_STALE_SECONDS = 120
+
+
+def worker_state() -> dict[str, object]:
+    """The background worker as ``/healthz`` reports it: ``ok`` when one beat within
+    ``WORKER_STALE_SECONDS``, ``stale`` when the last beat is older, ``absent`` when none
+    ever did; with the time of the last beat."""
+    from mesoclinic.core.models import WorkerHeartbeat
+
+    latest = WorkerHeartbeat.objects.order_by("-seen_at").first()
+    if latest is None:
+        return {"status": "absent", "last_seen": None}
+    age = (clock.now() - latest.seen_at).total_seconds()
+    return {
+        "status": "ok" if age <= WORKER_STALE_SECONDS else "stale",
+        "last_seen": latest.seen_at.isoformat(),
+    }
+
+
+_migrations_current = False
+
+
+def migrations_state() -> dict[str, object]:
+    """``ok`` when every migration this code knows is applied, else ``pending`` with their
+    count. Once ``ok`` it stays so for this process (migrations never un-apply)."""
+    global _migrations_current
+    if _migrations_current:
+        return {"status": "ok", "pending": 0}
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    _migrations_current = pending == 0
+    return {"status": "ok" if pending == 0 else "pending", "pending": pending}
+
+
+# A backup older than this is a warning on the settings page.
+BACKUP_STALE_SECONDS = 24 * 3600
+
+
+def backup_last_success() -> BackupRun | None:
+    """The most recent backup that succeeded, or None."""
+    return BackupRun.objects.filter(status=BackupRun.Status.SUCCEEDED).first()
+
+
+def backup_last_success_age_seconds() -> float | None:
+    """Seconds since the last successful backup finished, or None when none has."""
+    last = backup_last_success()
+    if last is None:
+        return None
+    return max(0.0, (clock.now() - last.finished_at).total_seconds())
+
+
+@dataclass(frozen=True)
+class BackupStatus:
+    """What the settings page says about backups: the last success (or none), whether it
+    is older than a day (a warning), and the last failure if one came after it."""
+
+    last_success: BackupRun | None
+    stale: bool
+    failure_since: BackupRun | None
+
+
+def backup_status() -> BackupStatus:
+    """The backups as an administrator should see them (settings page)."""
+    last = backup_last_success()
+    failures = BackupRun.objects.filter(status=BackupRun.Status.FAILED)
+    if last is not None:
+        failures = failures.filter(started_at__gt=last.started_at)
+    age = backup_last_success_age_seconds()
+    return BackupStatus(
+        last_success=last,
+        stale=age is None or age > BACKUP_STALE_SECONDS,
+        failure_since=failures.first(),
+    )

@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from django_tasks import task
 
+from mesoclinic.core.backup_runs import backup_enqueue_if_due
+from mesoclinic.core.selectors import WORKER_BEAT_SECONDS
+from mesoclinic.core.services import worker_heartbeat_beat
 from mesoclinic.messaging import services
 
 
@@ -22,8 +25,11 @@ def scan_maintenance_due() -> int:
 
 
 def periodic_jobs() -> list[tuple[float, Callable[[], object]]]:
-    """What the worker runs on a timer: stale-message recovery and the maintenance scan."""
+    """What the worker runs on a timer: its heartbeat (``/healthz``), the check whether the
+    daily backup is due, stale-message recovery and the maintenance scan."""
     return [
+        (WORKER_BEAT_SECONDS, worker_heartbeat_beat),
+        (300.0, backup_enqueue_if_due),
         (300.0, services.messages_requeue_stale),
         (3600.0, lambda: scan_maintenance_due.enqueue()),
     ]

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from mesoclinic.catalogue.models import Formulation, Treatment
-from mesoclinic.core import clock, validation
+from mesoclinic.core import clock, metrics, validation
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import InvalidInput, PermissionDenied, RuleRefused
 from mesoclinic.people import roles
@@ -95,6 +95,7 @@ def screening_run(
         toxin_bookings=toxin_bookings,
     )
     result = engine.screen(request)
+    metrics.screening_counted(outcome=result.outcome.value)
     if audit:
         audit_record(
             actor=actor,

@@ -1,5 +1,6 @@
 """Clinic settings for administrators: treatments and prices, rooms and devices, opening
-hours, closed days and the numbing lounge, consent-form versions and the clinic's policies. Thin views over the
+hours, closed days and the numbing lounge, consent-form versions and the clinic's policies;
+the index also shows the last backup. Thin views over the
 services of the owning apps, which validate and audit every change."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.errors import DomainError
+from mesoclinic.core.selectors import backup_status
 from mesoclinic.people import policy as clinic_policy
 from mesoclinic.people import site_settings
 from mesoclinic.people.models import ClosedDay, Device, DeviceType, Room, Site
@@ -45,6 +47,7 @@ def settings_index(request: HtmxHttpRequest) -> HttpResponse:
             "treatments": Treatment.objects.order_by("name"),
             "rooms": site.rooms.count(),
             "devices": site.devices.count(),
+            "backups": backup_status(),
         },
     )
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
+
 from mesoclinic.catalogue.models import Formulation, Treatment
-from mesoclinic.core import clock
+from mesoclinic.core import clock, metrics
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import Conflict, RuleRefused
 from mesoclinic.messaging import services as messaging
@@ -162,6 +164,7 @@ def appointment_book(
         )
         if notify:
             messaging.appointment_booked_notify(appointment=appointment)
+        transaction.on_commit(metrics.booking_counted)
     return appointment
 
 
