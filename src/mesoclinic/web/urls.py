@@ -7,6 +7,7 @@ from mesoclinic.web import (
     identity_views,
     records_views,
     reports_views,
+    retention_views,
     safety_views,
     scheduling_views,
     settings_protocol_views,
@@ -40,4 +41,5 @@ urlpatterns = [
     path("", include(settings_views.urlpatterns)),
     path("", include(settings_protocol_views.urlpatterns)),
     path("", include(reports_views.urlpatterns)),
+    path("", include(retention_views.urlpatterns)),
 ]
