@@ -7,8 +7,8 @@ schedule), which independent clinics in England follow:
   clinical contact);
 - children's records: until the 25th birthday, or the 26th if the young person was 17 at
   the conclusion of treatment — or 8 years after the last contact, whichever is later;
-- financial records (payments): 6 years (HMRC's rule for business records; the Code keeps
-  accounting records 6 years too);
+- financial records (payments): 6 years (HMRC's rule for a company's records; not from
+  the Code);
 - contact-only records (a client never treated and never charged): 2 years after the last
   contact. The Code sets no period for these; it is the clinic's own choice (data
   minimisation, UK GDPR Art. 5(1)(e)), configurable like the rest.
