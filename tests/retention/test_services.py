@@ -220,3 +220,24 @@ def test_disposal_destroys_a_due_file_and_refuses_one_still_kept(admin):
         client_dispose(actor=admin, client_id=recent.pk)
     assert refused.value.code == "not_due_for_disposal"
     assert client_dispose(actor=admin, client_id=old.pk) == {}
+
+
+def test_a_message_queued_for_an_erased_client_is_not_sent_and_its_task_does_not_fail(admin):
+    # given a never-treated client with a message queued for delivery now
+    from django.core import mail
+    from django_tasks_db.models import DBTaskResult
+
+    from mesoclinic.messaging.tasks import deliver_message
+    from mesoclinic.messaging.worker import run_pending
+
+    client = new_client()
+    queued = message(client, days=0)
+    deliver_message.enqueue(queued.pk)
+    # when the client is erased before the worker runs
+    erasure_carry_out(actor=admin, request_id=ask(client).pk)
+    run_pending()
+    # then nothing went out and the task finished without an error
+    assert [m for m in mail.outbox if client.email in m.to] == []
+    results = DBTaskResult.objects.filter(args_kwargs__args=[queued.pk])
+    assert list(results.values_list("status", flat=True)) == ["SUCCESSFUL"]
+    assert results.get().return_value == "deleted"
