@@ -187,3 +187,28 @@ def test_staff_and_visitors_cannot_use_the_portal_erasure_page():
     assert response.status_code == 302
     assert "/account/login/" in response["Location"]
     assert not ErasureRequest.objects.exists()
+
+
+def test_an_admin_records_a_request_made_by_phone():
+    client = new_client()
+    browser = staff_login("admin")
+    missing = browser.post("/retention/requests/new/", {"client_number": 99999999})
+    assert missing.status_code == 422
+    assert "There is no client 99999999." in missing.content.decode()
+    made = browser.post(
+        "/retention/requests/new/", {"client_number": client.pk, "note": "By phone, 5 Dec"}
+    )
+    request = ErasureRequest.objects.get(client=client)
+    assert made.status_code == 302
+    assert made["Location"] == f"/retention/requests/{request.pk}/"
+    assert (request.channel, request.note, request.requested_by.username) == (
+        "staff",
+        "By phone, 5 Dec",
+        "admin",
+    )
+    assert (
+        staff_login("reception")
+        .post("/retention/requests/new/", {"client_number": client.pk})
+        .status_code
+        == 403
+    )

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
+from django.views.decorators.http import require_POST
 
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_record
@@ -25,6 +26,7 @@ from mesoclinic.people.models import Client
 from mesoclinic.portal.export import client_data, client_data_pdf
 from mesoclinic.portal.models import ClientAccount
 from mesoclinic.retention import selectors, services
+from mesoclinic.retention.models import RequestChannel
 from mesoclinic.retention.policy import retention_policy
 from mesoclinic.retention.rules import disposal_date, disposal_dates
 from mesoclinic.web.permissions import admin_required
@@ -43,6 +45,10 @@ class ReportDateForm(forms.Form):
 @admin_required
 def retention_home(request: HttpRequest) -> HttpResponse:
     """Waiting erasure requests, recent decisions and the disposal report (paginated)."""
+    return _home(request, request_form=StaffRequestForm(), status=200)
+
+
+def _home(request: HttpRequest, *, request_form: forms.Form, status: int) -> HttpResponse:
     form = ReportDateForm(request.GET or None)
     on = clock.today()
     if form.is_bound and form.is_valid() and form.cleaned_data["on"]:
@@ -59,8 +65,45 @@ def retention_home(request: HttpRequest) -> HttpResponse:
         "pending": list(selectors.erasure_requests_pending()),
         "decided": selectors.erasure_requests_decided(),
         "policy": retention_policy(),
+        "request_form": request_form,
     }
-    return render(request, "web/retention/home.html", context, status=422 if form.errors else 200)
+    status = 422 if form.errors else status
+    return render(request, "web/retention/home.html", context, status=status)
+
+
+class StaffRequestForm(forms.Form):
+    """A request the client made by phone, letter or in person, recorded for them."""
+
+    client_number = forms.IntegerField(label="Client number", min_value=1)
+    note = forms.CharField(
+        label="What they asked, and how (phone, letter …)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_client_number(self) -> int:
+        number = self.cleaned_data["client_number"]
+        if not Client.objects.filter(pk=number).exists():
+            raise forms.ValidationError(f"There is no client {number}.")
+        return int(number)
+
+
+@admin_required
+@require_POST
+def erasure_record(request: HttpRequest) -> HttpResponse:
+    """Record a request made outside the portal; then open it for the decision."""
+    form = StaffRequestForm(request.POST)
+    if form.is_valid():
+        client = Client.objects.get(pk=form.cleaned_data["client_number"])
+        erasure = services.erasure_request_create(
+            actor=request.user,
+            client=client,
+            channel=RequestChannel.STAFF,
+            note=form.cleaned_data["note"],
+        )
+        return redirect("web:erasure_decide", request_id=erasure.pk)
+    return _home(request, request_form=form, status=422)
 
 
 class DecisionForm(forms.Form):
@@ -183,6 +226,7 @@ def client_export_pdf(request: HttpRequest, client_id: int) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("retention/", retention_home, name="retention"),
+    path("retention/requests/new/", erasure_record, name="erasure_record"),
     path("retention/requests/<int:request_id>/", erasure_decide, name="erasure_decide"),
     path("retention/disposal/<int:client_id>/", client_disposal, name="client_disposal"),
     path("clients/<int:client_id>/export.json", client_export_json, name="client_export_json"),
