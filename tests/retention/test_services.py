@@ -17,6 +17,7 @@ from mesoclinic.portal.models import ClientAccount
 from mesoclinic.records.models import TreatmentRecord
 from mesoclinic.retention import services
 from mesoclinic.retention.models import ErasureRequest, ErasureStatus, RequestChannel
+from mesoclinic.retention.rules import add_years
 from mesoclinic.retention.selectors import disposal_due
 from mesoclinic.retention.services import (
     client_dispose,
@@ -111,8 +112,8 @@ def test_a_client_within_retention_is_anonymised_and_keeps_the_clinical_record(a
     kept = {d["item"]: d["until"] for d in done.decisions if d["action"] == "keep"}
     treated_on = record.performed_at.date()
     assert kept == {
-        "clinical record": treated_on.replace(year=treated_on.year + 8).isoformat(),
-        "payments": treated_on.replace(year=treated_on.year + 6).isoformat(),
+        "clinical record": add_years(treated_on, 8).isoformat(),
+        "payments": add_years(treated_on, 6).isoformat(),
     }
     assert actions(client.pk) == [
         "erasure.request",
@@ -241,3 +242,65 @@ def test_a_message_queued_for_an_erased_client_is_not_sent_and_its_task_does_not
     results = DBTaskResult.objects.filter(args_kwargs__args=[queued.pk])
     assert list(results.values_list("status", flat=True)) == ["SUCCESSFUL"]
     assert results.get().return_value == "deleted"
+
+
+def test_disposal_removes_clinical_photos_only_once_committed(
+    admin, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    # given a client treated 9 years ago with an assessment photo on disk
+    from django.core.files.base import ContentFile
+
+    from mesoclinic.records.models import Assessment, AssessmentPhoto
+
+    settings.MEDIA_ROOT = tmp_path
+    client = new_client(created_days_ago=9 * YEAR + 30)
+    record = treated(client, days=9 * YEAR)
+    assessment = Assessment.objects.create(
+        client=client,
+        scale="gais",
+        components={"score": 2},
+        score_text="2",
+        score_rank=2,
+        assessed_at=record.performed_at,
+    )
+    photo = AssessmentPhoto.objects.create(
+        assessment=assessment,
+        image=ContentFile(b"jpeg bytes", name="front.jpg"),
+        content_type="image/jpeg",
+        width=1,
+        height=1,
+        uploaded_at=record.performed_at,
+        uploaded_by_label="nurse-hughes",
+    )
+    stored = tmp_path / photo.image.name
+    assert stored.exists()
+    # when the file is disposed of, then the photo goes with the commit, not before
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        deleted = client_dispose(actor=admin, client_id=client.pk)
+    assert deleted["records.AssessmentPhoto"] == 1
+    assert stored.exists()
+    for callback in callbacks:
+        callback()
+    assert not stored.exists()
+
+
+def test_a_request_whose_client_was_disposed_of_meanwhile_completes_as_deleted(admin):
+    client = new_client(created_days_ago=3 * YEAR)
+    request = ask(client)
+    client_dispose(actor=admin, client_id=client.pk)
+    done = erasure_carry_out(actor=admin, request_id=request.pk)
+    assert (done.status, done.outcome, done.client_id) == ("completed", "deleted", None)
+    assert actions(client.pk)[-1] == "erasure.complete"
+
+
+def test_a_child_treated_long_ago_is_kept_until_their_25th_birthday():
+    # given a client now 24, treated at 15 nine years ago (the adult 8 years are over)
+    today = clock.today()
+    born = add_years(today, -24) - dt.timedelta(days=10)
+    child = new_client(created_days_ago=9 * YEAR + 30, birth_date=born)
+    treated(child, days=9 * YEAR)
+    # then the file is not due, and an erasure keeps the record until the 25th birthday
+    assert child.pk not in {file.client.pk for file in disposal_due(on=today)}
+    done = erasure_carry_out(actor=None, request_id=ask(child).pk)
+    kept = {d["item"]: d["until"] for d in done.decisions if d["action"] == "keep"}
+    assert kept == {"clinical record": add_years(born, 25).isoformat()}

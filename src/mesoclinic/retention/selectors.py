@@ -100,8 +100,7 @@ def _latest(record_type: RecordType, client_ids: Iterable[int] | None) -> dict[i
 
 
 def client_histories(clients: Iterable[Client]) -> dict[int, ClientHistory]:
-    """Each client's :class:`ClientHistory`, by client id (``clients`` all loaded: pass
-    ``None`` ids to read every client's records at once)."""
+    """Each of ``clients``' :class:`ClientHistory`, by client id."""
     clients = list(clients)
     ids = [client.pk for client in clients]
     return _histories(clients, ids)
