@@ -212,3 +212,18 @@ def test_an_admin_records_a_request_made_by_phone():
         .status_code
         == 403
     )
+
+
+def test_a_decided_request_shows_what_was_done_and_no_form():
+    client = new_client()
+    request = ask(client)
+    browser = staff_login("admin")
+    url = f"/retention/requests/{request.pk}/"
+    browser.post(url, {"decision": "carry_out", "confirm": "on"})
+    page = browser.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"client {client.pk} (deleted)" in html
+    assert "What was done" in html
+    assert "Record the decision" not in html
+    assert "Client deleted" in browser.get("/retention/").content.decode()
