@@ -227,3 +227,20 @@ def test_a_decided_request_shows_what_was_done_and_no_form():
     assert "What was done" in html
     assert "Record the decision" not in html
     assert "Client deleted" in browser.get("/retention/").content.decode()
+
+
+def test_erasure_requests_are_read_only_in_django_admin():
+    client = new_client()
+    request = ask(client)
+    browser = staff_login("admin")
+    page = browser.get(f"/admin/retention/erasurerequest/{request.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert (
+        browser.post(
+            f"/admin/retention/erasurerequest/{request.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert ErasureRequest.objects.filter(pk=request.pk).exists()
+    assert AuditEntry.objects.filter(action="admin.view", client_id=client.pk).exists()
