@@ -2,91 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
-from decimal import Decimal
-
 import pytest
-
-from mesoclinic.billing.services import payment_record
-from mesoclinic.catalogue.models import Treatment
-from mesoclinic.core import clock
-from mesoclinic.people.models import (
-    Absence,
-    Client,
-    Organisation,
-    Practitioner,
-    Room,
-    Site,
-    WorkingHours,
-)
-from mesoclinic.scheduling.models import Appointment, AppointmentStatus
-
-LONDON = zoneinfo.ZoneInfo("Europe/London")
-MONDAY = dt.date(2031, 3, 3)  # two quiet weeks far from the demo's bookings
-
-
-def _at(day: dt.date, time: str) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.fromisoformat(time), tzinfo=LONDON)
-
-
-@pytest.fixture
-def small_clinic(demo):
-    """One site, one practitioner working Mondays 09:00-17:00, away 10:00-12:00 on the
-    first Monday; four appointments of 30 treatment minutes (after 30 of numbing)."""
-    site = Site.objects.create(
-        organisation=Organisation.objects.first(),
-        code="small",
-        name="Small",
-        time_zone="Europe/London",
-        holiday_country="",
-        holiday_subdivision="",
-    )
-    room = Room.objects.create(site=site, code="small-room", name="Room")
-    lewis = Practitioner.objects.get(code="nurse-lewis")
-    WorkingHours.objects.create(
-        practitioner=lewis, site=site, weekday=0, starts=dt.time(9), ends=dt.time(17)
-    )
-    Absence.objects.create(
-        practitioner=lewis, starts_at=_at(MONDAY, "10:00"), ends_at=_at(MONDAY, "12:00")
-    )
-    client = Client.objects.first()
-    treatment = Treatment.objects.get(code="face-revitalise")  # 30 + 30 minutes, £300
-    made = {}
-    for name, day, time, status in [
-        ("attended", MONDAY, "09:00", AppointmentStatus.FULFILLED),
-        ("cancelled", MONDAY, "13:00", AppointmentStatus.CANCELLED),
-        ("no_show", MONDAY + dt.timedelta(days=7), "09:00", AppointmentStatus.NOSHOW),
-        ("booked", MONDAY + dt.timedelta(days=7), "14:00", AppointmentStatus.BOOKED),
-    ]:
-        start = _at(day, time)
-        made[name] = Appointment.objects.create(
-            client=client,
-            treatment=treatment,
-            site=site,
-            practitioner=lewis,
-            room=room,
-            start=start,
-            treatment_start=start + dt.timedelta(minutes=30),
-            end=start + dt.timedelta(minutes=60),
-            busy_until=start + dt.timedelta(minutes=60),
-            status=status,
-            price=Decimal("300"),
-            booked_at=clock.now(),
-        )
-    payment_record(
-        actor=None, appointment=made["attended"], kind="payment", method="card", amount="300"
-    )
-    payment_record(
-        actor=None, appointment=made["cancelled"], kind="deposit", method="card", amount="60"
-    )
-    payment_record(
-        actor=None, appointment=made["cancelled"], kind="refund", method="card", amount="60"
-    )
-    payment_record(
-        actor=None, appointment=made["booked"], kind="deposit", method="card", amount="60"
-    )
-    return site
+from tests.reports.conftest import MONDAY
 
 
 def test_the_summary_matches_the_figures_computed_by_hand(small_clinic, api_as):
@@ -148,12 +65,28 @@ def test_reports_are_for_administrators(demo, api_as, username):
     assert response.status_code == 403
 
 
-def test_across_sites_counts_every_site(small_clinic, api_as):
-    body = (
-        api_as("admin").get("/reports/summary", **{"from": "2031-03-03", "to": "2031-03-16"}).json()
+def test_across_sites_adds_up_every_site(small_clinic, api_as):
+    admin = api_as("admin")
+    dates = {"from": "2031-03-03", "to": "2031-03-16"}
+    every = admin.get("/reports/summary", **dates).json()
+    per_site = [
+        admin.get("/reports/summary", **dates, site=code).json() for code in ("london", "small")
+    ]
+
+    for status in ("booked", "attended", "cancelled", "no_show"):
+        assert every["appointments"][status] == sum(s["appointments"][status] for s in per_site)
+    assert every["appointments"]["attended"] == 1  # the small clinic's; none at the demo site
+    minutes = {row["practitioner"]: row["available_minutes"] for row in every["practitioners"]}
+    for site in per_site:
+        for row in site["practitioners"]:
+            assert minutes[row["practitioner"]] >= row["available_minutes"]
+    lewis = sum(
+        row["available_minutes"]
+        for site in per_site
+        for row in site["practitioners"]
+        if row["practitioner"] == "nurse-lewis"
     )
-    assert body["appointments"]["attended"] >= 1
-    assert {row["practitioner"] for row in body["practitioners"]} >= {"nurse-lewis"}
+    assert minutes["nurse-lewis"] == lewis
 
 
 def _admin_browser():
@@ -174,8 +107,8 @@ def test_the_report_page_shows_the_same_figures_and_downloads_them(small_clinic)
     assert "£360.00" in page
     assert "Megan Lewis" in page
     assert csv["Content-Type"].startswith("text/csv")
-    assert "revenue,GBP,360.00" in csv.content.decode()
-    assert "Megan Lewis,60,840,0.071" in csv.content.decode()
+    assert "money by site,Small,900.00,420.00,60.00,0.00,360.00" in csv.content.decode()
+    assert "use of practitioner,Megan Lewis,60,840,0.071" in csv.content.decode()
 
 
 def test_the_report_page_refuses_a_reversed_range(demo):

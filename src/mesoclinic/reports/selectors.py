@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet, Sum
 from mesoclinic.billing.models import Payment, PaymentKind
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import InvalidInput
-from mesoclinic.people.models import Absence, Site, WorkingHours
+from mesoclinic.people.models import Absence, OpeningHours, Site, WorkingHours
 from mesoclinic.reports.errors import ReportErrorCode as Code
 from mesoclinic.reports.minutes import Interval, minutes_left
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
@@ -86,7 +86,7 @@ def report_summary(
     return summary
 
 
-def _local_bounds(site: Site, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def local_bounds(site: Site, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     tz = site.tzinfo
     return (
         dt.datetime.combine(start, dt.time(), tzinfo=tz),
@@ -95,7 +95,7 @@ def _local_bounds(site: Site, start: dt.date, end: dt.date) -> tuple[dt.datetime
 
 
 def _add_site(summary: Summary, site: Site) -> None:
-    low, high = _local_bounds(site, summary.date_from, summary.date_to)
+    low, high = local_bounds(site, summary.date_from, summary.date_to)
     appointments = Appointment.objects.filter(site=site, start__gte=low, start__lt=high)
     for status, practitioner, treatment_start, end in appointments.values_list(
         "status", "practitioner__code", "treatment_start", "end"
@@ -104,9 +104,9 @@ def _add_site(summary: Summary, site: Site) -> None:
         if status in TREATED:
             summary.booked[practitioner] += int((end - treatment_start).total_seconds() // 60)
     summary.revenue += _money_taken(appointments)
-    for practitioner, minutes in _working_minutes(site, summary.date_from, summary.date_to).items():
+    for practitioner, minutes in working_minutes(site, summary.date_from, summary.date_to).items():
         summary.available[practitioner] += minutes
-        summary.booked[practitioner] += 0  # listed even when nothing was booked
+        summary.booked.setdefault(practitioner, 0)  # listed even when nothing was booked
 
 
 def _money_taken(appointments: QuerySet[Appointment]) -> Decimal:
@@ -118,7 +118,7 @@ def _money_taken(appointments: QuerySet[Appointment]) -> Decimal:
     return (totals["taken"] or Decimal("0")) - (totals["refunded"] or Decimal("0"))
 
 
-def _working_minutes(site: Site, start: dt.date, end: dt.date) -> dict[str, int]:
+def working_minutes(site: Site, start: dt.date, end: dt.date) -> dict[str, int]:
     """Each practitioner's working minutes at ``site`` on the open days of the range,
     less their absences."""
     tz = site.tzinfo
@@ -130,7 +130,7 @@ def _working_minutes(site: Site, start: dt.date, end: dt.date) -> dict[str, int]
         site=site, practitioner__active=True
     ).values_list("practitioner__code", "weekday", "starts", "ends"):
         hours[code][weekday].append((starts, ends))
-    low, high = _local_bounds(site, start, end)
+    low, high = local_bounds(site, start, end)
     away: dict[str, list[Interval]] = defaultdict(list)
     for code, starts_at, ends_at in Absence.objects.filter(
         practitioner__code__in=hours, starts_at__lt=high, ends_at__gt=low
@@ -152,3 +152,16 @@ def _working_minutes(site: Site, start: dt.date, end: dt.date) -> dict[str, int]
         )
         for code, weekly in hours.items()
     }
+
+
+def open_minutes(site: Site, start: dt.date, end: dt.date) -> int:
+    """The minutes ``site`` is open on the days of the range, closed days left out: what
+    a room or a device could be booked for."""
+    closed = site_closed_days(site=site, date_from=start, date_to=end)
+    weekly: dict[int, int] = defaultdict(int)
+    for weekday, opens, closes in OpeningHours.objects.filter(site=site).values_list(
+        "weekday", "opens", "closes"
+    ):
+        weekly[weekday] += (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
+    days = (start + dt.timedelta(days=n) for n in range((end - start).days + 1))
+    return sum(weekly[day.weekday()] for day in days if day not in closed)

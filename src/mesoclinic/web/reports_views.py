@@ -1,9 +1,11 @@
-"""The owner's report page: a date range's appointments, money taken and utilisation,
-on screen or as CSV (administrators)."""
+"""The owner's report page: a date range's appointments, money, use of people, rooms,
+devices and the numbing lounge, clients, course completion, cancellations and stock, on
+screen (with bar charts drawn server-side) or as CSV (administrators)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.http import HttpResponse
@@ -13,15 +15,29 @@ from django.urls import path
 from mesoclinic.core import clock
 from mesoclinic.core.downloads import attachment, csv_writer
 from mesoclinic.core.errors import DomainError
-from mesoclinic.people.models import Practitioner, Site
-from mesoclinic.reports.selectors import Summary, report_summary, summary_range
+from mesoclinic.people.models import Site
+from mesoclinic.reports.figures import bar_width
+from mesoclinic.reports.owner import DIMENSIONS, OwnerReport, UseRow, owner_report
+from mesoclinic.reports.selectors import summary_range
 from mesoclinic.web.http import HtmxHttpRequest
 from mesoclinic.web.permissions import admin_required
 
+TEMPLATE = "web/reports/summary.html"
+USE_KINDS = (
+    ("practitioner", "Practitioners"),
+    ("room", "Rooms"),
+    ("device", "Devices"),
+    ("lounge", "Numbing lounge"),
+)
+
 
 class RangeForm(forms.Form):
-    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label="To", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     site = forms.ModelChoiceField(
         label="Site",
         queryset=Site.objects.order_by("name"),
@@ -44,44 +60,119 @@ def report_page(request: HtmxHttpRequest) -> HttpResponse:
     form = RangeForm(request.GET or None, initial=_this_month())
     data = form.cleaned_data if form.is_bound and form.is_valid() else None
     if form.is_bound and data is None:
-        return render(request, "web/reports/summary.html", {"form": form}, status=400)
+        return render(request, TEMPLATE, {"form": form}, status=400)
     data = data or {**_this_month(), "site": None}
     try:
         start, end = summary_range(data["date_from"], data["date_to"])
     except DomainError as refused:
         form.add_error(None, refused.message)
-        return render(request, "web/reports/summary.html", {"form": form}, status=400)
-    summary = report_summary(actor=request.user, date_from=start, date_to=end, site=data["site"])
-    names = {p.code: p.display_name for p in Practitioner.objects.all()}
-    rows = [
-        (
-            names.get(code, code),
-            summary.booked[code],
-            summary.available[code],
-            summary.utilisation(code),
-        )
-        for code in sorted(summary.booked)
-    ]
+        return render(request, TEMPLATE, {"form": form}, status=400)
+    report = owner_report(actor=request.user, date_from=start, date_to=end, site=data["site"])
     if request.GET.get("format") == "csv":
-        return _csv(summary, rows)
-    return render(
-        request,
-        "web/reports/summary.html",
-        {"form": form, "summary": summary, "rows": rows},
-    )
+        return _csv(report)
+    return render(request, TEMPLATE, {"form": form, "report": report, **_charts(report)})
 
 
-def _csv(summary: Summary, rows: list[tuple[str, int, int, float]]) -> HttpResponse:
+def _bars(
+    pairs: list[tuple[str, float, str]], *, largest: float | None = None
+) -> list[dict[str, object]]:
+    """Bars of a chart: label, the figure as text, and the length in percent of
+    ``largest`` (by default the longest bar)."""
+    if largest is None:
+        largest = max((value for _, value, _ in pairs), default=0)
+    return [
+        {"label": label, "text": text, "width": bar_width(value, largest)}
+        for label, value, text in pairs
+    ]
+
+
+def _percent(line: UseRow) -> str:
+    """Utilisation as the page shows it; a resource with no hours in the range says so
+    rather than 0 %."""
+    if not line.available_minutes:
+        return "no hours"
+    share = line.utilisation
+    return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
+
+
+def _charts(report: OwnerReport) -> dict[str, object]:
+    """Money booked by treatment (bars to the largest); utilisation and completion as
+    shares of the whole (a full bar is 100 %)."""
+    use = {
+        kind: _bars(
+            [
+                (line.label, line.utilisation, _percent(line))
+                for line in report.use
+                if line.kind == kind
+            ],
+            largest=1,
+        )
+        for kind, _ in USE_KINDS
+    }
+    return {
+        "money_bars": _bars(
+            [
+                (line.label, float(line.booked), f"£{line.booked:,.0f}")
+                for line in report.money["treatment"]
+            ]
+        ),
+        "use_rows": [(line, _percent(line)) for line in report.use],
+        "use_groups": [(title, kind, use[kind]) for kind, title in USE_KINDS if use[kind]],
+        "session_bars": _bars(
+            [
+                (f"Session {step.number}", step.completion, f"{step.given} of {step.due}")
+                for step in report.sessions
+            ],
+            largest=1,
+        ),
+    }
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _csv(report: OwnerReport) -> HttpResponse:
+    """The whole report, one section after another: ``section, item, figures…``."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     writer = csv_writer(response)
-    writer.writerow(["from", summary.date_from.isoformat(), "to", summary.date_to.isoformat()])
+    site = report.site.code if report.site else "all"
+    writer.writerow(["from", report.date_from.isoformat(), "to", report.date_to.isoformat()])
+    writer.writerow(["site", site])
     for name in ("booked", "attended", "cancelled", "no_show"):
-        writer.writerow(["appointments", name, summary.appointments[name]])
-    writer.writerow(["revenue", "GBP", f"{summary.revenue:.2f}"])
-    writer.writerow(["practitioner", "booked_minutes", "available_minutes", "utilisation"])
-    for row in rows:
-        writer.writerow(list(row))
-    name = f"summary-{summary.date_from:%Y%m%d}-{summary.date_to:%Y%m%d}.csv"
+        writer.writerow(["appointments", name, report.appointments[name]])
+    writer.writerow(["section", "item", "booked", "taken", "refunded", "forfeited", "net"])
+    for dimension in DIMENSIONS:
+        for line in report.money[dimension]:
+            figures = (line.booked, line.taken, line.refunded, line.forfeited, line.net)
+            writer.writerow([f"money by {dimension}", line.label, *map(_money, figures)])
+    writer.writerow(["section", "item", "booked_minutes", "available_minutes", "utilisation"])
+    for use in report.use:
+        writer.writerow(
+            [
+                f"use of {use.kind}",
+                use.label,
+                use.booked_minutes,
+                use.available_minutes,
+                use.utilisation,
+            ]
+        )
+    writer.writerow(["clients", "new", report.new_clients])
+    writer.writerow(["clients", "returning", report.returning_clients])
+    writer.writerow(["clients", "treated", report.attended_clients])
+    writer.writerow(["clients", "booked again", report.rebooked_clients])
+    writer.writerow(["section", "session", "due", "given", "completion"])
+    for step in report.sessions:
+        writer.writerow(["course sessions", step.number, step.due, step.given, step.completion])
+    for bucket, count in report.cancellations:
+        writer.writerow(["cancellations by notice", bucket, count])
+    writer.writerow(["no-shows", "", report.no_shows])
+    writer.writerow(["section", "lot", "formulation", "unit", "used", "written_off"])
+    for stock in report.stock:
+        writer.writerow(
+            ["stock", stock.lot, stock.formulation, stock.unit, stock.used, stock.written_off]
+        )
+    name = f"report-{site}-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.csv"
     return attachment(response, name)
 
 
