@@ -117,6 +117,7 @@ def test_a_clients_own_pages(page, live_url, demo):
         f"/account/consent/{upcoming.treatment.code}/",
         f"/account/appointments/{upcoming.pk}/move/",
         f"/account/appointments/{upcoming.pk}/cancel/",
+        "/account/erase/",
     ]
     found = _scan(page, live_url, paths)
     assert found == [], "\n".join(found)
@@ -174,6 +175,32 @@ def test_staff_pages(login, live_url, username, paths):
                 f"/clients/{amelia.pk}/assessments/new/",
             ],
         )
+    assert found == [], "\n".join(found)
+
+
+def test_retention_pages(login, live_url):
+    """The retention screen with a waiting request and a file due, and its two
+    confirmation pages (an anonymising plan with kept records, a disposal)."""
+    from tests.retention.factories import new_client, treated
+
+    from mesoclinic.retention.models import RequestChannel
+    from mesoclinic.retention.services import erasure_request_create
+
+    treated_client = new_client()
+    treated(treated_client, days=400)
+    waiting = erasure_request_create(
+        actor=None, client=treated_client, channel=RequestChannel.PORTAL, note="Moving abroad"
+    )
+    due = new_client(created_days_ago=3 * 366)
+    page = login("admin")
+    found = _scan(
+        page,
+        live_url,
+        ["/retention/", f"/retention/requests/{waiting.pk}/", f"/retention/disposal/{due.pk}/"],
+    )
+    page.goto(live_url(f"/retention/requests/{waiting.pk}/"))
+    page.get_by_role("button", name="Record the decision").click()  # no choice: the errors
+    found += _violations(page)
     assert found == [], "\n".join(found)
 
 

@@ -202,6 +202,7 @@ WEB_RULES: dict[str, Rule] = {
     ),
     "account/my-data.json": Rule(PORTAL, reason="client_required"),
     "account/my-data.pdf": Rule(PORTAL, reason="client_required"),
+    "account/erase/": Rule(PORTAL, reason="client_required; the client's own erasure request"),
 }
 # Decorated web routes whose expectation an object rule narrows, or that need a given code.
 WEB_OVERRIDES: dict[str, Rule] = {
@@ -213,6 +214,7 @@ WEB_OVERRIDES: dict[str, Rule] = {
     "clients/<int:client_id>/consents/<slug:treatment_code>/": Rule(
         C, params={"treatment_code": "face-revitalise"}
     ),
+    "retention/requests/<int:request_id>/": Rule(A, params={"request_id": "987654"}),
 }
 # Django admin (is_staff is set for the admin role only): one admin-class entry, a few URLs.
 DJANGO_ADMIN_URLS = ("/admin/", "/admin/scheduling/appointment/", "/admin/auth/user/")

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "mesoclinic.messaging",
     "mesoclinic.billing",
+    "mesoclinic.retention",
     "mesoclinic.portal",
 ]
 
@@ -371,6 +372,16 @@ MESOCLINIC = {
     "BACKUP_SCHEDULE": _flag("MESOCLINIC_BACKUP_SCHEDULE", default=True),
     "BACKUP_KEEP_DAILY": int(os.environ.get("MESOCLINIC_BACKUP_KEEP_DAILY", "7")),
     "BACKUP_KEEP_WEEKLY": int(os.environ.get("MESOCLINIC_BACKUP_KEEP_WEEKLY", "4")),
+    # Record retention (issue 18, docs/retention.md): years, and ages for children's records.
+    # Defaults from the NHS Records Management Code of Practice 2021 (health records), HMRC
+    # (payments) and the clinic's own choice (contact-only records).
+    "RETENTION": {
+        "ADULT_CLINICAL_YEARS": int(os.environ.get("MESOCLINIC_RETENTION_ADULT_YEARS", "8")),
+        "CHILD_UNTIL_AGE": 25,
+        "CHILD_UNTIL_AGE_IF_17": 26,
+        "FINANCIAL_YEARS": int(os.environ.get("MESOCLINIC_RETENTION_FINANCIAL_YEARS", "6")),
+        "CONTACT_YEARS": int(os.environ.get("MESOCLINIC_RETENTION_CONTACT_YEARS", "2")),
+    },
 }
 
 # Background tasks (django-tasks) queued in the database by django-tasks-db and run by

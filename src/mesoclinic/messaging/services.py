@@ -37,7 +37,6 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from mesoclinic.core import clock
-from mesoclinic.core.errors import NotFound
 from mesoclinic.messaging import content
 from mesoclinic.messaging.aftercare import WHEN_TO_CALL, AftercareFacts, aftercare_points
 from mesoclinic.messaging.channels import DELIVER, DeliveryFailed, Outgoing
@@ -594,7 +593,8 @@ def message_deliver(*, message_id: int) -> str:
     """Send one due message at most once; on failure schedule a retry with backoff.
 
     Returns what happened: ``sent``, ``retry``, ``failed``, or why nothing was done
-    (``already_sent``, ``cancelled``, ``not_due``, ``in_progress``).
+    (``already_sent``, ``cancelled``, ``not_due``, ``in_progress``, ``deleted``: the
+    message was erased with its client after it was queued).
     """
     now = clock.now()
     claimed = Message.objects.filter(
@@ -602,8 +602,8 @@ def message_deliver(*, message_id: int) -> str:
     ).update(status=MessageStatus.SENDING)
     if not claimed:
         message = Message.objects.filter(pk=message_id).first()
-        if message is None:
-            raise NotFound("unknown_message", f"No message {message_id}.")
+        if message is None:  # erased with its client (retention) after it was queued
+            return "deleted"
         return {
             MessageStatus.SENT: "already_sent",
             MessageStatus.CANCELLED: "cancelled",

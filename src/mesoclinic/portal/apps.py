@@ -7,8 +7,12 @@ class PortalConfig(AppConfig):
     verbose_name = "Client portal"
 
     def ready(self) -> None:
-        """Let messaging make the portal's one-time links at send time."""
+        """Let messaging make the portal's one-time links at send time, and close a
+        client's account when they are erased."""
         from mesoclinic.messaging.links import link_minter_register
+        from mesoclinic.portal.erasure import account_close
         from mesoclinic.portal.links import MINTER, link_mint_for_send
+        from mesoclinic.retention.participants import erasure_participant_register
 
         link_minter_register(MINTER, link_mint_for_send)
+        erasure_participant_register("portal", account_close)

@@ -8,6 +8,7 @@ from mesoclinic.web import (
     outcomes_views,
     records_views,
     reports_views,
+    retention_views,
     safety_views,
     scheduling_views,
     settings_protocol_views,
@@ -42,4 +43,5 @@ urlpatterns = [
     path("", include(settings_protocol_views.urlpatterns)),
     path("", include(reports_views.urlpatterns)),
     path("", include(outcomes_views.urlpatterns)),
+    path("", include(retention_views.urlpatterns)),
 ]
