@@ -9,7 +9,9 @@ from mesoclinic.web import (
     reports_views,
     safety_views,
     scheduling_views,
+    settings_practitioner_views,
     settings_protocol_views,
+    settings_staff_views,
     settings_views,
     supervision_views,
     views,
@@ -39,5 +41,7 @@ urlpatterns = [
     path("", include(audit_views.urlpatterns)),
     path("", include(settings_views.urlpatterns)),
     path("", include(settings_protocol_views.urlpatterns)),
+    path("", include(settings_staff_views.urlpatterns)),
+    path("", include(settings_practitioner_views.urlpatterns)),
     path("", include(reports_views.urlpatterns)),
 ]
