@@ -58,7 +58,11 @@ def _check_keeps_an_admin(user: Any, *, losing: str) -> None:
     The administrators' rows are locked first, so two administrators demoting each other
     at once cannot both succeed.
     """
-    admins = get_user_model().objects.select_for_update().filter(_admin_users(), is_active=True)
+    admins = (
+        get_user_model()
+        .objects.select_for_update(of=("self",))
+        .filter(_admin_users(), is_active=True)
+    )
     others = [pk for pk in admins.values_list("pk", flat=True) if pk != user.pk]
     if not others:
         raise RuleRefused(
