@@ -4,6 +4,7 @@ calendar stops offering that day at once."""
 from __future__ import annotations
 
 import pytest
+from tests.e2e.conftest import screenshot
 from tests.e2e.test_accessibility import _violations
 from tests.e2e.test_calendar import next_working_weekday
 
@@ -24,6 +25,7 @@ def test_an_owner_adds_an_absence_and_the_day_has_no_free_times(login, live_url)
     # when: the owner records her absence for that day from the settings
     page.click("nav[aria-label=Main] >> text=Settings")
     page.click("text=Staff and practitioners >> nth=-1")
+    screenshot(page, "staff-settings-accounts")
     page.click('a:has-text("Absences"):has(span:text-is(" of Megan Lewis"))')
     page.wait_for_url(live_url("/settings/practitioners/nurse-lewis/absences/"))
     page.get_by_label("First day away").fill(day.isoformat())
@@ -33,6 +35,7 @@ def test_an_owner_adds_an_absence_and_the_day_has_no_free_times(login, live_url)
 
     # then: recorded and listed, and the calendar offers no time with her that day
     page.wait_for_selector(".messages >> text=Absence recorded")
+    screenshot(page, "staff-settings-absences")
     assert "Training course" in page.locator("#upcoming-h + ul").inner_text()
     assert Absence.objects.filter(practitioner__code="nurse-lewis").count() == 1
     page.goto(live_url(f"/calendar/?date={day.isoformat()}"))
@@ -56,6 +59,7 @@ def test_an_owner_opens_an_account_and_the_pages_on_the_way_pass_axe(login, live
 
     # then: the temporary password is shown once, on an accessible page
     password = page.locator("#temporary-password").inner_text()
+    screenshot(page, "staff-settings-password")
     assert len(password) >= 16
     found += _violations(page)
 
