@@ -162,7 +162,7 @@ def test_a_clients_own_pages(page, live_url, demo):
             "dr-patel",
             ["/", "/calendar/", "/sign-offs/", "/follow-ups/"],
         ),
-        ("reception", ["/", "/clients/", "/calendar/"]),
+        ("reception", ["/", "/clients/", "/calendar/", "/password/"]),
     ],
 )
 def test_staff_pages(login, live_url, username, paths):

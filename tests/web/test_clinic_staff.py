@@ -286,3 +286,29 @@ def test_removing_an_absence_asks_first(owner):
 
     owner.post(url, {"remove": absence.pk})
     assert not Absence.objects.filter(pk=absence.pk).exists()
+
+
+def test_a_staff_member_changes_their_own_password(demo):
+    browser = staff_login("reception")
+    new = "a-Longer-pass-phrase-41"
+
+    wrong = browser.post(
+        "/password/",
+        {"old_password": "not-it", "new_password1": new, "new_password2": new},
+    )
+    assert wrong.status_code == 400
+    assert "incorrectly" in wrong.content.decode()
+
+    done = browser.post(
+        "/password/",
+        {"old_password": "mesoclinic-demo", "new_password1": new, "new_password2": new},
+    )
+    assert done.status_code == 302
+    assert browser.get("/clients/").status_code == 200  # still signed in
+    assert HttpClient().login(username="reception", password=new)
+    assert not HttpClient().login(username="reception", password="mesoclinic-demo")
+    assert AuditEntry.objects.filter(action="staff.password_change").count() == 1
+
+
+def test_anonymous_users_cannot_change_a_password(demo):
+    assert HttpClient().get("/password/").status_code == 302

@@ -376,3 +376,19 @@ def _forget_roles(user: Any, actor: Actor) -> None:
     forget(user)
     if actor is not None and getattr(actor, "pk", None) == user.pk:
         forget(actor)
+
+
+def staff_password_change(*, user: Any, password: str) -> None:
+    """A staff member sets their own password (after a temporary one, or any time); the
+    page has checked the current password and the clinic's password rules. Audited
+    without the password."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(
+            actor=user,
+            action="staff.password_change",
+            obj=user,
+            summary=f"{user.get_username()} changed their password",
+            data={"username": user.get_username()},
+        )

@@ -1,6 +1,7 @@
 """Staff accounts in the clinic's settings (administrators): the list with search, a new
 account with its roles and a temporary password shown once, changing roles and details,
-a new temporary password, deactivating (with confirmation; nothing is deleted). Thin
+a new temporary password, deactivating (with confirmation; nothing is deleted); and
+each staff member's own password change. Thin
 views over ``people.staff_services``, which checks and audits every change."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -26,7 +29,7 @@ from mesoclinic.people.selectors import (
     staff_account_search,
 )
 from mesoclinic.web.http import HtmxHttpRequest, user_site
-from mesoclinic.web.permissions import admin_required
+from mesoclinic.web.permissions import admin_required, staff_required
 
 ACCOUNTS_PER_PAGE = 25
 NEW_PRACTITIONER = "new"
@@ -256,7 +259,29 @@ def staff_active(request: HtmxHttpRequest, user_id: int) -> HttpResponse:
     )
 
 
+@staff_required
+@never_cache
+def password_change(request: HtmxHttpRequest) -> HttpResponse:
+    """Any staff member sets their own password: the current one, then the new one twice
+    (the clinic's password rules apply). The session stays signed in."""
+    user = request.user
+    assert user.is_authenticated  # staff_required
+    form = PasswordChangeForm(user, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            staff_services.staff_password_change(
+                user=user, password=form.cleaned_data["new_password1"]
+            )
+            update_session_auth_hash(request, user)
+            messages.success(request, "Your password is changed.")
+            return redirect("web:dashboard")
+    return render(request, "web/settings/password_change.html", {"form": form}, status=status)
+
+
 urlpatterns = [
+    path("password/", password_change, name="password_change"),
     path("settings/staff/", staff_list, name="settings_staff"),
     path("settings/staff/new/", staff_new, name="settings_staff_new"),
     path("settings/staff/<int:user_id>/", staff_edit, name="settings_staff_edit"),
