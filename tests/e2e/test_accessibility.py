@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from tests.portal.test_accounts import PASSWORD as CLIENT_PASSWORD
 from tests.portal.test_accounts import _verified_account
 
@@ -20,6 +21,7 @@ from mesoclinic.portal import booking
 from mesoclinic.scheduling.models import Appointment, Course
 
 PASSWORD = "mesoclinic-demo"
+User = get_user_model()
 
 
 def _violations(page: Any) -> list[str]:
@@ -141,6 +143,11 @@ def test_a_clients_own_pages(page, live_url, demo):
                 "/settings/policies/",
                 "/settings/protocols/",
                 "/settings/protocols/meso-standard/",
+                "/settings/staff/",
+                "/settings/staff/new/",
+                "/settings/practitioners/nurse-lewis/",
+                "/settings/practitioners/nurse-lewis/hours/",
+                "/settings/practitioners/nurse-lewis/absences/",
                 "/reports/",
                 "/treatments/",
                 "/treatments/face-revitalise/",
@@ -156,12 +163,17 @@ def test_a_clients_own_pages(page, live_url, demo):
             "dr-patel",
             ["/", "/calendar/", "/sign-offs/", "/follow-ups/"],
         ),
-        ("reception", ["/", "/clients/", "/calendar/"]),
+        ("reception", ["/", "/clients/", "/calendar/", "/password/"]),
     ],
 )
 def test_staff_pages(login, live_url, username, paths):
     page = login(username)
     found = _scan(page, live_url, [*paths, *_amelia_pages()])
+    if username == "admin":
+        account = User.objects.get(username="reception").pk
+        found += _scan(
+            page, live_url, [f"/settings/staff/{account}/", f"/settings/staff/{account}/active/"]
+        )
     if username == "dr-patel":
         amelia = Client.objects.get(email="amelia.hart@example.com")
         found += _scan(

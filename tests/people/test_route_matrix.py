@@ -211,6 +211,8 @@ WEB_OVERRIDES: dict[str, Rule] = {
     "treatments/<slug:code>/": Rule(S, params=TREATMENT),
     "settings/treatments/<slug:code>/": Rule(A, params=TREATMENT),
     "settings/consent-forms/<slug:code>/": Rule(A, params=TREATMENT),
+    "settings/staff/<int:user_id>/": Rule(A, params={"user_id": "987654"}),
+    "settings/staff/<int:user_id>/active/": Rule(A, params={"user_id": "987654"}),
     "clients/<int:client_id>/consents/<slug:treatment_code>/": Rule(
         C, params={"treatment_code": "face-revitalise"}
     ),

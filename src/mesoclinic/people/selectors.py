@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from mesoclinic.core.errors import NotFound
 from mesoclinic.core.lookups import get_by_opaque_id
-from mesoclinic.people.models import ApiToken, Client, Practitioner
+from mesoclinic.people.models import ApiToken, Client, Practitioner, Role
 
 
 def client_search(*, query: str = "", include_archived: bool = False) -> QuerySet[Client]:
@@ -132,3 +136,57 @@ def api_tokens_live(*, username: str | None = None) -> QuerySet[ApiToken]:
     if username:
         tokens = tokens.filter(user__username=username)
     return tokens.order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class StaffAccountRow:
+    """One staff account as the settings list shows it."""
+
+    user: Any
+    roles: tuple[str, ...]
+    practitioner: Practitioner | None
+
+
+def staff_account_search(*, query: str = "", include_inactive: bool = True) -> QuerySet[Any]:
+    """Staff accounts (a staff profile, or a Django superuser) whose username, name or
+    email contains every word of ``query``, by name."""
+    users = (
+        get_user_model()
+        .objects.filter(Q(staff_profile__isnull=False) | Q(is_superuser=True))
+        .select_related("staff_profile", "practitioner")
+    )
+    if not include_inactive:
+        users = users.filter(is_active=True)
+    for word in query.split():
+        users = users.filter(
+            Q(username__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+        )
+    return users.order_by("last_name", "first_name", "username", "pk")
+
+
+def staff_account_rows(users: Iterable[Any]) -> list[StaffAccountRow]:
+    """The accounts with their stored roles (as ``roles`` reads them) and practitioner."""
+    rows = []
+    for user in users:
+        profile = getattr(user, "staff_profile", None)
+        practitioner = getattr(user, "practitioner", None)
+        roles = []
+        if user.is_superuser or (profile is not None and profile.is_admin):
+            roles.append(Role.ADMIN.label)
+        if practitioner is not None and practitioner.active:
+            roles.append(Role.PRACTITIONER.label)
+        if profile is not None and profile.is_reception:
+            roles.append(Role.RECEPTION.label)
+        rows.append(StaffAccountRow(user, tuple(roles), practitioner))
+    return rows
+
+
+def staff_account_get(*, user_id: int) -> Any:
+    """The staff account with this id, or a 404 ``staff_account_not_found``."""
+    user = staff_account_search().filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("staff_account_not_found", "There is no such staff account.")
+    return user

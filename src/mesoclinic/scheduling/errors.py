@@ -43,6 +43,7 @@ class SchedulingErrorCode(StrEnum):
     APPOINTMENT_NOT_FOUND = "appointment_not_found"
     COURSE_NOT_FOUND = "course_not_found"
     ABSENCE_NOT_FOUND = "absence_not_found"
+    ABSENCE_OVERLAP = "absence_overlap"
     START_IN_PAST = "start_in_past"
     OUTSIDE_OPENING_HOURS = "outside_opening_hours"
     OFF_GRID = "off_grid"

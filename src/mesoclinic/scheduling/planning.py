@@ -384,13 +384,25 @@ class ReplanPreview:
 
 def affected_appointments(*, absence: Absence) -> list[Appointment]:
     """Booked appointments of the absent practitioner whose treatment overlaps the absence."""
+    return appointments_during(
+        practitioner_id=absence.practitioner_id,
+        starts_at=absence.starts_at,
+        ends_at=absence.ends_at,
+    )
+
+
+def appointments_during(
+    *, practitioner_id: int, starts_at: dt.datetime, ends_at: dt.datetime
+) -> list[Appointment]:
+    """Booked appointments of a practitioner whose treatment overlaps ``[starts_at,
+    ends_at)``: what an absence over that time would hit (shown before it is recorded)."""
     return list(
         selectors.appointment_queryset()
         .filter(
-            practitioner_id=absence.practitioner_id,
+            practitioner_id=practitioner_id,
             status=AppointmentStatus.BOOKED,
-            treatment_start__lt=absence.ends_at,
-            busy_until__gt=absence.starts_at,
+            treatment_start__lt=ends_at,
+            busy_until__gt=starts_at,
         )
         .order_by("start", "pk")
     )

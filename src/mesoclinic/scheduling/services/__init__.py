@@ -33,7 +33,9 @@ from __future__ import annotations
 from mesoclinic.scheduling.planning import absence_replan_preview, course_plan
 from mesoclinic.scheduling.services.absences import (
     ReplanResult,
+    absence_add,
     absence_record,
+    absence_remove,
     absence_replan_apply,
     price_of,
 )
@@ -62,7 +64,9 @@ __all__ = [
     "Placement",
     "PlanWarnings",
     "ReplanResult",
+    "absence_add",
     "absence_record",
+    "absence_remove",
     "absence_replan_apply",
     "absence_replan_preview",
     "appointment_book",

@@ -12,7 +12,7 @@ from django.db import transaction
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
-from mesoclinic.core.errors import DomainError, InvalidInput
+from mesoclinic.core.errors import Conflict, DomainError, InvalidInput
 from mesoclinic.people.models import (
     Absence,
     Practitioner,
@@ -69,6 +69,63 @@ def absence_record(
             },
         )
     return absence
+
+
+def absence_add(
+    *,
+    actor: Actor,
+    practitioner: Practitioner,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str = "",
+) -> Absence:
+    """Record an absence from the clinic's settings: as :func:`absence_record`, and refused
+    (409 ``absence_overlap``) when it overlaps one already recorded, which the
+    administrator then changes instead. Bookings inside it stay booked (the page lists
+    them first, and the re-plan page moves them)."""
+    _require_aware(starts_at, "starts_at")
+    _require_aware(ends_at, "ends_at")
+    with _writing():
+        clash = (
+            Absence.objects.select_for_update()
+            .filter(practitioner=practitioner, starts_at__lt=ends_at, ends_at__gt=starts_at)
+            .order_by("starts_at")
+            .first()
+        )
+        if clash is not None:
+            raise Conflict(
+                Code.ABSENCE_OVERLAP,
+                f"{practitioner.display_name} is already away "
+                f"{clash.starts_at:%d %b %Y %H:%M}–{clash.ends_at:%d %b %Y %H:%M} UTC: remove "
+                "that absence first, or choose other dates.",
+                details={"field": "starts_on", "absence": clash.pk},
+            )
+        return absence_record(
+            actor=actor,
+            practitioner=practitioner,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=reason,
+        )
+
+
+def absence_remove(*, actor: Actor, absence: Absence) -> None:
+    """Delete an absence entered by mistake or called off: the time is offered again at
+    once. Appointments already moved because of it stay where they are."""
+    with _writing():
+        audit_record(
+            actor=actor,
+            action="absence.remove",
+            obj=absence,
+            summary=f"{absence.practitioner.code} no longer away "
+            f"{absence.starts_at:%Y-%m-%d %H:%M}–{absence.ends_at:%Y-%m-%d %H:%M}",
+            data={
+                "practitioner": absence.practitioner.code,
+                "starts_at": absence.starts_at.isoformat(),
+                "ends_at": absence.ends_at.isoformat(),
+            },
+        )
+        absence.delete()
 
 
 ABSENCE_EARLIEST = dt.timedelta(days=366)
