@@ -22,8 +22,13 @@ def scan_maintenance_due() -> int:
 
 
 def periodic_jobs() -> list[tuple[float, Callable[[], object]]]:
-    """What the worker runs on a timer: stale-message recovery and the maintenance scan."""
+    """What the worker runs on a timer: stale-message recovery, the maintenance scan and
+    the sweep of slot holds that have run out (they already block nothing: the sweep only
+    records it)."""
+    from mesoclinic.scheduling.services.holds import holds_sweep
+
     return [
         (300.0, services.messages_requeue_stale),
         (3600.0, lambda: scan_maintenance_due.enqueue()),
+        (60.0, holds_sweep),
     ]

@@ -158,3 +158,62 @@ class CalendarChange(models.Model):
 
     def __str__(self) -> str:
         return f"appointment {self.appointment_id} at revision {self.revision}"
+
+
+class HoldStatus(models.TextChoices):
+    HELD = "held", "Held"
+    CONFIRMED = "confirmed", "Confirmed"
+    RELEASED = "released", "Released"
+    EXPIRED = "expired", "Expired"
+
+
+class SlotHold(models.Model):
+    """A tentative booking: a slot kept for someone who has not confirmed yet (a visitor
+    confirming their email, a waiting-list offer). While ``status`` is ``held`` and
+    ``expires_at`` lies ahead it blocks its practitioner, room, device and lounge place
+    exactly like an active appointment (``scheduling.busy`` adds it to busy time; the
+    booking services' re-check counts it); once ``expires_at`` passes it blocks nothing,
+    whether or not the sweep has marked it ``expired`` yet. Confirming it books the
+    appointment (``appointment``) in the same transaction that ends the hold.
+
+    Holds have no client (a visitor is not a client until their email is verified), so
+    they live beside appointments rather than among them; see ``services.holds`` for how
+    PostgreSQL serialises them with bookings."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    device = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    start = models.DateTimeField()
+    treatment_start = models.DateTimeField()
+    end = models.DateTimeField()
+    busy_until = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=HoldStatus.choices, default=HoldStatus.HELD)
+    purpose = models.CharField(max_length=40, help_text="Who holds it: online booking, …")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="hold_live"),
+            models.Index(fields=["site", "start"], name="hold_site_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lte=F("treatment_start"))
+                & Q(treatment_start__lt=F("end"))
+                & Q(end__lte=F("busy_until")),
+                name="hold_phases_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.treatment.code} held at {self.start:%Y-%m-%d %H:%M} ({self.status})"

@@ -25,7 +25,8 @@ entry and schedules messages through ``messaging.services`` (idempotent, sent af
 commit).
 
 The services are split by concern: ``checks`` (before any write), ``guarded`` (the
-re-check and the write under the lock), ``appointments``, ``courses``, ``absences``.
+re-check and the write under the lock), ``appointments``, ``courses``, ``absences``,
+``holds`` (slots kept for someone who has not confirmed yet: they block like bookings).
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ from mesoclinic.scheduling.services.guarded import (
     OPTIONAL_DEVICE_TYPES,
     Placement,
 )
+from mesoclinic.scheduling.services.holds import (
+    hold_minutes,
+    holds_sweep,
+    slot_hold,
+    slot_hold_confirm,
+    slot_hold_release,
+)
 
 __all__ = [
     "MAX_REASON_LENGTH",
@@ -74,5 +82,10 @@ __all__ = [
     "course_plan",
     "course_plan_warnings",
     "course_replan_apply",
+    "hold_minutes",
+    "holds_sweep",
     "price_of",
+    "slot_hold",
+    "slot_hold_confirm",
+    "slot_hold_release",
 ]
