@@ -155,7 +155,7 @@ def test_a_clients_own_pages(page, live_url, demo):
             "dr-patel",
             ["/", "/calendar/", "/sign-offs/", "/follow-ups/"],
         ),
-        ("reception", ["/", "/clients/", "/calendar/"]),
+        ("reception", ["/", "/clients/", "/calendar/", "/waitlist/"]),
     ],
 )
 def test_staff_pages(login, live_url, username, paths):

@@ -62,6 +62,10 @@ class SchedulingErrorCode(StrEnum):
     UNSUITABLE_DEVICE = "unsuitable_device"
     HOLD_EXPIRED = "hold_expired"
     HOLD_NOT_ACTIVE = "hold_not_active"
+    WAITLIST_NOT_FOUND = "waitlist_not_found"
+    WAITLIST_NOT_OFFERED = "waitlist_not_offered"
+    WAITLIST_WINDOW_TOO_LONG = "waitlist_window_too_long"
+    WAITLIST_WINDOW_PAST = "waitlist_window_past"
 
 
 class ClientBusy(Conflict):

@@ -217,3 +217,52 @@ class SlotHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.treatment.code} held at {self.start:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class WaitlistEntry(models.Model):
+    """A client waiting for a start of ``treatment`` between ``window_start`` and
+    ``window_end`` (optionally with one practitioner). When a start inside the window is
+    free, the oldest waiting entry that fits gets it as an offer: a ``hold`` (a
+    :class:`SlotHold`) kept for it until the hold's ``expires_at``. An offer that runs out
+    or is declined goes back to waiting (that start is not offered to it again:
+    ``passed_starts``) and the start passes to the next entry."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(
+        Practitioner, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    status = models.CharField(
+        max_length=12, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    created_at = models.DateTimeField()
+    hold = models.ForeignKey(
+        SlotHold, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    offer_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    passed_starts = models.JSONField(default=list, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="waitlist_status_age")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_start__lt=F("window_end")), name="waitlist_window_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.treatment.code} for {self.client} ({self.status})"

@@ -13,6 +13,7 @@ from mesoclinic.web import (
     settings_views,
     supervision_views,
     views,
+    waitlist_views,
 )
 
 app_name = "web"
@@ -38,6 +39,7 @@ urlpatterns = [
     path("", include("mesoclinic.web.journey_views")),
     path("", include(audit_views.urlpatterns)),
     path("", include(settings_views.urlpatterns)),
+    path("", include(waitlist_views.urlpatterns)),
     path("", include(settings_protocol_views.urlpatterns)),
     path("", include(reports_views.urlpatterns)),
 ]

@@ -26,7 +26,8 @@ commit).
 
 The services are split by concern: ``checks`` (before any write), ``guarded`` (the
 re-check and the write under the lock), ``appointments``, ``courses``, ``absences``,
-``holds`` (slots kept for someone who has not confirmed yet: they block like bookings).
+``holds`` (slots kept for someone who has not confirmed yet: they block like bookings),
+``waitlist`` (offers of free starts to waiting clients, as holds).
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ from mesoclinic.scheduling.services.holds import (
     slot_hold_confirm,
     slot_hold_release,
 )
+from mesoclinic.scheduling.services.waitlist import (
+    waitlist_accept,
+    waitlist_cancel,
+    waitlist_decline,
+    waitlist_join,
+    waitlist_match,
+    waitlist_notifier_register,
+)
 
 __all__ = [
     "MAX_REASON_LENGTH",
@@ -88,4 +97,10 @@ __all__ = [
     "slot_hold",
     "slot_hold_confirm",
     "slot_hold_release",
+    "waitlist_accept",
+    "waitlist_cancel",
+    "waitlist_decline",
+    "waitlist_join",
+    "waitlist_match",
+    "waitlist_notifier_register",
 ]

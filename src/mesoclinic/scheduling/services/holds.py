@@ -139,7 +139,9 @@ def slot_hold_confirm(*, actor: Actor, hold: SlotHold, client: Client) -> Appoin
     hold already confirmed or released. A refused booking leaves the hold as it was.
     """
     with _writing():
-        locked = SlotHold.objects.select_for_update().select_related("site").get(pk=hold.pk)
+        locked = (
+            SlotHold.objects.select_for_update(of=("self",)).select_related("site").get(pk=hold.pk)
+        )
         if locked.status not in (HoldStatus.HELD, HoldStatus.EXPIRED):
             raise Conflict(
                 Code.HOLD_NOT_ACTIVE,
