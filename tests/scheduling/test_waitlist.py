@@ -310,3 +310,9 @@ def test_the_staff_page_offers_free_times_now(api):
     response = _staff().post("/waitlist/offer-now/", follow=True)
     assert "1 new offer made." in response.content.decode()
     assert WaitlistEntry.objects.get(pk=entry["id"]).status == "offered"
+
+
+@pytest.mark.parametrize("made_up", ["³", "1e3", "99999999999999999999999"])
+def test_a_made_up_entry_id_is_a_404_not_a_500(api, made_up):
+    assert api.get(f"/waitlist/{made_up}").status_code == 404
+    assert api.post(f"/waitlist/{made_up}/accept").status_code == 404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import QuerySet
 
 from mesoclinic.core.errors import NotFound
@@ -17,7 +19,7 @@ def waitlist_get(*, entry_id: int | str) -> WaitlistEntry:
         WaitlistEntry.objects.select_related(*_RELATED, "hold__device")
         .filter(pk=int(entry_id))
         .first()
-        if str(entry_id).isdigit()
+        if re.fullmatch(r"[0-9]{1,18}", str(entry_id))
         else None
     )
     if entry is None:
