@@ -163,7 +163,7 @@ def test_a_clients_own_pages(page, live_url, demo):
             "dr-patel",
             ["/", "/calendar/", "/sign-offs/", "/follow-ups/"],
         ),
-        ("reception", ["/", "/clients/", "/calendar/", "/password/"]),
+        ("reception", ["/", "/clients/", "/calendar/", "/password/", "/waitlist/"]),
     ],
 )
 def test_staff_pages(login, live_url, username, paths):

@@ -89,6 +89,9 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/clients/{client_id}"): Rule(S),
     ("PATCH", "/api/v1/clients/{client_id}"): Rule(S),
     ("GET", "/api/v1/reports/summary"): Rule(A),
+    ("POST", "/api/v1/waitlist"): Rule(S),
+    ("GET", "/api/v1/waitlist/{entry_id}"): Rule(S),
+    ("POST", "/api/v1/waitlist/{entry_id}/accept"): Rule(S),
     ("POST", "/api/v1/clients/{client_id}/questionnaires"): Rule(C),
     ("GET", "/api/v1/clients/{client_id}/questionnaires"): Rule(C),
     ("POST", "/api/v1/screenings"): Rule(S),
@@ -199,6 +202,10 @@ WEB_RULES: dict[str, Rule] = {
         P,
         reason="the demo's sandbox checkout; the unguessable intent id is the key",
         params={"intent_id": "x"},
+    ),
+    "waitlist/offer/<str:token>/": Rule(P, reason="emailed offer link; the token is proof"),
+    "waitlist/offer/<str:token>/<str:action>/": Rule(
+        P, reason="emailed offer link; the token is proof", params={"action": "accept"}
     ),
     "account/my-data.json": Rule(PORTAL, reason="client_required"),
     "account/my-data.pdf": Rule(PORTAL, reason="client_required"),
@@ -400,6 +407,7 @@ def world(django_db_setup, django_db_blocker):
             "batch_id": str(batch.pk),
             "lot": batch.lot,
             "token": "not-a-real-token",
+            "entry_id": made_up,
         }
         yield World(params=params, tokens=tokens, users=users)
         transaction.set_rollback(True)

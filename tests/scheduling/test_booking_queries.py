@@ -3,7 +3,8 @@
 A booking screens the client (about ten reads), asks the engine for the slot, then in one
 transaction re-checks, inserts, audits, and schedules seven messages with their delivery
 tasks (one ``INSERT`` each). It used to take 70 queries here, plus one committed ``INSERT``
-per message after the transaction.
+per message after the transaction. Live slot holds (issue 15) cost two small reads (the
+engine's busy time, the re-check) and, on PostgreSQL, one advisory-lock statement.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from mesoclinic.scheduling import services
 
 from .conftest import london
 
-MAX_QUERIES = 30
+MAX_QUERIES = 32
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_one_booking_runs_a_bounded_number_of_queries(
     # given
     treatment = Treatment.objects.get(code="face-revitalise")
     chosen = Practitioner.objects.get(code=practitioner) if practitioner else None
-    lounge_lock = int(connection.vendor == "postgresql")
+    lounge_lock = 2 * int(connection.vendor == "postgresql")  # lounge and holds' locks
     policy.policy_value("DEPOSIT_PERCENT")  # saved policies: read once a minute, not a booking
     # when
     with django_assert_max_num_queries(MAX_QUERIES + lounge_lock) as captured:
@@ -87,7 +88,7 @@ def test_a_course_writes_its_audit_entries_and_its_messages_in_one_insert_each(a
     assert Message.objects.filter(appointment__course=course).count() == 52
 
 
-WARM_MAX_QUERIES = 24
+WARM_MAX_QUERIES = 26
 
 
 @pytest.mark.django_db(transaction=True)
@@ -104,7 +105,7 @@ def test_a_booking_reads_the_site_and_its_busy_time_from_memory_when_they_are_cu
         actor=None, client=amelia, treatment=treatment, start=london("2027-03-01", time)
     )
     book("10:00")
-    lounge_lock = int(connection.vendor == "postgresql")
+    lounge_lock = 2 * int(connection.vendor == "postgresql")  # lounge and holds' locks
     # when: the next one
     with django_assert_max_num_queries(WARM_MAX_QUERIES + lounge_lock) as captured:
         book("11:00")

@@ -8,6 +8,7 @@ from mesoclinic.api import (
     safety,
     scheduling,
     supervision,
+    waitlist,
 )
 from mesoclinic.api.auth import BearerToken, StaffSession
 from mesoclinic.api.errors import install_error_handlers
@@ -29,3 +30,4 @@ api.add_router("", scheduling.router)
 api.add_router("", records.router)
 api.add_router("", supervision.router)
 api.add_router("", reports.router)
+api.add_router("", waitlist.router)

@@ -351,6 +351,13 @@ MESOCLINIC = {
     "CLINIC_EMAIL": os.environ.get("MESOCLINIC_CLINIC_EMAIL", DEFAULT_FROM_EMAIL),
     # Portal identity (issue 12): emailed verification/reset links work once, this long.
     "PORTAL_LINK_MINUTES": int(os.environ.get("MESOCLINIC_PORTAL_LINK_MINUTES", "60")),
+    # Issue 15: an online booking's chosen slot is held this long while the visitor confirms
+    # their email (the emailed link works no longer than the hold); then it is free again.
+    "PORTAL_HOLD_MINUTES": int(os.environ.get("MESOCLINIC_PORTAL_HOLD_MINUTES", "15")),
+    # Issue 16: the waiting list. A window may span at most this many days; an offered start
+    # is held this long for the client to accept.
+    "WAITLIST_MAX_DAYS": int(os.environ.get("MESOCLINIC_WAITLIST_MAX_DAYS", "90")),
+    "WAITLIST_OFFER_MINUTES": int(os.environ.get("MESOCLINIC_WAITLIST_OFFER_MINUTES", "60")),
     # Attempts per client IP and per email address ("count/period", period s/m/h/d);
     # see mesoclinic.portal.ratelimit. Counted in the default cache.
     "PORTAL_RATE_LIMITS": {

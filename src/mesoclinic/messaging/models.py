@@ -30,6 +30,7 @@ class MessageKind(models.TextChoices):
     ACCOUNT_EXISTS = "account_exists", "Sign-up for an existing account"
     PASSWORD_RESET = "password_reset", "Password reset"
     RESET_NO_ACCOUNT = "reset_no_account", "Password reset for an unknown address"
+    WAITLIST_OFFER = "waitlist_offer", "Waiting-list offer"
 
 
 class Channel(models.TextChoices):

@@ -24,12 +24,24 @@ def scan_maintenance_due() -> int:
     return len(services.maintenance_due_scan())
 
 
+WAITLIST_MATCH_SECONDS = 10.0
+"""How often the worker offers freed starts to the waiting list (and passes on ran-out
+offers): a cancellation reaches the oldest waiting client within this long."""
+
+
 def periodic_jobs() -> list[tuple[float, Callable[[], object]]]:
     """What the worker runs on a timer: its heartbeat (``/healthz``), the check whether the
-    daily backup is due, stale-message recovery and the maintenance scan."""
+    daily backup is due, stale-message recovery, the maintenance scan, the sweep of slot
+    holds that have run out (they already block nothing: the sweep only records it) and the
+    waiting list's matching."""
+    from mesoclinic.scheduling.services.holds import holds_sweep
+    from mesoclinic.scheduling.services.waitlist import waitlist_match
+
     return [
         (WORKER_BEAT_SECONDS, worker_heartbeat_beat),
         (300.0, backup_enqueue_if_due),
         (300.0, services.messages_requeue_stale),
         (3600.0, lambda: scan_maintenance_due.enqueue()),
+        (60.0, holds_sweep),
+        (WAITLIST_MATCH_SECONDS, waitlist_match),
     ]

@@ -8,15 +8,18 @@ failed login says the same for a wrong address as for a wrong password.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mesoclinic.core.errors import DomainError
+from mesoclinic.people.models import Site
 from mesoclinic.portal import services
 from mesoclinic.portal.forms import (
     CompleteSignupForm,
@@ -28,8 +31,12 @@ from mesoclinic.portal.forms import (
 from mesoclinic.portal.links import link_minutes
 from mesoclinic.portal.prescreen import CONDITION_QUESTIONS, Answers
 from mesoclinic.portal.ratelimit import rate_limited
+from mesoclinic.scheduling.services import hold_minutes
 
 SENT_TO_KEY = "portal_sent_to"
+HELD_KEY = "portal_held"
+BOOKING_KEY = "portal_booking"
+"""The booking steps' session state (``views.SESSION_KEY``)."""
 
 
 def too_many_response(request: HttpRequest, wait_seconds: int) -> HttpResponse:
@@ -40,18 +47,36 @@ def too_many_response(request: HttpRequest, wait_seconds: int) -> HttpResponse:
     return response
 
 
-def sent_response(request: HttpRequest, email: str) -> HttpResponse:
-    """The same "check your email" answer whatever happened (no account enumeration)."""
+def sent_response(
+    request: HttpRequest, email: str, *, held: tuple[dt.datetime, Site] | None = None
+) -> HttpResponse:
+    """The same "check your email" answer whatever happened (no account enumeration).
+    ``held``: the booking's start and site, whose slot is held while the email is opened."""
     request.session[SENT_TO_KEY] = email
+    request.session[HELD_KEY] = (
+        {"start": held[0].isoformat(), "site": held[1].code} if held is not None else None
+    )
     return redirect("portal:check_email")
 
 
 def check_email(request: HttpRequest) -> HttpResponse:
-    """After sign-up or a reset request: look for our email (said the same either way)."""
+    """After sign-up or a reset request: look for our email (said the same either way);
+    after a booking, how long its time is held."""
+    held = request.session.get(HELD_KEY)
+    held_start = None
+    if held:
+        site = Site.objects.filter(code=held.get("site", "")).first()
+        start = dt.datetime.fromisoformat(held["start"])
+        held_start = start.astimezone(site.tzinfo) if site else start
+    minutes = link_minutes()
     return render(
         request,
         "portal/check_email.html",
-        {"email": request.session.get(SENT_TO_KEY, ""), "valid_minutes": link_minutes()},
+        {
+            "email": request.session.get(SENT_TO_KEY, ""),
+            "valid_minutes": min(minutes, hold_minutes()) if held_start else minutes,
+            "held_start": held_start,
+        },
     )
 
 
@@ -166,6 +191,11 @@ def account_verify(request: HttpRequest, token: str) -> HttpResponse:
                 if pending and code in (pending.answers or {}).get("conditions", ())
             ],
             "start": pending.start.astimezone(pending.site.tzinfo) if pending else None,
+            "held_until": (
+                pending.hold.expires_at.astimezone(pending.site.tzinfo)
+                if pending and pending.hold
+                else None
+            ),
         },
     )
 
@@ -180,12 +210,25 @@ def _after_signup(request: HttpRequest, pending: Any) -> HttpResponse:
         )
         return redirect("portal:account")
     if pending is not None and pending.failure:
-        messages.error(
-            request, f"We couldn't book that time: {pending.failure} Please choose another time."
-        )
-        return redirect("portal:book_treatment", code=pending.treatment.code)
+        messages.error(request, f"We couldn't book that time: {pending.failure}")
+        return _other_times(request, pending)
     messages.success(request, "Thank you — your email is confirmed and your account is ready.")
     return redirect("portal:account")
+
+
+def _other_times(request: HttpRequest, pending: Any) -> HttpResponse:
+    """Back to the times page of the day asked for, the health answers kept, so the new
+    client can pick another time (the answers were screened when they were given)."""
+    if not pending.answers:
+        return redirect("portal:book_treatment", code=pending.treatment.code)
+    request.session[BOOKING_KEY] = {
+        "treatment": pending.treatment.code,
+        "site": pending.site.code,
+        "answers": pending.answers,
+        "ok": True,
+    }
+    day = pending.start.astimezone(pending.site.tzinfo).date()
+    return redirect(f"{reverse('portal:book_times', args=[pending.treatment.code])}?day={day}")
 
 
 @require_http_methods(["GET", "POST"])

@@ -42,15 +42,19 @@ def link_create(
     purpose: str,
     signup: SignupRequest | None = None,
     account: ClientAccount | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> tuple[PortalLink, str]:
-    """A new link (token made at send time) and the ``link_ref`` for its message."""
+    """A new link (token made at send time) and the ``link_ref`` for its message. It works
+    for ``link_minutes()``, or until ``expires_at`` when that comes sooner (a booking's
+    link dies with the slot's hold)."""
     now = clock.now()
+    ends = now + dt.timedelta(minutes=link_minutes())
     link = PortalLink.objects.create(
         purpose=purpose,
         signup=signup,
         account=account,
         created_at=now,
-        expires_at=now + dt.timedelta(minutes=link_minutes()),
+        expires_at=min(ends, expires_at) if expires_at is not None else ends,
     )
     return link, link_ref(MINTER, link.pk)
 

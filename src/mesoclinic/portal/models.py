@@ -14,7 +14,9 @@ and the token itself is made when the email is sent (the message log keeps a red
 
 A :class:`PendingBooking` holds what a visitor chose on the public booking pages (treatment,
 slot, their pre-screening answers) until the email's owner confirms it; only then is the
-appointment booked and the answers recorded, for the matched client.
+appointment booked and the answers recorded, for the matched client. Meanwhile its
+``hold`` (a :class:`~mesoclinic.scheduling.models.SlotHold`) keeps the slot from everyone
+else for ``PORTAL_HOLD_MINUTES``, and the emailed link works no longer than that.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from django.db import models
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.people.models import Client, Practitioner, Site
-from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.models import Appointment, SlotHold
 
 
 class ClientAccount(models.Model):
@@ -139,6 +141,14 @@ class PendingBooking(models.Model):
         Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     failure = models.CharField(max_length=300, blank=True)
+    hold = models.ForeignKey(
+        SlotHold,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The slot kept for the visitor until they confirm (``expires_at``).",
+    )
 
     class Meta:
         ordering = ["-created_at"]

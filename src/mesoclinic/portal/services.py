@@ -47,6 +47,7 @@ from mesoclinic.portal.models import (
     SignupRequest,
 )
 from mesoclinic.portal.prescreen import Answers
+from mesoclinic.scheduling import services as scheduling
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 
 DECLINED = "Not confirmed by the email's owner: nothing was booked and the answers were discarded."
@@ -132,13 +133,33 @@ def account_signup(
     after sign-up cannot be used to find out who has an account. ``pending`` optionally
     carries an online booking (treatment, start, practitioner, answers) that the owner
     confirms on the link's page.
+
+    A booking's slot is held first (409 ``slot_unavailable`` if it is taken or held, the
+    same for every address) for ``PORTAL_HOLD_MINUTES``; the verification link works no
+    longer than the hold. An address with an account lets the hold go at once.
     """
     email = _normal_email(email)
     given, family = _clean_details(given_name, family_name, birth_date)
     minutes = link_minutes()
     with transaction.atomic():
+        hold = None
+        if pending is not None:
+            hold = scheduling.slot_hold(
+                actor=None,
+                treatment=pending["treatment"],
+                site=site or _default_site(),
+                start=pending["start"],
+                practitioner=pending.get("practitioner"),
+                minutes=scheduling.hold_minutes(),
+                purpose="online booking",
+            )
+            minutes = min(minutes, scheduling.hold_minutes())
         account = verified_account(email)
         if account is not None:
+            if hold is not None:
+                scheduling.slot_hold_release(
+                    actor=None, hold=hold, reason="Sign-up for an existing account"
+                )
             _, ref = link_create(purpose=LinkPurpose.RESET, account=account)
             account_email_send(
                 kind=MessageKind.ACCOUNT_EXISTS,
@@ -164,18 +185,23 @@ def account_signup(
             site=site,
             created_at=now,
         )
-        if pending is not None:
+        if pending is not None and hold is not None:
             PendingBooking.objects.create(
                 signup=signup,
-                site=site or _default_site(),
+                site=hold.site,
                 treatment=pending["treatment"],
                 practitioner=pending.get("practitioner"),
                 start=pending["start"],
                 answers=pending.get("answers") or {},
                 created_at=now,
-                expires_at=now + dt.timedelta(minutes=minutes),
+                expires_at=hold.expires_at,
+                hold=hold,
             )
-        _, ref = link_create(purpose=LinkPurpose.VERIFY, signup=signup)
+        _, ref = link_create(
+            purpose=LinkPurpose.VERIFY,
+            signup=signup,
+            expires_at=hold.expires_at if hold is not None else None,
+        )
         account_email_send(
             kind=MessageKind.EMAIL_VERIFICATION,
             email=email,
@@ -263,6 +289,10 @@ def signup_complete(
             pending.account = account
             if not booking_confirmed:
                 pending.answers, pending.failure = {}, DECLINED
+                if pending.hold is not None:
+                    scheduling.slot_hold_release(
+                        actor=user, hold=pending.hold, reason="Declined by the email's owner"
+                    )
             pending.save(update_fields=["account", "answers", "failure"])
     if pending is not None and booking_confirmed:
         pending_booking_confirm(pending=pending, client=client)
@@ -352,7 +382,9 @@ def account_link_client(*, account: ClientAccount) -> Client:
 
 
 def pending_booking_confirm(*, pending: PendingBooking, client: Client) -> PendingBooking:
-    """Make the booking a visitor asked for (once), recording their questionnaire answers."""
+    """Make the booking a visitor asked for (once), recording their questionnaire answers:
+    its held slot becomes the appointment. A failure (the hold ran out and the time was
+    taken, screening refused, …) is kept in ``failure`` and books nothing."""
     if pending.appointment_id or pending.confirmed_at or pending.account is None:
         return pending
     user = pending.account.user
@@ -362,13 +394,17 @@ def pending_booking_confirm(*, pending: PendingBooking, client: Client) -> Pendi
                 questionnaire_from_answers(
                     actor=user, client=client, answers=Answers.from_dict(pending.answers)
                 )
-            appointment = booking.book(
-                actor=user,
-                client=client,
-                treatment=pending.treatment,
-                start=pending.start,
-                site=pending.site,
-                practitioner=pending.practitioner,
+            appointment = (
+                scheduling.slot_hold_confirm(actor=user, hold=pending.hold, client=client)
+                if pending.hold is not None
+                else booking.book(
+                    actor=user,
+                    client=client,
+                    treatment=pending.treatment,
+                    start=pending.start,
+                    site=pending.site,
+                    practitioner=pending.practitioner,
+                )
             )
             pending.appointment = appointment
             pending.confirmed_at = clock.now()

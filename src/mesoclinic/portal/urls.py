@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from mesoclinic.portal import erasure_views, identity_views, payment_views, views
+from mesoclinic.portal import erasure_views, identity_views, payment_views, views, waitlist_views
 
 app_name = "portal"
 
@@ -43,6 +43,12 @@ urlpatterns = [
         name="deposit_return",
     ),
     path("pay/sandbox/<str:intent_id>/", payment_views.sandbox_checkout, name="sandbox_checkout"),
+    path("waitlist/offer/<str:token>/", waitlist_views.waitlist_offer, name="waitlist_offer"),
+    path(
+        "waitlist/offer/<str:token>/<str:action>/",
+        waitlist_views.waitlist_offer,
+        name="waitlist_offer_action",
+    ),
     path("account/my-data.json", views.account_export_json, name="export_json"),
     path("account/my-data.pdf", views.account_export_pdf, name="export_pdf"),
     path("account/erase/", erasure_views.account_erasure, name="erasure"),

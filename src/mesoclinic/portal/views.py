@@ -36,6 +36,7 @@ from mesoclinic.portal.identity_views import sent_response, too_many_response
 from mesoclinic.portal.models import ClientAccount
 from mesoclinic.portal.prescreen import Answers, prescreen
 from mesoclinic.portal.ratelimit import rate_limited
+from mesoclinic.scheduling.services import hold_minutes
 
 SESSION_KEY = "portal_booking"
 
@@ -276,7 +277,7 @@ def book_details(request: HttpRequest, code: str) -> HttpResponse:
                     },
                 )
                 request.session.pop(SESSION_KEY, None)
-                return sent_response(request, data["email"])
+                return sent_response(request, data["email"], held=(start, site))
         except DomainError as exc:
             error = exc.message
             if exc.details.get("field") in form.fields:
@@ -299,6 +300,8 @@ def book_details(request: HttpRequest, code: str) -> HttpResponse:
             "policy": cancellation_policy(),
             "deposit": cancellation_policy().deposit_for(treatment.price),
             "birth_date": answers.birth_date,
+            "hold_minutes": hold_minutes(),
+            "day": start.astimezone(site.tzinfo).date(),
         },
     )
 

@@ -13,6 +13,12 @@ Availability searches read them in one of two ways, which give the same rows:
   with a database trigger, so no write path can skip it). A search then costs no query
   for busy time at all, however long the history.
 
+Live slot holds (``SlotHold``: a visitor confirming their email, a waiting-list offer) are
+busy time too. They are few and short-lived, so they are never cached: every search reads
+the live ones with one small indexed query (``hold_rows``), and a hold stops counting the
+moment its ``expires_at`` passes, with no write needed. Their rows carry negative ids so
+they never meet an appointment's id in ``exclude_ids``.
+
 Busy time read from memory is at most one committed change behind the database: a search
 that misses a booking made a moment ago offers a slot that booking then refuses with 409
 ``slot_unavailable``, because every booking re-checks inside its transaction and the
@@ -35,7 +41,7 @@ from django.db.models.functions import Coalesce
 from mesoclinic.core import clock
 from mesoclinic.scheduling import revisions
 from mesoclinic.scheduling.engine.cells import Ints
-from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment
+from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, HoldStatus, SlotHold
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MAX_APPOINTMENT_SPAN_MINUTES = 24 * 60
@@ -114,7 +120,7 @@ class BusyRows:
         )
 
 
-def _fetch(rows: QuerySet[Appointment]) -> BusyRows:
+def _fetch(rows: QuerySet[Appointment] | QuerySet[SlotHold]) -> BusyRows:
     """The appointments of ``rows`` as ``BusyRows`` (times converted by the database, rows
     read with the cursor: thousands of them pass through Django's per-row iterator at
     several times the cost of the query)."""
@@ -145,6 +151,56 @@ def _active() -> QuerySet[Appointment]:
     return Appointment.objects.filter(status__in=ACTIVE_STATUSES)
 
 
+def live_holds() -> QuerySet[SlotHold]:
+    """Holds that block their slot now: ``held`` and not yet expired."""
+    return SlotHold.objects.filter(status=HoldStatus.HELD, expires_at__gt=clock.now())
+
+
+def _window_condition(
+    site_id: int,
+    practitioner_ids: Sequence[int],
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+) -> Q:
+    earliest = window_start - dt.timedelta(minutes=MAX_APPOINTMENT_SPAN_MINUTES)
+    condition = Q(site_id=site_id, start__gte=earliest, start__lt=window_end)
+    if practitioner_ids:
+        condition |= Q(
+            practitioner_id__in=list(practitioner_ids),
+            treatment_start__gte=earliest,
+            treatment_start__lt=window_end,
+        )
+    return condition & Q(busy_until__gt=window_start)
+
+
+def hold_rows(*, window_start: dt.datetime, window_end: dt.datetime) -> BusyRows:
+    """Live holds of every site that may be busy during the window, as busy rows with
+    negative ids (always from the database, one small query written out like
+    ``_rows_sql``: see the module doc; ``selectors`` applies the exact bounds)."""
+    if connection.vendor not in _MINUTES:
+        rows = _fetch(live_holds().filter(busy_until__gt=window_start, start__lt=window_end))
+    else:
+        minutes = _MINUTES[connection.vendor].format
+        adapt = connection.ops.adapt_datetimefield_value
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # Column names and constants only: the values travel as parameters.
+                "SELECT id, site_id, practitioner_id, room_id, "  # noqa: S608
+                f"COALESCE(device_id, {NO_DEVICE}), {minutes('start')}, "
+                f"{minutes('treatment_start')}, {minutes('busy_until')} "
+                "FROM scheduling_slothold WHERE status = %s AND expires_at > %s "
+                "AND busy_until > %s AND start < %s",
+                [
+                    str(HoldStatus.HELD),
+                    adapt(clock.now()),
+                    adapt(window_start),
+                    adapt(window_end),
+                ],
+            )
+            rows = BusyRows.of(cursor.fetchall())
+    return BusyRows(-rows.ids, *rows._columns()[1:])
+
+
 def fetch_for_window(
     *,
     site_id: int,
@@ -156,15 +212,9 @@ def fetch_for_window(
     lounge, or the given practitioners (anywhere), busy during the window (the site's
     through the ``(site, start)`` index, the practitioners' through
     ``(practitioner, treatment_start)``; both are bounded ranges)."""
-    earliest = window_start - dt.timedelta(minutes=MAX_APPOINTMENT_SPAN_MINUTES)
-    condition = Q(site_id=site_id, start__gte=earliest, start__lt=window_end)
-    if practitioner_ids:
-        condition |= Q(
-            practitioner_id__in=list(practitioner_ids),
-            treatment_start__gte=earliest,
-            treatment_start__lt=window_end,
-        )
-    return _fetch(_active().filter(condition, busy_until__gt=window_start))
+    return _fetch(
+        _active().filter(_window_condition(site_id, practitioner_ids, window_start, window_end))
+    )
 
 
 def _fetch_starting(first: int, last: int) -> BusyRows:
@@ -319,9 +369,10 @@ def for_window(
     window_end: dt.datetime,
     exclude_ids: Iterable[int] = (),
 ) -> BusyRows:
-    """Active appointments that may keep the site's resources or the practitioners busy
-    during the window: from memory outside transactions, else from the database (a
-    superset of the exact rows; ``selectors`` applies the exact bounds to both)."""
+    """Active appointments and live holds that may keep the site's resources or the
+    practitioners busy during the window: appointments from memory outside transactions,
+    else from the database, holds always from the database (a superset of the exact rows;
+    ``selectors`` applies the exact bounds to both)."""
     rows: BusyRows | None = None
     if revisions.caches_may_answer():
         # Practitioners' rows are bounded by treatment_start, which is at most a day after
@@ -336,10 +387,20 @@ def for_window(
             window_start=window_start,
             window_end=window_end,
         )
+    rows = rows + hold_rows(window_start=window_start, window_end=window_end)
     excluded = list(exclude_ids)
     if excluded:
         rows = rows.where(~np.isin(rows.ids, excluded))
     return rows
 
 
-__all__ = ["BusyCache", "BusyRows", "EpochMinutes", "busy_cache", "fetch_for_window", "for_window"]
+__all__ = [
+    "BusyCache",
+    "BusyRows",
+    "EpochMinutes",
+    "busy_cache",
+    "fetch_for_window",
+    "for_window",
+    "hold_rows",
+    "live_holds",
+]

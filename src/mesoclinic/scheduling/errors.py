@@ -14,6 +14,8 @@ Status conventions (documented in docs and tests):
   window or out of order (``outside_course_window``), toxin within the interval of another
   toxin administration or booking of the client (``toxin_interval``, unless overridden);
 * 400 ``unsuitable_device`` — a requested device this treatment cannot use;
+* 409 ``hold_expired`` — a slot hold ran out and its time was taken meanwhile (choose
+  another time); 409 ``hold_not_active`` — the hold was already confirmed or released;
 * 503 ``busy`` — the database's write lock could not be had in time (SQLite busy
   timeout): nothing was written, try again.
 """
@@ -59,6 +61,12 @@ class SchedulingErrorCode(StrEnum):
     OUTSIDE_COURSE_WINDOW = "outside_course_window"
     TOXIN_INTERVAL = "toxin_interval"
     UNSUITABLE_DEVICE = "unsuitable_device"
+    HOLD_EXPIRED = "hold_expired"
+    HOLD_NOT_ACTIVE = "hold_not_active"
+    WAITLIST_NOT_FOUND = "waitlist_not_found"
+    WAITLIST_NOT_OFFERED = "waitlist_not_offered"
+    WAITLIST_WINDOW_TOO_LONG = "waitlist_window_too_long"
+    WAITLIST_WINDOW_PAST = "waitlist_window_past"
 
 
 class ClientBusy(Conflict):

@@ -158,3 +158,111 @@ class CalendarChange(models.Model):
 
     def __str__(self) -> str:
         return f"appointment {self.appointment_id} at revision {self.revision}"
+
+
+class HoldStatus(models.TextChoices):
+    HELD = "held", "Held"
+    CONFIRMED = "confirmed", "Confirmed"
+    RELEASED = "released", "Released"
+    EXPIRED = "expired", "Expired"
+
+
+class SlotHold(models.Model):
+    """A tentative booking: a slot kept for someone who has not confirmed yet (a visitor
+    confirming their email, a waiting-list offer). While ``status`` is ``held`` and
+    ``expires_at`` lies ahead it blocks its practitioner, room, device and lounge place
+    exactly like an active appointment (``scheduling.busy`` adds it to busy time; the
+    booking services' re-check counts it); once ``expires_at`` passes it blocks nothing,
+    whether or not the sweep has marked it ``expired`` yet. Confirming it books the
+    appointment (``appointment``) in the same transaction that ends the hold.
+
+    Holds have no client (a visitor is not a client until their email is verified), so
+    they live beside appointments rather than among them; see ``services.holds`` for how
+    PostgreSQL serialises them with bookings."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    device = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    start = models.DateTimeField()
+    treatment_start = models.DateTimeField()
+    end = models.DateTimeField()
+    busy_until = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=HoldStatus.choices, default=HoldStatus.HELD)
+    purpose = models.CharField(max_length=40, help_text="Who holds it: online booking, …")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="hold_live"),
+            models.Index(fields=["site", "start"], name="hold_site_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lte=F("treatment_start"))
+                & Q(treatment_start__lt=F("end"))
+                & Q(end__lte=F("busy_until")),
+                name="hold_phases_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.treatment.code} held at {self.start:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class WaitlistEntry(models.Model):
+    """A client waiting for a start of ``treatment`` between ``window_start`` and
+    ``window_end`` (optionally with one practitioner). When a start inside the window is
+    free, the oldest waiting entry that fits gets it as an offer: a ``hold`` (a
+    :class:`SlotHold`) kept for it until the hold's ``expires_at``. An offer that runs out
+    or is declined goes back to waiting (that start is not offered to it again:
+    ``passed_starts``) and the start passes to the next entry."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(
+        Practitioner, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    status = models.CharField(
+        max_length=12, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    created_at = models.DateTimeField()
+    hold = models.ForeignKey(
+        SlotHold, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    offer_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    passed_starts = models.JSONField(default=list, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="waitlist_status_age")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_start__lt=F("window_end")), name="waitlist_window_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.treatment.code} for {self.client} ({self.status})"

@@ -17,6 +17,7 @@ from mesoclinic.web import (
     settings_views,
     supervision_views,
     views,
+    waitlist_views,
 )
 
 app_name = "web"
@@ -42,6 +43,7 @@ urlpatterns = [
     path("", include("mesoclinic.web.journey_views")),
     path("", include(audit_views.urlpatterns)),
     path("", include(settings_views.urlpatterns)),
+    path("", include(waitlist_views.urlpatterns)),
     path("", include(settings_protocol_views.urlpatterns)),
     path("", include(settings_staff_views.urlpatterns)),
     path("", include(settings_practitioner_views.urlpatterns)),

@@ -25,7 +25,9 @@ entry and schedules messages through ``messaging.services`` (idempotent, sent af
 commit).
 
 The services are split by concern: ``checks`` (before any write), ``guarded`` (the
-re-check and the write under the lock), ``appointments``, ``courses``, ``absences``.
+re-check and the write under the lock), ``appointments``, ``courses``, ``absences``,
+``holds`` (slots kept for someone who has not confirmed yet: they block like bookings),
+``waitlist`` (offers of free starts to waiting clients, as holds).
 """
 
 from __future__ import annotations
@@ -57,6 +59,21 @@ from mesoclinic.scheduling.services.guarded import (
     OPTIONAL_DEVICE_TYPES,
     Placement,
 )
+from mesoclinic.scheduling.services.holds import (
+    hold_minutes,
+    holds_sweep,
+    slot_hold,
+    slot_hold_confirm,
+    slot_hold_release,
+)
+from mesoclinic.scheduling.services.waitlist import (
+    waitlist_accept,
+    waitlist_cancel,
+    waitlist_decline,
+    waitlist_join,
+    waitlist_match,
+    waitlist_notifier_register,
+)
 
 __all__ = [
     "MAX_REASON_LENGTH",
@@ -78,5 +95,16 @@ __all__ = [
     "course_plan",
     "course_plan_warnings",
     "course_replan_apply",
+    "hold_minutes",
+    "holds_sweep",
     "price_of",
+    "slot_hold",
+    "slot_hold_confirm",
+    "slot_hold_release",
+    "waitlist_accept",
+    "waitlist_cancel",
+    "waitlist_decline",
+    "waitlist_join",
+    "waitlist_match",
+    "waitlist_notifier_register",
 ]

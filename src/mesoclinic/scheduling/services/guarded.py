@@ -1,11 +1,19 @@
 """Guarded writes: the engine's placements, the re-check under the lock (practitioner, room,
-device, lounge, the client), requested devices (``unsuitable_device``), retries of lost
-races and the one transaction of a service (503 ``busy``)."""
+device, lounge, the client, live slot holds), requested devices (``unsuitable_device``),
+retries of lost races and the one transaction of a service (503 ``busy``).
+
+Slot holds (``SlotHold``) live in their own table, which PostgreSQL's exclusion
+constraints on appointments cannot see. So on PostgreSQL every guarded write first takes
+transaction-scoped advisory locks on its site and practitioner: *shared* for bookings
+(which therefore never wait for one another) and *exclusive* for a new hold. A hold's
+re-check thus runs after every booking in flight at that site or with that practitioner
+has committed, and a booking's re-check after every hold in flight; two holds queue. On
+SQLite the ``IMMEDIATE`` transaction already serialises all of them."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -24,7 +32,7 @@ from mesoclinic.people.models import (
     Room,
     Site,
 )
-from mesoclinic.scheduling import selectors, site_resources
+from mesoclinic.scheduling import busy, selectors, site_resources
 from mesoclinic.scheduling.engine import Slot
 from mesoclinic.scheduling.errors import Busy, ClientBusy
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
@@ -36,6 +44,7 @@ from mesoclinic.scheduling.models import (
 )
 
 _R = TypeVar("_R", Room, Device)
+_W = TypeVar("_W")
 
 MAX_ATTEMPTS = 3
 """Inserts retried after losing a race on PostgreSQL (with a fresh re-check each time)."""
@@ -44,6 +53,8 @@ CLIENT_OVERLAP_CONSTRAINT = "appointment_no_client_overlap"
 _CONFLICT_SQLSTATES = frozenset({"23P01", "40P01", "40001"})
 _BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
 MAX_REASON_LENGTH = 300
+_SITE_LOCKS, _PRACTITIONER_LOCKS = 0x6D5301, 0x6D5302
+"""Advisory lock namespaces (the first key of ``pg_advisory_xact_lock(int, int)``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +262,7 @@ def _client_busy(
 def _choose_resources(
     placement: Placement,
     *,
-    client: Client,
+    client: Client | None,
     treatment: Treatment,
     exclude_ids: Sequence[int],
     pinned_room: bool,
@@ -260,7 +271,8 @@ def _choose_resources(
     """Re-check the placement against committed bookings (one query) and pick a free room
     and device, preferring the engine's choice. Raises 409 when it no longer fits:
     ``client_busy`` (first) when the client has an overlapping active appointment at any
-    site, else ``slot_unavailable``. The client's appointments come in the same query."""
+    site, else ``slot_unavailable``. The client's appointments come in the same query;
+    live slot holds in a second one (a hold has no client: ``client`` is None for one)."""
     site = placement.site
     treatment_start, busy_until = placement.treatment_start, placement.busy_until
     earliest = placement.start - selectors.MAX_APPOINTMENT_SPAN
@@ -291,8 +303,13 @@ def _choose_resources(
             "pk",
         )
     )
+    found += _held(placement)
     for row in found:
-        if row[7] == client.pk and _overlaps(placement.start, placement.end, (row[4], row[8])):
+        if (
+            client is not None
+            and row[7] == client.pk
+            and _overlaps(placement.start, placement.end, (row[4], row[8]))
+        ):
             raise _client_busy(placement, row[9], row[4], row[8])
     held_rooms: set[int] = set()
     held_devices: set[int] = set()
@@ -362,6 +379,47 @@ def _choose_resources(
                 start=placement.start.isoformat(),
             )
     return room, device
+
+
+def _held(placement: Placement) -> list[tuple[Any, ...]]:
+    """Live holds near the placement, shaped like ``_choose_resources``'s appointment rows
+    (no client; negative ids)."""
+    earliest = placement.start - selectors.MAX_APPOINTMENT_SPAN
+    rows = busy.live_holds().filter(
+        Q(site=placement.site, start__gte=earliest, start__lt=placement.busy_until)
+        | Q(
+            practitioner=placement.practitioner,
+            treatment_start__gte=earliest,
+            treatment_start__lt=placement.busy_until,
+        ),
+        busy_until__gt=placement.start,
+    )
+    return [
+        (*row[:7], None, row[7], -row[8])
+        for row in rows.values_list(
+            "practitioner_id",
+            "site_id",
+            "room_id",
+            "device_id",
+            "start",
+            "treatment_start",
+            "busy_until",
+            "end",
+            "pk",
+        )
+    ]
+
+
+def _lock_against_holds(placement: Placement, *, exclusive: bool) -> None:
+    """PostgreSQL: the advisory locks that order holds and bookings (see the module doc)."""
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {function}(%s, %s), {function}(%s, %s)",
+            [_SITE_LOCKS, placement.site.pk, _PRACTITIONER_LOCKS, placement.practitioner.pk],
+        )
 
 
 def _first_free(preferred: _R | None, others: Iterable[_R], held: set[int]) -> _R | None:
@@ -447,22 +505,24 @@ class _NewAppointment:
 def _write_guarded(
     *,
     placements: Sequence[Placement],
-    client: Client,
+    client: Client | None,
     treatment: Treatment,
-    write: Any,
+    write: Callable[[Placement, Room, Device | None], _W],
     exclude_ids: Sequence[int] = (),
     pinned_room: bool = False,
     pinned_device: bool = False,
-) -> Appointment:
+    hold: bool = False,
+) -> _W:
     """Inside the caller's transaction: lock, re-check, write. Tries each placement (in
     preference order) and retries lost races with fresh data; 409 when nothing fits.
 
     ``write(placement, room, device)`` inserts or updates the row and returns it.
     ``client_busy`` is raised at once: the placements share one time, so no other
-    resource can help.
+    resource can help. ``hold`` writes a slot hold (no client; exclusive locks).
     """
     last_error: DomainError | None = None
     for placement in placements:
+        _lock_against_holds(placement, exclusive=hold)
         _lock_lounge(placement.site, treatment)
         for _attempt in range(MAX_ATTEMPTS):
             try:
@@ -481,8 +541,7 @@ def _write_guarded(
                 break
             try:
                 with transaction.atomic():
-                    appointment: Appointment = write(placement, room, device)
-                return appointment
+                    return write(placement, room, device)
             except (IntegrityError, OperationalError) as error:
                 if not _is_lost_race(error):
                     raise

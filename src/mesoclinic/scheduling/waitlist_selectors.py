@@ -1,0 +1,54 @@
+"""Reads of the waiting list (``services.waitlist`` writes it)."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import QuerySet
+
+from mesoclinic.core.errors import NotFound
+from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
+from mesoclinic.scheduling.models import WaitlistEntry, WaitlistStatus
+
+_RELATED = ("client", "treatment", "practitioner", "site", "hold__practitioner", "hold__room")
+
+
+def waitlist_get(*, entry_id: int | str) -> WaitlistEntry:
+    """The entry with this id, or 404 ``waitlist_not_found``."""
+    entry = (
+        WaitlistEntry.objects.select_related(*_RELATED, "hold__device")
+        .filter(pk=int(entry_id))
+        .first()
+        if re.fullmatch(r"[0-9]{1,18}", str(entry_id))
+        else None
+    )
+    if entry is None:
+        raise NotFound(Code.WAITLIST_NOT_FOUND, "There is no such waiting-list entry.")
+    return entry
+
+
+def waitlist_by_token_hash(*, token_hash: str) -> WaitlistEntry | None:
+    """The entry whose emailed offer link has this token hash, if any."""
+    if not token_hash:
+        return None
+    return (
+        WaitlistEntry.objects.select_related(*_RELATED).filter(offer_token_hash=token_hash).first()
+    )
+
+
+def waitlist_open() -> QuerySet[WaitlistEntry]:
+    """Entries still waiting or holding an offer, oldest first (the order offers go in)."""
+    return (
+        WaitlistEntry.objects.filter(status__in=(WaitlistStatus.WAITING, WaitlistStatus.OFFERED))
+        .select_related(*_RELATED)
+        .order_by("created_at", "pk")
+    )
+
+
+def waitlist_closed(*, limit: int = 50) -> list[WaitlistEntry]:
+    """The most recent accepted or cancelled entries."""
+    return list(
+        WaitlistEntry.objects.filter(status__in=(WaitlistStatus.ACCEPTED, WaitlistStatus.CANCELLED))
+        .select_related(*_RELATED)
+        .order_by("-created_at")[:limit]
+    )
