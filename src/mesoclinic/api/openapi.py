@@ -279,6 +279,7 @@ def field_enums() -> dict[tuple[str, str], list[str]]:
     """Body fields whose values are a fixed set (a model's choices or a StrEnum)."""
     from mesoclinic.records.models import (
         AdverseEventOutcome,
+        Delivery,
         FollowUpOutcome,
         RatedBy,
         Reaction,
@@ -293,6 +294,7 @@ def field_enums() -> dict[tuple[str, str], list[str]]:
         ("AdverseEventIn", "seriousness"): list(Seriousness.values),
         ("AreaIn", "technique"): list(Technique.values),
         ("RecordIn", "reactions"): list(Reaction.values),
+        ("RecordIn", "delivery"): list(Delivery.values),
         ("AssessmentIn", "rated_by"): list(RatedBy.values),
         ("OverrideIn", "code"): [code.value for code in ReasonCode],
     }
