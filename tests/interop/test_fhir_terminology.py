@@ -25,7 +25,7 @@ from mesoclinic.people.models import Client
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "terminology.md"
 R4 = models["r4"]
-LOCAL_COUNT, STANDARD_COUNT = 132, 116  # docs/terminology.md "Coding counts"
+LOCAL_COUNT, STANDARD_COUNT = 177, 146  # docs/terminology.md "Coding counts"
 DEVICE_UNITS = {"mm", "mL/min", "kPa", "Hz", "V", "ms", "min", "{passes}", "{shots}"}
 _AIV = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 _CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"

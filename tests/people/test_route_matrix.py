@@ -205,6 +205,7 @@ WEB_OVERRIDES: dict[str, Rule] = {
     "practitioners/<slug:code>/absences/new/": CALENDAR,
     "absences/<int:absence_id>/replan/": CALENDAR,
     "treatments/<slug:code>/": Rule(S, params=TREATMENT),
+    "formulations/<slug:code>/": Rule(S, params={"code": "revitalise-cocktail"}),
     "settings/treatments/<slug:code>/": Rule(A, params=TREATMENT),
     "settings/consent-forms/<slug:code>/": Rule(A, params=TREATMENT),
     "clients/<int:client_id>/consents/<slug:treatment_code>/": Rule(
