@@ -266,7 +266,7 @@ def _load_session(
                 needle_gauge=32,
                 needle_length_mm=Decimal("4"),
                 angle_deg=45,
-                depth_mm=Decimal("2") if technique != "point-by-point" else Decimal("4"),
+                depth_mm=_depth(technique, device_settings),
                 chart_map=chart_map,
                 chart_points=[services.ChartPointInput(x, y, per_point) for x, y in chart],
             )
@@ -279,6 +279,13 @@ def _load_session(
         historical=True,
     )
     return services.record_sign(actor=actor, record=record, historical=True)
+
+
+def _depth(technique: str, device_settings: dict[str, int | float | str]) -> Decimal:
+    """The area's depth: the device's needle depth when it has one, else the technique's."""
+    if "needle_depth_mm" in device_settings:
+        return Decimal(str(device_settings["needle_depth_mm"]))
+    return Decimal("4") if technique == "point-by-point" else Decimal("2")
 
 
 def _close_old_follow_ups() -> None:
