@@ -7,7 +7,10 @@ def test_treatments_list_every_demo_treatment_with_contract_fields(api):
     # then
     assert response.status_code == 200
     by_code = {t["code"]: t for t in response.json()}
-    assert len(by_code) == 10  # the nine of domain.md §1 and the free consultation
+    # the nine of domain.md §1, the free consultation and four given with a device (issue 19)
+    assert len(by_code) == 14
+    assert by_code["face-revitalise-injector"]["device_type"] == "vital-injector"
+    assert by_code["face-revitalise-injector"]["default_formulation"] == "polyrevitalising-complex"
     assert by_code["face-revitalise"] | {"description": ""} == {
         "code": "face-revitalise",
         "name": "Face revitalise",

@@ -38,6 +38,8 @@ def test_demo_clinic_matches_domain_section_9(demo):
         "dermafrac",
         "collagen-pin",
         "electroporation-wand",
+        "mesotherapy-gun",
+        "microneedling-roller",
     }
     assert set(Practitioner.objects.values_list("code", flat=True)) == {
         "dr-patel",
@@ -57,6 +59,10 @@ def test_demo_clinic_matches_domain_section_9(demo):
         "mesotox",
         "no-needle-infusion",
         "consultation",
+        "face-revitalise-injector",
+        "acne-scars-collagen-pin",
+        "acne-scars-roller",
+        "scalp-hair-gun",
     }
     assert set(Protocol.objects.values_list("code", flat=True)) == {
         "meso-standard",

@@ -151,6 +151,8 @@ def test_a_clients_own_pages(page, live_url, demo):
                 "/reports/",
                 "/treatments/",
                 "/treatments/face-revitalise/",
+                "/formulations/polyrevitalising-complex/",
+                "/formulations/polyrevitalising-complex/?q=cobalt",
                 "/practitioners/",
                 "/practitioners/dr-patel/",
                 "/audit/",

@@ -68,7 +68,7 @@ def test_a_new_client_books_a_face_treatment_start_to_finish_on_a_phone(phone_pa
     assert sum(loaded) < 200_000, f"first load was {sum(loaded)} bytes"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     _shot(page, "book-01-treatments")
-    page.get_by_role("link", name="Face revitalise").click()
+    page.get_by_role("link", name="Face revitalise", exact=True).click()
     # what to expect, then the health questions
     assert page.get_by_text("This is a course, not a one-off").is_visible()
     page.get_by_label("Your date of birth").fill("1990-05-17")

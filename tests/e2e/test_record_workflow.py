@@ -104,3 +104,18 @@ def test_client_page_and_screening_panel_screenshots(login, live_url):
     assert "Too soon after the last toxin" in panel.inner_text()
     assert "dr-patel" not in panel.inner_text()
     screenshot(page, "staff-screening")
+
+
+def test_the_demo_vital_injector_record_shows_its_device_settings(login, live_url):
+    from mesoclinic.demo.records import load_records_demo
+
+    load_records_demo()
+    record = TreatmentRecord.objects.get(device__code="vital-injector")
+    page = login("dr-patel")
+    page.goto(live_url(f"/records/{record.pk}/"))
+    facts = page.locator("dl.facts").inner_text()
+    assert "Vital Injector" in facts
+    assert "Needle depth: 0.6 mm" in facts
+    assert "Suction: 30 kPa" in facts
+    assert "Under-eye swelling" in facts
+    screenshot(page, "staff-record-vital-injector")

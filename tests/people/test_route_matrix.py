@@ -216,6 +216,7 @@ WEB_OVERRIDES: dict[str, Rule] = {
     "practitioners/<slug:code>/absences/new/": CALENDAR,
     "absences/<int:absence_id>/replan/": CALENDAR,
     "treatments/<slug:code>/": Rule(S, params=TREATMENT),
+    "formulations/<slug:code>/": Rule(S, params={"code": "revitalise-cocktail"}),
     "settings/treatments/<slug:code>/": Rule(A, params=TREATMENT),
     "settings/consent-forms/<slug:code>/": Rule(A, params=TREATMENT),
     "settings/staff/<int:user_id>/": Rule(A, params={"user_id": "987654"}),

@@ -40,6 +40,8 @@ def _in_export(resource: dict, data: dict) -> bool:
         return rid in practitioners
     if kind == "Medication":
         return resource["batch"]["lotNumber"] in {p["lot"] for p in products + suspects}
+    if kind == "Device":
+        return resource["deviceName"][0]["name"] in {r["device"] for r in data["treatment_records"]}
     if kind == "MedicationAdministration":
         return rid in {p["id"] for p in products}
     if kind == "AllergyIntolerance":

@@ -17,6 +17,7 @@ from tests.records.factories import (
 from mesoclinic.catalogue.models import StockMovement
 from mesoclinic.catalogue.services import stock_discard
 from mesoclinic.core import clock
+from mesoclinic.people.models import Device
 from mesoclinic.records.models import Addendum, FollowUp, TreatmentRecord
 from mesoclinic.safety.models import ToxinAdministration
 
@@ -183,6 +184,10 @@ def test_no_needle_session_gets_only_the_48_hour_follow_up(demo, api_as, monkeyp
         treatment="no-needle-infusion",
         practitioner="therapist-ng",
     )
+    # the booking reserves the treatment's device, the wand (a session by device technique
+    # with no device is refused: delivery_mismatch)
+    appointment.device = Device.objects.get(code="electroporation-wand")
+    appointment.save(update_fields=["device"])
     receive("electro-serum", "T-ES-1")
     body = record_body()
     body["products"] = [{"formulation": "electro-serum", "lot": "T-ES-1", "volume_ml": 3}]

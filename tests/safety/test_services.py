@@ -32,7 +32,7 @@ def test_safety_demo_is_loaded_and_idempotent(demo):
     # then
     assert [model.objects.count() for model in SAFETY_MODELS] == before
     assert before[0] == 18  # questionnaires for 18 of the 20 demo clients
-    assert before[1] == 9  # a v1 consent form per treatment
+    assert before[1] == 13  # a v1 consent form per treatment (not the consultation)
 
 
 def test_toxin_record_from_a_signed_record_is_written_once(client_by_email):

@@ -499,6 +499,7 @@ def field_enums() -> dict[tuple[str, str], list[str]]:
     """Body fields whose values are a fixed set (a model's choices or a StrEnum)."""
     from mesoclinic.records.models import (
         AdverseEventOutcome,
+        Delivery,
         FollowUpOutcome,
         RatedBy,
         Reaction,
@@ -514,6 +515,7 @@ def field_enums() -> dict[tuple[str, str], list[str]]:
         ("AdverseEventIn", "seriousness"): list(Seriousness.values),
         ("AreaIn", "technique"): list(Technique.values),
         ("RecordIn", "reactions"): list(Reaction.values),
+        ("RecordIn", "delivery"): list(Delivery.values),
         ("AssessmentIn", "rated_by"): list(RatedBy.values),
         # Only an override-severity reason can be overridden (a refusal is 422
         # not_overridable, as the contract says).

@@ -32,6 +32,7 @@ from mesoclinic.records.models import (
     FollowUp,
     TreatmentRecord,
 )
+from mesoclinic.records.reactions import at_adverse_event_threshold
 from mesoclinic.scheduling.selectors import appointment_for_id
 
 router = Router(tags=["records"])
@@ -77,11 +78,27 @@ class RecordIn(InputSchema):
     products: list[ProductIn] = []
     areas: list[AreaIn] = []
     device: str | None = None
-    device_settings: dict[str, Any] = {}
+    device_settings: dict[str, Any] = Field(
+        {},
+        description="The device type's settings (records.device_settings): numbers in the "
+        "setting's unit, plus a free-text note.",
+    )
     device_reason: str = Field("", max_length=500)
+    delivery: str | None = Field(
+        None, max_length=20, description="freehand or device (default: device when one is recorded)"
+    )
     numbing_used: Flag = False
     reactions: list[str] = []
     pain_vas: int | None = Field(None, ge=0, le=100)
+    bruise_cm: Decimal | None = Field(
+        None,
+        gt=0,
+        le=30,
+        max_digits=3,
+        decimal_places=1,
+        description="The largest bruise across in cm; adds its size code (small < 1, medium "
+        "1-3, large > 3) to the reactions.",
+    )
     notes: str = Field("", max_length=5000)
 
 
@@ -173,7 +190,10 @@ def record_out(record: TreatmentRecord, *, reader: Any) -> dict[str, Any]:
         "numbing_used": record.numbing_used,
         "device": record.device.code if record.device else None,
         "device_settings": record.device_settings,
+        "delivery": record.delivery,
         "reactions": record.reactions,
+        "bruise_cm": record.bruise_cm,
+        "adverse_event_threshold": at_adverse_event_threshold(record.reactions or ()),
         "pain_vas": record.pain_vas,
         "notes": record.notes if notes_visible else None,
         "notes_hidden": not notes_visible,
@@ -343,9 +363,11 @@ def record_create(
         numbing_used=payload.numbing_used,
         reactions=payload.reactions,
         pain_vas=payload.pain_vas,
+        bruise_cm=payload.bruise_cm,
         device=payload.device,
         device_settings=payload.device_settings,
         device_reason=payload.device_reason,
+        delivery=payload.delivery,
         notes=payload.notes,
     )
     return Status(201, record_out(selectors.record_get(record.pk), reader=request.user))

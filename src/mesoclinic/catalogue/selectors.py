@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Upper
 
-from mesoclinic.catalogue.models import Batch, Formulation, Protocol, StockMovement, Treatment
+from mesoclinic.catalogue.models import (
+    Batch,
+    Formulation,
+    Ingredient,
+    Protocol,
+    StockMovement,
+    Treatment,
+)
 from mesoclinic.core.lookups import get_by_code
 
 
@@ -73,3 +81,33 @@ def usable_batches(*, formulation: Formulation, on: dt.date) -> QuerySet[Batch]:
 def stock_movements(*, batch: Batch) -> QuerySet[StockMovement]:
     """The ledger of one batch, newest first."""
     return batch.movements.order_by("-at", "-id")
+
+
+@dataclass(frozen=True)
+class IngredientGroup:
+    """The ingredients of one class in a formulation, as its page lists them."""
+
+    ingredient_class: str
+    ingredients: list[Ingredient]
+
+
+def formulation_ingredients_by_class(
+    formulation: Formulation, *, query: str = ""
+) -> list[IngredientGroup]:
+    """A formulation's ingredients grouped by class (classes and names in alphabetical
+    order), with their allergen groups; ``query`` keeps those whose name, code, synonym,
+    class or allergen group contains it (case-insensitive)."""
+    needle = " ".join(query.split()).casefold()
+    groups: dict[str, list[Ingredient]] = {}
+    for ingredient in formulation.ingredients.prefetch_related("allergen_groups").order_by("name"):
+        if needle and not _ingredient_matches(ingredient, needle):
+            continue
+        groups.setdefault(ingredient.ingredient_class or "other", []).append(ingredient)
+    return [IngredientGroup(name, items) for name, items in sorted(groups.items())]
+
+
+def _ingredient_matches(ingredient: Ingredient, needle: str) -> bool:
+    words = [ingredient.name, ingredient.code, ingredient.ingredient_class, *ingredient.synonyms]
+    for group in ingredient.allergen_groups.all():
+        words += [group.name, group.code, *group.synonyms]
+    return any(needle in str(word).casefold() for word in words)

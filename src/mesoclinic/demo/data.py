@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from mesoclinic.demo import polyrevitalising
+
 DEMO_PASSWORD = "mesoclinic-demo"  # noqa: S105 -- the demo's published password (README)
 
 ORGANISATION = {"code": "mesoclinic-demo", "name": "Mesoclinic Demo Ltd"}
@@ -29,7 +31,10 @@ DEVICES = [
     ("dermafrac", "DermaFrac", "dermafrac"),
     ("collagen-pin", "Collagen PIN", "collagen-pin"),
     ("electroporation-wand", "Electroporation wand", "electroporation-wand"),
+    ("mesotherapy-gun", "Mesotherapy gun", "mesotherapy-gun"),
+    ("microneedling-roller", "Microneedling roller", "microneedling-roller"),
 ]
+"""One device of every kind domain.md names, each used by a demo treatment (issue #19)."""
 
 MON_FRI = range(5)
 TUE_SAT = range(1, 6)
@@ -77,6 +82,7 @@ ALLERGEN_GROUPS = [
     ("hyaluronic-acid", "Hyaluronic acid", ["hyaluronan", "sodium hyaluronate"]),
     ("botulinum-toxin", "Botulinum toxin", ["botox", "toxin"]),
     ("sulfites", "Sulfites", ["sulphites", "sodium metabisulfite"]),
+    *polyrevitalising.ALLERGEN_GROUPS,
 ]
 
 # (code, name, class, synonyms, allergen group codes)
@@ -116,6 +122,7 @@ INGREDIENTS = [
     ("biotin", "Biotin", "vitamin", ["vitamin B7"], []),
     ("botulinum-toxin-a", "Botulinum toxin type A", "neurotoxin", ["BoNT-A"], ["botulinum-toxin"]),
     ("sodium-metabisulfite", "Sodium metabisulfite", "preservative", [], ["sulfites"]),
+    *polyrevitalising.INGREDIENTS,
 ]
 
 # (code, name, ingredient codes, contains toxin, regulatory class, unit)
@@ -194,6 +201,14 @@ FORMULATIONS = [
         "U",
     ),
     (
+        polyrevitalising.FORMULATION_CODE,
+        polyrevitalising.FORMULATION_NAME,
+        polyrevitalising.FORMULATION_INGREDIENTS,
+        False,
+        "medical-device",
+        "mL",
+    ),
+    (
         "electro-serum",
         "Electroporation serum (illustrative)",
         ["hyaluronic-acid", "vitamin-c", "amino-acid-complex"],
@@ -256,8 +271,23 @@ INJECTABLE_EFFECTS = [
     "Occasional small bruises; larger bruising is uncommon.",
 ]
 
+
+def _device_treatment(
+    code: str, name: str, base: str, device_type: str, formulation: str, description: str
+) -> dict[str, Any]:
+    """A treatment of domain.md §1 given with one of the clinic's devices (issue #19)."""
+    spec = dict(next(t for t in _BASE_TREATMENTS if t["code"] == base))
+    return spec | {
+        "code": code,
+        "name": name,
+        "device_type": device_type,
+        "formulation": formulation,
+        "description": description,
+    }
+
+
 # Treatments of domain.md §1; `formulation` and `protocol` name the defaults by code.
-TREATMENTS: list[dict[str, Any]] = [
+_BASE_TREATMENTS: list[dict[str, Any]] = [
     {
         "code": "face-revitalise",
         "name": "Face revitalise",
@@ -455,6 +485,51 @@ TREATMENTS: list[dict[str, Any]] = [
         ),
     },
 ]
+
+DEVICE_TREATMENTS: list[dict[str, Any]] = [
+    _device_treatment(
+        "face-revitalise-injector",
+        "Face revitalise with the Vital Injector",
+        "face-revitalise",
+        "vital-injector",
+        polyrevitalising.FORMULATION_CODE,
+        "The face revitalise cocktail given with the Vital Injector: suction holds the skin "
+        "and every shot goes in at the same depth and dose, so fewer needle marks and a more "
+        "even result than by hand.",
+    ),
+    _device_treatment(
+        "acne-scars-collagen-pin",
+        "Acne scars with Collagen PIN microneedling",
+        "acne-scars",
+        "collagen-pin",
+        "scar-repair",
+        "Automated microneedling with the Collagen PIN over pitted acne marks, with the scar "
+        "repair cocktail worked into the skin.",
+    ),
+    _device_treatment(
+        "acne-scars-roller",
+        "Acne scars roller follow-up (home care taught)",
+        "acne-scars",
+        "microneedling-roller",
+        "scar-repair",
+        "A shorter follow-up between acne-scar sessions with a fine microneedling roller, "
+        "where we show you how to use a home-care roller safely.",
+    )
+    | {"treatment_minutes": 20, "price": "120"},
+    _device_treatment(
+        "scalp-hair-gun",
+        "Scalp and hair with the mesotherapy gun",
+        "scalp-hair",
+        "mesotherapy-gun",
+        "hair-scalp",
+        "The scalp cocktail given with a mesotherapy gun: quick, even micro-injections over "
+        "the thinning areas.",
+    ),
+]
+"""Treatments that use the Vital Injector, the Collagen PIN, the roller and the mesotherapy
+gun; DermaFrac (acne scars) and the electroporation wand (no-needle infusion) are above."""
+
+TREATMENTS: list[dict[str, Any]] = [*_BASE_TREATMENTS, *DEVICE_TREATMENTS]
 
 # (given, family, birth date, sex, email) — fictional clients with varied histories.
 CLIENTS = [

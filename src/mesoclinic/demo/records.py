@@ -17,9 +17,10 @@ from django.db import transaction
 
 from mesoclinic.catalogue.models import Batch, Treatment
 from mesoclinic.core import clock
-from mesoclinic.people.models import Client, Practitioner, Room, Site
+from mesoclinic.people.models import Client, Device, Practitioner, Room, Site
 from mesoclinic.records import services
-from mesoclinic.records.models import FollowUp, FollowUpOutcome, TreatmentRecord
+from mesoclinic.records.models import AdverseEvent, FollowUp, FollowUpOutcome, TreatmentRecord
+from mesoclinic.records.reactions import at_adverse_event_threshold
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 
 DEMO_MARK = "demo-records"
@@ -80,6 +81,62 @@ SESSIONS = [
         [(0.5, 0.3), (0.45, 0.6), (0.55, 0.6), (0.5, 0.7)],
         ["none"],
     ),
+    # a session with each device the clinic owns (issue #19)
+    (
+        "lucas.byrne@example.com",
+        "acne-scars",
+        "nurse-lewis",
+        "room-2",
+        35,
+        [(0.3, 0.55), (0.7, 0.55), (0.35, 0.65)],
+        ["redness"],
+    ),
+    (
+        "zara.qureshi@example.com",
+        "no-needle-infusion",
+        "therapist-ng",
+        "room-3",
+        20,
+        [],
+        ["redness"],
+    ),
+    (
+        "hannah.osei@example.com",
+        "acne-scars-collagen-pin",
+        "nurse-lewis",
+        "room-2",
+        21,
+        [(0.3, 0.55), (0.7, 0.55), (0.32, 0.62), (0.68, 0.62)],
+        ["redness", "bruise_small"],
+    ),
+    (
+        "emily.sato@example.com",
+        "face-revitalise-injector",
+        "dr-patel",
+        "room-1",
+        10,
+        [(0.36, 0.24), (0.5, 0.22), (0.64, 0.24), (0.35, 0.45), (0.65, 0.45)],
+        ["purple_dots", "under_eye_swelling"],
+    ),
+    (
+        "hannah.osei@example.com",
+        "acne-scars-roller",
+        "nurse-lewis",
+        "room-2",
+        7,
+        [(0.3, 0.55), (0.7, 0.55)],
+        ["redness"],
+    ),
+    (
+        "freya.adeyemi@example.com",
+        "scalp-hair-gun",
+        "nurse-okafor",
+        "room-3",
+        7,
+        [(0.5, 0.3), (0.45, 0.55), (0.55, 0.55)],
+        ["none"],
+    ),
+    # the adverse event's session stays last (see load_records_demo)
     (
         "olivia.brennan@example.com",
         "face-revitalise",
@@ -87,14 +144,48 @@ SESSIONS = [
         "room-1",
         42,
         [(0.4, 0.6), (0.6, 0.6)],
-        ["bruising"],
+        ["bruise_large"],
     ),
 ]
+
+BRUISE_CM = {"olivia.brennan@example.com": Decimal("5")}
+"""The measured size of a demo bruise, by client."""
+
+# treatment → (device code, its settings); sessions of other treatments are freehand
+DEVICE_USE: dict[str, tuple[str, dict[str, int | float | str]]] = {
+    "face-revitalise-injector": (
+        "vital-injector",
+        {"needle_depth_mm": 0.6, "volume_per_shot_ml": 0.02, "suction_kpa": 30, "shots": 180},
+    ),
+    "acne-scars-collagen-pin": (
+        "collagen-pin",
+        {"needle_depth_mm": 1.5, "speed_hz": 120, "passes": 3},
+    ),
+    "acne-scars-roller": ("microneedling-roller", {"needle_depth_mm": 0.5, "passes": 4}),
+    "acne-scars": (
+        "dermafrac",
+        {"needle_depth_mm": 0.5, "vacuum_kpa": 25, "infusion_ml_per_min": 1, "passes": 3},
+    ),
+    "scalp-hair-gun": (
+        "mesotherapy-gun",
+        {"needle_depth_mm": 1.5, "volume_per_shot_ml": 0.02, "rate_hz": 4},
+    ),
+    "no-needle-infusion": (
+        "electroporation-wand",
+        {"voltage_v": 12, "pulse_ms": 5, "duration_min": 20, "note": "hydrating programme"},
+    ),
+}
 
 AREA_BY_TREATMENT = {
     "face-revitalise": ("forehead", "nappage", "face"),
     "pigmentation": ("cheek-left", "papule", "face"),
     "scalp-hair": ("vertex", "point-by-point", "scalp"),
+    "face-revitalise-injector": ("face", "device", "face"),
+    "acne-scars": ("cheek-left", "device", "face"),
+    "acne-scars-collagen-pin": ("cheek-left", "device", "face"),
+    "acne-scars-roller": ("cheek-left", "device", "face"),
+    "scalp-hair-gun": ("vertex", "device", "scalp"),
+    "no-needle-infusion": ("face", "device", "face"),
 }
 
 
@@ -120,7 +211,8 @@ def load_records_demo() -> None:
         records = [_load_session(site, *session) for session in SESSIONS]
         _close_old_follow_ups()
         _load_assessments()
-        _load_adverse_event(records[-1])
+        event = _load_adverse_event(records[-1])
+        _close_follow_ups_with_event(records[-1], event)
 
 
 def _load_session(
@@ -136,6 +228,8 @@ def _load_session(
     treatment = Treatment.objects.get(code=treatment_code)
     practitioner = Practitioner.objects.get(code=practitioner_code)
     start = _session_start(days_ago, site)
+    device_code, device_settings = DEVICE_USE.get(treatment_code, ("", {}))
+    device = Device.objects.get(code=device_code) if device_code else None
     appointment = Appointment.objects.create(
         client=Client.objects.get(email=email),
         treatment=treatment,
@@ -143,6 +237,7 @@ def _load_session(
         site=site,
         practitioner=practitioner,
         room=Room.objects.get(code=room_code),
+        device=device,
         start=start - dt.timedelta(minutes=treatment.numbing_minutes),
         treatment_start=start,
         end=start + dt.timedelta(minutes=treatment.treatment_minutes),
@@ -156,6 +251,7 @@ def _load_session(
     batch = _usable_batch(treatment)
     area, technique, chart_map = AREA_BY_TREATMENT[treatment_code]
     volume = Decimal("0.05") * len(chart)
+    per_point = volume / len(chart) if chart else None
     actor = get_user_model().objects.get(username=practitioner_code)
     record = services.record_save(
         actor=actor,
@@ -170,24 +266,35 @@ def _load_session(
                 needle_gauge=32,
                 needle_length_mm=Decimal("4"),
                 angle_deg=45,
-                depth_mm=Decimal("2") if technique != "point-by-point" else Decimal("4"),
+                depth_mm=_depth(technique, device_settings),
                 chart_map=chart_map,
-                chart_points=[
-                    services.ChartPointInput(x, y, volume / len(chart)) for x, y in chart
-                ],
+                chart_points=[services.ChartPointInput(x, y, per_point) for x, y in chart],
             )
         ],
         numbing_used=treatment.numbing_minutes > 0,
         reactions=reactions,
+        bruise_cm=BRUISE_CM.get(email) if "bruise_large" in reactions else None,
+        device_settings=device_settings,
         notes="Demo session (fictional).",
         historical=True,
     )
     return services.record_sign(actor=actor, record=record, historical=True)
 
 
+def _depth(technique: str, device_settings: dict[str, int | float | str]) -> Decimal:
+    """The area's depth: the device's needle depth when it has one, else the technique's."""
+    if "needle_depth_mm" in device_settings:
+        return Decimal(str(device_settings["needle_depth_mm"]))
+    return Decimal("4") if technique == "point-by-point" else Decimal("2")
+
+
 def _close_old_follow_ups() -> None:
-    """Follow-ups already due are recorded: no adverse event (the demo event is separate)."""
-    for follow_up in FollowUp.objects.filter(completed_at__isnull=True, due_at__lte=clock.now()):
+    """Follow-ups already due are recorded: no adverse event, except those of a session at
+    the adverse-event threshold (the large bruise), closed with its event."""
+    due = FollowUp.objects.filter(completed_at__isnull=True, due_at__lte=clock.now())
+    for follow_up in due.select_related("record"):
+        if at_adverse_event_threshold(follow_up.record.reactions or ()):
+            continue
         services.follow_up_complete(
             actor=None,
             follow_up=follow_up,
@@ -234,9 +341,21 @@ def _mmasi(*, forehead: int, malar: int, chin: int, darkness: int) -> dict[str, 
     return components
 
 
-def _load_adverse_event(record: TreatmentRecord) -> None:
+def _close_follow_ups_with_event(record: TreatmentRecord, event: AdverseEvent) -> None:
+    """The large-bruise session's follow-ups already due: the adverse event, reported."""
+    for follow_up in record.follow_ups.filter(completed_at__isnull=True, due_at__lte=clock.now()):
+        services.follow_up_complete(
+            actor=None,
+            follow_up=follow_up,
+            outcome=FollowUpOutcome.ADVERSE_EVENT,
+            notes="Large bruise reported as an adverse event (demo).",
+            adverse_event=event,
+        )
+
+
+def _load_adverse_event(record: TreatmentRecord) -> AdverseEvent:
     """Olivia Brennan (on warfarin): a large bruise after her session, recovering."""
-    services.adverse_event_report(
+    return services.adverse_event_report(
         actor=record.signed_by,
         client=record.client,
         appointment=record.appointment,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.interop import terminology as terms
 from mesoclinic.interop.fhir import Resource
-from mesoclinic.records.models import Seriousness
+from mesoclinic.records.device_settings import all_settings
+from mesoclinic.records.models import Delivery, Seriousness
 from mesoclinic.records.scales import SCALES
 from mesoclinic.safety.engine import Condition
 
@@ -38,6 +39,10 @@ def _concepts(name: str) -> list[tuple[str, str]] | None:
         return [(c.value, c.value.replace("_", " ").capitalize()) for c in Condition]
     if name == "seriousness":
         return [(s.value, str(s.label)) for s in Seriousness]
+    if name == "device-setting":
+        return sorted((key, setting.label) for key, setting in all_settings().items())
+    if name == "delivery-technique":
+        return [(d.value, str(d.label)) for d in Delivery]
     return None
 
 

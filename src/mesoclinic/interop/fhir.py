@@ -17,7 +17,8 @@ from typing import Any
 
 from mesoclinic.catalogue.models import Batch, Formulation, Treatment
 from mesoclinic.interop import terminology as terms
-from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.people.models import Client, Device, Practitioner
+from mesoclinic.records.device_settings import NOTE, all_settings
 from mesoclinic.records.models import (
     AdverseEvent,
     Assessment,
@@ -229,15 +230,19 @@ def body_site(area: str) -> Resource:
     return terms.concept([coding] if coding else [], area.replace("-", " "))
 
 
-def _reactions(reactions: list[str]) -> list[Resource]:
-    return [
-        terms.concept(
-            [terms.REACTIONS[code]] if code in terms.REACTIONS else [],
-            str(Reaction(code).label) if code in Reaction.values else code,
-        )
-        for code in reactions
-        if code != "none"
-    ]
+def _reactions(reactions: list[str], bruise_cm: Decimal | None = None) -> list[Resource]:
+    """Reactions as complications: SNOMED CT where confirmed, else text; a bruise's size
+    code says its measured size too."""
+    concepts = []
+    for code in reactions:
+        if code == "none":
+            continue
+        text = str(Reaction(code).label) if code in Reaction.values else code
+        if code.startswith("bruise_") and bruise_cm is not None:
+            text += f": {bruise_cm} cm"
+        coding = [terms.REACTIONS[code]] if code in terms.REACTIONS else []
+        concepts.append(terms.concept(coding, text))
+    return concepts
 
 
 def appointment(visit: Appointment) -> Resource:
@@ -271,14 +276,81 @@ def procedure(record: TreatmentRecord) -> Resource:
     body_sites = [body_site(area.area) for area in record.areas.all()]
     if body_sites:
         resource["bodySite"] = body_sites
-    complications = _reactions(list(record.reactions))
+    complications = _reactions(list(record.reactions), record.bruise_cm)
     if complications:
         resource["complication"] = complications
+    if record.device is not None:
+        resource["focalDevice"] = [focal_device(record)]
     used = [reference("Medication", medication_id(use.batch)) for use in record.products.all()]
     if used:
         resource["usedReference"] = used
-    if record.notes:
-        resource["note"] = [{"text": record.notes}]
+    notes = [record.notes] if record.notes else []
+    setting_note = str((record.device_settings or {}).get(NOTE, ""))
+    if record.device is not None and setting_note:
+        notes.append(f"{record.device.name} settings: {setting_note}")
+    if notes:
+        resource["note"] = [{"text": text} for text in notes]
+    resource["extension"] = [
+        {
+            "url": terms.extension_url("delivery-technique"),
+            "valueCoding": _local_coding(
+                "delivery-technique", record.delivery, str(record.get_delivery_display())
+            ),
+        }
+    ]
+    return resource
+
+
+def focal_device(record: TreatmentRecord) -> Resource:
+    """The device used, with each recorded setting as an extension carrying a UCUM quantity
+    (``device-setting``: the setting's code in the clinic's system and its value)."""
+    assert record.device is not None
+    known = all_settings()
+    settings = [
+        (known[key], value)
+        for key, value in (record.device_settings or {}).items()
+        if key in known and isinstance(value, int | float)
+    ]
+    element: Resource = {
+        "action": terms.concept([], "Used"),
+        "manipulated": reference("Device", record.device.code),
+    }
+    if settings:
+        element["extension"] = [
+            {
+                "url": terms.extension_url("device-setting"),
+                "extension": [
+                    {
+                        "url": "setting",
+                        "valueCoding": _local_coding("device-setting", setting.key, setting.label),
+                    },
+                    {
+                        "url": "value",
+                        "valueQuantity": {
+                            "value": value,
+                            "unit": setting.unit,
+                            "system": UCUM,
+                            "code": setting.ucum,
+                        },
+                    },
+                ],
+            }
+            for setting, value in settings
+        ]
+    return element
+
+
+def device(item: Device) -> Resource:
+    """A device of the clinic (the focal device of a procedure): name, kind, serial number."""
+    resource: Resource = {
+        "resourceType": "Device",
+        "id": item.code,
+        "status": "active" if item.active else "inactive",
+        "deviceName": [{"name": item.name, "type": "user-friendly-name"}],
+        "type": terms.concept([], str(item.get_device_type_display())),
+    }
+    if item.serial_number:
+        resource["serialNumber"] = item.serial_number
     return resource
 
 

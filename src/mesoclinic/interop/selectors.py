@@ -6,7 +6,7 @@ from typing import Any
 
 from mesoclinic.catalogue.models import Batch
 from mesoclinic.interop import fhir
-from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.people.models import Client, Device, Practitioner
 from mesoclinic.records.models import (
     AdverseEvent,
     AdverseEventProduct,
@@ -35,12 +35,18 @@ def _clinical_resources(client: Client) -> tuple[list[fhir.Resource], set[int]]:
         practitioner_ids.add(visit.practitioner_id)
     records = (
         TreatmentRecord.objects.filter(client=client)
-        .select_related("treatment", "practitioner")
+        .select_related("treatment", "practitioner", "device")
         .prefetch_related("areas", "products__batch")
     )
+    device_ids: set[int] = set()
     for record in records:
         resources.append(fhir.procedure(record))
         practitioner_ids.add(record.practitioner_id)
+        if record.device_id is not None:
+            device_ids.add(record.device_id)
+    resources += [
+        fhir.device(item) for item in Device.objects.filter(pk__in=device_ids).order_by("code")
+    ]
     resources += _medication_resources(client)
     resources += [
         fhir.consent(signed)

@@ -98,6 +98,12 @@ def local_coding(system: str, code: str, display: str = "") -> Coding:
     return coding | ({"display": display} if display else {})
 
 
+def extension_url(name: str) -> str:
+    """The URL of one of the clinic's own extensions (``device-setting``,
+    ``delivery-technique``), under its public address like its code systems."""
+    return f"{public_base()}/fhir/r4/StructureDefinition/{name}"
+
+
 def concept(codings: list[Coding], text: str) -> dict[str, Any]:
     """A CodeableConcept: the codings we have (maybe none) and always the text."""
     return ({"coding": codings} if codings else {}) | {"text": text}

@@ -455,8 +455,11 @@ def appointment_cancelled_notify(*, appointment: Appointment) -> list[Message]:
         return messages_schedule(drafts)
 
 
-def record_signed_notify(*, appointment: Appointment) -> list[Message]:
-    """Aftercare advice by email once the treatment record is signed (once per appointment)."""
+def record_signed_notify(
+    *, appointment: Appointment, reactions: Sequence[str] = ()
+) -> list[Message]:
+    """Aftercare advice by email once the treatment record is signed (once per appointment),
+    with advice for the reactions the record noted (under-eye swelling, a bruise by size)."""
     treatment = appointment.treatment
     facts = AftercareFacts(
         treatment_name=treatment.name,
@@ -465,6 +468,7 @@ def record_signed_notify(*, appointment: Appointment) -> list[Message]:
         under_eye="under-eye" in (treatment.areas or []) or treatment.code == "under-eye",
         clinic_text=treatment.aftercare,
         side_effects=tuple(str(effect) for effect in treatment.expected_side_effects or ()),
+        reactions=tuple(reactions),
     )
     drafts = _appointment_drafts(
         appointment,

@@ -141,21 +141,26 @@ def record_kwargs_from_post(data: Any, *, chart_map: str) -> dict[str, Any]:
         "numbing_used": data.get("numbing_used") == "on",
         "reactions": data.getlist("reactions"),
         "pain_vas": pain,
+        "bruise_cm": decimal_field(data, "bruise_cm"),
         "device": str(data.get("device", "") or "").strip() or None,
-        "device_settings": _device_settings(str(data.get("device_settings", "") or "")),
+        "device_settings": device_settings_from_post(data),
         "device_reason": str(data.get("device_reason", "") or "").strip(),
+        "delivery": str(data.get("delivery", "") or "").strip() or None,
         "notes": str(data.get("notes", "") or "").strip(),
     }
 
 
-def _device_settings(text: str) -> dict[str, str]:
-    """``depth=0.5 mm; passes=3`` → ``{"depth": "0.5 mm", "passes": "3"}``; free text kept."""
-    settings: dict[str, str] = {}
-    for part in text.replace("\n", ";").split(";"):
-        key, sep, value = part.partition("=")
-        if part.strip():
-            settings[key.strip() if sep else "note"] = value.strip() if sep else part.strip()
-    return settings
+SETTING_PREFIX = "setting-"
+
+
+def device_settings_from_post(data: Mapping[str, Any]) -> dict[str, str]:
+    """The device's settings fields (``setting-needle_depth_mm`` …) that were filled in, as
+    typed: the service checks them against the device type's schema."""
+    return {
+        key.removeprefix(SETTING_PREFIX): str(data.get(key, "") or "").strip()
+        for key in data
+        if key.startswith(SETTING_PREFIX) and str(data.get(key, "") or "").strip()
+    }
 
 
 def post_data_of(record: Any) -> QueryDict:
@@ -185,11 +190,12 @@ def post_data_of(record: Any) -> QueryDict:
         data["numbing_used"] = "on"
     data.setlist("reactions", list(record.reactions or ()))
     data["pain_vas"] = _text(record.pain_vas)
+    data["bruise_cm"] = _text(record.bruise_cm)
     data["device"] = record.device.code if record.device else ""
-    data["device_settings"] = "; ".join(
-        f"{key}={value}" if key != "note" else str(value)
-        for key, value in (record.device_settings or {}).items()
-    )
+    data["delivery"] = record.delivery
+    for key, value in (record.device_settings or {}).items():
+        if key != "not_reserved_because":
+            data[SETTING_PREFIX + key] = _text(value)
     data["notes"] = record.notes
     return data
 

@@ -35,10 +35,22 @@ class Technique(models.TextChoices):
     DEVICE = "device", "Device"
 
 
+class Delivery(models.TextChoices):
+    """How the cocktail went in: by hand with a syringe, or by a device (domain.md §1: freehand
+    technique varies in depth and quantity, which is why the record keeps it)."""
+
+    FREEHAND = "freehand", "Freehand (syringe)"
+    DEVICE = "device", "Device"
+
+
 class Reaction(models.TextChoices):
     PURPLE_DOTS = "purple_dots", "Tiny purple dots at injection sites"
     BRUISING = "bruising", "Bruising"
+    BRUISE_SMALL = "bruise_small", "Bruise, small (under 1 cm)"
+    BRUISE_MEDIUM = "bruise_medium", "Bruise, medium (1-3 cm)"
+    BRUISE_LARGE = "bruise_large", "Bruise, large (over 3 cm)"
     SWELLING = "swelling", "Swelling"
+    UNDER_EYE_SWELLING = "under_eye_swelling", "Under-eye swelling"
     REDNESS = "redness", "Redness"
     PAIN = "pain", "Pain"
     NONE = "none", "No immediate reaction"
@@ -67,8 +79,16 @@ class TreatmentRecord(models.Model):
         Device, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     device_settings = models.JSONField(default=dict, blank=True)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.FREEHAND)
     reactions = models.JSONField(default=list, blank=True)
     pain_vas = models.PositiveSmallIntegerField(null=True, blank=True)
+    bruise_cm = models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="The largest bruise across, in cm (its size code follows from it).",
+    )
     notes = models.TextField(blank=True)
     screening = models.JSONField(default=dict, blank=True, help_text="Screening at record time.")
     created_at = models.DateTimeField()
@@ -87,6 +107,10 @@ class TreatmentRecord(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(pain_vas__isnull=True) | Q(pain_vas__lte=100), name="record_pain_vas"
+            ),
+            models.CheckConstraint(
+                condition=Q(bruise_cm__isnull=True) | (Q(bruise_cm__gt=0) & Q(bruise_cm__lte=30)),
+                name="record_bruise_cm",
             ),
             models.CheckConstraint(
                 condition=Q(signed_at__isnull=True) | Q(signed_by__isnull=False),

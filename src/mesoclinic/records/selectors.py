@@ -20,7 +20,7 @@ from mesoclinic.catalogue.selectors import batches_with_lot
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.lookups import get_by_opaque_id
-from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.people.models import Client, Device, Practitioner, Site
 from mesoclinic.records import scales
 from mesoclinic.records.maintenance import (
     DEFAULT_MAINTENANCE_CONFIG,
@@ -409,3 +409,8 @@ def maintenance_decisions_for_client(client: Client) -> list[MaintenanceDecision
     for decision in rows:
         latest.setdefault(decision.treatment_id, decision)
     return list(latest.values())
+
+
+def devices_at_site(site: Site) -> QuerySet[Device]:
+    """The active devices of a site, for recording which one was used."""
+    return Device.objects.filter(site=site, active=True).order_by("name")

@@ -36,7 +36,14 @@ from mesoclinic.core.lookups import get_by_code
 from mesoclinic.messaging.services import record_signed_notify
 from mesoclinic.people import roles
 from mesoclinic.people.models import Client, Device
+from mesoclinic.records import reactions as reaction_rules
 from mesoclinic.records import scales, supervision
+from mesoclinic.records.checks import (
+    NOT_RESERVED_BECAUSE,
+    checked_delivery,
+    checked_device_settings,
+    checked_reactions,
+)
 from mesoclinic.records.errors import RecordError
 from mesoclinic.records.maintenance import decide_maintenance_interval
 from mesoclinic.records.models import (
@@ -238,31 +245,6 @@ def _check_stock(resolved: Sequence[_ResolvedProduct]) -> None:
             )
 
 
-def _check_reactions(reactions: Sequence[str], pain_vas: int | None) -> list[str]:
-    known = set(Reaction.values)
-    unknown = [code for code in reactions if code not in known]
-    if unknown:
-        raise InvalidInput(
-            RecordError.UNKNOWN_REACTION,
-            f"Unknown reaction {unknown[0]!r}; use {', '.join(Reaction.values)}.",
-            details={"reaction": unknown[0], "allowed": list(Reaction.values)},
-        )
-    unique = list(dict.fromkeys(reactions))
-    if Reaction.NONE in unique and len(unique) > 1:
-        raise InvalidInput(
-            RecordError.REACTION_NONE_WITH_OTHERS,
-            "“none” cannot be recorded together with a reaction.",
-            details={"field": "reactions"},
-        )
-    if pain_vas is not None and not 0 <= pain_vas <= 100:
-        raise InvalidInput(
-            "invalid_input", "Pain VAS is 0 to 100 mm.", details={"field": "pain_vas"}
-        )
-    if pain_vas is not None and Reaction.PAIN not in unique and pain_vas > 0:
-        unique.append(Reaction.PAIN)
-    return unique
-
-
 def _check_areas(areas: Sequence[AreaInput]) -> None:
     for index, area in enumerate(areas):
         if area.technique not in Technique.values:
@@ -328,10 +310,6 @@ def _reserved_device(
     return named, settings
 
 
-NOT_RESERVED_BECAUSE = "not_reserved_because"
-"""The key of ``device_settings`` keeping why another device than the reserved one was used."""
-
-
 def _check_appointment_open(appointment: Appointment) -> TreatmentRecord | None:
     if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NOSHOW):
         raise Conflict(
@@ -366,6 +344,8 @@ def record_save(
     notes: str = "",
     historical: bool = False,
     device_reason: str = "",
+    delivery: str | None = None,
+    bruise_cm: Decimal | None = None,
 ) -> TreatmentRecord:
     """Write the record of a session (replacing an unsigned draft), all or nothing.
 
@@ -381,11 +361,18 @@ def record_save(
     ``device_not_reserved`` (a device other than the one the appointment reserved, with no
     ``device_reason`` saying why; the reason is kept in the device settings as
     ``not_reserved_because``).
+
+    ``device_settings`` follow the recorded device type's schema
+    (``records.device_settings``): 400 ``unknown_device_setting`` / ``invalid_device_setting``,
+    422 ``device_setting_out_of_range`` / ``device_required``. ``delivery`` is ``freehand``
+    or ``device`` (default: device when a device is recorded); 400 ``unknown_delivery``,
+    422 ``device_required`` / ``delivery_mismatch``. ``bruise_cm`` (the largest bruise
+    across) adds its size code to the reactions (``records.checks.checked_reactions``).
     """
     _check_treating_practitioner(actor, appointment)
     existing = _check_appointment_open(appointment)
     day = _session_day(appointment)
-    reaction_codes = _check_reactions(reactions, pain_vas)
+    reaction_codes = checked_reactions(reactions, pain_vas, bruise_cm)
     _check_areas(areas)
     resolved = [
         _resolve_product(index, product, appointment, day) for index, product in enumerate(products)
@@ -394,6 +381,8 @@ def record_save(
     device_obj, device_settings = _reserved_device(
         appointment, _device_by_code(device), device_settings, device_reason
     )
+    device_settings = checked_device_settings(device_obj, device_settings)
+    delivery = checked_delivery(delivery, device_obj, areas)
     screening = (
         HISTORICAL_SCREENING
         if historical
@@ -407,9 +396,11 @@ def record_save(
             fields={
                 "numbing_used": numbing_used,
                 "device": device_obj,
-                "device_settings": dict(device_settings or {}),
+                "device_settings": device_settings,
+                "delivery": delivery,
                 "reactions": reaction_codes,
                 "pain_vas": pain_vas,
+                "bruise_cm": bruise_cm,
                 "notes": notes,
                 "screening": dict(screening),
             },
@@ -594,20 +585,28 @@ def record_sign(
             summary=f"Signed record of appointment {locked.appointment_id}",
         )
         if not historical:
-            record_signed_notify(appointment=locked.appointment)
+            record_signed_notify(
+                appointment=locked.appointment, reactions=tuple(locked.reactions or ())
+            )
     return locked
 
 
 def _open_follow_ups(record: TreatmentRecord) -> None:
+    """The 48-hour check-in (brought forward to 24 hours after a large bruise,
+    ``records.reactions``), and for needle treatments the 2- and 12-week ones."""
     kinds = [FollowUpKind.HOURS_48]
     if record.treatment.needs_needle:
         kinds += [FollowUpKind.WEEKS_2, FollowUpKind.WEEKS_12]
+    delays = dict(FOLLOW_UP_DELAYS)
+    delays[FollowUpKind.HOURS_48] = dt.timedelta(
+        hours=reaction_rules.first_follow_up_hours(record.reactions or ())
+    )
     FollowUp.objects.bulk_create(
         FollowUp(
             record=record,
             client=record.client,
             kind=kind,
-            due_at=record.performed_at + FOLLOW_UP_DELAYS[kind],
+            due_at=record.performed_at + delays[kind],
         )
         for kind in kinds
     )
@@ -675,7 +674,8 @@ def follow_up_complete(
     adverse_event: AdverseEvent | None = None,
 ) -> FollowUp:
     """Record a follow-up's outcome (including ``no_adverse_event``); done once only, by a
-    practitioner."""
+    practitioner. A session that recorded a reaction at the adverse-event threshold (a
+    large bruise) cannot be closed as ``no_adverse_event`` (422 ``adverse_event_threshold``)."""
     if isinstance(actor, AbstractBaseUser):
         roles.own_practitioner(actor)
     if outcome not in FollowUpOutcome.values:
@@ -684,6 +684,7 @@ def follow_up_complete(
             f"Outcome must be one of {', '.join(FollowUpOutcome.values)}.",
             details={"field": "outcome"},
         )
+    _check_threshold(follow_up, outcome)
     with transaction.atomic():
         locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
         if locked.is_done:
@@ -702,6 +703,19 @@ def follow_up_complete(
             summary=f"{locked.kind}: {outcome}",
         )
     return locked
+
+
+def _check_threshold(follow_up: FollowUp, outcome: str) -> None:
+    at_threshold = reaction_rules.at_adverse_event_threshold(follow_up.record.reactions or ())
+    if outcome == FollowUpOutcome.NO_ADVERSE_EVENT and at_threshold:
+        labels = ", ".join(str(Reaction(code).label).lower() for code in at_threshold)
+        raise RuleRefused(
+            RecordError.ADVERSE_EVENT_THRESHOLD,
+            f"The session recorded a {labels}, which is at the adverse-event threshold: "
+            "report it as an adverse event, or record the follow-up as expected effects "
+            "settling.",
+            details={"field": "outcome", "reactions": at_threshold},
+        )
 
 
 # --- adverse events -------------------------------------------------------------------------

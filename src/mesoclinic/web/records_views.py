@@ -23,8 +23,10 @@ from mesoclinic.core.downloads import attachment, csv_writer
 from mesoclinic.core.errors import DomainError, InvalidInput, NotFound
 from mesoclinic.people.models import Client
 from mesoclinic.records import charting, charts, forms, scales, selectors, services
+from mesoclinic.records.device_settings import schema_for, shown_settings
 from mesoclinic.records.models import (
     AdverseEventOutcome,
+    Delivery,
     FollowUpOutcome,
     PhotoView,
     RatedBy,
@@ -32,6 +34,7 @@ from mesoclinic.records.models import (
     Seriousness,
     Technique,
 )
+from mesoclinic.records.reactions import at_adverse_event_threshold
 from mesoclinic.reports.outcomes import people_like
 from mesoclinic.scheduling.selectors import appointment_for_id
 from mesoclinic.web import supervision_views
@@ -73,6 +76,7 @@ def _record_form_context(appointment: Any, data: Any = None, error: DomainError 
         "area_suggestions": charting.AREA_SUGGESTIONS[chart_map],
         "techniques": Technique.choices,
         "reactions": Reaction.choices,
+        **_device_context(appointment, data),
         "product_rows": _rows(
             data,
             "product",
@@ -100,6 +104,38 @@ def _record_form_context(appointment: Any, data: Any = None, error: DomainError 
         "data": data,
         "reactions_chosen": data.getlist("reactions") if data is not None else [],
         "error": error,
+    }
+
+
+def _device_context(appointment: Any, data: Any) -> dict[str, Any]:
+    """The device choices, the technique (freehand / device) and the settings fields of the
+    chosen device's type (the posted device, else the reserved one, else the treatment's)."""
+    devices = list(selectors.devices_at_site(appointment.site))
+    chosen = data.get("device", "") if data is not None else ""
+    if data is None and appointment.device is not None:
+        chosen = appointment.device.code
+    by_code = {device.code: device for device in devices}
+    device_type = (
+        by_code[chosen].device_type if chosen in by_code else appointment.treatment.device_type
+    )
+    delivery = data.get("delivery", "") if data is not None else ""
+    return {
+        "devices": devices,
+        "device_chosen": chosen,
+        "deliveries": Delivery.choices,
+        "delivery_chosen": delivery or (Delivery.DEVICE if chosen else Delivery.FREEHAND),
+        "setting_fields": [
+            {
+                "key": setting.key,
+                "name": forms.SETTING_PREFIX + setting.key,
+                "label": setting.label,
+                "unit": setting.unit,
+                "range": setting.range_text,
+                "value": data.get(forms.SETTING_PREFIX + setting.key, "") if data else "",
+            }
+            for setting in schema_for(device_type)
+        ],
+        "setting_note": data.get(forms.SETTING_PREFIX + "note", "") if data else "",
     }
 
 
@@ -169,6 +205,13 @@ def record_detail(request: HtmxHttpRequest, record_id: int) -> HttpResponse:
             "record": record,
             "charts": charting.charts_for_record(record),
             "reaction_labels": dict(Reaction.choices),
+            "device_settings": shown_settings(
+                record.device.device_type if record.device else None, record.device_settings
+            ),
+            "adverse_event_threshold": [
+                str(Reaction(code).label).lower()
+                for code in at_adverse_event_threshold(record.reactions or ())
+            ],
             "follow_up_outcomes": FollowUpOutcome.choices,
             **supervision_views.record_page_extras(request.user, record),
         },
@@ -258,6 +301,7 @@ def adverse_event_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         "outcomes": AdverseEventOutcome.choices,
         "today": clock.today(),
         "data": request.POST if request.method == "POST" else None,
+        "preselected": request.POST.get("appointment", request.GET.get("appointment", "")),
     }
     if request.method != "POST":
         return render(request, "web/records/adverse_event_form.html", context)

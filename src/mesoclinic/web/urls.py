@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from mesoclinic.web import (
     audit_views,
+    catalogue_views,
     client_views,
     identity_views,
     outcomes_views,
@@ -34,6 +35,7 @@ urlpatterns = [
     path("", include(client_views.urlpatterns)),
     path("treatments/", views.treatment_list, name="treatment_list"),
     path("treatments/<slug:code>/", views.treatment_detail, name="treatment_detail"),
+    path("", include(catalogue_views.urlpatterns)),
     path("practitioners/", views.practitioner_list, name="practitioner_list"),
     path("practitioners/<slug:code>/", views.practitioner_detail, name="practitioner_detail"),
     path("", include(safety_views.urlpatterns)),
