@@ -131,9 +131,9 @@ def trajectory_chart_svg(
             f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>'
         )
     for sessions in sorted(set(xs)):
-        x = point(sessions, low_y).split(",")[0]
+        tick_x = point(sessions, low_y).split(",")[0]
         parts.append(
-            f'<text class="tick" x="{x}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle">'
+            f'<text class="tick" x="{tick_x}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle">'
             f"{sessions}</text>"
         )
     parts.append(
