@@ -199,3 +199,16 @@ def test_a_client_reschedules_within_policy_and_is_refused_outside_it(phone_page
     _shot(page, "account-03-move-refused")
     appointment.refresh_from_db()
     assert appointment.start.astimezone(appointment.site.tzinfo).date() == new_day
+
+
+def test_a_client_compares_no_needle_and_injected_on_the_public_page(phone_page):
+    page = phone_page
+    page.goto(f"{page.base_url}/book/")
+
+    heading = page.get_by_role("heading", name="No-needle or injected?")
+    heading.scroll_into_view_if_needed()
+    assert heading.is_visible()
+    section = page.locator("section", has=heading)
+    assert section.get_by_text("£185 a session").is_visible()
+    assert section.get_by_text("£300 a session").is_visible()
+    _shot(page, "book-00-no-needle-or-injected")
