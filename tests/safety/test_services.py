@@ -9,7 +9,7 @@ import pytest
 
 from mesoclinic.catalogue.models import Formulation
 from mesoclinic.core import clock
-from mesoclinic.core.errors import InvalidInput
+from mesoclinic.core.errors import InvalidInput, RuleRefused
 from mesoclinic.demo.safety import load_safety_demo
 from mesoclinic.safety import models
 from mesoclinic.safety.services import consent_form_publish, toxin_history_record
@@ -58,15 +58,16 @@ def test_toxin_record_from_a_signed_record_is_written_once(client_by_email):
 
 
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("change", "field", "refusal"),
     [
-        ({"administered_on": clock.today() + dt.timedelta(days=5)}, "administered_on"),
-        ({"product_name": ""}, "product_name"),
-        ({"units": 0}, "units"),
-        ({"source": "rumour"}, "source"),
+        # a well-formed date a rule refuses is 422 (RuleRefused); malformed input is 400
+        ({"administered_on": clock.today() + dt.timedelta(days=5)}, "administered_on", RuleRefused),
+        ({"product_name": ""}, "product_name", InvalidInput),
+        ({"units": 0}, "units", InvalidInput),
+        ({"source": "rumour"}, "source", InvalidInput),
     ],
 )
-def test_bad_toxin_history_is_refused(client_by_email, change, field):
+def test_bad_toxin_history_is_refused(client_by_email, change, field, refusal):
     arguments = {
         "actor": None,
         "client": client_by_email("amelia.hart@example.com"),
@@ -74,7 +75,7 @@ def test_bad_toxin_history_is_refused(client_by_email, change, field):
         "product_name": "Azzalure",
         **change,
     }
-    with pytest.raises(InvalidInput) as error:
+    with pytest.raises(refusal) as error:
         toxin_history_record(**arguments)
     assert error.value.details["field"] == field
 

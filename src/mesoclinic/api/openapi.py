@@ -131,6 +131,7 @@ DECIMAL_STEPS = {
     "needle_length_mm": 0.1,
     "depth_mm": 0.1,
     "quantity": 0.01,
+    "bruise_cm": 0.1,
 }
 DECIMAL_COMPONENT_STEPS = {("ChartPointIn", "volume_ml"): 0.001}
 DECIMAL_MAXIMUM = {"quantity": 99999999.99}

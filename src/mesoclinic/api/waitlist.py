@@ -34,8 +34,8 @@ router = Router(tags=["waitlist"])
 class WaitlistIn(InputSchema):
     client: int | str
     treatment: str
-    window_from: str = Field(..., alias="from")
-    window_to: str = Field(..., alias="to")
+    window_from: str = Field(..., alias="from", json_schema_extra={"format": "date-time"})
+    window_to: str = Field(..., alias="to", json_schema_extra={"format": "date-time"})
     practitioner: str | None = None
     site: str | None = None
 
@@ -57,8 +57,8 @@ class WaitlistOut(Schema):
     treatment: str
     practitioner: str | None
     site: str
-    window_from: str = Field(..., alias="from")
-    window_to: str = Field(..., alias="to")
+    window_from: str = Field(..., alias="from", json_schema_extra={"format": "date-time"})
+    window_to: str = Field(..., alias="to", json_schema_extra={"format": "date-time"})
     offer: OfferOut | None
     appointment: str | None
 
