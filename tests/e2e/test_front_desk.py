@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from mesoclinic.billing.models import Quote
+from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
 from mesoclinic.people.models import Client
+from mesoclinic.safety.models import ConsentForm
 from mesoclinic.scheduling.models import Appointment
 
 from .conftest import screenshot
@@ -48,3 +51,25 @@ def test_an_owner_opens_a_room_from_the_settings(login, live_url):
     page.get_by_label("Room name").fill("Room 4")
     page.get_by_role("button", name="Open a new room").click()
     assert page.get_by_text("Room 4 is open for bookings.").is_visible()
+
+
+def test_an_owner_changes_a_price_and_publishes_a_consent_version(login, live_url):
+    page = login("admin")
+    page.goto(live_url("/settings/treatments/under-eye/"))
+    page.get_by_label("Price").fill("275.00")
+    page.get_by_role("button", name="Save Under-eye").click()
+    page.wait_for_url(live_url("/settings/"))
+    assert page.get_by_text("saved.").first.is_visible()
+    assert Treatment.objects.get(code="under-eye").price == Decimal("275.00")
+    page.goto(live_url("/book/under-eye/"))
+    assert page.get_by_text("£275").first.is_visible()
+
+    page.goto(live_url("/login/"))  # back to the staff side (the public page has no nav)
+    page.goto(live_url("/settings/consent-forms/under-eye/"))
+    text = page.get_by_label("Text the client reads and signs")
+    text.fill(text.input_value() + "\n\nVersion published from the settings (browser test).")
+    page.get_by_role("button", name=re.compile(r"Publish version \d+")).click()
+    page.wait_for_url(live_url("/settings/"))
+    assert page.get_by_text(re.compile(r"Version \d+ of the .* consent form is now")).is_visible()
+    latest = ConsentForm.objects.filter(treatment__code="under-eye").order_by("-version").first()
+    assert "published from the settings" in latest.body
