@@ -10,9 +10,11 @@ import pytest
 from django.test import Client as HttpClient
 from tests.records.factories import record_body
 
+from mesoclinic.core.errors import InvalidInput
 from mesoclinic.messaging.aftercare import REACTION_ADVICE, AftercareFacts, aftercare_points
 from mesoclinic.messaging.models import Message, MessageKind
 from mesoclinic.records import reactions
+from mesoclinic.records.checks import checked_reactions
 from mesoclinic.records.models import FollowUp, TreatmentRecord
 
 # --- the pure rules ---------------------------------------------------------------------------
@@ -165,3 +167,15 @@ def test_the_record_page_asks_for_an_adverse_event_report(
     assert "bruise, large (over 3 cm)" in page
     assert "largest bruise 5.0 cm" in page
     assert f'<option value="{appointment.pk}" selected>' in report.content.decode()
+
+
+@pytest.mark.parametrize("size", ["0.04", "3.04", "0.96"])
+def test_a_bruise_finer_than_a_millimetre_is_refused_by_every_path(size):
+    # the API's schema refuses it already; the web form reaches the service with it
+    with pytest.raises(InvalidInput) as refused:
+        checked_reactions(["bruise_medium"], None, Decimal(size))
+    assert refused.value.details == {"field": "bruise_cm"}
+
+
+def test_a_bruise_to_the_millimetre_gets_its_band():
+    assert checked_reactions([], None, Decimal("3.1")) == ["bruise_large"]

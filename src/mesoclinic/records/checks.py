@@ -75,11 +75,20 @@ def _none_alone(reactions: list[str], bruise_measured: bool) -> None:
         )
 
 
+BRUISE_STEP = Decimal("0.1")
+"""A bruise is measured to the millimetre: what the database column keeps (one place)."""
+
+
 def _with_bruise_size(reactions: list[str], bruise_cm: Decimal) -> list[str]:
-    if not Decimal(0) < bruise_cm <= reaction_rules.MAX_BRUISE_CM:
+    """The size band from the size as it will be stored: a finer size would be rounded
+    by the column after its band was chosen (3.04 cm stored as a large 3.0 cm bruise) and a
+    size under 0.05 cm would be stored as 0, which the column refuses."""
+    in_range = Decimal(0) < bruise_cm <= reaction_rules.MAX_BRUISE_CM
+    if not in_range or bruise_cm != bruise_cm.quantize(BRUISE_STEP):
         raise InvalidInput(
             "invalid_input",
-            f"A bruise's size is more than 0 and at most {reaction_rules.MAX_BRUISE_CM} cm.",
+            f"A bruise's size is more than 0 and at most {reaction_rules.MAX_BRUISE_CM} cm, "
+            "to the nearest millimetre (0.1 cm).",
             details={"field": "bruise_cm"},
         )
     band = reaction_rules.bruise_band(bruise_cm)
