@@ -14,7 +14,7 @@ from mesoclinic.catalogue.models import Treatment
 from mesoclinic.messaging.worker import run_pending
 from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.scheduling import services
-from mesoclinic.scheduling.models import Appointment, HoldStatus, WaitlistEntry
+from mesoclinic.scheduling.models import Appointment, HoldStatus, SlotHold, WaitlistEntry
 
 from .conftest import NOW, london
 
@@ -316,3 +316,25 @@ def test_the_staff_page_offers_free_times_now(api):
 def test_a_made_up_entry_id_is_a_404_not_a_500(api, made_up):
     assert api.get(f"/waitlist/{made_up}").status_code == 404
     assert api.post(f"/waitlist/{made_up}/accept").status_code == 404
+
+
+def test_a_client_already_waiting_for_the_treatment_is_a_409_and_holds_nothing_more(api):
+    first = _join(api, _freya()).json()
+    holds = SlotHold.objects.count()
+    # when: the same client asks again, for a wider window
+    again = _join(api, _freya(), to=(NINE + dt.timedelta(hours=8)).isoformat())
+    # then
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "waitlist_already_waiting"
+    assert again.json()["error"]["details"] == {"entry": first["id"]}
+    assert WaitlistEntry.objects.filter(client=_freya()).count() == 1
+    assert SlotHold.objects.count() == holds
+
+
+def test_a_client_may_wait_again_once_their_entry_is_closed(api):
+    first = _join(api, _freya()).json()
+    services.waitlist_cancel(actor=None, entry=WaitlistEntry.objects.get(pk=first["id"]))
+    # when
+    again = _join(api, _freya())
+    # then
+    assert again.status_code == 201

@@ -65,6 +65,7 @@ class SchedulingErrorCode(StrEnum):
     HOLD_NOT_ACTIVE = "hold_not_active"
     WAITLIST_NOT_FOUND = "waitlist_not_found"
     WAITLIST_NOT_OFFERED = "waitlist_not_offered"
+    WAITLIST_ALREADY_WAITING = "waitlist_already_waiting"
     WAITLIST_WINDOW_TOO_LONG = "waitlist_window_too_long"
     WAITLIST_WINDOW_PAST = "waitlist_window_past"
 

@@ -90,9 +90,24 @@ def waitlist_join(
 ) -> WaitlistEntry:
     """Put ``client`` on the waiting list for ``treatment`` with a start in
     ``[window_start, window_end]``; if a start is free already, it is offered at once.
-    400 ``invalid_range``, ``waitlist_window_past``, ``waitlist_window_too_long``."""
+    400 ``invalid_range``, ``waitlist_window_past``, ``waitlist_window_too_long``; 409
+    ``waitlist_already_waiting`` while the client has an open entry for the treatment (one
+    client, one entry: each entry would otherwise hold a time of its own)."""
     _check_window(window_start, window_end)
     with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        open_entry = WaitlistEntry.objects.filter(
+            client=client,
+            treatment=treatment,
+            status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED],
+        ).first()
+        if open_entry is not None:
+            raise Conflict(
+                Code.WAITLIST_ALREADY_WAITING,
+                f"{client} is already on the waiting list for {treatment.name}; change or "
+                "remove that entry instead.",
+                details={"entry": str(open_entry.pk)},
+            )
         entry = WaitlistEntry.objects.create(
             client=client,
             treatment=treatment,
