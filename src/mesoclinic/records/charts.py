@@ -42,22 +42,14 @@ def line_chart_svg(
     high = max([*values, maximum if maximum is not None else max(values, default=1)])
     first = min((m for m, _v, _l in points), default=None)
     last = max((m for m, _v, _l in points), default=None)
-    parts = [
-        f'<svg class="outcome-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="chart-title-{id(points)}">',
-        f'<title id="chart-title-{id(points)}">{escape(title)}</title>',
-        f"<desc>{len(points)} scores; {'lower' if lower_is_better else 'higher'} is better.</desc>",
-        f'<line class="axis" x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" '
-        f'y2="{HEIGHT - BOTTOM}"/>',
-        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}"/>',
-    ]
-    for tick in _ticks(low, high):
-        y = _scale_y(tick, low, high)
-        parts.append(
-            f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>'
-            f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{tick:g}</text>"
-        )
+    parts = _frame(
+        "outcome-chart",
+        f"chart-title-{id(points)}",
+        title,
+        f"{len(points)} scores; {'lower' if lower_is_better else 'higher'} is better.",
+        low,
+        high,
+    )
     if first is not None and last is not None:
         coords = [
             (_scale_x(moment, first, last), _scale_y(value, low, high), moment, label)
@@ -93,6 +85,26 @@ def _ticks(low: float, high: float) -> list[float]:
     return ticks
 
 
+def _frame(css: str, label: str, title: str, desc: str, low: float, high: float) -> list[str]:
+    """The opening of a chart: its accessible title and description, the axes and the
+    value ticks from ``low`` to ``high``."""
+    parts = [
+        f'<svg class="{css}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{label}">',
+        f'<title id="{label}">{escape(title)}</title>',
+        f"<desc>{escape(desc)}</desc>",
+        f'<line class="axis" x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" '
+        f'y2="{HEIGHT - BOTTOM}"/>',
+        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}"/>',
+    ]
+    for tick in _ticks(low, high):
+        y = _scale_y(tick, low, high)
+        parts.append(
+            f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>'
+            f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>'
+        )
+    return parts
+
+
 def trajectory_chart_svg(
     *,
     title: str,
@@ -109,53 +121,44 @@ def trajectory_chart_svg(
     low_y, high_y = min([*ys, 0.0]), max([*ys, 0.0])
     last_x = max(xs, default=1) or 1
 
-    def point(x: float, y: float) -> str:
-        px = LEFT + (WIDTH - LEFT - RIGHT) * x / last_x
-        return f"{px:.1f},{_scale_y(y, low_y, high_y):.1f}"
+    def x_of(sessions: float) -> float:
+        return LEFT + (WIDTH - LEFT - RIGHT) * sessions / last_x
 
-    label = f"chart-title-{id(paths)}"
-    parts = [
-        f'<svg class="outcome-chart trajectories" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="{label}">',
-        f'<title id="{label}">{escape(title)}</title>',
-        f"<desc>{len(paths)} clients' {escape(y_label)} by sessions given, and the mean "
-        f"with its 95% confidence interval; the table below gives the numbers.</desc>",
-        f'<line class="axis" x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" '
-        f'y2="{HEIGHT - BOTTOM}"/>',
-        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}"/>',
-    ]
-    for tick in _ticks(low_y, high_y):
-        y = _scale_y(tick, low_y, high_y)
-        parts.append(
-            f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>'
-            f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>'
-        )
+    def y_of(value: float) -> float:
+        return _scale_y(value, low_y, high_y)
+
+    def line(pairs: Sequence[tuple[float, float]]) -> str:
+        return " ".join(f"{x_of(x):.1f},{y_of(y):.1f}" for x, y in pairs)
+
+    parts = _frame(
+        "outcome-chart trajectories",
+        f"chart-title-{id(paths)}",
+        title,
+        f"{len(paths)} clients' {y_label} by sessions given, and the mean with its 95% "
+        "confidence interval; the table below gives the numbers.",
+        low_y,
+        high_y,
+    )
     for sessions in sorted(set(xs)):
-        tick_x = point(sessions, low_y).split(",")[0]
         parts.append(
-            f'<text class="tick" x="{tick_x}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle">'
-            f"{sessions}</text>"
+            f'<text class="tick" x="{x_of(sessions):.1f}" y="{HEIGHT - BOTTOM + 18}" '
+            f'text-anchor="middle">{sessions}</text>'
         )
     parts.append(
         f'<text class="tick" x="{(LEFT + WIDTH - RIGHT) / 2:.0f}" y="{HEIGHT - 4}" '
         'text-anchor="middle">sessions given</text>'
     )
-    for path in paths:
-        parts.append(
-            f'<polyline class="client-path" points="{" ".join(point(x, y) for x, y in path)}"/>'
-        )
+    parts += [f'<polyline class="client-path" points="{line(path)}"/>' for path in paths]
     if means:
         parts.append(
-            f'<polyline class="series" points="{" ".join(point(x, m) for x, m, _, _ in means)}"/>'
+            f'<polyline class="series" points="{line([(x, m) for x, m, _, _ in means])}"/>'
         )
     for x, mean, low, high in means:
         if low is not None and high is not None:
-            top, bottom = point(x, high).split(","), point(x, low).split(",")
             parts.append(
-                f'<line class="interval" x1="{top[0]}" y1="{top[1]}" x2="{bottom[0]}" '
-                f'y2="{bottom[1]}"/>'
+                f'<line class="interval" x1="{x_of(x):.1f}" y1="{y_of(high):.1f}" '
+                f'x2="{x_of(x):.1f}" y2="{y_of(low):.1f}"/>'
             )
-        cx, cy = point(x, mean).split(",")
-        parts.append(f'<circle class="dot" cx="{cx}" cy="{cy}" r="4"/>')
+        parts.append(f'<circle class="dot" cx="{x_of(x):.1f}" cy="{y_of(mean):.1f}" r="4"/>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 -- numbers and escape()d text only

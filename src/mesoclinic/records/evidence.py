@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
-from mesoclinic.records.scales import Direction
+from mesoclinic.records.scales import SCALES, Direction
 
 CONFIDENCE = 0.95
 EPSILON = 1e-12
@@ -114,80 +115,89 @@ def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> Me
 
 # --- responders -------------------------------------------------------------------------
 
-Responder = Callable[[float | None, float], bool]
-"""``rule(baseline, later)``: did this client respond? (``baseline`` None for GAIS.)"""
 
+class Threshold(StrEnum):
+    """How a responder rule measures the change."""
 
-def _relative_reduction(share: float) -> Responder:
-    return lambda baseline, later: bool(baseline) and (baseline - later) / baseline >= share  # type: ignore[operator]
-
-
-def _better_by(step: float, direction: Direction) -> Responder:
-    sign = -1 if direction is Direction.LOWER_IS_BETTER else 1
-    return lambda baseline, later: baseline is not None and sign * (later - baseline) >= step
+    SHARE = "share"  # a share of the baseline, in the scale's better direction
+    POINTS = "points"  # points or grades, in the scale's better direction
+    RATED_AT_MOST = "rated_at_most"  # a rating scale: the rating itself, at most this
 
 
 @dataclass(frozen=True, slots=True)
 class ResponderRule:
+    """A scale's responder definition: ``amount`` measured as ``threshold``."""
+
     text: str
     source: str
-    responded: Responder
+    threshold: Threshold
+    amount: float
+
+    def responded(self, scale: str, baseline: float | None, later: float) -> bool:
+        """Did a client with this baseline (None for a rating scale) and later score respond?"""
+        if self.threshold is Threshold.RATED_AT_MOST:
+            return later <= self.amount
+        if baseline is None:
+            return False
+        better = later - baseline
+        if SCALES[scale].direction is Direction.LOWER_IS_BETTER:
+            better = -better
+        if self.threshold is Threshold.POINTS:
+            return better >= self.amount
+        return bool(baseline) and better / baseline >= self.amount
 
 
-def _improved_gais(baseline: float | None, later: float) -> bool:
-    return later <= 3
+def _one_step(text: str, source: str) -> ResponderRule:
+    return ResponderRule(text, source, Threshold.POINTS, 1)
 
 
 RESPONDER_RULES: dict[str, ResponderRule] = {
     "masi": ResponderRule(
         "at least 50 % lower than at baseline (MASI-50)",
         "MASI-50, the usual responder end point of melasma trials",
-        _relative_reduction(0.5),
+        Threshold.SHARE,
+        0.5,
     ),
     "mmasi": ResponderRule(
         "at least 50 % lower than at baseline (mMASI-50)",
         "as MASI-50, on the modified index (Pandya et al., JAAD 2011)",
-        _relative_reduction(0.5),
+        Threshold.SHARE,
+        0.5,
     ),
     "hexsel-css": ResponderRule(
         "at least 2 points lower than at baseline",
         "a change of one item's grade in two of the five items (Hexsel et al., JEADV 2009)",
-        _better_by(2, Direction.LOWER_IS_BETTER),
+        Threshold.POINTS,
+        2,
     ),
-    "goodman-baron-qualitative": ResponderRule(
+    "goodman-baron-qualitative": _one_step(
         "at least one grade better than at baseline",
         "one grade of the qualitative scale (Goodman & Baron, Dermatol Surg 2006)",
-        _better_by(1, Direction.LOWER_IS_BETTER),
     ),
-    "wrinkle-0-4": ResponderRule(
+    "wrinkle-0-4": _one_step(
         "at least one point better than at baseline",
         "one point on a 5-point photonumeric scale, the usual responder definition",
-        _better_by(1, Direction.LOWER_IS_BETTER),
     ),
-    "sinclair": ResponderRule(
-        "at least one grade better than at baseline",
-        "one grade of the Sinclair scale",
-        _better_by(1, Direction.LOWER_IS_BETTER),
+    "sinclair": _one_step(
+        "at least one grade better than at baseline", "one grade of the Sinclair scale"
     ),
-    "ludwig": ResponderRule(
-        "at least one grade better than at baseline",
-        "one grade of the Ludwig scale",
-        _better_by(1, Direction.LOWER_IS_BETTER),
+    "ludwig": _one_step(
+        "at least one grade better than at baseline", "one grade of the Ludwig scale"
     ),
-    "hamilton-norwood": ResponderRule(
-        "at least one stage better than at baseline",
-        "one stage of the Hamilton–Norwood scale",
-        _better_by(1, Direction.LOWER_IS_BETTER),
+    "hamilton-norwood": _one_step(
+        "at least one stage better than at baseline", "one stage of the Hamilton–Norwood scale"
     ),
     "hair-density": ResponderRule(
         "at least 10 % more hairs per cm² than at baseline",
         "a clinic's working threshold; trichoscopy counts vary by about 10 % between visits",
-        lambda baseline, later: bool(baseline) and (later - baseline) / baseline >= 0.1,  # type: ignore[operator]
+        Threshold.SHARE,
+        0.1,
     ),
     "gais": ResponderRule(
         "rated 1–3 (improved or better)",
         "domain.md §6: GAIS 4–5 means no response",
-        _improved_gais,
+        Threshold.RATED_AT_MOST,
+        3,
     ),
 }
 RATING_SCALES = frozenset({"gais"})
@@ -235,26 +245,47 @@ def trajectories(readings: Iterable[Reading]) -> dict[int, list[Reading]]:
     }
 
 
-def outcome_steps(scale: str, readings: Iterable[Reading]) -> list[Step]:
-    """The table of the scale's outcomes, one step per number of sessions after baseline.
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One later reading of a client: against their baseline, or a rating as it stands."""
 
-    For a change scale a client counts only with a baseline taken before any session
-    (a first reading after treatment began is no baseline: that client is left out); the
-    change is ``later − baseline`` (negative = lower). A rating scale is summarised as
-    rated."""
+    sessions: int
+    baseline: float | None
+    score: float
+
+    @property
+    def value(self) -> float:
+        """What is averaged and drawn: ``score − baseline``, or the rating itself."""
+        return self.score if self.baseline is None else self.score - self.baseline
+
+
+def client_changes(scale: str, path: Sequence[Reading]) -> list[Change]:
+    """What one client's readings (in session order) count for.
+
+    A rating scale counts every rating. A change scale needs a baseline taken before any
+    session: a first reading after treatment began is no baseline, and that client counts
+    for nothing."""
+    if scale in RATING_SCALES:
+        return [Change(r.sessions, None, r.score) for r in path]
+    baseline = path[0]
+    if baseline.sessions != 0:
+        return []
+    return [Change(r.sessions, baseline.score, r.score) for r in path[1:]]
+
+
+def outcome_steps(scale: str, readings: Iterable[Reading]) -> list[Step]:
+    """The table of the scale's outcomes, one step per number of sessions after baseline
+    (see :func:`client_changes` for who counts; negative change = lower)."""
     rule = RESPONDER_RULES.get(scale)
-    values: dict[int, list[tuple[float | None, float]]] = {}
+    by_sessions: dict[int, list[Change]] = {}
     for path in trajectories(readings).values():
-        baseline = None if scale in RATING_SCALES else path[0]
-        if baseline is not None and baseline.sessions != 0:
-            continue
-        for reading in path if baseline is None else path[1:]:
-            start = None if baseline is None else baseline.score
-            values.setdefault(reading.sessions, []).append((start, reading.score))
+        for change in client_changes(scale, path):
+            by_sessions.setdefault(change.sessions, []).append(change)
     steps = []
-    for sessions in sorted(values):
-        pairs = values[sessions]
-        figures = [later if start is None else later - start for start, later in pairs]
-        responders = sum(rule.responded(start, later) for start, later in pairs) if rule else None
-        steps.append(Step(sessions, mean_interval(figures), responders))
+    for sessions in sorted(by_sessions):
+        changes = by_sessions[sessions]
+        responders = (
+            sum(rule.responded(scale, c.baseline, c.score) for c in changes) if rule else None
+        )
+        steps.append(Step(sessions, mean_interval([c.value for c in changes]), responders))
     return steps

@@ -26,6 +26,7 @@ from mesoclinic.records.evidence import (
     Reading,
     ResponderRule,
     Step,
+    client_changes,
     outcome_steps,
     trajectories,
 )
@@ -61,6 +62,12 @@ class OutcomeEvidence:
     @property
     def clients(self) -> int:
         return len(self.by_client)
+
+    def drawn_paths(self) -> list[list[tuple[int, float]]]:
+        """Each counted client's ``(sessions, value)`` line; a change line starts at 0."""
+        start = [] if self.is_rating else [(0, 0.0)]
+        lines = (client_changes(self.scale.code, path) for path in self.paths)
+        return [start + [(c.sessions, c.value) for c in line] for line in lines if line]
 
     def step_after(self, sessions: int) -> Step | None:
         """The step of exactly ``sessions`` sessions, if any client reached it."""
@@ -101,6 +108,19 @@ def _readings(
     ]
 
 
+def _evidence(
+    treatment: Treatment,
+    scale: ScaleDefinition,
+    protocol: Protocol | None = None,
+    formulation: Formulation | None = None,
+) -> OutcomeEvidence:
+    readings = _readings(treatment, scale, protocol, formulation)
+    evidence = OutcomeEvidence(treatment, scale, protocol, formulation)
+    evidence.steps = outcome_steps(scale.code, readings)
+    evidence.by_client = trajectories(readings)
+    return evidence
+
+
 def outcome_evidence(
     *,
     actor: Actor,
@@ -110,10 +130,7 @@ def outcome_evidence(
     formulation: Formulation | None = None,
 ) -> OutcomeEvidence:
     """The outcome table and the clients' trajectories; audited as a report read."""
-    readings = _readings(treatment, scale, protocol, formulation)
-    evidence = OutcomeEvidence(treatment, scale, protocol, formulation)
-    evidence.steps = outcome_steps(scale.code, readings)
-    evidence.by_client = trajectories(readings)
+    evidence = _evidence(treatment, scale, protocol, formulation)
     audit_record(
         actor=actor,
         action="report.outcomes",
@@ -141,10 +158,12 @@ class Comparison:
 
 
 def people_like(
-    *, actor: Actor, client_id: int, treatment: Treatment, scale: ScaleDefinition
+    *, client_id: int, treatment: Treatment, scale: ScaleDefinition
 ) -> Comparison | None:
-    """The comparison for one client's latest reading, or None without a reading."""
-    evidence = outcome_evidence(actor=actor, treatment=treatment, scale=scale)
+    """The comparison for one client's latest reading, or None without a reading. Read
+    inside the client's outcome page, which audits the view of that client; the figures
+    of others are anonymous aggregates."""
+    evidence = _evidence(treatment, scale)
     mine = evidence.by_client.get(client_id)
     if not mine:
         return None

@@ -127,9 +127,10 @@ def owner_report(
     sites = [site] if site else list(Site.objects.order_by("pk"))
     report = OwnerReport(date_from, date_to, site)
     rows = list(_appointments(sites, date_from, date_to))
+    names = {one.code: one.display_name for one in Practitioner.objects.all()}
     report.appointments = Counter(STATUS_GROUPS[AppointmentStatus(row["status"])] for row in rows)
-    report.money = _money(rows)
-    report.use = _use(sites, date_from, date_to, rows)
+    report.money = _money(rows, names)
+    report.use = _use(sites, date_from, date_to, rows, names)
     _clients(report, rows)
     report.sessions = _sessions(rows)
     report.cancellations = notice_counts(
@@ -176,8 +177,6 @@ def _appointments(sites: list[Site], date_from: dt.date, date_to: dt.date) -> An
         "device_id",
         "treatment__name",
         "practitioner__code",
-        "practitioner__given_name",
-        "practitioner__family_name",
         "site__name",
     )
 
@@ -185,11 +184,15 @@ def _appointments(sites: list[Site], date_from: dt.date, date_to: dt.date) -> An
 # --- money ------------------------------------------------------------------------------
 
 
-def _money(rows: list[dict[str, Any]]) -> dict[str, list[MoneyRow]]:
+def _money(rows: list[dict[str, Any]], names: dict[str, str]) -> dict[str, list[MoneyRow]]:
     by: dict[str, dict[str, MoneyRow]] = {name: {} for name in DIMENSIONS}
     keys = {}
     for row in rows:
-        keys[row["id"]] = labels = _labels(row)
+        keys[row["id"]] = labels = {
+            "treatment": row["treatment__name"],
+            "practitioner": names[row["practitioner__code"]],
+            "site": row["site__name"],
+        }
         if row["status"] != AppointmentStatus.CANCELLED:
             for name in DIMENSIONS:
                 _money_row(by[name], labels[name]).booked += row["price"]
@@ -202,15 +205,6 @@ def _money(rows: list[dict[str, Any]]) -> dict[str, list[MoneyRow]]:
             column = MONEY_KINDS[PaymentKind(kind)]
             setattr(line, column, getattr(line, column) + amount)
     return {name: sorted(by[name].values(), key=lambda line: line.label) for name in DIMENSIONS}
-
-
-def _labels(row: dict[str, Any]) -> dict[str, str]:
-    practitioner = f"{row['practitioner__given_name']} {row['practitioner__family_name']}"
-    return {
-        "treatment": row["treatment__name"],
-        "practitioner": practitioner.strip() or row["practitioner__code"],
-        "site": row["site__name"],
-    }
 
 
 def _money_row(lines: dict[str, MoneyRow], label: str) -> MoneyRow:
@@ -227,7 +221,11 @@ def _minutes(start: dt.datetime, end: dt.datetime) -> int:
 
 
 def _use(
-    sites: list[Site], date_from: dt.date, date_to: dt.date, rows: list[dict[str, Any]]
+    sites: list[Site],
+    date_from: dt.date,
+    date_to: dt.date,
+    rows: list[dict[str, Any]],
+    names: dict[str, str],
 ) -> list[UseRow]:
     treated = [row for row in rows if row["status"] in TREATED]
     booked: dict[tuple[str, Any], int] = defaultdict(int)
@@ -238,16 +236,11 @@ def _use(
         if row["device_id"]:
             booked["device", row["device_id"]] += minutes
         booked["lounge", row["site_id"]] += _minutes(row["start"], row["treatment_start"])
-    names = {
-        practitioner.code: practitioner.display_name for practitioner in Practitioner.objects.all()
-    }
     lines: list[UseRow] = []
     for one in sites:
         opened = open_minutes(one, date_from, date_to)
         for code, minutes in working_minutes(one, date_from, date_to).items():
-            label = (
-                f"{names.get(code, code)} ({one.name})" if len(sites) > 1 else names.get(code, code)
-            )
+            label = f"{names[code]} ({one.name})" if len(sites) > 1 else names[code]
             lines.append(UseRow("practitioner", label, booked["practitioner", code], minutes))
         for room in Room.objects.filter(site=one, active=True).order_by("name"):
             lines.append(UseRow("room", room.name, booked["room", room.pk], opened))
@@ -268,19 +261,20 @@ def _clients(report: OwnerReport, rows: list[dict[str, Any]]) -> None:
     """New clients (their first appointment not cancelled is in the range) against
     returning ones; of the clients treated in the range, how many booked again after
     their last treatment in it."""
-    seen = {row["client_id"] for row in rows if row["status"] != AppointmentStatus.CANCELLED}
-    if not seen:
-        return
-    earliest = min(row["start"] for row in rows)
+    first_in_range: dict[int, dt.datetime] = {}
+    for row in rows:
+        if row["status"] != AppointmentStatus.CANCELLED:
+            client = row["client_id"]
+            first_in_range[client] = min(row["start"], first_in_range.get(client, row["start"]))
     firsts = (
-        Appointment.objects.filter(client_id__in=seen)
+        Appointment.objects.filter(client_id__in=first_in_range)
         .exclude(status=AppointmentStatus.CANCELLED)
         .values("client_id")
         .annotate(first=Min("start"))
         .values_list("client_id", "first")
     )
-    report.new_clients = sum(first >= earliest for _, first in firsts)
-    report.returning_clients = len(seen) - report.new_clients
+    report.new_clients = sum(first == first_in_range[client] for client, first in firsts)
+    report.returning_clients = len(first_in_range) - report.new_clients
     last_treated: dict[int, dt.datetime] = {}
     for row in rows:
         if row["status"] == AppointmentStatus.FULFILLED:

@@ -91,14 +91,6 @@ def outcomes_page(request: HtmxHttpRequest) -> HttpResponse:
 def _chart(evidence: OutcomeEvidence) -> str:
     if not evidence.steps:
         return ""
-    if evidence.is_rating:
-        paths = [[(r.sessions, r.score) for r in path] for path in evidence.paths]
-    else:
-        paths = [
-            [(r.sessions, r.score - path[0].score) for r in path]
-            for path in evidence.paths
-            if path[0].sessions == 0
-        ]
     start = [] if evidence.is_rating else [(0, 0.0, None, None)]
     means = start + [
         (s.sessions, s.interval.mean, s.interval.low, s.interval.high) for s in evidence.steps
@@ -106,7 +98,7 @@ def _chart(evidence: OutcomeEvidence) -> str:
     what = evidence.scale.name if evidence.is_rating else f"change in {evidence.scale.name}"
     return charts.trajectory_chart_svg(
         title=f"{evidence.treatment.name}: {what} by sessions given",
-        paths=paths,
+        paths=evidence.drawn_paths(),
         means=means,
         y_label=what,
     )

@@ -442,7 +442,6 @@ def client_outcomes(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
             ),
             "comparison": item.treatment
             and people_like(
-                actor=request.user,
                 client_id=client.pk,
                 treatment=item.treatment,
                 scale=item.scale,
