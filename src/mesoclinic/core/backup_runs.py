@@ -184,12 +184,10 @@ def backups_prune() -> list[BackupRun]:
         keep_daily=config.keep_daily,
         keep_weekly=config.keep_weekly,
     )
-    pruned = []
-    for run in candidates:
-        if run.pk in keep:
-            continue
+    pruned = [run for run in candidates if run.pk not in keep]
+    now = clock.now()
+    for run in pruned:
         Path(run.path).unlink(missing_ok=True)
-        run.pruned_at = clock.now()
-        run.save(update_fields=["pruned_at"])
-        pruned.append(run)
+        run.pruned_at = now
+    BackupRun.objects.filter(pk__in=[run.pk for run in pruned]).update(pruned_at=now)
     return pruned

@@ -60,13 +60,18 @@ class DatabaseCollector(Collector):
     """What the database knows, read at each scrape."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        from django.db.models import Count
         from django_tasks_db.models import DBTaskResult
 
         from mesoclinic.core.selectors import backup_last_success_age_seconds
 
         statuses = {"READY": 0, "RUNNING": 0, "FAILED": 0}
-        for status in statuses:
-            statuses[status] = DBTaskResult.objects.filter(status=status).count()
+        counted = (
+            DBTaskResult.objects.filter(status__in=statuses)
+            .values_list("status")
+            .annotate(count=Count("pk"))
+        )
+        statuses.update(dict(counted))
         yield GaugeMetricFamily(
             "mesoclinic_task_queue_depth",
             "Background tasks waiting in the queue (ready, including those due later).",

@@ -116,10 +116,11 @@ def backup_last_success() -> BackupRun | None:
 
 def backup_last_success_age_seconds() -> float | None:
     """Seconds since the last successful backup finished, or None when none has."""
-    last = backup_last_success()
-    if last is None:
-        return None
-    return max(0.0, (clock.now() - last.finished_at).total_seconds())
+    return _age_seconds(backup_last_success())
+
+
+def _age_seconds(run: BackupRun | None) -> float | None:
+    return None if run is None else max(0.0, (clock.now() - run.finished_at).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def backup_status() -> BackupStatus:
     failures = BackupRun.objects.filter(status=BackupRun.Status.FAILED)
     if last is not None:
         failures = failures.filter(started_at__gt=last.started_at)
-    age = backup_last_success_age_seconds()
+    age = _age_seconds(last)
     return BackupStatus(
         last_success=last,
         stale=age is None or age > BACKUP_STALE_SECONDS,

@@ -17,7 +17,7 @@ from mesoclinic.people.models import Device
 from mesoclinic.records import reactions as reaction_rules
 from mesoclinic.records.device_settings import DeviceSettingError, validate_device_settings
 from mesoclinic.records.errors import RecordError
-from mesoclinic.records.models import Delivery, Reaction
+from mesoclinic.records.models import Delivery, Reaction, Technique
 
 NOT_RESERVED_BECAUSE = "not_reserved_because"
 """The key of ``device_settings`` keeping why another device than the reserved one was used."""
@@ -138,7 +138,7 @@ def checked_delivery(
             "The session is recorded as given by device: record which device.",
             details={"field": "device"},
         )
-    by_device = [i for i, area in enumerate(areas) if area.technique == "device"]
+    by_device = [i for i, area in enumerate(areas) if area.technique == Technique.DEVICE]
     if delivery == Delivery.FREEHAND and by_device:
         raise RuleRefused(
             RecordError.DELIVERY_MISMATCH,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from django.db.models import QuerySet
 
-from mesoclinic.core.errors import NotFound
+from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
 from mesoclinic.scheduling.models import WaitlistEntry, WaitlistStatus
 
@@ -15,16 +13,12 @@ _RELATED = ("client", "treatment", "practitioner", "site", "hold__practitioner",
 
 def waitlist_get(*, entry_id: int | str) -> WaitlistEntry:
     """The entry with this id, or 404 ``waitlist_not_found``."""
-    entry = (
-        WaitlistEntry.objects.select_related(*_RELATED, "hold__device")
-        .filter(pk=int(entry_id))
-        .first()
-        if re.fullmatch(r"[0-9]{1,18}", str(entry_id))
-        else None
+    return get_by_opaque_id(
+        WaitlistEntry.objects.select_related(*_RELATED, "hold__device"),
+        entry_id,
+        code=Code.WAITLIST_NOT_FOUND,
+        noun="waiting-list entry",
     )
-    if entry is None:
-        raise NotFound(Code.WAITLIST_NOT_FOUND, "There is no such waiting-list entry.")
-    return entry
 
 
 def waitlist_by_token_hash(*, token_hash: str) -> WaitlistEntry | None:

@@ -33,7 +33,7 @@ from mesoclinic.safety.models import SignedConsent
 from mesoclinic.safety.pdf import consent_pdf
 from mesoclinic.safety.presentation import date_in_words, front_desk_view, screening_view
 from mesoclinic.scheduling.selectors import toxin_booking_days
-from mesoclinic.web.http import HtmxHttpRequest
+from mesoclinic.web.http import HtmxHttpRequest, form_refusal
 from mesoclinic.web.permissions import clinical_required, staff_required
 
 
@@ -43,8 +43,7 @@ def _client(client_id: int) -> Client:
 
 def _add_domain_error(form: Form, error: DomainError) -> None:
     """Show a service refusal next to the field it concerns (or above the form)."""
-    field = error.details.get("field")
-    form.add_error(field if field in form.fields else None, error.message)
+    form_refusal(form, error)
 
 
 def _screening_context(

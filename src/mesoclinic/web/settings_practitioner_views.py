@@ -21,17 +21,11 @@ from mesoclinic.people import practitioner_services
 from mesoclinic.people.models import Absence, Practitioner, Site, WorkingHours
 from mesoclinic.scheduling import planning
 from mesoclinic.scheduling import services as scheduling_services
-from mesoclinic.web.http import HtmxHttpRequest, user_site
+from mesoclinic.web.http import HtmxHttpRequest, form_refusal, user_site
 from mesoclinic.web.permissions import admin_required
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _refused(form: forms.BaseForm, refused: DomainError) -> int:
-    field = refused.details.get("field")
-    form.add_error(field if field in form.fields else None, refused.message)
-    return refused.status
 
 
 # --- Credentials ----------------------------------------------------------------------------
@@ -99,7 +93,7 @@ def practitioner_profile(request: HtmxHttpRequest, code: str) -> HttpResponse:
                     actor=request.user, practitioner=practitioner, sites=sites, **data
                 )
             except DomainError as refused:
-                status = _refused(form, refused)
+                status = form_refusal(form, refused)
             else:
                 messages.success(
                     request,
@@ -196,7 +190,7 @@ def practitioner_hours(request: HtmxHttpRequest, code: str) -> HttpResponse:
                     actor=request.user, practitioner=practitioner, site=site, week=form.week()
                 )
             except DomainError as refused:
-                status = _refused(form, refused)
+                status = form_refusal(form, refused)
             else:
                 messages.success(
                     request,
@@ -285,7 +279,7 @@ def practitioner_absences(request: HtmxHttpRequest, code: str) -> HttpResponse:
                         reason=form.cleaned_data["reason"],
                     )
                 except DomainError as refused:
-                    status = _refused(form, refused)
+                    status = form_refusal(form, refused)
                 else:
                     return _recorded(request, absence, booked)
     context |= {

@@ -28,7 +28,7 @@ from mesoclinic.people.selectors import (
     staff_account_rows,
     staff_account_search,
 )
-from mesoclinic.web.http import HtmxHttpRequest, user_site
+from mesoclinic.web.http import HtmxHttpRequest, form_refusal, user_site
 from mesoclinic.web.permissions import admin_required, staff_required
 
 ACCOUNTS_PER_PAGE = 25
@@ -111,12 +111,6 @@ class StaffAccountForm(forms.Form):
         }
 
 
-def _refused(form: forms.BaseForm, refused: DomainError) -> int:
-    field = refused.details.get("field")
-    form.add_error(field if field in form.fields else None, refused.message)
-    return refused.status
-
-
 @admin_required
 def staff_list(request: HtmxHttpRequest) -> HttpResponse:
     """Staff accounts with their roles, search and pages; practitioner records below."""
@@ -151,7 +145,7 @@ def staff_new(request: HtmxHttpRequest) -> HttpResponse:
                     **form.service_arguments(),
                 )
             except DomainError as refused:
-                status = _refused(form, refused)
+                status = form_refusal(form, refused)
             else:
                 return _password_page(request, user, password, created=True)
     return _form_page(request, form, None, status)
@@ -206,7 +200,7 @@ def staff_edit(request: HtmxHttpRequest, user_id: int) -> HttpResponse:
                     actor=request.user, user=user, **form.service_arguments()
                 )
             except DomainError as refused:
-                status = _refused(form, refused)
+                status = form_refusal(form, refused)
             else:
                 messages.success(
                     request,

@@ -23,16 +23,10 @@ from mesoclinic.people import site_settings
 from mesoclinic.people.models import ClosedDay, Device, DeviceType, Room, Site
 from mesoclinic.safety import selectors as safety_selectors
 from mesoclinic.safety import services as safety_services
-from mesoclinic.web.http import HtmxHttpRequest, user_site
+from mesoclinic.web.http import HtmxHttpRequest, form_refusal, user_site
 from mesoclinic.web.permissions import admin_required
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def _refused(form: forms.BaseForm, refused: DomainError) -> int:
-    field = refused.details.get("field")
-    form.add_error(field if field in form.fields else None, refused.message)
-    return refused.status
 
 
 @admin_required
@@ -85,7 +79,7 @@ def treatment_settings(request: HtmxHttpRequest, code: str) -> HttpResponse:
                     actor=request.user, treatment=treatment, **changes
                 )
             except DomainError as refused:
-                status = _refused(form, refused)
+                status = form_refusal(form, refused)
             else:
                 messages.success(request, f"{treatment.name} saved.")
                 return redirect("web:settings")
@@ -153,7 +147,7 @@ def _rooms_devices_post(
             device = site_settings.device_add(actor=request.user, site=site, **form.cleaned_data)
             messages.success(request, f"{device.name} can be booked.")
     except DomainError as refused:
-        return _refused(form, refused)
+        return form_refusal(form, refused)
     return 302
 
 
@@ -283,7 +277,7 @@ def _hours_post(
             _save_hours(request, site, form.cleaned_data)
             messages.success(request, "Opening hours saved: availability follows them now.")
     except DomainError as refused:
-        return _refused(form, refused)
+        return form_refusal(form, refused)
     return 302
 
 
@@ -340,7 +334,7 @@ def consent_publish(request: HtmxHttpRequest, code: str) -> HttpResponse:
                     actor=request.user, treatment=treatment, **form.cleaned_data
                 )
             except DomainError as refused:
-                status = _refused(form, refused)
+                status = form_refusal(form, refused)
             else:
                 messages.success(
                     request,
@@ -401,7 +395,7 @@ def policies(request: HtmxHttpRequest) -> HttpResponse:
             try:
                 changed = clinic_policy.policies_save(actor=request.user, submitted=submitted)
             except DomainError as refused:
-                status = _refused(form, refused)
+                status = form_refusal(form, refused)
             else:
                 messages.success(
                     request,
