@@ -165,7 +165,10 @@ def test_a_clients_own_pages(page, live_url, demo):
             "dr-patel",
             ["/", "/calendar/", "/sign-offs/", "/follow-ups/"],
         ),
-        ("reception", ["/", "/clients/", "/calendar/", "/password/", "/waitlist/"]),
+        (
+            "reception",
+            ["/", "/clients/", "/calendar/", "/password/", "/waitlist/", "/waitlist/add/"],
+        ),
     ],
 )
 def test_staff_pages(login, live_url, username, paths):

@@ -237,7 +237,9 @@ class QuickBookForm(forms.Form):
     )
 
 
-def _client_options(query: str, chosen: str | None) -> list[Client]:
+def client_options(query: str, chosen: str | None) -> list[Client]:
+    """Clients to choose from on a booking form: the chosen one, then the search's first
+    matches (the waiting-list form offers the same choices)."""
     options: list[Client] = []
     if chosen and validation.is_id(chosen):
         options += list(Client.objects.filter(pk=int(chosen)))
@@ -253,7 +255,7 @@ def calendar_client_options(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "web/scheduling/book.html#client-options",
-        {"client_options": _client_options(query, request.GET.get("client")), "query": query},
+        {"client_options": client_options(query, request.GET.get("client")), "query": query},
     )
 
 
@@ -311,7 +313,7 @@ def calendar_book(request: HtmxHttpRequest) -> HttpResponse:
         "form": form,
         "site": site,
         "query": query,
-        "client_options": _client_options(query, chosen),
+        "client_options": client_options(query, chosen),
         "chosen_client": chosen,
         "error": error,
         "just_taken": _just_taken(error),
