@@ -227,3 +227,32 @@ def test_london_slots_are_unchanged_by_the_second_site(api):
         "dr-patel",
         "room-1",
     )
+
+
+def test_the_api_plans_a_course_at_the_site_asked_for(api):
+    isla = Client.objects.get(email="isla.murray@example.com")
+    body = {
+        "client": isla.pk,
+        "treatment": "face-revitalise",
+        "start_date": MONDAY,
+        "practitioner": "dr-patel",
+        "sessions": 4,
+    }
+    # when
+    manchester = api.post("/courses/plan", body | {"site": "manchester"})
+    london_plan = api.post("/courses/plan", body | {"site": "london"})
+    unknown = api.post("/courses/plan", body | {"site": "leeds"})
+    # then
+    assert manchester.status_code == 200
+    slots = [session["slot"] for session in manchester.json()["sessions"]]
+    assert {slot["room"] for slot in slots} <= {"mcr-room-1", "mcr-room-2"}
+    assert {dt.datetime.fromisoformat(s["start"]).astimezone(LONDON).weekday() for s in slots} == {
+        5
+    }
+    london_days = {
+        dt.datetime.fromisoformat(session["slot"]["start"]).astimezone(LONDON).weekday()
+        for session in london_plan.json()["sessions"]
+    }
+    assert london_days <= {0, 1, 2, 3, 4}
+    assert unknown.status_code in (400, 404)
+    assert unknown.json()["error"]["code"] == "unknown_site"
