@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from mesoclinic.catalogue.models import Batch, Formulation, Protocol, Treatment
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.demo.loader import demo_load
-from mesoclinic.people.models import Client, Device, Practitioner, Room, Site
+from mesoclinic.people.models import Client, Device, Practitioner, Room, Site, WorkingHours
 from mesoclinic.records.models import AdverseEvent, Assessment, TreatmentRecord
 from mesoclinic.scheduling.models import Appointment
 
@@ -30,10 +30,18 @@ def _counts():
 
 def test_demo_clinic_matches_domain_section_9(demo):
     # then
-    assert list(Site.objects.values_list("code", flat=True)) == ["london"]
-    assert set(Room.objects.values_list("code", flat=True)) == {"room-1", "room-2", "room-3"}
-    assert Site.objects.get().numbing_lounge_capacity == 3
-    assert set(Device.objects.values_list("code", flat=True)) == {
+    assert list(Site.objects.order_by("code").values_list("code", flat=True)) == [
+        "london",
+        "manchester",
+    ]
+    london = Site.objects.get(code="london")
+    assert set(Room.objects.filter(site=london).values_list("code", flat=True)) == {
+        "room-1",
+        "room-2",
+        "room-3",
+    }
+    assert london.numbing_lounge_capacity == 3
+    assert set(Device.objects.filter(site=london).values_list("code", flat=True)) == {
         "vital-injector",
         "dermafrac",
         "collagen-pin",
@@ -47,6 +55,7 @@ def test_demo_clinic_matches_domain_section_9(demo):
         "nurse-lewis",
         "nurse-hughes",
         "therapist-ng",
+        "nurse-shaw",
     }
     assert set(Treatment.objects.values_list("code", flat=True)) == {
         "face-revitalise",
@@ -118,10 +127,39 @@ def test_demo_users_have_roles_and_argon2_passwords(demo):
         "nurse-lewis",
         "nurse-hughes",
         "therapist-ng",
+        "nurse-shaw",
+        "reception-manchester",
     }
     assert users["admin"].password.startswith("argon2")
     assert users["reception"].staff_profile.is_reception
     assert users["dr-patel"].practitioner.code == "dr-patel"
+    assert users["reception-manchester"].staff_profile.default_site.code == "manchester"
+    assert users["nurse-shaw"].staff_profile.default_site.code == "manchester"
+
+
+def test_the_second_site_has_its_own_resources_and_shares_dr_patel(demo):
+    manchester = Site.objects.get(code="manchester")
+    assert set(Room.objects.filter(site=manchester).values_list("code", flat=True)) == {
+        "mcr-room-1",
+        "mcr-room-2",
+    }
+    assert set(manchester.opening_hours.values_list("weekday", flat=True)) == {1, 2, 3, 4, 5}
+    assert set(Device.objects.filter(site=manchester).values_list("device_type", flat=True)) == {
+        "dermafrac",
+        "mesotherapy-gun",
+    }
+    hours = WorkingHours.objects.filter(practitioner__code="dr-patel")
+    assert set(hours.filter(site__code="london").values_list("weekday", flat=True)) == {
+        0,
+        1,
+        2,
+        3,
+        4,
+    }
+    assert list(hours.filter(site=manchester).values_list("weekday", flat=True)) == [5]
+    shaw = Practitioner.objects.get(code="nurse-shaw")
+    assert set(shaw.sites.values_list("code", flat=True)) == {"manchester"}
+    assert not WorkingHours.objects.filter(practitioner=shaw).exclude(site=manchester).exists()
 
 
 def test_the_demo_never_has_a_client_in_two_places_at_once(demo):

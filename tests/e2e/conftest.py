@@ -41,15 +41,15 @@ DEMO_PASSWORD = "mesoclinic-demo"
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def screenshot(page: Any, name: str) -> None:
-    """A full-page screenshot: into docs/screenshots when refreshing them
-    (``MESOCLINIC_SCREENSHOTS=1``), else into a scratch folder, so that a test run
-    leaves the working tree as it found it."""
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
+    """A full-page screenshot (or of the viewport only: ``full_page=False``, for a long
+    page): into docs/screenshots when refreshing them (``MESOCLINIC_SCREENSHOTS=1``), else
+    into a scratch folder, so that a test run leaves the working tree as it found it."""
     folder = DOCS_SCREENSHOTS
     if os.environ.get("MESOCLINIC_SCREENSHOTS") != "1":
         folder = Path(tempfile.gettempdir()) / "mesoclinic-screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
 
 
 @pytest.fixture(scope="session")

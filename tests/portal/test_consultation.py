@@ -24,7 +24,7 @@ def test_a_client_told_to_consult_first_can_book_the_consultation(demo):
         .content.decode()
     )
     assert "Please book a free consultation first." in body
-    assert 'href="/book/consultation/"' in body
+    assert 'href="/book/consultation/?site=london"' in body
 
 
 def test_a_pregnant_visitor_may_book_a_consultation(demo):

@@ -116,8 +116,14 @@ def test_summer_slots_carry_the_british_summer_time_offset(api):
 def test_only_qualified_practitioners_are_offered_for_injectables(api):
     # when: a week of face treatments
     slots = _get(api, to="2027-03-06").json()["slots"]
-    # then: nurse-hughes (expired registration) and therapist-ng never appear
-    assert {slot["practitioner"] for slot in slots} == {"dr-patel", "nurse-lewis", "nurse-okafor"}
+    # then: nurse-hughes (expired registration) and therapist-ng never appear; nurse-shaw
+    # works in Manchester
+    assert {slot["practitioner"] for slot in slots} == {
+        "dr-patel",
+        "nurse-lewis",
+        "nurse-okafor",
+        "nurse-shaw",
+    }
 
 
 def test_a_therapist_is_offered_for_no_needle_treatments(api):
@@ -239,16 +245,21 @@ def test_devices_are_booked_with_the_treatment(api, client_named, demo):
     ]
 
 
-def test_availability_loads_busy_time_with_one_query(demo):
+@pytest.mark.parametrize("site", ["london", None])
+def test_availability_loads_busy_time_with_one_query_per_site(demo, site):
     treatment = Treatment.objects.get(code="face-revitalise")
+    chosen = Site.objects.get(code=site) if site else None
     with CaptureQueriesContext(connection) as queries:
         selectors.availability_for(
-            treatment=treatment, date_from=dt.date(2027, 3, 1), date_to=dt.date(2027, 4, 30)
+            treatment=treatment,
+            date_from=dt.date(2027, 3, 1),
+            date_to=dt.date(2027, 4, 30),
+            site=chosen,
         )
     appointment_queries = [
         query["sql"] for query in queries if 'FROM "scheduling_appointment"' in query["sql"]
     ]
-    assert len(appointment_queries) == 1
+    assert len(appointment_queries) == len(selectors.bookable_sites(site=chosen))
 
 
 def test_to_before_from_is_a_400(api):
@@ -352,8 +363,10 @@ def test_a_first_page_reads_one_week_of_bookings(demo):
             date_to=dt.date(2027, 6, 30),
             limit=20,
         )
-    [busy] = [q["sql"] for q in queries if 'FROM "scheduling_appointment"' in q["sql"]]
-    assert "2027-03-08" in busy or "2027-03-07" in busy  # the week's end bounds the read
+    reads = [q["sql"] for q in queries if 'FROM "scheduling_appointment"' in q["sql"]]
+    assert len(reads) == 2  # one per site: London and Manchester
+    for busy in reads:
+        assert "2027-03-08" in busy or "2027-03-07" in busy  # the week's end bounds the read
 
 
 def test_an_availability_question_has_exactly_the_searchs_keywords():

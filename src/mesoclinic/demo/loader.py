@@ -12,9 +12,11 @@ from mesoclinic.catalogue import services as catalogue
 from mesoclinic.catalogue.models import Batch, Formulation
 from mesoclinic.core import clock
 from mesoclinic.demo import data
+from mesoclinic.demo.outcomes import load_outcomes_demo
 from mesoclinic.demo.records import load_records_demo
 from mesoclinic.demo.safety import load_safety_demo
 from mesoclinic.demo.scheduling import load_scheduling_demo
+from mesoclinic.demo.sites import load_second_site
 from mesoclinic.people import services as people
 from mesoclinic.people.models import (
     Client,
@@ -48,10 +50,12 @@ def demo_load(*, with_history: bool = True) -> list[DemoLogin]:
         _load_catalogue()
         _load_clients(site)
         logins = _load_staff(site, practitioners)
+        logins += [DemoLogin(name, data.DEMO_PASSWORD, role) for name, role in load_second_site()]
         load_safety_demo()
         if with_history:
             load_records_demo()
             load_scheduling_demo()
+            load_outcomes_demo()
     return logins
 
 

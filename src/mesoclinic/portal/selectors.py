@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from mesoclinic.billing.policy import CourseQuote, course_packages, course_quote
 from mesoclinic.catalogue.models import Protocol, Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.errors import NotFound
-from mesoclinic.people.models import Client, Site
+from mesoclinic.people.models import Client, Device, Site
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 
 DEFAULT_SIDE_EFFECTS_NEEDLE = (
@@ -20,6 +20,11 @@ DEFAULT_SIDE_EFFECTS_NEEDLE = (
     "now and then a small bruise",
 )
 DEFAULT_SIDE_EFFECTS_NO_NEEDLE = ("a pink glow for an hour or two",)
+
+
+def booking_sites() -> list[Site]:
+    """The sites clients can book online (those with an active room), first set up first."""
+    return list(Site.objects.filter(rooms__active=True).distinct().order_by("pk"))
 
 
 def booking_site(code: str | None = None) -> Site:
@@ -32,9 +37,12 @@ def booking_site(code: str | None = None) -> Site:
 
 
 def bookable_treatments(*, site: Site) -> QuerySet[Treatment]:
-    """Active treatments offered online at ``site`` (a practitioner there can give them)."""
+    """Active treatments offered online at ``site``: those needing a device only where the
+    site has one of its kind."""
+    device_types = Device.objects.filter(site=site, active=True).values("device_type")
     return (
         Treatment.objects.filter(active=True, bookable_online=True)
+        .filter(Q(device_type="") | Q(device_type__in=device_types))
         .select_related("default_protocol", "default_formulation")
         .prefetch_related("default_protocol__phases")
         .order_by("name")

@@ -134,6 +134,7 @@ def book_index(request: HttpRequest) -> HttpResponse:
         "portal/book_index.html",
         {
             "site": site,
+            "sites": selectors.booking_sites(),
             "cards": cards,
             "policy": cancellation_policy(),
             "comparison": selectors.needle_comparison(cards),

@@ -231,7 +231,8 @@ def _use(
     booked: dict[tuple[str, Any], int] = defaultdict(int)
     for row in treated:
         minutes = _minutes(row["treatment_start"], row["end"])
-        booked["practitioner", row["practitioner__code"]] += minutes
+        # per site: a practitioner working at two sites has a row at each
+        booked["practitioner", (row["practitioner__code"], row["site_id"])] += minutes
         booked["room", row["room_id"]] += minutes
         if row["device_id"]:
             booked["device", row["device_id"]] += minutes
@@ -241,7 +242,9 @@ def _use(
         opened = open_minutes(one, date_from, date_to)
         for code, minutes in working_minutes(one, date_from, date_to).items():
             label = f"{names[code]} ({one.name})" if len(sites) > 1 else names[code]
-            lines.append(UseRow("practitioner", label, booked["practitioner", code], minutes))
+            lines.append(
+                UseRow("practitioner", label, booked["practitioner", (code, one.pk)], minutes)
+            )
         for room in Room.objects.filter(site=one, active=True).order_by("name"):
             lines.append(UseRow("room", room.name, booked["room", room.pk], opened))
         for device in Device.objects.filter(site=one, active=True).order_by("name"):

@@ -485,8 +485,16 @@ def appointment_reschedule(request: HtmxHttpRequest, appointment_id: int) -> Htt
 
 
 class CoursePlanForm(forms.Form):
-    """What to plan: treatment, first date, optionally a practitioner and a session count."""
+    """What to plan: treatment, site, first date, optionally a practitioner and a session
+    count. Without a site, the client's home site (else the user's)."""
 
+    site = forms.ModelChoiceField(
+        Site.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        label="Site",
+        empty_label="The client's home site",
+    )
     treatment = forms.ModelChoiceField(
         Treatment.objects.filter(active=True).select_related("default_protocol").order_by("name"),
         to_field_name="code",
@@ -539,6 +547,7 @@ def _course_arguments(client: Client, form: CoursePlanForm) -> dict[str, Any]:
         earliest, latest = planning.time_of_day_window(values["time_of_day"])
     preferred = values.get("preferred_practitioner")
     return {
+        "site": values.get("site") or client.home_site,
         "client": client,
         "treatment": values["treatment"],
         "start_date": values["start_date"],
@@ -560,6 +569,8 @@ def course_plan(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     site = client.home_site or _site(request)
     data = request.POST if request.method == "POST" else (request.GET or None)
     form = CoursePlanForm(data, initial={"start_date": clock.today(site.tzinfo)})
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("site"):
+        site = form.cleaned_data["site"]
     plan: planning.CoursePlanResult | None = None
     error: DomainError | None = None
     status = 200
