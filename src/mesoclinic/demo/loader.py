@@ -52,6 +52,7 @@ def demo_load(*, with_history: bool = True) -> list[DemoLogin]:
         if with_history:
             load_records_demo()
             load_scheduling_demo()
+            __import__("mesoclinic.demo.billing", fromlist=["_"]).load_billing_demo()  # money
     return logins
 
 
