@@ -179,3 +179,23 @@ def test_an_amount_that_is_not_money_is_400(amelia, amount):
 def test_an_unknown_voucher_code_is_not_found(demo):
     with pytest.raises(NotFound):
         account.voucher_get("nope")
+
+
+def test_an_erased_client_takes_their_account_with_them(amelia, treatment, missed):
+    from mesoclinic.billing.models import CoursePackage, GiftVoucher
+    from mesoclinic.retention.deletion import delete_with_dependents
+    from mesoclinic.retention.selectors import client_histories
+
+    account.package_sell(
+        actor=None, client=amelia, treatment=treatment, sessions=2, price="500", method="card"
+    )
+    account.package_session_use(actor=None, appointment=missed)
+    account.voucher_issue(actor=None, value="20", expires_on=dt.date(2027, 6, 1), client=amelia)
+    account.credit_from_refund(actor=None, appointment=missed, amount="60")
+    assert client_histories([amelia])[amelia.pk] is not None
+
+    delete_with_dependents(type(amelia).objects.filter(pk=amelia.pk))
+
+    assert not CoursePackage.objects.exists()
+    assert not GiftVoucher.objects.exists()
+    assert not AccountEntry.objects.exists()

@@ -163,11 +163,16 @@ class AccountEntry(AppendOnly):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="account_entries")
     kind = models.CharField(max_length=16, choices=AccountEntryKind.choices)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
+    # (named relations, not "+": erasure walks them to delete what depends on a row)
     appointment = models.ForeignKey(
-        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_entries",
     )
     payment = models.ForeignKey(
-        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="account_entries"
     )
     method = models.CharField(max_length=16, choices=PaymentMethod.choices, blank=True)
     note = models.CharField(max_length=300, blank=True)
@@ -236,7 +241,11 @@ class PackageEntry(AppendOnly):
     kind = models.CharField(max_length=8, choices=PackageEntryKind.choices)
     sessions = models.SmallIntegerField()
     appointment = models.ForeignKey(
-        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="package_entries",
     )
     at = models.DateTimeField()
 
