@@ -8,7 +8,7 @@ Refusals: 409 ``voucher_used_up`` / ``voucher_balance_exceeded`` / ``credit_insu
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -22,6 +22,12 @@ from mesoclinic.people.selectors import client_by_id
 from mesoclinic.scheduling.selectors import appointment_for_id
 
 router = Router(tags=["billing"])
+
+# More than zero and under £100,000, in pounds with at most two decimals: "30", "12.50".
+MONEY_PATTERN = r"^([1-9][0-9]{0,4}(\.[0-9]{1,2})?|0?\.(0[1-9]|[1-9][0-9]?))$"
+Amount = Annotated[str, Field(pattern=MONEY_PATTERN, max_length=8, examples=["30.00"])]
+Method = Literal["card", "cash", "bank-transfer"]
+VOUCHER_CODE_PATTERN = r"^[A-Za-z0-9-]{1,20}$"
 
 
 class Money(Schema):
@@ -125,8 +131,8 @@ def client_account(request: HttpRequest, client_id: str) -> dict[str, Any]:
 class PackageIn(InputSchema):
     treatment: str
     sessions: int = Field(ge=1, le=52)
-    price: str = Field(max_length=12, examples=["1200.00"])
-    method: str = Field("card", max_length=16)
+    price: Amount
+    method: Method = "card"
 
 
 @router.post("/clients/{client_id}/packages", response={201: PackageOut})
@@ -158,10 +164,10 @@ def package_sell(request: HttpRequest, client_id: str, payload: PackageIn) -> St
 
 
 class VoucherIn(InputSchema):
-    value: str = Field(max_length=12, examples=["50.00"])
+    value: Amount
     expires_on: SaneDate
     client: str | None = None
-    code: str = Field("", max_length=20)
+    code: str = Field("", pattern=r"^$|" + VOUCHER_CODE_PATTERN[1:], max_length=20)
     note: Text = Field("", max_length=300)
 
 
@@ -181,8 +187,8 @@ def voucher_issue(request: HttpRequest, payload: VoucherIn) -> Status[Any]:
 
 
 class RedeemIn(InputSchema):
-    code: str = Field(max_length=20)
-    amount: str = Field(max_length=12)
+    code: str = Field(pattern=VOUCHER_CODE_PATTERN, max_length=20)
+    amount: Amount
 
 
 class PaidOut(Schema):
@@ -215,7 +221,7 @@ def voucher_redeem(request: HttpRequest, appointment_id: str, payload: RedeemIn)
 
 
 class CreditIn(InputSchema):
-    amount: str = Field(max_length=12)
+    amount: Amount
     note: Text = Field("", max_length=300)
 
 
@@ -230,7 +236,7 @@ def credit_goodwill(request: HttpRequest, client_id: str, payload: CreditIn) -> 
 
 
 class SpendIn(InputSchema):
-    amount: str = Field(max_length=12)
+    amount: Amount
 
 
 @router.post("/appointments/{appointment_id}/credit", response={201: PaidOut})

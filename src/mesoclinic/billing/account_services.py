@@ -310,7 +310,7 @@ def voucher_issue(
     ``code`` is given; 409 ``voucher_code_taken`` when that one exists)."""
     amount = _money(value)
     if expires_on < clock.today():
-        raise InvalidInput(
+        raise RuleRefused(
             Code.INVALID_EXPIRY,
             "A voucher cannot expire before today.",
             details={"field": "expires_on"},
