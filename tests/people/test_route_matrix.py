@@ -148,6 +148,12 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/batches/{lot}/movements"): Rule(A),
     ("GET", "/api/v1/batches/{lot}/recipients"): Rule(A),
     ("POST", "/api/v1/batches/{lot}/contacts"): Rule(A),
+    ("GET", "/api/v1/clients/{client_id}/account"): Rule(S),
+    ("POST", "/api/v1/clients/{client_id}/packages"): Rule(S),
+    ("POST", "/api/v1/clients/{client_id}/credit"): Rule(S),
+    ("POST", "/api/v1/vouchers"): Rule(S),
+    ("POST", "/api/v1/appointments/{appointment_id}/voucher"): Rule(S),
+    ("POST", "/api/v1/appointments/{appointment_id}/credit"): Rule(S),
 }
 
 # --- Web routes without an ``access`` attribute (they check for themselves) ------------------
@@ -210,6 +216,7 @@ WEB_RULES: dict[str, Rule] = {
     "account/my-data.json": Rule(PORTAL, reason="client_required"),
     "account/my-data.pdf": Rule(PORTAL, reason="client_required"),
     "account/erase/": Rule(PORTAL, reason="client_required; the client's own erasure request"),
+    "account/money/": Rule(PORTAL, reason="client_required; the client's own account"),
 }
 # Decorated web routes whose expectation an object rule narrows, or that need a given code.
 WEB_OVERRIDES: dict[str, Rule] = {

@@ -25,6 +25,8 @@ RULE_REFUSALS = {
     "invalid_birth_date": "a birth date after today or over 120 years ago",
     "appointment_not_started": "a no-show or signature before the appointment's start",
     "start_in_past": "a booking or reschedule to a time already gone",
+    "invalid_expiry": "a gift voucher expiring before today",
+    "voucher_expired": "a gift voucher redeemed after its expiry",
     # the state of the clinic at the time of the request
     "outside_course_window": "a course session moved outside its window (contract: 422)",
     "screening_refused": "the client's screening refuses the treatment (contract: 422)",

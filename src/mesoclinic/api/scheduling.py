@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from mesoclinic.api.types import Flag, InputSchema, WholeNumber
+from mesoclinic.billing.account_services import no_show_mark
 from mesoclinic.billing.services import course_quote_record
 from mesoclinic.catalogue.models import Formulation, Protocol
 from mesoclinic.core import clock, validation
@@ -108,6 +110,19 @@ class AppointmentOut(Schema):
 
 class BookedOut(AppointmentOut):
     screening: ScreeningOut
+
+
+class NoShowChargeOut(Schema):
+    deposit_kept: MoneyOut
+    fee: MoneyOut
+
+
+class NoShowOut(AppointmentOut):
+    no_show_charge: NoShowChargeOut
+
+
+def money_out(amount: Decimal) -> dict[str, str]:
+    return {"amount": f"{amount:.2f}", "currency": "GBP"}
 
 
 class AppointmentIn(InputSchema):
@@ -796,14 +811,21 @@ def appointment_cancel(
     return appointment_out(cancelled) | _replan_offer(cancelled)
 
 
-@router.post("/appointments/{appointment_id}/no-show", response=AppointmentOut)
+@router.post("/appointments/{appointment_id}/no-show", response=NoShowOut)
 def appointment_no_show(request: HttpRequest, appointment_id: str) -> dict[str, Any]:
     """Mark a booked appointment a no-show after its start (``status: "no_show"``); 422
-    ``appointment_not_started`` before it, 409 when it is not booked."""
+    ``appointment_not_started`` before it, 409 when it is not booked. The treatment's
+    no-show rule is applied in the same transaction (``no_show_charge``: the deposit kept
+    and the fee charged to the client's account)."""
     require(request.user, Access.STAFF)
     appointment = selectors.appointment_for_id(appointment_id)
-    missed = services.appointment_no_show(actor=request.user, appointment=appointment)
-    return appointment_out(missed)
+    missed, charge = no_show_mark(actor=request.user, appointment=appointment)
+    return appointment_out(missed) | {
+        "no_show_charge": {
+            "deposit_kept": money_out(charge.forfeit),
+            "fee": money_out(charge.fee),
+        }
+    }
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response=AppointmentOut)

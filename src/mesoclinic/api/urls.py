@@ -1,6 +1,7 @@
 """The REST API at /api/v1/ (django-ninja), one router per domain."""
 
 from mesoclinic.api import (
+    billing,
     clients,
     records,
     reference,
@@ -31,3 +32,4 @@ api.add_router("", records.router)
 api.add_router("", supervision.router)
 api.add_router("", reports.router)
 api.add_router("", waitlist.router)
+api.add_router("", billing.router)

@@ -1,4 +1,10 @@
-"""Quotes for courses and the record of money taken and given back (no card processing)."""
+"""Quotes for courses and the record of money taken and given back (no card processing),
+and the client's account: no-show fees and credit, prepaid course packages, gift vouchers.
+
+Every balance here is a sum over an append-only ledger (``AccountEntry``, ``PackageEntry``,
+``VoucherRedemption``): rows are only ever added, so a balance cannot drift from its
+history. ``AppendOnly`` refuses to save a row twice.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +56,7 @@ class PaymentMethod(models.TextChoices):
     CASH = "cash", "Cash"
     BANK_TRANSFER = "bank-transfer", "Bank transfer"
     VOUCHER = "voucher", "Voucher"
+    CREDIT = "credit", "Account credit"
     NONE = "none", "No money moved"
 
 
@@ -115,3 +122,196 @@ class OnlinePayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.intent_id} £{self.amount} {self.status}"
+
+
+# --- The client's account: append-only ledgers ---------------------------------------------
+
+
+class AppendOnly(models.Model):
+    """A ledger row: written once, never changed (corrections are new rows)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class AccountEntryKind(models.TextChoices):
+    NO_SHOW_FEE = "no_show_fee", "No-show fee"
+    FEE_PAID = "fee_paid", "No-show fee paid"
+    CREDIT_REFUND = "credit_refund", "Credit from a refund"
+    CREDIT_GOODWILL = "credit_goodwill", "Goodwill credit"
+    CREDIT_SPENT = "credit_spent", "Credit spent on a payment"
+
+
+FEE_KINDS = (AccountEntryKind.NO_SHOW_FEE, AccountEntryKind.FEE_PAID)
+CREDIT_KINDS = (
+    AccountEntryKind.CREDIT_REFUND,
+    AccountEntryKind.CREDIT_GOODWILL,
+    AccountEntryKind.CREDIT_SPENT,
+)
+
+
+class AccountEntry(AppendOnly):
+    """One movement on a client's account. Amounts are positive; the kind says which way:
+    fees owed = no-show fees less fees paid; credit = refund and goodwill credit less credit
+    spent. At most one no-show fee per appointment."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="account_entries")
+    kind = models.CharField(max_length=16, choices=AccountEntryKind.choices)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    # (named relations, not "+": erasure walks them to delete what depends on a row)
+    appointment = models.ForeignKey(
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_entries",
+    )
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="account_entries"
+    )
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = "account entries"
+        indexes = [models.Index(fields=["client", "kind"], name="account_entry_client_kind")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="account_entry_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=AccountEntryKind.values), name="account_entry_kind_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(kind="no_show_fee"),
+                name="account_entry_one_no_show_fee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} £{self.amount} for client {self.client_id}"
+
+
+class CoursePackage(models.Model):
+    """A prepaid course package a client bought: ``sessions`` of ``treatment`` for ``price``.
+    What is used and left is the sum of its :class:`PackageEntry` ledger."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="packages")
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="+")
+    sessions = models.PositiveSmallIntegerField()
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    sold_at = models.DateTimeField()
+    sold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["sold_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sessions__gte=1, sessions__lte=52), name="package_sessions_range"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="package_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sessions} × {self.treatment.code} for client {self.client_id}"
+
+
+class PackageEntryKind(models.TextChoices):
+    BOUGHT = "bought", "Sessions bought"
+    USED = "used", "Session used"
+
+
+class PackageEntry(AppendOnly):
+    """One line of a package's session ledger: ``+sessions`` bought, ``-1`` per attended
+    session (one per appointment, across all packages)."""
+
+    package = models.ForeignKey(CoursePackage, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=8, choices=PackageEntryKind.choices)
+    sessions = models.SmallIntegerField()
+    appointment = models.ForeignKey(
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="package_entries",
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = "package entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="bought") & Q(sessions__gt=0) & Q(appointment__isnull=True))
+                | (Q(kind="used") & Q(sessions=-1) & Q(appointment__isnull=False)),
+                name="package_entry_sign_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(kind="used"),
+                name="package_entry_one_use_per_appointment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sessions} of package {self.package_id}"
+
+
+class GiftVoucher(models.Model):
+    """A gift voucher: a code worth ``value`` until ``expires_on``; spent by redemptions."""
+
+    code = models.CharField(max_length=20, unique=True)
+    value = models.DecimalField(max_digits=10, decimal_places=2)
+    expires_on = models.DateField()
+    client = models.ForeignKey(
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="vouchers",
+        help_text="Who holds it (shown in their portal), when known.",
+    )
+    note = models.CharField(max_length=300, blank=True)
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gt=0), name="voucher_value_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Voucher {self.code} £{self.value}"
+
+
+class VoucherRedemption(AppendOnly):
+    """Part of a voucher spent on a payment (the payment's method is ``voucher``)."""
+
+    voucher = models.ForeignKey(GiftVoucher, on_delete=models.PROTECT, related_name="redemptions")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="redemption")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="voucher_redemption_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"£{self.amount} of voucher {self.voucher_id}"

@@ -1,13 +1,32 @@
-"""Reads for billing: a client's quotes and the money recorded against their appointments."""
+"""Reads for billing: a client's quotes, the money recorded against their appointments, and
+their account (no-show fees, credit, packages, vouchers). Reads a person sees are audited
+here (:func:`client_account_view`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from mesoclinic.billing.models import Payment, PaymentKind, Quote
+from django.db.models import Count, Sum
+
+from mesoclinic.billing.models import (
+    FEE_KINDS,
+    AccountEntry,
+    AccountEntryKind,
+    CoursePackage,
+    GiftVoucher,
+    PackageEntry,
+    PackageEntryKind,
+    Payment,
+    PaymentKind,
+    Quote,
+)
+from mesoclinic.core import clock
+from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.people.models import Client
-from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 
 ZERO = Decimal("0.00")
 
@@ -82,3 +101,202 @@ def client_billing(*, client: Client) -> ClientBilling:
         row.totals.add(payment)
         totals.add(payment)
     return ClientBilling(quotes=quotes, appointments=list(grouped.values()), totals=totals)
+
+
+# --- The client's account: fees, credit, packages, vouchers ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBalances:
+    """Sums over a client's account ledger: no-show fees charged and paid, credit given and
+    spent."""
+
+    fees_charged: Decimal = ZERO
+    fees_paid: Decimal = ZERO
+    credit_given: Decimal = ZERO
+    credit_spent: Decimal = ZERO
+
+    @property
+    def fees_due(self) -> Decimal:
+        return self.fees_charged - self.fees_paid
+
+    @property
+    def credit(self) -> Decimal:
+        return self.credit_given - self.credit_spent
+
+
+def account_balances(*, client: Client) -> AccountBalances:
+    """The client's fee and credit balances, in one query."""
+    sums = {
+        row["kind"]: Decimal(row["total"])
+        for row in AccountEntry.objects.filter(client=client)
+        .order_by()
+        .values("kind")
+        .annotate(total=Sum("amount"))
+    }
+    return AccountBalances(
+        fees_charged=sums.get(AccountEntryKind.NO_SHOW_FEE, ZERO),
+        fees_paid=sums.get(AccountEntryKind.FEE_PAID, ZERO),
+        credit_given=sums.get(AccountEntryKind.CREDIT_REFUND, ZERO)
+        + sums.get(AccountEntryKind.CREDIT_GOODWILL, ZERO),
+        credit_spent=sums.get(AccountEntryKind.CREDIT_SPENT, ZERO),
+    )
+
+
+def package_sessions_left(packages: Iterable[CoursePackage]) -> dict[int, int]:
+    """Sessions left per package id: the sum of each package's ledger, in one query."""
+    ids = [package.pk for package in packages]
+    left = dict.fromkeys(ids, 0)
+    for row in (
+        PackageEntry.objects.filter(package_id__in=ids)
+        .order_by()
+        .values("package_id")
+        .annotate(total=Sum("sessions"))
+    ):
+        left[row["package_id"]] = int(row["total"])
+    return left
+
+
+@dataclass(frozen=True, slots=True)
+class PackageLine:
+    """A package with what its ledger says: bought, used, left."""
+
+    package: CoursePackage
+    bought: int
+    used: int
+
+    @property
+    def left(self) -> int:
+        return self.bought - self.used
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherLine:
+    voucher: GiftVoucher
+    spent: Decimal
+    today: dt.date
+
+    @property
+    def balance(self) -> Decimal:
+        return self.voucher.value - self.spent
+
+    @property
+    def expired(self) -> bool:
+        return self.voucher.expires_on < self.today
+
+    @property
+    def usable(self) -> bool:
+        return self.balance > 0 and not self.expired
+
+
+@dataclass(frozen=True, slots=True)
+class ClientAccount:
+    """Everything on a client's account: balances, the ledger, packages, vouchers, and how
+    often they did not come."""
+
+    client: Client
+    balances: AccountBalances
+    entries: list[AccountEntry]
+    packages: list[PackageLine]
+    vouchers: list[VoucherLine]
+    no_shows: int
+
+    @property
+    def empty(self) -> bool:
+        return not (self.entries or self.packages or self.vouchers or self.no_shows)
+
+
+def client_account(*, client: Client) -> ClientAccount:
+    """The client's account (not audited: callers that show it use
+    :func:`client_account_view`)."""
+    packages = list(
+        CoursePackage.objects.filter(client=client)
+        .select_related("treatment")
+        .order_by("sold_at", "id")
+    )
+    ledger: dict[int, dict[str, int]] = {p.pk: {"bought": 0, "used": 0} for p in packages}
+    for row in (
+        PackageEntry.objects.filter(package__client=client)
+        .order_by()
+        .values("package_id", "kind")
+        .annotate(total=Sum("sessions"))
+    ):
+        key = "bought" if row["kind"] == PackageEntryKind.BOUGHT else "used"
+        ledger[row["package_id"]][key] = abs(int(row["total"]))
+    vouchers = list(
+        GiftVoucher.objects.filter(client=client)
+        .annotate(spent=Sum("redemptions__amount"))
+        .order_by("expires_on", "id")
+    )
+    today = clock.today()
+    return ClientAccount(
+        client=client,
+        balances=account_balances(client=client),
+        entries=list(
+            AccountEntry.objects.filter(client=client)
+            .select_related("appointment__treatment")
+            .order_by("-at", "-id")
+        ),
+        packages=[PackageLine(p, ledger[p.pk]["bought"], ledger[p.pk]["used"]) for p in packages],
+        vouchers=[VoucherLine(v, v.spent or ZERO, today) for v in vouchers],
+        no_shows=Appointment.objects.filter(client=client, status=AppointmentStatus.NOSHOW).count(),
+    )
+
+
+def client_account_view(*, actor: Actor, client: Client, where: str) -> ClientAccount:
+    """The client's account for a person to read (``where``: the page), audited as
+    ``client.account.view``."""
+    account = client_account(client=client)
+    audit_record(
+        actor=actor,
+        action="client.account.view",
+        obj=client,
+        client_id=client.pk,
+        summary=f"Account: {where}",
+    )
+    return account
+
+
+@dataclass(frozen=True, slots=True)
+class BookingFlags:
+    """What the front desk should know about a client when booking: no-shows and unpaid
+    no-show fees."""
+
+    no_shows: int = 0
+    fees_due: Decimal = ZERO
+
+    @property
+    def any(self) -> bool:
+        return bool(self.no_shows or self.fees_due)
+
+
+def booking_flags(client_ids: Iterable[int]) -> dict[int, BookingFlags]:
+    """Each client's no-show count and unpaid no-show fees, in two queries."""
+    ids = list(client_ids)
+    counts = {
+        row["client_id"]: row["n"]
+        for row in Appointment.objects.filter(client_id__in=ids, status=AppointmentStatus.NOSHOW)
+        .order_by()
+        .values("client_id")
+        .annotate(n=Count("id"))
+    }
+    fees: dict[int, Decimal] = {}
+    for row in (
+        AccountEntry.objects.filter(client_id__in=ids, kind__in=FEE_KINDS)
+        .order_by()
+        .values("client_id", "kind")
+        .annotate(total=Sum("amount"))
+    ):
+        sign = 1 if row["kind"] == AccountEntryKind.NO_SHOW_FEE else -1
+        fees[row["client_id"]] = fees.get(row["client_id"], ZERO) + sign * Decimal(row["total"])
+    return {
+        client_id: BookingFlags(counts.get(client_id, 0), fees.get(client_id, ZERO))
+        for client_id in ids
+    }
+
+
+def no_show_fee_for(*, appointment: Appointment) -> AccountEntry | None:
+    """The no-show fee charged for ``appointment``, if any."""
+    return AccountEntry.objects.filter(
+        appointment=appointment, kind=AccountEntryKind.NO_SHOW_FEE
+    ).first()

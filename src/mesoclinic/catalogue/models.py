@@ -10,6 +10,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 
+from mesoclinic.catalogue.pricing import (
+    DEFAULT_NO_SHOW_FEE_PERCENT,
+    DEFAULT_NO_SHOW_PRESET,
+    NO_SHOW_PRESET_LABELS,
+    NoShowPreset,
+)
 from mesoclinic.people.models import DeviceType, code_validator
 
 
@@ -213,6 +219,22 @@ class Treatment(models.Model):
         help_text="A consultation with a prescriber: nothing is given, so only who holds it "
         "is screened.",
     )
+    no_show_policy = models.CharField(
+        "No-show policy",
+        max_length=10,
+        choices=[(preset.value, label) for preset, label in NO_SHOW_PRESET_LABELS.items()],
+        default=DEFAULT_NO_SHOW_PRESET.value,
+        help_text="What a client who does not come is charged (the rule is shown before "
+        "they book).",
+    )
+    no_show_fee_percent = models.DecimalField(
+        "No-show fee (% of the price)",
+        max_digits=5,
+        decimal_places=2,
+        default=DEFAULT_NO_SHOW_FEE_PERCENT,
+        help_text="Charged on the client's account under the strict policy, on top of the "
+        "kept deposit.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -221,6 +243,14 @@ class Treatment(models.Model):
                 condition=Q(treatment_minutes__gte=5), name="treatment_minutes_min"
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="treatment_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(no_show_fee_percent__gte=0, no_show_fee_percent__lte=100),
+                name="treatment_no_show_fee_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(no_show_policy__in=[preset.value for preset in NoShowPreset]),
+                name="treatment_no_show_policy_valid",
+            ),
             # No visit lasts half a day; the SQLite overlap triggers rely on it.
             models.CheckConstraint(
                 condition=Q(numbing_minutes__lte=720 - F("treatment_minutes")),

@@ -6,9 +6,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Any
 
 PENNY = Decimal("0.01")
+
+
+class NoShowPreset(StrEnum):
+    """What a missed appointment costs, per treatment, from flexible to strict (the rule
+    itself: ``billing.policy.NoShowRule``)."""
+
+    FLEXIBLE = "flexible"  # nothing: a deposit stays the client's
+    MODERATE = "moderate"  # the deposit is kept
+    STRICT = "strict"  # the deposit is kept and a fee of a share of the price is due
+
+
+NO_SHOW_PRESET_LABELS = {
+    NoShowPreset.FLEXIBLE: "Flexible: nothing is charged",
+    NoShowPreset.MODERATE: "Moderate: the deposit is kept",
+    NoShowPreset.STRICT: "Strict: the deposit is kept and a fee is charged",
+}
+DEFAULT_NO_SHOW_PRESET = NoShowPreset.MODERATE
+DEFAULT_NO_SHOW_FEE_PERCENT = Decimal("50")
 
 
 @dataclass(frozen=True, slots=True)

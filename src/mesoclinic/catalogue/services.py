@@ -21,6 +21,7 @@ from mesoclinic.catalogue.models import (
     StockMovementKind,
     Treatment,
 )
+from mesoclinic.catalogue.pricing import NoShowPreset
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import Conflict, InvalidInput, RuleRefused
@@ -92,6 +93,8 @@ TREATMENT_SETTINGS = (
     "treatment_minutes",
     "numbing_minutes",
     "price",
+    "no_show_policy",
+    "no_show_fee_percent",
     "bookable_online",
     "active",
 )
@@ -139,6 +142,18 @@ def _check_treatment_values(values: dict[str, Any]) -> None:
     if "price" in values and Decimal(values["price"]) < 0:
         raise InvalidInput(
             "invalid_input", "The price cannot be negative.", details={"field": "price"}
+        )
+    if "no_show_fee_percent" in values and not (0 <= Decimal(values["no_show_fee_percent"]) <= 100):
+        raise InvalidInput(
+            "invalid_input",
+            "The no-show fee is a share of the price between 0 and 100 %.",
+            details={"field": "no_show_fee_percent"},
+        )
+    if "no_show_policy" in values and values["no_show_policy"] not in set(NoShowPreset):
+        raise InvalidInput(
+            "invalid_input",
+            f"The no-show policy is one of {', '.join(NoShowPreset)}.",
+            details={"field": "no_show_policy"},
         )
     minutes = int(values.get("treatment_minutes", 5))
     numbing = int(values.get("numbing_minutes", 0))

@@ -12,6 +12,7 @@ from mesoclinic.catalogue import services as catalogue
 from mesoclinic.catalogue.models import Batch, Formulation
 from mesoclinic.core import clock
 from mesoclinic.demo import data
+from mesoclinic.demo.billing import load_billing_demo
 from mesoclinic.demo.outcomes import load_outcomes_demo
 from mesoclinic.demo.records import load_records_demo
 from mesoclinic.demo.safety import load_safety_demo
@@ -56,6 +57,7 @@ def demo_load(*, with_history: bool = True) -> list[DemoLogin]:
             load_records_demo()
             load_scheduling_demo()
             load_outcomes_demo()
+            load_billing_demo()
     return logins
 
 

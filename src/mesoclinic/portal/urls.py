@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from mesoclinic.portal import erasure_views, identity_views, payment_views, views, waitlist_views
+from mesoclinic.portal import (
+    erasure_views,
+    identity_views,
+    money_views,
+    payment_views,
+    views,
+    waitlist_views,
+)
 
 app_name = "portal"
 
@@ -24,6 +31,7 @@ urlpatterns = [
         identity_views.password_reset_confirm,
         name="reset_confirm",
     ),
+    path("account/money/", money_views.account_money, name="money"),
     path("account/questionnaire/", views.account_questionnaire, name="questionnaire"),
     path("account/consent/<slug:code>/", views.account_consent, name="consent"),
     path("account/appointments/<int:appointment_id>/cancel/", views.account_cancel, name="cancel"),

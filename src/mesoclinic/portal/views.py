@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from mesoclinic.billing.online import online_deposit_due
-from mesoclinic.billing.policy import cancellation_policy
+from mesoclinic.billing.policy import booking_policy_summary, cancellation_policy
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock, validation
 from mesoclinic.core.audit import audit_record
@@ -299,6 +299,7 @@ def book_details(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "error": error,
             "policy": cancellation_policy(),
+            "policy_summary": booking_policy_summary(treatment),
             "deposit": cancellation_policy().deposit_for(treatment.price),
             "birth_date": answers.birth_date,
             "hold_minutes": hold_minutes(),

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from mesoclinic.billing.account_services import package_session_use
 from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch, Formulation, Treatment, Unit
 from mesoclinic.core import clock, validation
@@ -570,10 +571,12 @@ def record_sign(
         locked.screening = dict(screening) or locked.screening
         locked.save(update_fields=["signed_at", "signed_by", "screening"])
         # The signed record says the client came and was treated.
-        Appointment.objects.filter(
+        attended = Appointment.objects.filter(
             pk=locked.appointment_id,
             status__in=(AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED),
         ).update(status=AppointmentStatus.FULFILLED)
+        if attended:  # an attended session uses one of a prepaid package's
+            package_session_use(actor=actor, appointment=locked.appointment)
         _open_follow_ups(locked)
         _record_toxin_administrations(actor, locked)
         supervision.sign_off_queue(actor=actor, record=locked)

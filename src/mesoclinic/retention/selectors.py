@@ -15,7 +15,14 @@ from typing import Any
 from django.db.models import Max, Model, QuerySet
 from django.utils import timezone
 
-from mesoclinic.billing.models import OnlinePayment, Payment, Quote
+from mesoclinic.billing.models import (
+    AccountEntry,
+    CoursePackage,
+    GiftVoucher,
+    OnlinePayment,
+    Payment,
+    Quote,
+)
 from mesoclinic.core import clock
 from mesoclinic.messaging.models import Message
 from mesoclinic.people.models import Client
@@ -64,6 +71,9 @@ SOURCES: dict[RecordType, tuple[Source, ...]] = {
     RecordType.FINANCIAL: (
         Source(Payment, "appointment__client", "recorded_at"),
         Source(OnlinePayment, "appointment__client", "created_at"),
+        Source(AccountEntry, "client", "at"),
+        Source(CoursePackage, "client", "sold_at"),
+        Source(GiftVoucher, "client", "issued_at"),
     ),
     RecordType.CONTACT: (
         Source(Appointment, "client", "start"),

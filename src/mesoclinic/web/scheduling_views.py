@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from mesoclinic.billing.selectors import booking_flags, no_show_fee_for
 from mesoclinic.billing.services import course_quote_record
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock, validation
@@ -245,6 +246,9 @@ def client_options(query: str, chosen: str | None) -> list[Client]:
         options += list(Client.objects.filter(pk=int(chosen)))
     if query:
         options += [c for c in client_search(query=query)[:CLIENT_OPTIONS] if c not in options]
+    flags = booking_flags(c.pk for c in options)  # no-shows and unpaid fees, for the desk
+    for option in options:
+        option.booking_flags = flags[option.pk]  # type: ignore[attr-defined]
     return options
 
 
@@ -352,6 +356,8 @@ def appointment_detail(request: HtmxHttpRequest, appointment_id: int) -> HttpRes
                 "appointment": appointment,
                 "can_change": appointment.status == AppointmentStatus.BOOKED,
                 "has_numbing": appointment.start < appointment.treatment_start,
+                "started": clock.now() >= appointment.start,
+                "no_show_fee": no_show_fee_for(appointment=appointment),
             },
         )
 

@@ -64,6 +64,21 @@ class TreatmentForm(forms.ModelForm):
             "bookable_online": "Clients can book it on the public booking pages.",
         }
 
+    KEPT_WHEN_LEFT_OUT = ("no_show_policy", "no_show_fee_percent")
+    """Fields a form that does not send them leaves as they are (older forms, scripts)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.KEPT_WHEN_LEFT_OUT:
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in self.KEPT_WHEN_LEFT_OUT:
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
 
 @admin_required
 def treatment_settings(request: HtmxHttpRequest, code: str) -> HttpResponse:

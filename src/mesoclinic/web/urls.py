@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from mesoclinic.web import (
     audit_views,
+    billing_views,
     catalogue_views,
     client_views,
     identity_views,
@@ -43,6 +44,7 @@ urlpatterns = [
     path("", include(records_views.urlpatterns)),
     path("", include(supervision_views.urlpatterns)),
     path("", include("mesoclinic.web.journey_views")),
+    path("", include(billing_views.urlpatterns)),
     path("", include(audit_views.urlpatterns)),
     path("", include(settings_views.urlpatterns)),
     path("", include(waitlist_views.urlpatterns)),
