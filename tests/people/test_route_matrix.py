@@ -416,6 +416,7 @@ def world(django_db_setup, django_db_blocker):
             "lot": batch.lot,
             "token": "not-a-real-token",
             "entry_id": made_up,
+            "run_id": made_up,
         }
         yield World(params=params, tokens=tokens, users=users)
         transaction.set_rollback(True)

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "mesoclinic.messaging",
     "mesoclinic.billing",
     "mesoclinic.retention",
+    "mesoclinic.imports",
     "mesoclinic.portal",
 ]
 

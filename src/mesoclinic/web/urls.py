@@ -7,6 +7,7 @@ from mesoclinic.web import (
     catalogue_views,
     client_views,
     identity_views,
+    import_views,
     outcomes_views,
     records_views,
     reports_views,
@@ -54,4 +55,5 @@ urlpatterns = [
     path("", include(reports_views.urlpatterns)),
     path("", include(outcomes_views.urlpatterns)),
     path("", include(retention_views.urlpatterns)),
+    path("", include(import_views.urlpatterns)),
 ]
