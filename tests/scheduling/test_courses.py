@@ -15,7 +15,7 @@ from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.safety.models import ToxinAdministration
 from mesoclinic.scheduling import planning, services
 from mesoclinic.scheduling.models import Appointment, Course
-from mesoclinic.scheduling.services import courses
+from mesoclinic.scheduling.services import batch, courses
 
 from .conftest import LONDON, london
 
@@ -221,6 +221,37 @@ def test_a_session_taken_meanwhile_rolls_the_whole_course_back(demo, monkeypatch
             actor=None, client=amelia, treatment=treatment, start_date=dt.date(2027, 3, 1)
         )
     # then
+    assert refused.value.code == "course_unavailable"
+    assert refused.value.details == {"failed_session": 5}
+    assert not Course.objects.exists()
+    assert not Appointment.objects.filter(client=amelia).exists()
+
+
+def test_a_session_taken_between_the_re_check_and_the_insert_is_named_and_books_nothing(
+    demo, monkeypatch
+):
+    # given: session 5's practitioner booked by someone else, and a re-check that does
+    # not see it (as when the other booking commits between the re-check and the insert)
+    amelia = _amelia()
+    treatment = Treatment.objects.get(code="face-revitalise")
+    plan = planning.course_plan(client=amelia, treatment=treatment, start_date=dt.date(2027, 3, 1))
+    fifth = plan.sessions[4].slot
+    assert fifth is not None
+    services.appointment_book(
+        actor=None,
+        client=Client.objects.get(email="freya.adeyemi@example.com"),
+        treatment=treatment,
+        start=fifth.start,
+        practitioner=Practitioner.objects.get(code=fifth.practitioner),
+    )
+    monkeypatch.setattr(courses, "course_plan", lambda **kwargs: plan)
+    monkeypatch.setattr(batch, "_recheck_rows", lambda placements, **kwargs: [])
+    # when: the one INSERT of every session meets the database's guard
+    with pytest.raises(Conflict) as refused:
+        services.course_book(
+            actor=None, client=amelia, treatment=treatment, start_date=dt.date(2027, 3, 1)
+        )
+    # then: the sessions are booked one by one instead, and the fifth is refused
     assert refused.value.code == "course_unavailable"
     assert refused.value.details == {"failed_session": 5}
     assert not Course.objects.exists()

@@ -156,13 +156,17 @@ def message_schedule(
     return messages_schedule([draft])[0]
 
 
-def messages_schedule(drafts: Sequence[Draft]) -> list[Message]:
+def messages_schedule(drafts: Sequence[Draft], *, new: bool = False) -> list[Message]:
     """Schedule each draft as :func:`message_schedule` does, all at once: one query finds
     (and locks) the messages that exist, one ``INSERT`` writes the new ones. Returns the
     messages in the order of ``drafts``, whose keys must be distinct.
 
     A concurrent transaction that inserts one of the keys first makes ours fail on the
     unique key; the batch is then tried once more, finding that message.
+
+    ``new``: the caller knows no message with these keys can exist (they name a row it
+    has just inserted, uncommitted, so no other transaction can write them either): the
+    batch is inserted at once, with no look-up and no savepoint.
     """
     keys = [draft.key for draft in drafts]
     if len(set(keys)) != len(keys):
@@ -170,6 +174,10 @@ def messages_schedule(drafts: Sequence[Draft]) -> list[Message]:
     if not drafts:
         return []
     now = clock.now()
+    if new:
+        created = Message.objects.bulk_create([draft.as_message(now) for draft in drafts])
+        _enqueue_deliveries((message.pk, message.send_after) for message in created)
+        return created
     try:
         with transaction.atomic():
             return _schedule_batch(drafts, now)
@@ -373,12 +381,18 @@ def _policy_text() -> str:
     return cancellation_policy().summary()
 
 
-def appointment_booked_notify(*, appointment: Appointment) -> list[Message]:
-    """Confirmation (email with .ics, and SMS), preparation, and reminders for a booking."""
-    return appointments_booked_notify(appointments=[appointment])
+def appointment_booked_notify(*, appointment: Appointment, new: bool = False) -> list[Message]:
+    """Confirmation (email with .ics, and SMS), preparation, and reminders for a booking.
+
+    ``new``: the appointment was inserted in the caller's transaction, so none of its
+    messages can exist yet (their keys hold its id): they are inserted without first
+    looking for them (see :func:`messages_schedule`)."""
+    return appointments_booked_notify(appointments=[appointment], new=new)
 
 
-def appointments_booked_notify(*, appointments: Sequence[Appointment]) -> list[Message]:
+def appointments_booked_notify(
+    *, appointments: Sequence[Appointment], new: bool = False
+) -> list[Message]:
     """:func:`appointment_booked_notify` for several bookings (a course) at once: their
     messages in one ``INSERT``. Appointments no longer booked are skipped."""
     booked = [a for a in appointments if a.status == AppointmentStatus.BOOKED]
@@ -414,7 +428,7 @@ def appointments_booked_notify(*, appointments: Sequence[Appointment]) -> list[M
             )
     for appointment, context in zip(booked, contexts, strict=True):
         drafts += _reminder_drafts(appointment, context)
-    return messages_schedule(drafts)
+    return messages_schedule(drafts, new=new)
 
 
 COURSE_KEY_PART = "course"

@@ -7,10 +7,14 @@ in a handful of queries; everything else here lists the safety records shown on 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import Aggregate, IntegerField, Max, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, JSONArray
 from django.utils import timezone
 
 from mesoclinic.catalogue.models import Formulation, RegulatoryClass, Treatment
@@ -194,32 +198,280 @@ def screening_request_for(
     toxin_bookings: Iterable[dt.date] = (),
 ) -> engine.ScreeningRequest:
     """Build the engine's request from the database (``toxin_bookings``: see
-    ``client_facts``).
+    ``client_facts``) in two queries: the client's safety records with the treatment's
+    consent form (``_client_records``), and the formulation with its ingredients.
 
     ``formulation`` defaults to the treatment's default formulation; ``on`` to the date of
     ``at`` in the client's site time zone, else today there. Overrides count when still
     active at the treatment moment (``at``, else the later of now and the start of ``on``).
     """
-    tz = client_time_zone(client=client)
     if on is None:
+        tz = client_time_zone(client=client)
         on = local_date(at, tz) if at is not None else clock.today(tz)
-    formulation = formulation or treatment.default_formulation
-    questionnaire = questionnaire_latest(client=client)
-    moment = at or max(clock.now(), start_of_day(on, tz))
+    moment = at  # ``None``: the moment depends on the time zone, known after the read
+    records = _client_records(client=client, treatment=treatment, moment=moment, on=on)
+    formulation_id = formulation.pk if formulation else treatment.default_formulation_id
+    form_version, cooling_off_hours = records.consent_form
     return engine.ScreeningRequest(
         on=on,
         at=at,
-        client=client_facts(
-            client=client, treatment=treatment, tz=tz, toxin_bookings=toxin_bookings
+        client=engine.ClientFacts(
+            birth_date=client.birth_date,
+            toxin_administrations=records.toxin_days,
+            toxin_bookings=tuple(sorted(set(toxin_bookings))),
+            prescriptions=records.prescriptions,
+            consents=records.consents,
         ),
-        treatment=treatment_facts(treatment=treatment),
-        formulation=formulation_facts(formulation=formulation) if formulation else None,
+        treatment=_treatment_facts(treatment, form_version, cooling_off_hours),
+        formulation=formulation_facts_by_id(formulation_id) if formulation_id else None,
         practitioner=practitioner_facts(practitioner=practitioner) if practitioner else None,
-        questionnaire=(
-            questionnaire_facts(questionnaire=questionnaire, tz=tz) if questionnaire else None
-        ),
-        overridden_codes=overridden_codes(client=client, treatment=treatment, moment=moment),
+        questionnaire=records.questionnaire,
+        overridden_codes=records.overridden,
         config=screening_config(),
+    )
+
+
+# --- Engine facts in one read --------------------------------------------------------------
+
+
+class _JsonRows(Aggregate):
+    """The rows of a group as one JSON array text (SQLite ``JSON_GROUP_ARRAY``,
+    PostgreSQL ``JSONB_AGG``)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = self.as_sql(compiler, connection, function="JSONB_AGG", **extra)
+        return f"({sql})::text", params
+
+
+def _rows_of(queryset: QuerySet[Any], *fields: str) -> Subquery:
+    """A scalar subquery: ``fields`` of every row of ``queryset`` as a JSON array of
+    arrays (NULL when there is none)."""
+    return Subquery(
+        queryset.order_by()
+        .annotate(_one=Value(1, output_field=IntegerField()))
+        .values("_one")
+        .annotate(rows=_JsonRows(JSONArray(*fields)))
+        .values("rows")
+    )
+
+
+def _json(value: Any) -> Any:
+    """A JSON column inside a JSON array: nested on PostgreSQL, a JSON text on SQLite."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _moment(value: str) -> dt.datetime:
+    """A stored moment read back from JSON: ISO text with an offset (PostgreSQL) or
+    naive UTC (SQLite)."""
+    moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _ClientRecords:
+    questionnaire: engine.QuestionnaireFacts | None
+    toxin_days: tuple[dt.date, ...]
+    prescriptions: tuple[engine.PrescriptionFacts, ...]
+    consents: tuple[engine.ConsentFacts, ...]
+    overridden: frozenset[str]
+    consent_form: tuple[str | None, int | None]
+
+
+def _client_records(
+    *, client: Client, treatment: Treatment, moment: dt.datetime | None, on: dt.date
+) -> _ClientRecords:
+    """Everything screening reads about the client, and the treatment's current consent
+    form, in one query: the latest questionnaire, toxin administrations, prescriptions,
+    this treatment's consents and overrides, each as a JSON array (the rows of
+    ``questionnaire_latest``, ``client_facts``, ``overridden_codes`` and
+    ``consent_form_current``). ``moment`` ``None``: the later of now and the start of
+    ``on`` in the client's time zone."""
+    questionnaires = HealthQuestionnaire.objects.filter(client=client.pk).order_by(
+        "-answered_at", "-id"
+    )
+    row = (
+        Client.objects.filter(pk=client.pk)
+        .annotate(
+            site_zone=Coalesce(
+                "home_site__time_zone",
+                Subquery(Site.objects.order_by("pk").values("time_zone")[:1]),
+            ),
+            read_questionnaire=Subquery(
+                questionnaires.values(
+                    row=JSONArray(
+                        "answered_at",
+                        "pregnant",
+                        "breastfeeding",
+                        "allergies",
+                        "conditions",
+                        "medications",
+                        "isotretinoin_last_taken_on",
+                    )
+                )[:1],
+                output_field=TextField(),
+            ),
+            read_toxins=_rows_of(
+                ToxinAdministration.objects.filter(client=client.pk), "administered_on"
+            ),
+            read_prescriptions=_rows_of(
+                Prescription.objects.filter(client=client.pk),
+                "prescriber__code",
+                "formulation__code",
+                "consultation_at",
+                "id",
+            ),
+            read_consents=_rows_of(
+                SignedConsent.objects.filter(client=client.pk, treatment=treatment.pk),
+                "form_version",
+                "signed_at",
+                "id",
+            ),
+            read_overrides=_rows_of(
+                Override.objects.filter(
+                    client=client.pk, treatment=treatment.pk, created_at__lte=clock.now()
+                ),
+                "code",
+                "expires_at",
+            ),
+            read_consent_form=Subquery(
+                ConsentForm.objects.filter(treatment=treatment.pk)
+                .order_by("-version")
+                .values(row=JSONArray("version", "cooling_off_hours"))[:1],
+                output_field=TextField(),
+            ),
+        )
+        .values_list(
+            "site_zone",
+            "read_questionnaire",
+            "read_toxins",
+            "read_prescriptions",
+            "read_consents",
+            "read_overrides",
+            "read_consent_form",
+        )
+        .get()
+    )
+    zone, *documents = row
+    questionnaire, toxins, prescriptions, consents, overrides, form = (
+        _json(value) if value is not None else None for value in documents
+    )
+    tz = zoneinfo.ZoneInfo(zone) if zone else timezone.get_default_timezone()
+    if moment is None:
+        moment = max(clock.now(), start_of_day(on, tz))
+    # The models' own orders (newest first, then id), which ties in the engine follow.
+    prescription_rows = sorted(
+        ((code, product, _moment(at), pk) for code, product, at, pk in prescriptions or ()),
+        key=lambda item: (item[2], item[3]),
+        reverse=True,
+    )
+    consent_rows = sorted(
+        ((version, _moment(at), pk) for version, at, pk in consents or ()),
+        key=lambda item: (item[1], item[2]),
+        reverse=True,
+    )
+    version, cooling_off = form or (None, None)
+    return _ClientRecords(
+        questionnaire=_questionnaire_from_row(questionnaire, tz) if questionnaire else None,
+        toxin_days=tuple(sorted({dt.date.fromisoformat(day) for (day,) in toxins or ()})),
+        prescriptions=tuple(
+            engine.PrescriptionFacts(
+                prescriber_code=code, formulation_code=product, consulted_on=local_date(at, tz)
+            )
+            for code, product, at, _ in prescription_rows
+        ),
+        consents=tuple(
+            engine.ConsentFacts(
+                treatment_code=treatment.code, form_version=str(version), signed_at=signed_at
+            )
+            for version, signed_at, _ in consent_rows
+        ),
+        overridden=frozenset(
+            code for code, expires_at in overrides or () if _moment(expires_at) > moment
+        ),
+        consent_form=(str(version) if version is not None else None, cooling_off),
+    )
+
+
+def _questionnaire_from_row(row: list[Any], tz: dt.tzinfo) -> engine.QuestionnaireFacts:
+    """``questionnaire_facts`` of the JSON row ``_client_records`` reads."""
+    answered_at, pregnant, breastfeeding, allergies, conditions, medications, isotretinoin = row
+    return engine.QuestionnaireFacts(
+        answered_on=local_date(_moment(answered_at), tz),
+        pregnant=bool(pregnant),
+        breastfeeding=bool(breastfeeding),
+        allergies=tuple(str(a) for a in _json(allergies) or ()),
+        conditions=frozenset(_json(conditions) or ()) & engine.CONDITION_CODES,
+        medications=tuple(str(m) for m in _json(medications) or ()),
+        isotretinoin_last_taken_on=dt.date.fromisoformat(isotretinoin) if isotretinoin else None,
+    )
+
+
+def _treatment_facts(
+    treatment: Treatment, form_version: str | None, cooling_off_hours: int | None
+) -> engine.TreatmentFacts:
+    return engine.TreatmentFacts(
+        code=treatment.code,
+        needs_needle=treatment.needs_needle,
+        requires_prescriber=treatment.requires_prescriber,
+        contains_toxin=treatment.contains_toxin,
+        electroporation=treatment.device_type == DeviceType.ELECTROPORATION_WAND,
+        areas=tuple(str(area) for area in treatment.areas or ()),
+        swelling_expected=treatment.swelling_expected,
+        cooling_off_hours=cooling_off_hours,
+        consent_form_version=form_version,
+        consultation=treatment.is_consultation,
+    )
+
+
+def formulation_facts_by_id(formulation_id: int) -> engine.FormulationFacts:
+    """``formulation_facts`` in one query: the formulation joined with its ingredients
+    and their allergen groups (one row per ingredient and group)."""
+    rows = list(
+        Formulation.objects.filter(pk=formulation_id)
+        .order_by("ingredients__code", "ingredients__allergen_groups__name")
+        .values_list(
+            "code",
+            "name",
+            "contains_toxin",
+            "regulatory_class",
+            "ingredients__code",
+            "ingredients__name",
+            "ingredients__synonyms",
+            "ingredients__allergen_groups__code",
+            "ingredients__allergen_groups__name",
+            "ingredients__allergen_groups__synonyms",
+        )
+    )
+    code, name, contains_toxin, regulatory_class = rows[0][:4]
+    ingredients: dict[str, tuple[str, tuple[str, ...], list[engine.AllergenGroupFacts]]] = {}
+    for *_, ingredient, ingredient_name, synonyms, group, group_name, group_synonyms in rows:
+        if ingredient is None:
+            continue
+        entry = ingredients.setdefault(ingredient, (ingredient_name, tuple(synonyms or ()), []))
+        if group is not None:
+            entry[2].append(
+                engine.AllergenGroupFacts(
+                    code=group, name=group_name, synonyms=tuple(group_synonyms or ())
+                )
+            )
+    return engine.FormulationFacts(
+        code=code,
+        name=name,
+        contains_toxin=contains_toxin,
+        # Every prescription-only medicine needs the prescriber chain (domain.md §4).
+        prescription_only=contains_toxin or regulatory_class == RegulatoryClass.POM,
+        ingredients=tuple(
+            engine.IngredientFacts(
+                code=ingredient,
+                name=ingredient_name,
+                synonyms=synonyms,
+                allergen_groups=tuple(groups),
+            )
+            for ingredient, (ingredient_name, synonyms, groups) in ingredients.items()
+        ),
     )
 
 

@@ -163,7 +163,7 @@ def appointment_book(
             },
         )
         if notify:
-            messaging.appointment_booked_notify(appointment=appointment)
+            messaging.appointment_booked_notify(appointment=appointment, new=True)
         transaction.on_commit(metrics.booking_counted)
     return appointment
 

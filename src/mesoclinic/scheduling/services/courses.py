@@ -30,13 +30,16 @@ from mesoclinic.scheduling.models import (
 from mesoclinic.scheduling.planning import (
     CoursePlanResult,
     CourseWishes,
+    PlannedCourseSession,
     course_plan,
     course_replan_preview,
 )
 from mesoclinic.scheduling.services.appointments import appointment_cancel, appointment_reschedule
+from mesoclinic.scheduling.services.batch import _write_all_at_once
 from mesoclinic.scheduling.services.checks import _screen
 from mesoclinic.scheduling.services.guarded import (
     MAX_REASON_LENGTH,
+    Placement,
     _appointment_data,
     _label,
     _NewAppointment,
@@ -113,41 +116,32 @@ def course_book(
             price=plan.price,
             created_at=now,
         )
-        appointments: list[Appointment] = []
+        placements: list[Placement] = []
+        inserts: list[_NewAppointment] = []
         for session in plan.sessions:
-            slot = session.slot
-            assert slot is not None
+            assert session.slot is not None
             assert session.option is not None
-            placement = _placement(plan.search, session.option.slot)
-            insert = _NewAppointment(
-                client=client,
-                treatment=treatment,
-                formulation=treatment.default_formulation,
-                booked_at=now,
-                booked_by_label=label,
-                course=course,
-                session_number=session.number,
-            )
-
-            try:
-                appointment = _write_guarded(
-                    placements=[placement], client=client, treatment=treatment, write=insert
+            placements.append(_placement(plan.search, session.option.slot))
+            inserts.append(
+                _NewAppointment(
+                    client=client,
+                    treatment=treatment,
+                    formulation=treatment.default_formulation,
+                    booked_at=now,
+                    booked_by_label=label,
+                    course=course,
+                    session_number=session.number,
                 )
-            except ClientBusy as error:
-                raise ClientBusy(
-                    f"Session {session.number} ({slot.start:%Y-%m-%d %H:%M}): {error.message} "
-                    "Nothing was booked.",
-                    **error.details,
-                    failed_session=session.number,
-                ) from None
-            except Conflict:
-                raise Conflict(
-                    Code.COURSE_UNAVAILABLE,
-                    f"Session {session.number} ({slot.start:%Y-%m-%d %H:%M}) was just taken; "
-                    "nothing was booked. Plan the course again.",
-                    details={"failed_session": session.number},
-                ) from None
-            appointments.append(appointment)
+            )
+        # Usually every session still fits as planned: one re-check, one INSERT.
+        appointments = _write_all_at_once(placements=placements, inserts=inserts, client=client)
+        if appointments is None:
+            appointments = [
+                _write_session(session, placement, insert, client=client, treatment=treatment)
+                for session, placement, insert in zip(
+                    plan.sessions, placements, inserts, strict=True
+                )
+            ]
         course_entry = audit_entry(
             actor=actor,
             action="course.book",
@@ -174,9 +168,41 @@ def course_book(
             for appointment in appointments
         ]
         audit_record_many([course_entry, *session_entries])
-        messaging.appointments_booked_notify(appointments=appointments)
+        messaging.appointments_booked_notify(appointments=appointments, new=True)
     plan.appointments = appointments
     return course, plan
+
+
+def _write_session(
+    session: PlannedCourseSession,
+    placement: Placement,
+    insert: _NewAppointment,
+    *,
+    client: Client,
+    treatment: Treatment,
+) -> Appointment:
+    """One session through ``_write_guarded``, its refusals naming the session: 409
+    ``client_busy`` (with ``failed_session``) or ``course_unavailable``."""
+    slot = session.slot
+    assert slot is not None
+    try:
+        return _write_guarded(
+            placements=[placement], client=client, treatment=treatment, write=insert
+        )
+    except ClientBusy as error:
+        raise ClientBusy(
+            f"Session {session.number} ({slot.start:%Y-%m-%d %H:%M}): {error.message} "
+            "Nothing was booked.",
+            **error.details,
+            failed_session=session.number,
+        ) from None
+    except Conflict:
+        raise Conflict(
+            Code.COURSE_UNAVAILABLE,
+            f"Session {session.number} ({slot.start:%Y-%m-%d %H:%M}) was just taken; "
+            "nothing was booked. Plan the course again.",
+            details={"failed_session": session.number},
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)

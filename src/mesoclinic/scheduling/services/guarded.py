@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, IntegerField, Q, QuerySet, Value
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core.audit import Actor
@@ -259,6 +259,44 @@ def _client_busy(
     )
 
 
+def _recheck_rows(
+    placements: Sequence[Placement], *, client: Client | None, exclude_ids: Sequence[int] = ()
+) -> list[tuple[Any, ...]]:
+    """The committed active appointments and live holds that may collide with any of
+    ``placements``, in one query: near each placement at its site, of its practitioner,
+    or of the client; holds shaped like appointments (no client; negative ids). A row
+    read for one placement never changes another's re-check, which looks at overlaps."""
+    near = Q()
+    for placement in placements:
+        earliest = placement.start - selectors.MAX_APPOINTMENT_SPAN
+        busy_until = placement.busy_until
+        near |= (
+            Q(site=placement.site, start__gte=earliest, start__lt=busy_until)
+            | Q(
+                practitioner=placement.practitioner,
+                treatment_start__gte=earliest,
+                treatment_start__lt=busy_until,
+            )
+            | Q(client=client, start__gte=earliest, start__lt=placement.end)
+        ) & Q(busy_until__gt=placement.start)
+    rows = Appointment.objects.filter(near, status__in=ACTIVE_STATUSES)
+    if exclude_ids:
+        rows = rows.exclude(pk__in=list(exclude_ids))
+    appointment_rows = rows.order_by().values_list(
+        "practitioner_id",
+        "site_id",
+        "room_id",
+        "device_id",
+        "start",
+        "treatment_start",
+        "busy_until",
+        "client_id",
+        "end",
+        "pk",
+    )
+    return list(appointment_rows.union(_held(placements), all=True))
+
+
 def _choose_resources(
     placement: Placement,
     *,
@@ -267,43 +305,17 @@ def _choose_resources(
     exclude_ids: Sequence[int],
     pinned_room: bool,
     pinned_device: bool,
+    found: list[tuple[Any, ...]] | None = None,
 ) -> tuple[Room, Device | None]:
-    """Re-check the placement against committed bookings (one query) and pick a free room
-    and device, preferring the engine's choice. Raises 409 when it no longer fits:
-    ``client_busy`` (first) when the client has an overlapping active appointment at any
-    site, else ``slot_unavailable``. The client's appointments come in the same query;
-    live slot holds in a second one (a hold has no client: ``client`` is None for one)."""
+    """Re-check the placement against committed bookings and live holds (one query,
+    ``_recheck_rows``, unless ``found`` holds its rows) and pick a free room and device,
+    preferring the engine's choice. Raises 409 when it no longer fits: ``client_busy``
+    (first) when the client has an overlapping active appointment at any site, else
+    ``slot_unavailable`` (a hold has no client: ``client`` is None for one)."""
     site = placement.site
     treatment_start, busy_until = placement.treatment_start, placement.busy_until
-    earliest = placement.start - selectors.MAX_APPOINTMENT_SPAN
-    rows = Appointment.objects.filter(
-        Q(site=site, start__gte=earliest, start__lt=busy_until)
-        | Q(
-            practitioner=placement.practitioner,
-            treatment_start__gte=earliest,
-            treatment_start__lt=busy_until,
-        )
-        | Q(client=client, start__gte=earliest, start__lt=placement.end),
-        status__in=ACTIVE_STATUSES,
-        busy_until__gt=placement.start,
-    )
-    if exclude_ids:
-        rows = rows.exclude(pk__in=list(exclude_ids))
-    found = list(
-        rows.values_list(
-            "practitioner_id",
-            "site_id",
-            "room_id",
-            "device_id",
-            "start",
-            "treatment_start",
-            "busy_until",
-            "client_id",
-            "end",
-            "pk",
-        )
-    )
-    found += _held(placement)
+    if found is None:
+        found = _recheck_rows([placement], client=client, exclude_ids=exclude_ids)
     for row in found:
         if (
             client is not None
@@ -381,22 +393,29 @@ def _choose_resources(
     return room, device
 
 
-def _held(placement: Placement) -> list[tuple[Any, ...]]:
-    """Live holds near the placement, shaped like ``_choose_resources``'s appointment rows
-    (no client; negative ids)."""
-    earliest = placement.start - selectors.MAX_APPOINTMENT_SPAN
-    rows = busy.live_holds().filter(
-        Q(site=placement.site, start__gte=earliest, start__lt=placement.busy_until)
-        | Q(
-            practitioner=placement.practitioner,
-            treatment_start__gte=earliest,
-            treatment_start__lt=placement.busy_until,
-        ),
-        busy_until__gt=placement.start,
-    )
-    return [
-        (*row[:7], None, row[7], -row[8])
-        for row in rows.values_list(
+def _held(placements: Sequence[Placement]) -> QuerySet[Any]:
+    """Live holds near the placements, in the columns of ``_recheck_rows``'s appointment
+    rows (no client; negative ids), to be read in the same query."""
+    near = Q()
+    for placement in placements:
+        earliest = placement.start - selectors.MAX_APPOINTMENT_SPAN
+        near |= (
+            Q(site=placement.site, start__gte=earliest, start__lt=placement.busy_until)
+            | Q(
+                practitioner=placement.practitioner,
+                treatment_start__gte=earliest,
+                treatment_start__lt=placement.busy_until,
+            )
+        ) & Q(busy_until__gt=placement.start)
+    return (
+        busy.live_holds()
+        .filter(near)
+        .order_by()
+        .annotate(
+            no_client=Value(None, output_field=IntegerField()),
+            negative_id=-F("pk"),
+        )
+        .values_list(
             "practitioner_id",
             "site_id",
             "room_id",
@@ -404,10 +423,11 @@ def _held(placement: Placement) -> list[tuple[Any, ...]]:
             "start",
             "treatment_start",
             "busy_until",
+            "no_client",
             "end",
-            "pk",
+            "negative_id",
         )
-    ]
+    )
 
 
 def _lock_against_holds(placement: Placement, *, exclusive: bool) -> None:
@@ -480,7 +500,13 @@ class _NewAppointment:
     session_number: int | None = None
 
     def __call__(self, placement: Placement, room: Room, device: Device | None) -> Appointment:
-        return Appointment.objects.create(
+        appointment = self.build(placement, room, device)
+        appointment.save(force_insert=True)
+        return appointment
+
+    def build(self, placement: Placement, room: Room, device: Device | None) -> Appointment:
+        """The unsaved appointment (``__call__`` inserts it; a course inserts many)."""
+        return Appointment(
             client=self.client,
             treatment=self.treatment,
             formulation=self.formulation,
