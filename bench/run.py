@@ -1,5 +1,5 @@
-"""Run the benchmarks: ``python -m bench.run [W1 W2 W3 W5 W6] [--database
-sqlite|postgresql] [--size 200k|2m] [--quick]`` (``make bench`` runs W1, W2, W3 on
+"""Run the benchmarks: ``python -m bench.run [W1 W2 W3 W4 W5 W6] [--database
+sqlite|postgresql] [--size 200k|2m] [--quick]`` (``make bench`` runs W1, W2, W3, W4, W6 on
 SQLite with the 200,000-appointment data set).
 
 Each workload generates its seeded data set on first use (``bench.dataset``), prints its
@@ -14,8 +14,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-WORKLOADS = ("W1", "W2", "W3", "W5", "W6")
-DEFAULT = ("W1", "W2", "W3", "W6")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
+DEFAULT = ("W1", "W2", "W3", "W4", "W6")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown workload(s): {', '.join(unknown)}")
 
-    from bench import dataset, w1, w2, w3, w5, w6
+    from bench import dataset, w1, w2, w3, w4, w5, w6
     from bench.env import target_for
 
     started = time.perf_counter()
@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = dataset.ensure(target)
     for name in workloads:
         print(f"== {name} on {target.database} ({target.size}) ==", flush=True)
-        module = {"W1": w1, "W2": w2, "W3": w3, "W6": w6}[name]
+        module = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W6": w6}[name]
         module.run(target, info, quick=args.quick)
     print(f"done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0

@@ -56,19 +56,29 @@ def _environment(target: BenchTarget) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(target: BenchTarget, *, workers: int = 2) -> Iterator[Server]:
-    """Start ``mesoclinic serve`` on 127.0.0.1 (access log discarded), wait for
-    ``/healthz``, create an API token, and stop the server (its own process group)
-    afterwards."""
+def running_server(
+    target: BenchTarget,
+    *,
+    workers: int | None = 2,
+    threads: int | None = None,
+    username: str = "admin",
+    log: Path | None = None,
+) -> Iterator[Server]:
+    """Start ``mesoclinic serve`` on 127.0.0.1 (output discarded, or written to ``log``),
+    wait for ``/healthz``, create an API token for ``username``, and stop the server (its
+    own process group) afterwards. ``workers``/``threads`` None: serve's own defaults."""
     env = _environment(target)
     token = subprocess.run(
-        [*_mesoclinic(), "token", "create", "admin"],
+        [*_mesoclinic(), "token", "create", username],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
     port = _free_port()
+    sizing = ["--workers", str(workers)] if workers else []
+    sizing += ["--threads", str(threads)] if threads else []
+    output = log.open("wb") if log is not None else subprocess.DEVNULL
     process = subprocess.Popen(
         # No background worker: sending messages would take CPU from the timed requests.
         [
@@ -78,13 +88,12 @@ def running_server(target: BenchTarget, *, workers: int = 2) -> Iterator[Server]
             HOST,
             "--port",
             str(port),
-            "--workers",
-            str(workers),
+            *sizing,
             "--no-worker",
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
         start_new_session=True,
     )
     base_url = f"http://{HOST}:{port}"
@@ -110,3 +119,5 @@ def running_server(target: BenchTarget, *, workers: int = 2) -> Iterator[Server]
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        if log is not None and not isinstance(output, int):
+            output.close()

@@ -14,6 +14,10 @@ from collections.abc import Sequence
 
 SETTINGS = "mesoclinic.config.settings"
 LOOPBACK_NAMES = {"localhost"}
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 4
+"""gunicorn processes and threads per process for `serve`; chosen from W4 (the mixed
+clinic-day load) on a 2-core machine, see docs/benchmarks.md."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -65,7 +69,7 @@ def _prepare_database() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def _serve(host: str, port: int, workers: int) -> int:
+def _serve(host: str, port: int, workers: int, threads: int = DEFAULT_THREADS) -> int:
     """Run gunicorn (threaded workers) in the foreground until interrupted."""
     command = [
         sys.executable,
@@ -79,7 +83,7 @@ def _serve(host: str, port: int, workers: int) -> int:
         "--worker-class",
         "gthread",
         "--threads",
-        "4",
+        str(threads),
         "--graceful-timeout",
         "10",
     ]
@@ -188,7 +192,7 @@ def _serve_with_worker(args: argparse.Namespace) -> int:
     """Serve; beside it the background worker, unless ``--no-worker`` (one runs elsewhere)."""
     worker = None if args.no_worker else _start_worker()
     try:
-        return _serve(args.host, args.port, args.workers)
+        return _serve(args.host, args.port, args.workers, args.threads)
     finally:
         if worker is not None:
             _stop_process(worker)
@@ -327,7 +331,10 @@ def _parser() -> argparse.ArgumentParser:
     for sub in (demo, serve):
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=8000)
-        sub.add_argument("--workers", type=int, default=2)
+        sub.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
+        sub.add_argument(
+            "--threads", type=int, default=DEFAULT_THREADS, help="threads per worker process"
+        )
         sub.add_argument(
             "--no-worker",
             action="store_true",

@@ -98,7 +98,7 @@ def quiet_serving(monkeypatch):
     monkeypatch.setattr(cli, "_setup_django", lambda *, host=None: None)
     monkeypatch.setattr(cli, "_prepare_database", lambda: None)
 
-    def serve(host, port, workers):
+    def serve(host, port, workers, threads=4):
         started["served"] += 1
         return 0
 

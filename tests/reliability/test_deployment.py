@@ -318,3 +318,35 @@ def test_two_app_servers_on_one_database_see_each_others_bookings(tmp_path):
         assert offered[0] not in after
         assert after == _slots(first, token, day)
     assert len(servers) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_servers_clean_shutdown_writes_the_read_audit_entries_it_holds(tmp_path):
+    # given: a server whose read-audit batches would wait ten minutes (core.read_audit)
+    from mesoclinic.core.models import AuditEntry
+
+    if not Site.objects.filter(code="london").exists():
+        demo_load(with_history=False)
+    token = api_token_create(username="reception")
+    client = client_create(
+        actor=None, given_name="Audited", family_name="Read", birth_date=dt.date(1990, 1, 1)
+    )
+    environment = os.environ | {
+        "DATABASE_URL": _database_url(),
+        "MESOCLINIC_HOME": str(tmp_path / "home"),
+        "MESOCLINIC_STATIC_MANIFEST": "0",
+        "MESOCLINIC_READ_AUDIT_FLUSH_MS": "600000",
+        "PYTHONPATH": str(ROOT / "src"),
+    }
+    command = ["mesoclinic", "serve", "--port", str(_free_port()), "--workers", "1", "--no-worker"]
+    views = AuditEntry.objects.filter(action="client.view", client_id=client.pk)
+    with _serving(command, environment, tmp_path / "serve.log") as base:
+        # when: the client's page is read
+        status, _ = _get(f"{base}/api/v1/clients/{client.pk}", {"Authorization": f"Bearer {token}"})
+        assert status == 200
+        # then: its entry waits in the worker (no commit of its own) ...
+        assert views.count() == 0
+    # ... and the clean stop (SIGTERM) writes it
+    assert views.count() == 1
+    assert views.get().actor_label == "reception"

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from mesoclinic.api.types import Email, InputSchema, IsoDate, Phone, Text
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.people import selectors, services
 from mesoclinic.people.errors import PeopleErrorCode
@@ -97,7 +97,7 @@ def client_search(request: HttpRequest, search: str = "") -> list[dict[str, obje
     """Clients matching every word of ``search`` in name, email or phone (first 100)."""
     require(request.user, Access.STAFF)
     clients = list(selectors.client_search(query=search)[:MAX_SEARCH_RESULTS])
-    audit_record(
+    audit_read(
         actor=request.user,
         action="client.search",
         summary=f"search={search[:80]!r}",
@@ -111,7 +111,7 @@ def client_get(request: HttpRequest, client_id: str) -> dict[str, object]:
     """One client by id."""
     require(request.user, Access.STAFF)
     client = client_by_id(client_id)
-    audit_record(actor=request.user, action="client.view", obj=client, client_id=client.pk)
+    audit_read(actor=request.user, action="client.view", obj=client, client_id=client.pk)
     return client_out(client)
 
 

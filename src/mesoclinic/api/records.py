@@ -18,7 +18,7 @@ from mesoclinic.catalogue import selectors as catalogue_selectors
 from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch
 from mesoclinic.core import clock
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read
 from mesoclinic.core.errors import InvalidInput, NotFound
 from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.roles import Access, may_read_notes, require
@@ -374,7 +374,7 @@ def record_create(
 
 
 def _viewed(request: HttpRequest, record: TreatmentRecord) -> dict[str, Any]:
-    audit_record(actor=request.user, action="record.view", obj=record, client_id=record.client_id)
+    audit_read(actor=request.user, action="record.view", obj=record, client_id=record.client_id)
     return record_out(record, reader=request.user)
 
 
@@ -418,7 +418,7 @@ def client_records(request: HttpRequest, client_id: str) -> list[dict[str, Any]]
     require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     records = list(selectors.records_for_client(client))
-    audit_record(actor=request.user, action="record.list", obj=client, client_id=client.pk)
+    audit_read(actor=request.user, action="record.list", obj=client, client_id=client.pk)
     return [record_out(record, reader=request.user) for record in records]
 
 
@@ -435,7 +435,7 @@ def follow_ups(request: HttpRequest, due_by: SaneDate | None = None) -> list[dic
         else None
     )
     rows = list(selectors.follow_ups_open(due_by=until))
-    audit_record(actor=request.user, action="follow_up.list", data={"count": len(rows)})
+    audit_read(actor=request.user, action="follow_up.list", data={"count": len(rows)})
     return [follow_up_out(f) for f in rows]
 
 
@@ -487,7 +487,7 @@ def adverse_event_detail(request: HttpRequest, event_id: str) -> dict[str, Any]:
     """One adverse event."""
     require(request.user, Access.CLINICAL)
     event = selectors.adverse_event_get(event_id)
-    audit_record(
+    audit_read(
         actor=request.user, action="adverse_event.view", obj=event, client_id=event.client_id
     )
     return event_out(event)
@@ -498,7 +498,7 @@ def yellow_card(request: HttpRequest, event_id: str) -> dict[str, Any]:
     """An MHRA Yellow Card draft: initials, age, sex and local id only (no name, no DOB)."""
     require(request.user, Access.CLINICAL)
     event = selectors.adverse_event_get(event_id)
-    audit_record(
+    audit_read(
         actor=request.user, action="adverse_event.yellow_card", obj=event, client_id=event.client_id
     )
     return selectors.yellow_card_draft(event)
@@ -545,7 +545,7 @@ def assessment_list(request: HttpRequest, client_id: str) -> list[dict[str, Any]
     require(request.user, Access.CLINICAL)
     client = client_by_id(client_id)
     rows = list(selectors.assessments_for_client(client))
-    audit_record(actor=request.user, action="assessment.list", obj=client, client_id=client.pk)
+    audit_read(actor=request.user, action="assessment.list", obj=client, client_id=client.pk)
     return [assessment_out(row) for row in rows]
 
 
@@ -593,7 +593,7 @@ def photo_file(request: HttpRequest, photo_id: str) -> FileResponse:
     """The photo's bytes, for clinical staff only; every view is audited."""
     require(request.user, Access.CLINICAL)
     photo = selectors.photo_get(photo_id)
-    audit_record(
+    audit_read(
         actor=request.user,
         action="photo.view",
         obj=photo,
@@ -681,7 +681,7 @@ def batch_recipients(request: HttpRequest, lot: str) -> list[dict[str, Any]]:
     if not selectors.lot_exists(lot):
         raise NotFound(RecordError.UNKNOWN_LOT, f"No such lot: no batch has lot number {lot!r}.")
     rows = list(selectors.recall_recipients(lot))
-    audit_record(
+    audit_read(
         actor=request.user, action="recall.view", summary=f"lot {lot}", data={"count": len(rows)}
     )
     return [

@@ -25,7 +25,7 @@ from mesoclinic.billing.account_services import no_show_mark
 from mesoclinic.billing.services import course_quote_record
 from mesoclinic.catalogue.models import Formulation, Protocol
 from mesoclinic.core import clock, validation
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read, audit_record
 from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
@@ -1104,7 +1104,7 @@ def practitioner_calendar(
     body = ical.practitioner_calendar_ics(
         practitioner=practitioner, starts_from=starts_from, starts_before=starts_before
     )
-    audit_record(actor=request.user, action="calendar.ics", summary=practitioner.code)
+    audit_read(actor=request.user, action="calendar.ics", summary=practitioner.code)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     attachment(response, f"{practitioner.code}.ics", inline=True)
     return response

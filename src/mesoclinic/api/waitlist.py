@@ -21,7 +21,7 @@ from mesoclinic.api.scheduling import (
     parse_moment,
 )
 from mesoclinic.api.types import InputSchema
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read
 from mesoclinic.people.roles import Access, require, sees_clinical
 from mesoclinic.people.selectors import client_by_id
 from mesoclinic.scheduling import selectors, services
@@ -117,7 +117,7 @@ def waitlist_read(request: HttpRequest, entry_id: str) -> dict[str, Any]:
     """One waiting-list entry, with its open offer if any (audited: it names a client)."""
     require(request.user, Access.STAFF)
     entry = waitlist_get(entry_id=entry_id)
-    audit_record(actor=request.user, action="waitlist.view", obj=entry, client_id=entry.client_id)
+    audit_read(actor=request.user, action="waitlist.view", obj=entry, client_id=entry.client_id)
     return waitlist_out(entry)
 
 

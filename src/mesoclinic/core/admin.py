@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read
 from mesoclinic.core.models import AuditEntry
 
 
@@ -28,7 +28,7 @@ class AuditedReadAdmin(admin.ModelAdmin):
         response = super().changelist_view(request, extra_context)
         if request.method == "GET" and response.status_code == 200:
             model = self.model._meta.model_name
-            audit_record(
+            audit_read(
                 actor=request.user,
                 action="admin.list",
                 summary=f"Django admin list of {model}"[:300],
@@ -47,7 +47,7 @@ class AuditedReadAdmin(admin.ModelAdmin):
         context = getattr(response, "context_data", None) or {}
         shown = context.get("original")
         if request.method == "GET" and response.status_code == 200 and shown is not None:
-            audit_record(
+            audit_read(
                 actor=request.user,
                 action="admin.view",
                 obj=shown,

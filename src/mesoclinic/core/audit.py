@@ -1,5 +1,7 @@
-"""Writing the audit trail. Every clinical read and write calls :func:`audit_record` (or
-:func:`audit_record_many` for several entries of one action).
+"""Writing the audit trail. Every clinical write calls :func:`audit_record` (or
+:func:`audit_record_many` for several entries of one action) inside its own transaction;
+every clinical read calls :func:`audit_read`, which in the server is written in batches
+(:mod:`mesoclinic.core.read_audit`: no commit and no fsync per read).
 
 During a web request each entry also records the actor's role and the client's address
 (:mod:`mesoclinic.core.audit_context`); outside one both stay empty. Entries are never
@@ -11,10 +13,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 
 from mesoclinic.core import clock
 from mesoclinic.core.audit_context import current_origin
 from mesoclinic.core.models import AuditEntry
+from mesoclinic.core.read_audit import active_buffer
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -61,6 +65,31 @@ def audit_record(
         actor=actor, action=action, obj=obj, client_id=client_id, summary=summary, data=data
     )
     entry.save(force_insert=True)
+    return entry
+
+
+def audit_read(
+    *,
+    actor: Actor,
+    action: str,
+    obj: Any = None,
+    client_id: int | None = None,
+    summary: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Audit a read (nothing else is written): as :func:`audit_record`, except that in the
+    server, outside a transaction, the entry joins the next batched write (within ~100 ms,
+    or at the worker's clean exit) instead of committing on its own. Inside a transaction
+    it is written at once, in that transaction. The returned entry has no ``pk`` until
+    written."""
+    entry = audit_entry(
+        actor=actor, action=action, obj=obj, client_id=client_id, summary=summary, data=data
+    )
+    buffer = active_buffer()
+    if buffer is None or connection.in_atomic_block:
+        entry.save(force_insert=True)
+    else:
+        buffer.add(entry)
     return entry
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from django.db.models import QuerySet
 
 from mesoclinic.core import clock
-from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.audit import Actor, audit_read
 from mesoclinic.core.models import AuditEntry, BackupRun
 
 
@@ -45,7 +45,7 @@ def audit_log_view(*, actor: Actor, filters: AuditFilter, tz: dt.tzinfo) -> Quer
     """:func:`audit_entries` for the audit page, and an ``audit.view`` entry saying who
     searched the trail for what: looking at the audit trail is audited too."""
     asked = {key: str(value) for key, value in asdict(filters).items() if value not in (None, "")}
-    audit_record(
+    audit_read(
         actor=actor,
         action="audit.view",
         client_id=filters.client_id,

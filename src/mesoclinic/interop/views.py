@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read
 from mesoclinic.core.errors import NotFound
 from mesoclinic.interop.codesystems import code_system
 from mesoclinic.interop.selectors import patient_everything
@@ -65,7 +65,7 @@ def patient_everything_view(request: HttpRequest, client_id: str) -> JsonRespons
         client = client_by_id(client_id)
     except NotFound:
         return _outcome(404, "not-found", f"No Patient with id {client_id!r}.")
-    audit_record(actor=request.user, action="fhir.export", obj=client, client_id=client.pk)
+    audit_read(actor=request.user, action="fhir.export", obj=client, client_id=client.pk)
     base_url = request.build_absolute_uri("/fhir/r4").rstrip("/")
     return JsonResponse(
         _without_unreadable_notes(

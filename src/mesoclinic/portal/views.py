@@ -24,7 +24,7 @@ from mesoclinic.billing.online import online_deposit_due
 from mesoclinic.billing.policy import booking_policy_summary, cancellation_policy
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock, validation
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read, audit_record
 from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import DomainError, InvalidInput
 from mesoclinic.messaging.selectors import client_messages
@@ -343,7 +343,7 @@ def account_home(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     now = clock.now()
     signed = {c.treatment_id for c in consent_list(client=client)}
     to_sign = {a.treatment.code: a.treatment for a in upcoming if a.treatment_id not in signed}
-    audit_record(actor=request.user, action="portal.account.view", client_id=client.pk)
+    audit_read(actor=request.user, action="portal.account.view", client_id=client.pk)
     return render(
         request,
         "portal/account.html",
@@ -536,7 +536,7 @@ def account_export_json(request: HttpRequest, account: ClientAccount) -> HttpRes
     """All the client's data as JSON (subject access)."""
     assert account.client is not None
     data = client_data(client=account.client, account=account)
-    audit_record(
+    audit_read(
         actor=request.user,
         action="client.export",
         obj=account.client,
@@ -553,7 +553,7 @@ def account_export_pdf(request: HttpRequest, account: ClientAccount) -> HttpResp
     """All the client's data as a readable PDF."""
     assert account.client is not None
     pdf = client_data_pdf(client=account.client, account=account)
-    audit_record(
+    audit_read(
         actor=request.user,
         action="client.export",
         obj=account.client,

@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.catalogue.selectors import batches_with_lot
 from mesoclinic.core import clock
-from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.audit import Actor, audit_read
 from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.models import Client, Device, Practitioner, Site
 from mesoclinic.records import scales
@@ -388,7 +388,7 @@ def maintenance_interval_view(
     """:func:`maintenance_interval_for`, its read audited (``maintenance.view``): the
     interval and its reason come from the client's outcome scores."""
     decision = maintenance_interval_for(client=client, treatment=treatment)
-    audit_record(
+    audit_read(
         actor=actor,
         action="maintenance.view",
         obj=client,

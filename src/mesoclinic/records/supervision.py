@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from mesoclinic.core import clock
-from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.audit import Actor, audit_read, audit_record
 from mesoclinic.core.errors import Conflict, InvalidInput
 from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.models import Practitioner
@@ -55,7 +55,7 @@ def sign_off_queue(*, actor: Actor, record: TreatmentRecord) -> SignOff | None:
     sign_off = SignOff.objects.create(
         record=record, supervisor_id=supervisor_id, created_at=clock.now()
     )
-    audit_record(
+    audit_read(
         actor=actor,
         action="sign_off.queue",
         obj=sign_off,

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from mesoclinic.catalogue.models import Formulation, Protocol, Treatment
-from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.audit import Actor, audit_read
 from mesoclinic.records.evidence import (
     RATING_SCALES,
     RESPONDER_RULES,
@@ -131,7 +131,7 @@ def outcome_evidence(
 ) -> OutcomeEvidence:
     """The outcome table and the clients' trajectories; audited as a report read."""
     evidence = _evidence(treatment, scale, protocol, formulation)
-    audit_record(
+    audit_read(
         actor=actor,
         action="report.outcomes",
         summary=f"{treatment.code} {scale.code}"

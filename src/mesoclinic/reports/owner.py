@@ -21,7 +21,7 @@ from django.db.models import Min, Q, Sum
 from mesoclinic.billing.models import Payment, PaymentKind
 from mesoclinic.catalogue.models import StockMovement, StockMovementKind
 from mesoclinic.core import clock
-from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.audit import Actor, audit_read
 from mesoclinic.people.models import Device, Practitioner, Room, Site
 from mesoclinic.reports.figures import SessionStep, notice_counts, session_steps, share
 from mesoclinic.reports.selectors import (
@@ -140,7 +140,7 @@ def owner_report(
     )
     report.no_shows = sum(row["status"] == AppointmentStatus.NOSHOW for row in rows)
     report.stock = _stock(sites, date_from, date_to)
-    audit_record(
+    audit_read(
         actor=actor,
         action="report.owner",
         summary=f"{date_from}–{date_to} {site.code if site else 'all sites'}",

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet, Sum
 
 from mesoclinic.billing.models import Payment, PaymentKind
-from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.audit import Actor, audit_read
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.people.models import Absence, OpeningHours, Site, WorkingHours
 from mesoclinic.reports.errors import ReportErrorCode as Code
@@ -78,7 +78,7 @@ def report_summary(
     summary = Summary(date_from, date_to)
     for one in [site] if site else Site.objects.order_by("pk"):
         _add_site(summary, one)
-    audit_record(
+    audit_read(
         actor=actor,
         action="report.summary",
         summary=f"{date_from}–{date_to} {site.code if site else 'all sites'}",

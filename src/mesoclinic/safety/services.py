@@ -26,7 +26,7 @@ from django.db.models import Max
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock, metrics, validation
-from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.audit import Actor, audit_read, audit_record
 from mesoclinic.core.errors import InvalidInput, PermissionDenied, RuleRefused
 from mesoclinic.people import roles
 from mesoclinic.people.models import Client, Practitioner
@@ -97,7 +97,7 @@ def screening_run(
     result = engine.screen(request)
     metrics.screening_counted(outcome=result.outcome.value)
     if audit:
-        audit_record(
+        audit_read(
             actor=actor,
             action="screening.run",
             obj=client,

@@ -39,7 +39,7 @@ from django.db.models import Q, QuerySet
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
-from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.audit import Actor, audit_read
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
 from mesoclinic.people.models import (
@@ -645,7 +645,7 @@ def appointment_view(*, actor: Actor, appointment_id: str | int) -> Appointment:
     """The appointment for a staff page, its read audited (``appointment.view``): who
     looked at which client's treatment is part of the clinical audit trail."""
     appointment = appointment_for_id(appointment_id)
-    audit_record(
+    audit_read(
         actor=actor,
         action="appointment.view",
         obj=appointment,
@@ -658,7 +658,7 @@ def appointment_view(*, actor: Actor, appointment_id: str | int) -> Appointment:
 def course_view(*, actor: Actor, course_id: str | int) -> Course:
     """The course for a staff page, its read audited (``course.view``)."""
     course = course_for_id(course_id)
-    audit_record(
+    audit_read(
         actor=actor,
         action="course.view",
         obj=course,

@@ -14,7 +14,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 
 from mesoclinic.billing.selectors import client_billing
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read
 from mesoclinic.messaging.selectors import client_message_counts, client_message_log
 from mesoclinic.people.models import Client
 from mesoclinic.portal.models import ClientAccount
@@ -38,7 +38,7 @@ def _time_zone(client: Client) -> str:
 def client_journey(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     """Recent messages, quotes and payments with totals, and the client's online account."""
     client = _client(client_id)
-    audit_record(
+    audit_read(
         actor=request.user,
         action="client.journey.view",
         obj=client,
@@ -68,7 +68,7 @@ def client_message_list(request: HtmxHttpRequest, client_id: int) -> HttpRespons
     page = Paginator(client_message_log(client=client), MESSAGES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    audit_record(
+    audit_read(
         actor=request.user,
         action="client.journey.view",
         obj=client,

@@ -18,7 +18,7 @@ from mesoclinic.catalogue import selectors as catalogue_selectors
 from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch, Formulation
 from mesoclinic.core import clock, validation
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read
 from mesoclinic.core.downloads import attachment, csv_writer
 from mesoclinic.core.errors import DomainError, InvalidInput, NotFound
 from mesoclinic.people.models import Client
@@ -165,7 +165,7 @@ def record_form(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
     if existing is not None and existing.is_signed:
         return redirect("web:record_detail", record_id=existing.pk)
     if request.method != "POST":
-        audit_record(
+        audit_read(
             actor=request.user,
             action="record.form",
             obj=appointment,
@@ -197,7 +197,7 @@ def record_form(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
 def record_detail(request: HtmxHttpRequest, record_id: int) -> HttpResponse:
     """A record read-only: products, areas, chart, reactions, addenda, follow-ups."""
     record = _found(selectors.record_get, record_id)
-    audit_record(actor=request.user, action="record.view", obj=record, client_id=record.client_id)
+    audit_read(actor=request.user, action="record.view", obj=record, client_id=record.client_id)
     return render(
         request,
         "web/records/record_detail.html",
@@ -251,7 +251,7 @@ def addendum_create(request: HtmxHttpRequest, record_id: int) -> HttpResponse:
 def follow_up_list(request: HtmxHttpRequest) -> HttpResponse:
     """Open side-effect follow-ups, overdue first."""
     rows = list(selectors.follow_ups_open().order_by("due_at"))
-    audit_record(actor=request.user, action="follow_up.list", data={"count": len(rows)})
+    audit_read(actor=request.user, action="follow_up.list", data={"count": len(rows)})
     return render(
         request,
         "web/records/follow_ups.html",
@@ -339,7 +339,7 @@ def _date(raw: str, field: str) -> dt.date:
 def yellow_card(request: HtmxHttpRequest, event_id: int) -> HttpResponse:
     """A printable MHRA Yellow Card draft (no name, no date of birth)."""
     event = _found(selectors.adverse_event_get, event_id)
-    audit_record(
+    audit_read(
         actor=request.user,
         action="adverse_event.yellow_card",
         obj=event,
@@ -427,7 +427,7 @@ def assessment_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 def client_outcomes(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     """Outcome charts per indication and before/after photos side by side."""
     client = get_object_or_404(Client, pk=client_id)
-    audit_record(actor=request.user, action="outcome.view", obj=client, client_id=client.pk)
+    audit_read(actor=request.user, action="outcome.view", obj=client, client_id=client.pk)
     series = selectors.outcome_series(client)
     plotted = [
         {
@@ -478,7 +478,7 @@ def _photo_choice(photos: list[Any], wanted: str | None, *, default: int) -> Any
 def photo_file(request: HtmxHttpRequest, photo_id: int) -> HttpResponse:
     """A clinical photo, for clinicians only; each view is audited; never cached publicly."""
     photo = _found(selectors.photo_get, photo_id)
-    audit_record(
+    audit_read(
         actor=request.user, action="photo.view", obj=photo, client_id=photo.assessment.client_id
     )
     response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
@@ -495,7 +495,7 @@ def recall(request: HtmxHttpRequest) -> HttpResponse:
     lot = request.GET.get("lot", "").strip()
     rows = list(selectors.recall_recipients(lot)) if lot else []
     if lot:
-        audit_record(
+        audit_read(
             actor=request.user,
             action="recall.view",
             summary=f"lot {lot}",

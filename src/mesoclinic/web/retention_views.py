@@ -19,7 +19,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_POST
 
 from mesoclinic.core import clock
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read
 from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import DomainError
 from mesoclinic.people.models import Client
@@ -198,7 +198,7 @@ def _client_copy(request: HttpRequest, client_id: int, kind: str) -> tuple[Clien
         body = json.dumps(client_data(client=client, account=account), indent=2).encode()
     else:
         body = client_data_pdf(client=client, account=account)
-    audit_record(
+    audit_read(
         actor=request.user,
         action="client.export",
         obj=client,

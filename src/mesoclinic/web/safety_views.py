@@ -15,7 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from mesoclinic.catalogue.models import Treatment
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read, audit_record
 from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import DomainError
 from mesoclinic.people.models import Client
@@ -251,7 +251,7 @@ def prescriptions(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
             messages.success(request, "Prescription recorded.")
             return redirect("web:safety_prescriptions", client_id=client.pk)
     listed = list(selectors.prescription_list(client=client))
-    audit_record(
+    audit_read(
         actor=request.user,
         action="prescription.view",
         client_id=client.pk,

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from mesoclinic.catalogue.models import Protocol
 from mesoclinic.catalogue.selectors import treatment_list as treatments_selector
 from mesoclinic.core import clock
-from mesoclinic.core.audit import audit_record
+from mesoclinic.core.audit import audit_read
 from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.people.selectors import client_search, credential_statuses
 from mesoclinic.people.selectors import practitioner_list as practitioners_selector
@@ -38,7 +38,7 @@ def client_list(request: HtmxHttpRequest) -> HttpResponse:
     clients = client_search(query=query, include_archived=archived)
     page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     if query:
-        audit_record(actor=request.user, action="client.search", summary=f"search={query[:80]!r}")
+        audit_read(actor=request.user, action="client.search", summary=f"search={query[:80]!r}")
     template = "web/client_list.html#results" if request.htmx else "web/client_list.html"
     return render(request, template, {"page": page, "query": query, "archived": archived})
 
@@ -47,7 +47,7 @@ def client_list(request: HtmxHttpRequest) -> HttpResponse:
 def client_detail(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     """One client's page: details and (as the product grows) their clinical timeline."""
     client = get_object_or_404(Client, pk=client_id)
-    audit_record(actor=request.user, action="client.view", obj=client, client_id=client.pk)
+    audit_read(actor=request.user, action="client.view", obj=client, client_id=client.pk)
     return render(
         request,
         "web/client_detail.html",
