@@ -11,6 +11,9 @@
 * **Races** — 32 threads, each a different client, released together by a barrier, book
   the same free slot with the same practitioner; repeated.  Through the service layer and
   over HTTP.  Exactly one must win each race.
+* **Peer ratio** — one booking at a time through ``appointment_book`` (p50) against
+  django-appointment's unchecked ``create_new_appointment`` p50 in the same run
+  (``peer_ratio_p50``, target ≤ 1.0; the peer runs in W7's bench-only environment).
 * **Verification** — afterwards a SQL self-join counts overlapping active bookings of any
   practitioner, room or device among everything in the W2 window (must be 0) and a sweep
   counts minutes where the numbing lounge holds more than its capacity (must be 0).
@@ -493,6 +496,41 @@ def overlaps_in_window(info: DatasetInfo) -> dict[str, int]:
     return counts
 
 
+def peer_ratio(target: BenchTarget, info: DatasetInfo, *, bookings: int) -> dict[str, Any]:
+    """``peer_ratio_p50``: one booking through ``appointment_book`` (p50, one at a time, on
+    distinct free slots) ÷ django-appointment's unchecked ``create_new_appointment`` p50 on
+    the same SQLite settings in the same run (``bench.w7``'s peer, bench-only environment)."""
+    from bench.report import percentile
+    from bench.w7 import peer_booking_p50_ms
+    from mesoclinic.people.models import Client, Site
+
+    actor = _ensure_writer()
+    site = Site.objects.get(code=SITE_CODE)
+    clients = Client.objects.filter(home_site=site).order_by("pk")[RACERS : RACERS + bookings]
+    samples: list[float] = []
+    for client, (start, practitioner, treatment) in zip(
+        clients, _free_slots(info, bookings, seed=9), strict=False
+    ):
+        attempt = {
+            "client_id": client.pk,
+            "treatment": treatment,
+            "start": start,
+            "practitioner": practitioner,
+        }
+        began = time.perf_counter()
+        status = _book_via_service(actor, site, attempt)
+        if status == 201:
+            samples.append((time.perf_counter() - began) * 1000)
+    peer = peer_booking_p50_ms(target, bookings=bookings)
+    ours = round(percentile(samples, 0.5), 3) if samples else None
+    return {
+        "booking_p50_ms": ours,
+        "bookings": len(samples),
+        **peer,
+        "peer_ratio_p50": round(ours / peer["peer_booking_p50_ms"], 2) if ours else None,
+    }
+
+
 def _cancel_w2_bookings(info: DatasetInfo) -> int:
     """Cancel what W2 booked (plain UPDATE: benchmark clean-up, not a clinic action)."""
     from mesoclinic.core import clock
@@ -531,6 +569,7 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
         http = http_throughput(server, info, clients=8, seconds=seconds)
         http_race = http_races(server, info, races=races)
     overlaps = overlaps_in_window(info)
+    peer = peer_ratio(target, info, bookings=10 if quick else 30)
     attempts = (
         sum(item["attempts"] for item in service.values())
         + http["attempts"]
@@ -548,6 +587,8 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
         "winners_per_race_min": min(
             service_race["winners_per_race_min"], http_race["winners_per_race_min"]
         ),
+        "peer_ratio_p50": peer["peer_ratio_p50"],
+        "peer_booking": peer,
         "overlaps": overlaps["practitioner"] + overlaps["room"] + overlaps["device"],
         "lounge_overfills": overlaps["lounge_overfills"],
         "attempts": attempts,
