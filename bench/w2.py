@@ -64,7 +64,7 @@ def _ensure_writer() -> Any:
     return staff_user_ensure(
         username=WRITER_USERNAME,
         password="bench-writer-not-a-login",
-        role="reception",
+        roles=["reception"],
         site=Site.objects.get(code=SITE_CODE),
     )
 
