@@ -9,14 +9,16 @@
   Each writer makes one untimed attempt first (its caches filled, as a running server's
   are). ``bare_ratio``: the 4 writers' attempts/s over the bare guarded INSERT's (the
   baseline, same run; benchmarks.md asks ≥ 0.5).
-* **One booking's latency** — p50/p95/p99 of single bookings in this process (warm), and
-  ``peer_ratio_p50`` against django-appointment's ``create_new_appointment`` measured by
-  ``peer_create_p50_ms`` (the W7 bench environment's hook; pending until it exists).
+* **One booking's latency** — p50/p95/p99 of single random attempts in this process
+  (warm caches, refusals included).
 * **HTTP throughput** — the same attempts as ``POST /api/v1/appointments`` from 8 client
   threads against ``mesoclinic serve`` (2 workers × 4 threads) on 127.0.0.1.
 * **Races** — 32 threads, each a different client, released together by a barrier, book
   the same free slot with the same practitioner; repeated.  Through the service layer and
   over HTTP.  Exactly one must win each race.
+* **Peer ratio** — one booking at a time through ``appointment_book`` (p50) against
+  django-appointment's unchecked ``create_new_appointment`` p50 in the same run
+  (``peer_ratio_p50``, target ≤ 1.0; the peer runs in W7's bench-only environment).
 * **Verification** — afterwards a SQL self-join counts overlapping active bookings of any
   practitioner, room or device among everything in the W2 window (must be 0) and a sweep
   counts minutes where the numbing lounge holds more than its capacity (must be 0).
@@ -522,25 +524,45 @@ def booking_latency(info: DatasetInfo, *, samples: int) -> dict[str, Any]:
     }
 
 
-def peer_create_p50_ms(target: BenchTarget) -> float | None:
-    """The peer's p50 for one booking: django-appointment's unchecked
-    ``create_new_appointment`` on the same database settings, in the same run.
-
-    The hook for W7's bench-only environment (``bench/w7.py``, another engineer's work):
-    when that module offers ``peer_create_p50_ms(target)``, its figure is used; until
-    then ``None``, and ``peer_ratio_p50`` is reported as pending."""
-    try:
-        from bench import w7  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    measure = getattr(w7, "peer_create_p50_ms", None)
-    return measure(target) if callable(measure) else None
-
-
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     if not numerator or not denominator:
         return None
     return round(numerator / denominator, 3)
+
+
+def peer_ratio(target: BenchTarget, info: DatasetInfo, *, bookings: int) -> dict[str, Any]:
+    """``peer_ratio_p50``: one booking through ``appointment_book`` (p50, one at a time, on
+    distinct free slots) ÷ django-appointment's unchecked ``create_new_appointment`` p50 on
+    the same SQLite settings in the same run (``bench.w7``'s peer, bench-only environment)."""
+    from bench.report import percentile
+    from bench.w7 import peer_booking_p50_ms
+    from mesoclinic.people.models import Client, Site
+
+    actor = _ensure_writer()
+    site = Site.objects.get(code=SITE_CODE)
+    clients = Client.objects.filter(home_site=site).order_by("pk")[RACERS : RACERS + bookings]
+    samples: list[float] = []
+    for client, (start, practitioner, treatment) in zip(
+        clients, _free_slots(info, bookings, seed=9), strict=False
+    ):
+        attempt = {
+            "client_id": client.pk,
+            "treatment": treatment,
+            "start": start,
+            "practitioner": practitioner,
+        }
+        began = time.perf_counter()
+        status = _book_via_service(actor, site, attempt)
+        if status == 201:
+            samples.append((time.perf_counter() - began) * 1000)
+    peer = peer_booking_p50_ms(target, bookings=bookings)
+    ours = round(percentile(samples, 0.5), 3) if samples else None
+    return {
+        "booking_p50_ms": ours,
+        "bookings": len(samples),
+        **peer,
+        "peer_ratio_p50": round(ours / peer["peer_booking_p50_ms"], 2) if ours else None,
+    }
 
 
 def _cancel_w2_bookings(info: DatasetInfo) -> int:
@@ -577,13 +599,13 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
     raw = service_throughput(target, info, writers=4, seconds=seconds / 3, raw=True)
     _cancel_w2_bookings(info)
     latency = booking_latency(info, samples=60 if quick else 200)
-    peer_p50 = peer_create_p50_ms(target)
     _cancel_w2_bookings(info)
     service_race = service_races(info, races=races)
     with running_server(target) as server:
         http = http_throughput(server, info, clients=8, seconds=seconds)
         http_race = http_races(server, info, races=races)
     overlaps = overlaps_in_window(info)
+    peer = peer_ratio(target, info, bookings=10 if quick else 30)
     attempts = (
         sum(item["attempts"] for item in service.values())
         + http["attempts"]
@@ -601,8 +623,6 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
         "p50_ms": latency["p50_ms"],
         "p95_ms": latency["p95_ms"],
         "p99_ms": latency["p99_ms"],
-        "peer_p50_ms": peer_p50,
-        "peer_ratio_p50": _ratio(latency["p50_ms"], peer_p50),
         "booking_latency": latency,
         "http_per_second": http["per_second"],
         "races": service_race["races"] + http_race["races"],
@@ -612,6 +632,8 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
         "winners_per_race_min": min(
             service_race["winners_per_race_min"], http_race["winners_per_race_min"]
         ),
+        "peer_ratio_p50": peer["peer_ratio_p50"],
+        "peer_booking": peer,
         "overlaps": overlaps["practitioner"] + overlaps["room"] + overlaps["device"],
         "lounge_overfills": overlaps["lounge_overfills"],
         "attempts": attempts,

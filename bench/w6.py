@@ -18,7 +18,10 @@ Three measurements on the same data:
   it has to read every product-use row, which is what a clinic without this index (or
   a spreadsheet search) pays.
 
-The query plan of the selector is written into the results (``plan``).
+The query plan of the selector is written into the results (``plan``: SQLite's
+``EXPLAIN QUERY PLAN`` or PostgreSQL's ``EXPLAIN``; on PostgreSQL also ``plan_analyze``,
+``EXPLAIN (ANALYZE, BUFFERS)``), and ``lot_index_used`` says whether the plan finds the lot
+through the ``UPPER(lot)`` index (``batch_lot_upper``) on both databases.
 """
 
 from __future__ import annotations
@@ -242,10 +245,29 @@ def sql_figures(lots: list[str], *, repeat: int, scan: bool) -> dict[str, Any]:
 
 
 def plan(lot: str) -> str:
-    """The database's plan for the selector's query."""
+    """The database's plan for the selector's query (SQLite ``EXPLAIN QUERY PLAN``,
+    PostgreSQL ``EXPLAIN``)."""
     from mesoclinic.records import selectors
 
     return selectors.recall_recipients(lot).explain()
+
+
+def plan_analyze(lot: str) -> str:
+    """PostgreSQL ``EXPLAIN (ANALYZE, BUFFERS)`` of the selector's query: the plan as run,
+    with its row counts and times; SQLite has no such statement (``""``)."""
+    from django.db import connection
+
+    from mesoclinic.records import selectors
+
+    if connection.vendor != "postgresql":
+        return ""
+    return selectors.recall_recipients(lot).explain(analyze=True, buffers=True)
+
+
+def lot_index_used(plan_text: str) -> bool:
+    """Whether a plan finds the lot through the ``batch_lot_upper`` expression index
+    (the case-insensitive lookup), not by reading every batch."""
+    return "batch_lot_upper" in plan_text
 
 
 def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[str, Any]:
@@ -267,6 +289,8 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
         "lots": data["lots"],
         "appointments_in_database": info.appointments,
         "plan": plan(lots[0]).splitlines(),
+        "plan_analyze": plan_analyze(lots[0]).splitlines(),
+        "lot_index_used": lot_index_used(plan(lots[0])),
     }
     return write_result(
         "W6",
