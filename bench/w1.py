@@ -3,10 +3,12 @@
 Four measurements in one run, on the same calendar:
 
 * **engine** — ``find_slots`` (array search and every slot materialised as a ``Slot``)
-  on an ``AvailabilityQuery`` built from the database once (``bench.calendars``); also
-  the search alone (``compute_availability``), the first page (``limit=50``), and the
-  path the API takes: busy time passed as arrays (as the selector passes it) and the
-  slots returned as a ``SlotTable`` of columns (``table``);
+  on an ``AvailabilityQuery`` built from the database once (``bench.calendars``), with
+  busy time passed as arrays, as the selector passes it (the headline p50/p95/p99, as in
+  W3); also the search alone (``compute_availability``), the first page (``limit=50``),
+  the path the API takes: the slots returned as a ``SlotTable`` of columns (``table``),
+  and ``lists_in``: the same ``find_slots`` fed busy time as Python lists of pairs (the
+  headline before the seventh session; the conversion to arrays is then part of it);
 * **naive** — ``naive_find_slots`` (every candidate start against every booking) on the
   same query: the baseline, and a check that both return the same slots;
 * **selector** — ``scheduling.selectors.availability_for`` end to end (queries, engine,
@@ -59,18 +61,22 @@ def engine_figures(
     first_page = treatment_query(
         calendar, treatment, first, last, buffer_minutes=buffer_minutes(), limit=PAGE
     )
-    slots = find_slots(query)
-    engine = time_calls(lambda: find_slots(query), repeat=100 if quick else 300)
-    search_only = time_calls(lambda: compute_availability(query), repeat=100 if quick else 300)
-    page = time_calls(lambda: find_slots(first_page), repeat=100 if quick else 300)
-    arrays = query.with_busy_arrays()
-    table = time_calls(lambda: compute_availability(arrays).table(), repeat=100 if quick else 300)
+    repeat = 100 if quick else 300
+    arrays, first_page = query.with_busy_arrays(), first_page.with_busy_arrays()
+    slots = find_slots(arrays)
+    engine = time_calls(lambda: find_slots(arrays), repeat=repeat)
+    lists_in = time_calls(lambda: find_slots(query), repeat=repeat)
+    search_only = time_calls(lambda: compute_availability(arrays), repeat=repeat)
+    page = time_calls(lambda: find_slots(first_page), repeat=repeat)
+    table = time_calls(lambda: compute_availability(arrays).table(), repeat=repeat)
     naive_runs = time_calls(lambda: naive_find_slots(query), warmup=1, repeat=3, budget_seconds=30)
     naive_slots = naive_find_slots(query)
     figures = latency_figures(engine)
     return {
         "figures": {
             **figures,
+            "lists_in": latency_figures(lists_in),
+            "lists_in_same_slots": find_slots(query) == slots,
             "search_only": latency_figures(search_only),
             "first_page": latency_figures(page),
             "table": latency_figures(table),
@@ -190,6 +196,7 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
         "http_first_page_p95_ms": ((primary["http"] or {}).get("first_page") or {}).get("p95_ms"),
         "http_received_p95_ms": ((primary["http"] or {}).get("received") or {}).get("p95_ms"),
         "engine_table_p95_ms": engine["table"]["p95_ms"],
+        "engine_lists_in_p95_ms": engine["lists_in"]["p95_ms"],
         "speedup_vs_naive_p50": round(naive["p50_ms"] / engine["p50_ms"], 1),
         "window": [first.isoformat(), last.isoformat()],
         "appointments_in_database": info.appointments,
