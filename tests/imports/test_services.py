@@ -382,3 +382,31 @@ def test_only_administrators_may_import(username):
             actor=user, kind="clients", source="pabau", filename="c.csv", raw=clients_file()
         )
     assert refused.value.code == "admin_access_required"
+
+
+def test_the_client_page_shows_imported_history_to_a_practitioner_only():
+    from django.test import Client as Browser
+
+    imported(clients_file(), kind="clients", source="pabau")
+    imported(
+        csv_text(
+            ["Contact ID", "Date", "Service", "Notes"],
+            ["P-1", "2024-05-12", "Face revitalise", "Old system note"],
+        ),
+        kind="history",
+        source="pabau",
+    )
+    ada = Client.objects.get(given_name="Ada", family_name="Stone")
+
+    def page_as(username: str) -> str:
+        browser = Browser()
+        assert browser.login(username=username, password="mesoclinic-demo")
+        return browser.get(f"/clients/{ada.pk}/").content.decode()
+
+    practitioner_page = page_as("dr-patel")
+    assert "Imported history" in practitioner_page
+    assert "Old system note" in practitioner_page
+    assert AuditEntry.objects.filter(action="import.history_view", client_id=ada.pk).count() == 1
+    reception_page = page_as("reception")
+    assert "Imported history" not in reception_page
+    assert "Old system note" not in reception_page

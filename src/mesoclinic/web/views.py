@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -10,7 +12,9 @@ from mesoclinic.catalogue.models import Protocol
 from mesoclinic.catalogue.selectors import treatment_list as treatments_selector
 from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_read
+from mesoclinic.imports.selectors import imported_history_view
 from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.people.roles import sees_clinical
 from mesoclinic.people.selectors import client_search, credential_statuses
 from mesoclinic.people.selectors import practitioner_list as practitioners_selector
 from mesoclinic.web.http import HtmxHttpRequest
@@ -54,8 +58,17 @@ def client_detail(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         {
             "client": client,
             "age": client.age_on(clock.today()),
+            "imported_history": _imported_history(request, client),
         },
     )
+
+
+def _imported_history(request: HtmxHttpRequest, client: Client) -> list[Any]:
+    """Treatments the clinic's old system recorded (imported): read, and audited, only for
+    a practitioner and only when the client has any."""
+    if not sees_clinical(request.user) or not client.imported_history.exists():
+        return []
+    return imported_history_view(actor=request.user, client=client)
 
 
 @staff_required
