@@ -258,7 +258,7 @@ def calendar_client_options(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     return render(
         request,
-        "web/scheduling/book.html#client-options",
+        "web/scheduling/_client_search.html#client-options",
         {"client_options": client_options(query, request.GET.get("client")), "query": query},
     )
 
