@@ -239,3 +239,53 @@ def test_the_default_range_is_this_month_in_dates_a_browser_can_show(demo):
 
     # a date input shows only ISO dates: anything else leaves the field blank
     assert f'name="date_from" value="{first.isoformat()}"' in page
+
+
+def test_packages_sold_and_fees_paid_are_money_taken_outside_appointments(clinic, monkeypatch):
+    from mesoclinic.billing.account_services import package_sell
+    from mesoclinic.billing.models import AccountEntry, AccountEntryKind
+    from mesoclinic.catalogue.models import Treatment
+
+    client = Client.objects.first()
+    face = Treatment.objects.get(code="face-revitalise")
+    scalp = Treatment.objects.get(code="scalp-hair")
+    sold = {at(MONDAY, "10:00"): (face, "1200"), at(SECOND_MONDAY, "16:00"): (face, "1100")}
+    sold[at(MONDAY, "11:00")] = (scalp, "900")
+    sold[at(dt.date(2031, 3, 17), "09:00")] = (face, "5000")  # the day after the range
+    for moment, (treatment, price) in sold.items():
+        monkeypatch.setattr("mesoclinic.core.clock.now", lambda moment=moment: moment)
+        package_sell(
+            actor=None, client=client, treatment=treatment, sessions=6, price=price, method="card"
+        )
+    for moment, amount in [(at(SECOND_MONDAY, "12:00"), "45"), (at(MONDAY, "08:00"), "5")]:
+        AccountEntry.objects.create(
+            client=client, kind=AccountEntryKind.FEE_PAID, amount=amount, method="cash", at=moment
+        )
+    AccountEntry.objects.create(  # a fee owed is not money taken
+        client=client, kind=AccountEntryKind.NO_SHOW_FEE, amount="150", at=at(MONDAY, "09:00")
+    )
+
+    everywhere = owner_report(actor=None, date_from=MONDAY, date_to=dt.date(2031, 3, 16))
+    one_site = _report(clinic)
+
+    account = everywhere.account_money
+    assert account.packages == (
+        ("Face revitalise", 2, Decimal("2300.00")),
+        ("Scalp and hair", 1, Decimal("900.00")),
+    )
+    assert account.fees_paid == Decimal("50.00")
+    assert account.total == Decimal("3250.00")
+    assert not one_site.account_money.counted
+    csv = (
+        _admin()
+        .get("/reports/", {"date_from": "2031-03-03", "date_to": "2031-03-16", "format": "csv"})
+        .content.decode()
+    )
+    assert "taken outside appointments,packages: Face revitalise,2,2300.00" in csv
+    assert "taken outside appointments,no-show fees paid,,50.00" in csv
+    page = _admin().get("/reports/", {"date_from": "2031-03-03", "date_to": "2031-03-16"})
+    assert "Packages: Scalp and hair" in page.content.decode()
+    small = _admin().get(
+        "/reports/", {"date_from": "2031-03-03", "date_to": "2031-03-16", "site": "small"}
+    )
+    assert "see them in the report for every site" in small.content.decode()

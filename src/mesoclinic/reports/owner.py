@@ -16,9 +16,15 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Min, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 
-from mesoclinic.billing.models import Payment, PaymentKind
+from mesoclinic.billing.models import (
+    AccountEntry,
+    AccountEntryKind,
+    CoursePackage,
+    Payment,
+    PaymentKind,
+)
 from mesoclinic.catalogue.models import StockMovement, StockMovementKind
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_read
@@ -85,6 +91,26 @@ class StockRow:
     written_off: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class AccountMoney:
+    """Money taken that belongs to no one appointment, in the range: prepaid packages sold
+    (by treatment: packages, amount; the sessions they pay for are booked at no charge)
+    and no-show fees paid, counted by the day it was taken. They belong to the client's
+    account, not to a site: a one-site report leaves them out (``counted`` is False)."""
+
+    packages: tuple[tuple[str, int, Decimal], ...] = ()
+    fees_paid: Decimal = ZERO
+    counted: bool = True
+
+    @property
+    def packages_taken(self) -> Decimal:
+        return sum((amount for _, _, amount in self.packages), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.packages_taken + self.fees_paid
+
+
 @dataclass
 class OwnerReport:
     date_from: dt.date
@@ -92,6 +118,7 @@ class OwnerReport:
     site: Site | None
     appointments: Counter[str] = field(default_factory=Counter)
     money: dict[str, list[MoneyRow]] = field(default_factory=dict)
+    account_money: AccountMoney = field(default_factory=AccountMoney)
     use: list[UseRow] = field(default_factory=list)
     new_clients: int = 0
     returning_clients: int = 0
@@ -130,6 +157,7 @@ def owner_report(
     names = {one.code: one.display_name for one in Practitioner.objects.all()}
     report.appointments = Counter(STATUS_GROUPS[AppointmentStatus(row["status"])] for row in rows)
     report.money = _money(rows, names)
+    report.account_money = _account_money(site, sites, date_from, date_to)
     report.use = _use(sites, date_from, date_to, rows, names)
     _clients(report, rows)
     report.sessions = _sessions(rows)
@@ -205,6 +233,32 @@ def _money(rows: list[dict[str, Any]], names: dict[str, str]) -> dict[str, list[
             column = MONEY_KINDS[PaymentKind(kind)]
             setattr(line, column, getattr(line, column) + amount)
     return {name: sorted(by[name].values(), key=lambda line: line.label) for name in DIMENSIONS}
+
+
+def _account_money(
+    site: Site | None, sites: list[Site], date_from: dt.date, date_to: dt.date
+) -> AccountMoney:
+    """Packages sold and no-show fees paid on the range's local days (in the first site's
+    time zone: a clinic's sites share one in practice)."""
+    if site is not None:
+        return AccountMoney(counted=False)
+    if not sites:
+        return AccountMoney()
+    low, high = local_bounds(sites[0], date_from, date_to)
+    packages = CoursePackage.objects.filter(sold_at__gte=low, sold_at__lt=high)
+    fees = AccountEntry.objects.filter(kind=AccountEntryKind.FEE_PAID, at__gte=low, at__lt=high)
+    by_treatment = (
+        packages.values("treatment__name")
+        .annotate(count=Count("id"), amount=Sum("price"))
+        .order_by("treatment__name")
+    )
+    return AccountMoney(
+        packages=tuple(
+            (line["treatment__name"], line["count"], line["amount"] or ZERO)
+            for line in by_treatment
+        ),
+        fees_paid=fees.aggregate(total=Sum("amount"))["total"] or ZERO,
+    )
 
 
 def _money_row(lines: dict[str, MoneyRow], label: str) -> MoneyRow:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.http import HttpResponse
@@ -132,6 +133,14 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def _csv_account_money(writer: Any, report: OwnerReport) -> None:
+    writer.writerow(["section", "item", "count", "taken"])
+    for name, count, amount in report.account_money.packages:
+        writer.writerow(["taken outside appointments", f"packages: {name}", count, _money(amount)])
+    fees = _money(report.account_money.fees_paid)
+    writer.writerow(["taken outside appointments", "no-show fees paid", "", fees])
+
+
 def _csv(report: OwnerReport) -> HttpResponse:
     """The whole report, one section after another: ``section, item, figures…``."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -146,6 +155,8 @@ def _csv(report: OwnerReport) -> HttpResponse:
         for line in report.money[dimension]:
             figures = (line.booked, line.taken, line.refunded, line.forfeited, line.net)
             writer.writerow([f"money by {dimension}", line.label, *map(_money, figures)])
+    if report.account_money.counted:
+        _csv_account_money(writer, report)
     writer.writerow(["section", "item", "booked_minutes", "available_minutes", "utilisation"])
     for use in report.use:
         writer.writerow(
