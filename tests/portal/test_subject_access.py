@@ -6,6 +6,7 @@ holds; each such record must appear in the client's own export (JSON, and so the
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -178,3 +179,34 @@ def test_the_pdf_holds_every_section_and_field_of_the_json(full_history):
     assert "Bruising at two sites." in body
     assert "Image/jpeg" in body or "image/jpeg" in body
     assert pdf.startswith(b"%PDF")
+
+
+def test_packages_vouchers_fees_and_credit_are_in_the_export(demo):
+    from mesoclinic.billing.account_services import credit_goodwill, package_sell, voucher_issue
+    from mesoclinic.catalogue.models import Treatment
+    from mesoclinic.people.models import Client
+
+    client = Client.objects.get(email="freya.adeyemi@example.com")
+    face = Treatment.objects.get(code="face-revitalise")
+    package_sell(actor=None, client=client, treatment=face, sessions=4, price="1000", method="card")
+    credit_goodwill(actor=None, client=client, amount="25", note="Sorry for the wait")
+    voucher = voucher_issue(
+        actor=None, value="100", client=client, expires_on=clock.today() + dt.timedelta(days=365)
+    )
+    # when
+    data = client_data(client=client)
+    story = client_data_story(client=client, data=data)
+    # then
+    [package] = data["packages"]
+    assert (package["treatment"], package["sessions"], package["price"]) == (
+        face.name,
+        4,
+        "1000.00",
+    )
+    assert [(line["kind"], line["sessions"]) for line in package["ledger"]] == [("bought", 4)]
+    assert [(e["kind"], e["amount"]) for e in data["account_entries"]] == [
+        ("credit_goodwill", "25.00")
+    ]
+    assert [(v["code"], v["value"]) for v in data["vouchers"]] == [(voucher.code, "100.00")]
+    headings = {flowable.text for flowable in story if isinstance(flowable, Paragraph)}
+    assert {"Prepaid packages", "Gift vouchers", "Account: fees and credit"} <= headings

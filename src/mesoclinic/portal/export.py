@@ -16,7 +16,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from mesoclinic.billing.models import Payment
+from mesoclinic.billing.models import AccountEntry, CoursePackage, GiftVoucher, Payment
 from mesoclinic.core import clock
 from mesoclinic.messaging.models import Message
 from mesoclinic.people.models import Client
@@ -111,6 +111,7 @@ def client_data(*, client: Client, account: ClientAccount | None = None) -> dict
             }
             for p in Payment.objects.filter(appointment__client=client).order_by("recorded_at")
         ],
+        **_money_on_account(client),
         "messages": [
             {
                 "kind": m.kind,
@@ -124,6 +125,48 @@ def client_data(*, client: Client, account: ClientAccount | None = None) -> dict
             for m in Message.objects.filter(client=client).order_by("send_after")
         ],
         **clinical_data(client=client),
+    }
+
+
+def _money_on_account(client: Client) -> dict[str, Any]:
+    """The client's account ledger (fees, credit), prepaid packages with their session
+    ledger, and the gift vouchers they hold."""
+    return {
+        "account_entries": [
+            {
+                "kind": e.kind,
+                "amount": str(e.amount),
+                "method": e.method,
+                "appointment": str(e.appointment_id) if e.appointment_id else None,
+                "note": e.note,
+                "at": e.at.isoformat(),
+            }
+            for e in AccountEntry.objects.filter(client=client).order_by("at", "pk")
+        ],
+        "packages": [
+            {
+                "treatment": package.treatment.name,
+                "sessions": package.sessions,
+                "price": str(package.price),
+                "sold_at": package.sold_at.isoformat(),
+                "ledger": [
+                    {"kind": entry.kind, "sessions": entry.sessions, "at": entry.at.isoformat()}
+                    for entry in package.entries.order_by("at", "pk")
+                ],
+            }
+            for package in CoursePackage.objects.filter(client=client)
+            .select_related("treatment")
+            .order_by("sold_at")
+        ],
+        "vouchers": [
+            {
+                "code": voucher.code,
+                "value": str(voucher.value),
+                "expires_on": voucher.expires_on.isoformat(),
+                "redeemed": [str(r.amount) for r in voucher.redemptions.order_by("at", "pk")],
+            }
+            for voucher in GiftVoucher.objects.filter(client=client).order_by("issued_at")
+        ],
     }
 
 
@@ -160,6 +203,9 @@ def client_data_story(*, client: Client, data: dict[str, Any]) -> list[Any]:
         ("Recall contacts", data["recall_contacts"]),
         ("Quotes", data["quotes"]),
         ("Payments", data["payments"]),
+        ("Account: fees and credit", data["account_entries"]),
+        ("Prepaid packages", data["packages"]),
+        ("Gift vouchers", data["vouchers"]),
         ("Messages we sent you", data["messages"]),
     ]
     for title, rows in sections:
