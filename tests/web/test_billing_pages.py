@@ -148,3 +148,28 @@ def test_the_booking_page_tells_the_client_the_no_show_rule_before_booking(stric
     text = booking_policy_summary(Treatment.objects.get(code="face-revitalise"))
     assert "If you miss your appointment without telling us" in text
     assert "40%" in text
+
+
+def test_the_desk_refunds_part_of_a_payment_to_credit_and_the_client_spends_it(amelia):
+    visit = book(at=NOW + dt.timedelta(days=3))
+    payment_record(actor=None, appointment=visit, kind="payment", method="card", amount="100")
+    desk = staff_login("reception")
+    url = f"/appointments/{visit.pk}/pay/"
+    assert "Refund to account credit" in desk.get(url).content.decode()
+
+    too_much = desk.post(url, {"refund": "1", "refund-amount": "150"})
+    assert too_much.status_code == 409
+    assert not AccountEntry.objects.filter(client=amelia).exists()
+
+    refunded = desk.post(url, {"refund": "1", "refund-amount": "40", "refund-note": "Late start"})
+    assert refunded.status_code == 302
+    [credit] = AccountEntry.objects.filter(client=amelia)
+    assert (credit.kind, credit.amount) == ("credit_refund", Decimal("40.00"))
+
+    spent = desk.post(url, {"credit": "1", "credit-amount": "25"}, follow=True)
+    assert "£25.00 paid by account credit." in spent.content.decode()
+    kinds = sorted(AccountEntry.objects.filter(client=amelia).values_list("kind", flat=True))
+    assert kinds == ["credit_refund", "credit_spent"]
+    assert (
+        AuditEntry.objects.filter(action__startswith="account.", client_id=amelia.pk).count() >= 2
+    )

@@ -109,7 +109,7 @@ def appointment_no_show(request: HtmxHttpRequest, appointment_id: int) -> HttpRe
         )
 
 
-# --- Paying an appointment with a voucher or credit -----------------------------------------
+# --- Paying an appointment with a voucher or credit, refunding to credit -------------------
 
 
 class VoucherPayForm(forms.Form):
@@ -121,38 +121,61 @@ class CreditPayForm(forms.Form):
     amount = forms.DecimalField(label="Amount (£)", min_value=Decimal("0.01"), max_digits=8)
 
 
+class RefundCreditForm(forms.Form):
+    amount = forms.DecimalField(label="Amount (£)", min_value=Decimal("0.01"), max_digits=8)
+    note = forms.CharField(label="Why", required=False, max_length=300)
+
+
+PAY_FORMS: dict[str, type[forms.Form]] = {
+    "voucher": VoucherPayForm,
+    "credit": CreditPayForm,
+    "refund": RefundCreditForm,
+}
+
+
+def _pay(action: str, request: HtmxHttpRequest, appointment: Appointment, values: Any) -> str:
+    """Carry out one of the payment forms; the message to show."""
+    if action == "voucher":
+        account.voucher_redeem(
+            actor=request.user,
+            appointment=appointment,
+            code=values["code"],
+            amount=values["amount"],
+        )
+        return f"£{values['amount']:.2f} paid by voucher."
+    if action == "credit":
+        account.credit_spend(actor=request.user, appointment=appointment, amount=values["amount"])
+        return f"£{values['amount']:.2f} paid by account credit."
+    account.credit_from_refund(
+        actor=request.user, appointment=appointment, amount=values["amount"], note=values["note"]
+    )
+    return f"£{values['amount']:.2f} refunded to the client's account credit."
+
+
 @staff_required
 def appointment_pay(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
-    """Pay part of an appointment with a gift voucher or the client's account credit."""
+    """Pay part of an appointment with a gift voucher or the client's account credit, or
+    refund part of what was paid to their account credit."""
     appointment = _appointment(appointment_id)
     post = request.POST if request.method == "POST" else None
-    voucher_form = VoucherPayForm(post if post and "voucher" in post else None, prefix="voucher")
-    credit_form = CreditPayForm(post if post and "credit" in post else None, prefix="credit")
+    action = next((name for name in PAY_FORMS if post and name in post), None)
+    forms_shown = {
+        name: form_class(post if name == action else None, prefix=name)
+        for name, form_class in PAY_FORMS.items()
+    }
     status = 200
-    if post is not None:
-        form: forms.Form = voucher_form if "voucher" in post else credit_form
-        if form.is_valid():
-            values = form.cleaned_data
+    if action is not None:
+        form = forms_shown[action]
+        if not form.is_valid():
+            status = 400
+        else:
             try:
-                if form is voucher_form:
-                    account.voucher_redeem(
-                        actor=request.user,
-                        appointment=appointment,
-                        code=values["code"],
-                        amount=values["amount"],
-                    )
-                else:
-                    account.credit_spend(
-                        actor=request.user, appointment=appointment, amount=values["amount"]
-                    )
+                done = _pay(action, request, appointment, form.cleaned_data)
             except DomainError as refused:
                 status = form_refusal(form, refused)
             else:
-                how = "voucher" if form is voucher_form else "account credit"
-                messages.success(request, f"£{values['amount']:.2f} paid by {how}.")
+                messages.success(request, done)
                 return redirect("web:appointment_detail", appointment_id=appointment.pk)
-        else:
-            status = 400
     found = client_account_view(
         actor=request.user, client=appointment.client, where="paying an appointment"
     )
@@ -162,8 +185,9 @@ def appointment_pay(request: HtmxHttpRequest, appointment_id: int) -> HttpRespon
             "web/billing/pay.html",
             {
                 "appointment": appointment,
-                "voucher_form": voucher_form,
-                "credit_form": credit_form,
+                "voucher_form": forms_shown["voucher"],
+                "credit_form": forms_shown["credit"],
+                "refund_form": forms_shown["refund"],
                 "account": found,
             },
             status=status,
