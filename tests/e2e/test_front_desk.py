@@ -56,7 +56,7 @@ def test_an_owner_opens_a_room_from_the_settings(login, live_url):
 def test_an_owner_changes_a_price_and_publishes_a_consent_version(login, live_url):
     page = login("admin")
     page.goto(live_url("/settings/treatments/under-eye/"))
-    page.get_by_label("Price").fill("275.00")
+    page.get_by_label("Price", exact=True).fill("275.00")
     page.get_by_role("button", name="Save Under-eye").click()
     page.wait_for_url(live_url("/settings/"))
     assert page.get_by_text("saved.").first.is_visible()
