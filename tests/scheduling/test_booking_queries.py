@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from mesoclinic.catalogue.models import Treatment
+from mesoclinic.core.errors import Conflict
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.messaging.models import Message
 from mesoclinic.people import policy
@@ -163,3 +164,32 @@ def test_a_booking_reads_the_site_and_its_busy_time_from_memory_when_they_are_cu
     for table in ("people_openinghours", "people_workinghours", "people_room", "people_absence"):
         assert table not in tables
     assert tables.count("scheduling_calendarclock") == 2
+
+
+def test_a_refused_time_reads_only_the_appointments_near_it(amelia):
+    """A refusal names what is taken (lounge, device) from the site's appointments around
+    the time, bounded on both sides: unbounded below, the (site, start) index read the
+    site's whole history (W2: 170 ms per refusal on 200,000 appointments)."""
+    # given: the time is taken for the one practitioner asked for
+    treatment = Treatment.objects.get(code="face-revitalise")
+    patel = Practitioner.objects.get(code="dr-patel")
+    start = london("2027-03-01", "10:00")
+    services.appointment_book(
+        actor=None, client=amelia, treatment=treatment, start=start, practitioner=patel
+    )
+    other = Client.objects.exclude(pk=amelia.pk).order_by("pk").first()
+    # when
+    with CaptureQueriesContext(connection) as captured, pytest.raises(Conflict):
+        services.appointment_book(
+            actor=None, client=other, treatment=treatment, start=start, practitioner=patel
+        )
+    # then: every read of the site's appointments has a lower bound on the start
+    site_reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith("SELECT")
+        and 'FROM "scheduling_appointment"' in query["sql"]
+        and '"scheduling_appointment"."site_id" =' in query["sql"]
+    ]
+    assert site_reads
+    assert all('"scheduling_appointment"."start" >=' in sql for sql in site_reads)

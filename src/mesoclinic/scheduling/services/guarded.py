@@ -22,7 +22,9 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, IntegerField, Q, QuerySet, Value
 
 from mesoclinic.catalogue.models import Formulation, Treatment
+from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor
+from mesoclinic.core.compiled import CompiledQuery
 from mesoclinic.core.errors import Conflict, DomainError, RuleRefused
 from mesoclinic.people.models import (
     Client,
@@ -186,6 +188,8 @@ def _named_refusal(
     rows = Appointment.objects.filter(
         site=site,
         status__in=ACTIVE_STATUSES,
+        # Bounded below, so the (site, start) index reads an hour or two, not the history.
+        start__gte=start - selectors.MAX_APPOINTMENT_SPAN,
         start__lt=busy_until,
         busy_until__gt=start,
     ).exclude(pk__in=list(exclude_ids))
@@ -265,23 +269,52 @@ def _recheck_rows(
     """The committed active appointments and live holds that may collide with any of
     ``placements``, in one query: near each placement at its site, of its practitioner,
     or of the client; holds shaped like appointments (no client; negative ids). A row
-    read for one placement never changes another's re-check, which looks at overlaps."""
-    near = Q()
-    for placement in placements:
-        earliest = placement.start - selectors.MAX_APPOINTMENT_SPAN
-        busy_until = placement.busy_until
-        near |= (
-            Q(site=placement.site, start__gte=earliest, start__lt=busy_until)
-            | Q(
-                practitioner=placement.practitioner,
-                treatment_start__gte=earliest,
-                treatment_start__lt=busy_until,
-            )
-            | Q(client=client, start__gte=earliest, start__lt=placement.end)
-        ) & Q(busy_until__gt=placement.start)
+    read for one placement never changes another's re-check, which looks at overlaps.
+    Compiled once per shape (``_RECHECK``): building it cost more than running it."""
+    arguments: dict[str, Any] = {"now": clock.now()}
+    if client is not None:
+        arguments["client"] = client.pk
+    for number, placement in enumerate(placements):
+        arguments |= {
+            f"site_{number}": placement.site.pk,
+            f"practitioner_{number}": placement.practitioner.pk,
+            f"earliest_{number}": placement.start - selectors.MAX_APPOINTMENT_SPAN,
+            f"start_{number}": placement.start,
+            f"busy_until_{number}": placement.busy_until,
+        }
+        if client is not None:
+            arguments[f"end_{number}"] = placement.end
+    arguments |= {f"exclude_{number}": pk for number, pk in enumerate(exclude_ids)}
+    return _RECHECK.rows(**arguments)
+
+
+def _recheck_queryset(**arguments: Any) -> QuerySet[Any]:
+    """``_recheck_rows``'s query for its arguments (numbered per placement)."""
+    count = sum(1 for name in arguments if name.startswith("site_"))
+    near = held_near = Q()
+    for number in range(count):
+        site, practitioner, earliest, start, busy_until = (
+            arguments[f"{name}_{number}"]
+            for name in ("site", "practitioner", "earliest", "start", "busy_until")
+        )
+        at_site = Q(site_id=site, start__gte=earliest, start__lt=busy_until)
+        of_practitioner = Q(
+            practitioner_id=practitioner,
+            treatment_start__gte=earliest,
+            treatment_start__lt=busy_until,
+        )
+        overlapping = Q(busy_until__gt=start)
+        held_near |= (at_site | of_practitioner) & overlapping
+        if "client" in arguments:
+            end = arguments[f"end_{number}"]
+            of_client = Q(client_id=arguments["client"], start__gte=earliest, start__lt=end)
+            near |= (at_site | of_practitioner | of_client) & overlapping
+        else:
+            near |= (at_site | of_practitioner) & overlapping
     rows = Appointment.objects.filter(near, status__in=ACTIVE_STATUSES)
-    if exclude_ids:
-        rows = rows.exclude(pk__in=list(exclude_ids))
+    excluded = [value for name, value in arguments.items() if name.startswith("exclude_")]
+    if excluded:
+        rows = rows.exclude(pk__in=excluded)
     appointment_rows = rows.order_by().values_list(
         "practitioner_id",
         "site_id",
@@ -294,7 +327,10 @@ def _recheck_rows(
         "end",
         "pk",
     )
-    return list(appointment_rows.union(_held(placements), all=True))
+    return appointment_rows.union(_held(held_near, now=arguments["now"]), all=True)
+
+
+_RECHECK = CompiledQuery(_recheck_queryset)
 
 
 def _choose_resources(
@@ -393,22 +429,11 @@ def _choose_resources(
     return room, device
 
 
-def _held(placements: Sequence[Placement]) -> QuerySet[Any]:
-    """Live holds near the placements, in the columns of ``_recheck_rows``'s appointment
-    rows (no client; negative ids), to be read in the same query."""
-    near = Q()
-    for placement in placements:
-        earliest = placement.start - selectors.MAX_APPOINTMENT_SPAN
-        near |= (
-            Q(site=placement.site, start__gte=earliest, start__lt=placement.busy_until)
-            | Q(
-                practitioner=placement.practitioner,
-                treatment_start__gte=earliest,
-                treatment_start__lt=placement.busy_until,
-            )
-        ) & Q(busy_until__gt=placement.start)
+def _held(near: Q, *, now: dt.datetime) -> QuerySet[Any]:
+    """Live holds ``near`` the placements, in the columns of ``_recheck_rows``'s
+    appointment rows (no client; negative ids), to be read in the same query."""
     return (
-        busy.live_holds()
+        busy.live_holds(now=now)
         .filter(near)
         .order_by()
         .annotate(
