@@ -151,9 +151,11 @@ def _active() -> QuerySet[Appointment]:
     return Appointment.objects.filter(status__in=ACTIVE_STATUSES)
 
 
-def live_holds() -> QuerySet[SlotHold]:
-    """Holds that block their slot now: ``held`` and not yet expired."""
-    return SlotHold.objects.filter(status=HoldStatus.HELD, expires_at__gt=clock.now())
+def live_holds(*, now: dt.datetime | None = None) -> QuerySet[SlotHold]:
+    """Holds that block their slot ``now`` (default: now): ``held`` and not yet expired."""
+    return SlotHold.objects.filter(
+        status=HoldStatus.HELD, expires_at__gt=now if now is not None else clock.now()
+    )
 
 
 def _window_condition(

@@ -1,0 +1,97 @@
+"""Compiled queries (core/compiled.py): the same rows as the ORM, with new arguments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db.models import Count, Q
+
+from mesoclinic.catalogue.models import Treatment
+from mesoclinic.core.compiled import CompiledQuery
+from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.scheduling import services
+from mesoclinic.scheduling.models import Appointment
+
+
+def _booked_between(**arguments):
+    """Appointments of a practitioner between two moments, with a per-row annotation."""
+    near = Q()
+    for number in range(sum(1 for name in arguments if name.startswith("after_"))):
+        near |= Q(start__gte=arguments[f"after_{number}"], start__lt=arguments[f"before_{number}"])
+    return (
+        Appointment.objects.filter(near, practitioner_id=arguments["practitioner"])
+        .annotate(sessions=Count("course__appointments"))
+        .order_by("start", "pk")
+        .values_list("pk", "start", "end", "practitioner_id", "sessions")
+    )
+
+
+BOOKED_BETWEEN = CompiledQuery(_booked_between)
+
+
+@pytest.fixture
+def booked(demo) -> int:
+    """Four bookings of Dr Patel's in 2026 and 2027 (their practitioner's id)."""
+    patel = Practitioner.objects.get(code="dr-patel")
+    treatment = Treatment.objects.get(code="face-revitalise")
+    client = Client.objects.get(email="amelia.hart@example.com")
+    for day in ("2027-03-01", "2027-03-08", "2027-06-07", "2027-07-05"):
+        start = dt.datetime.fromisoformat(f"{day}T10:00").replace(tzinfo=dt.UTC)
+        services.appointment_book(
+            actor=None, client=client, treatment=treatment, start=start, practitioner=patel
+        )
+    return patel.pk
+
+
+def _moments(*days: str) -> dict[str, dt.datetime]:
+    return {day: dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC) for day in days}
+
+
+@pytest.mark.parametrize(
+    "windows",
+    [
+        [("2027-01-01", "2028-01-01")],
+        [("2027-03-05", "2027-06-10")],
+        [("2027-03-01", "2027-03-02"), ("2027-06-01", "2027-09-01")],
+    ],
+)
+def test_a_compiled_query_gives_the_rows_the_orm_gives(booked, windows):
+    # given: windows given as numbered arguments
+    arguments = {"practitioner": booked}
+    for number, (after, before) in enumerate(windows):
+        moments = _moments(after, before)
+        arguments |= {f"after_{number}": moments[after], f"before_{number}": moments[before]}
+    # when: run twice (compiled on the first call, reused on the second)
+    first = BOOKED_BETWEEN.rows(**arguments)
+    second = BOOKED_BETWEEN.rows(**arguments)
+    # then: the ORM's own rows, datetimes converted as the ORM converts them
+    expected = list(_booked_between(**arguments))
+    assert first == second == expected
+    assert first  # each window holds a booking
+    assert all(isinstance(row[1], dt.datetime) and row[1].tzinfo for row in first)
+
+
+def test_the_same_shape_runs_with_other_arguments(booked):
+    practitioners = [booked, *Practitioner.objects.exclude(pk=booked).values_list("pk", flat=True)]
+    window = {
+        "after_0": _moments("2000-01-01")["2000-01-01"],
+        "before_0": dt.datetime(2100, 1, 1, tzinfo=dt.UTC),
+    }
+    for practitioner in practitioners:
+        rows = BOOKED_BETWEEN.rows(practitioner=practitioner, **window)
+        assert rows == list(_booked_between(practitioner=practitioner, **window))
+        assert {row[3] for row in rows} == ({practitioner} if practitioner == booked else set())
+    assert BOOKED_BETWEEN.rows(practitioner=booked, **window)
+
+
+def test_an_argument_the_sql_does_not_use_is_refused(db):
+    unused = CompiledQuery(lambda **arguments: Appointment.objects.values_list("pk"))
+    with pytest.raises(ValueError, match="not found in the compiled SQL"):
+        unused.rows(client=1)
+
+
+def test_only_ints_and_datetimes_are_arguments(db):
+    query = CompiledQuery(lambda **arguments: Appointment.objects.values_list("pk"))
+    with pytest.raises(TypeError, match="ints and datetimes"):
+        query.rows(label="x")
