@@ -99,6 +99,7 @@ def test_mapping_queues_the_dry_run_and_the_page_shows_progress_then_the_report(
     assert "2 of 2 rows (100 %)" in done
     assert "The first name is missing." in done  # refused rows are shown first
     assert "Import 1 row</button>" in done
+    assert "Ivy; —" in done  # the examples stay beside the mapping, to change it
 
 
 def test_an_incomplete_mapping_says_what_is_missing():

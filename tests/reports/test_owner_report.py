@@ -241,6 +241,24 @@ def test_the_default_range_is_this_month_in_dates_a_browser_can_show(demo):
     assert f'name="date_from" value="{first.isoformat()}"' in page
 
 
+def test_a_link_naming_only_the_site_shows_this_month_there(demo):
+    first = clock.today().replace(day=1)
+
+    page = _admin().get("/reports/", {"site": "manchester"})
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'name="date_from" value="{first.isoformat()}"' in text
+    assert "at Mesoclinic Manchester" in text
+
+
+def test_one_date_alone_is_an_open_range_and_refused(demo):
+    page = _admin().get("/reports/", {"date_from": "2026-12-01", "site": "manchester"})
+
+    assert page.status_code == 400
+    assert "This field is required." in page.content.decode()
+
+
 def test_packages_sold_and_fees_paid_are_money_taken_outside_appointments(clinic, monkeypatch):
     from mesoclinic.billing.account_services import package_sell
     from mesoclinic.billing.models import AccountEntry, AccountEntryKind

@@ -136,7 +136,7 @@ def _run_context(request: HtmxHttpRequest, run: ImportRun, form: MappingForm) ->
         shown = shown or next((o for o, count in counts.items() if count), "")
     rows = [line for line in report if line["outcome"] == shown]
     preview: list[tuple[str, ...]] = []
-    if run.text and run.status == RunStatus.MAPPING:
+    if run.text:  # the examples beside the mapping, before and after a dry run
         preview = list(parsing.read_table(run.text).rows[:PREVIEW_ROWS])
     return {
         "run": run,

@@ -55,10 +55,21 @@ def _this_month() -> dict[str, dt.date]:
     return {"date_from": first, "date_to": last}
 
 
+def _with_default_range(query: Any) -> Any:
+    """The query with this month's dates when it gives neither (a link naming only the
+    site); one date alone is still refused as an open range."""
+    if not query or "date_from" in query or "date_to" in query:
+        return query
+    query = query.copy()
+    for name, day in _this_month().items():
+        query[name] = day.isoformat()
+    return query
+
+
 @admin_required
 def report_page(request: HtmxHttpRequest) -> HttpResponse:
     """This month by default; any range of up to a year; ``format=csv`` downloads it."""
-    form = RangeForm(request.GET or None, initial=_this_month())
+    form = RangeForm(_with_default_range(request.GET) or None, initial=_this_month())
     data = form.cleaned_data if form.is_bound and form.is_valid() else None
     if form.is_bound and data is None:
         return render(request, TEMPLATE, {"form": form}, status=400)
