@@ -92,3 +92,13 @@ def test_the_outcomes_page_shows_the_cohort_not_the_empty_state(loaded):
     assert "<svg" in page
     assert f"{len(COHORT)}" in page
     assert not Client.objects.filter(email__endswith=".scalp@example.com", home_site=None).exists()
+
+
+def test_the_outcomes_page_opens_on_the_treatment_with_the_most_clients_assessed(loaded):
+    browser = HttpClient()
+    browser.force_login(get_user_model().objects.get(username="admin"))
+    # when: the page with no choice made
+    page = browser.get("/reports/outcomes/").content.decode()
+    # then: the scalp-and-hair cohort, not the empty state of the first name in the list
+    assert '<option value="scalp-hair" selected>' in page
+    assert "<svg" in page

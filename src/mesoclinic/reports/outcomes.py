@@ -18,6 +18,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Count
+
 from mesoclinic.catalogue.models import Formulation, Protocol, Treatment
 from mesoclinic.core.audit import Actor, audit_read
 from mesoclinic.records.evidence import (
@@ -119,6 +121,18 @@ def _evidence(
     evidence.steps = outcome_steps(scale.code, readings)
     evidence.by_client = trajectories(readings)
     return evidence
+
+
+def treatments_by_clients_assessed() -> list[str]:
+    """Treatment codes, the one with the most clients assessed first (counts only: no
+    scores are read), for the page to open on a treatment that has evidence."""
+    counts = (
+        Assessment.objects.filter(treatment__isnull=False)
+        .values("treatment__code")
+        .annotate(clients=Count("client", distinct=True))
+        .order_by("-clients", "treatment__code")
+    )
+    return [row["treatment__code"] for row in counts]
 
 
 def outcome_evidence(

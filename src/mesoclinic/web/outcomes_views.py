@@ -12,7 +12,11 @@ from django.urls import path
 from mesoclinic.catalogue.models import Formulation, Protocol, Treatment
 from mesoclinic.records import charts
 from mesoclinic.records.scales import SCALES, primary_scale_for
-from mesoclinic.reports.outcomes import OutcomeEvidence, outcome_evidence
+from mesoclinic.reports.outcomes import (
+    OutcomeEvidence,
+    outcome_evidence,
+    treatments_by_clients_assessed,
+)
 from mesoclinic.web.http import HtmxHttpRequest
 from mesoclinic.web.permissions import admin_required
 
@@ -59,17 +63,22 @@ class OutcomeForm(forms.Form):
         return data
 
 
-def _first_treatment_with_a_scale() -> Treatment | None:
-    return next((t for t in Treatment.objects.order_by("name") if primary_scale_for(t.code)), None)
+def _default_treatment() -> Treatment | None:
+    """The treatment with a scale of its own and the most clients assessed, else the
+    first with a scale (by name)."""
+    with_scale = [t for t in Treatment.objects.order_by("name") if primary_scale_for(t.code)]
+    by_code = {t.code: t for t in with_scale}
+    assessed = (by_code[code] for code in treatments_by_clients_assessed() if code in by_code)
+    return next(assessed, with_scale[0] if with_scale else None)
 
 
 @admin_required
 def outcomes_page(request: HtmxHttpRequest) -> HttpResponse:
-    """The first treatment with a scale of its own by default."""
+    """By default the treatment with the most evidence (``_default_treatment``)."""
     if request.GET:
         form = OutcomeForm(request.GET)
     else:
-        first = _first_treatment_with_a_scale()
+        first = _default_treatment()
         form = OutcomeForm({"treatment": first.code} if first else None)
     if not form.is_bound:
         return render(request, TEMPLATE, {"form": form})
