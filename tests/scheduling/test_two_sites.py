@@ -86,6 +86,26 @@ def test_booking_chooses_the_site_and_refuses_a_day_the_practitioner_is_elsewher
     assert monday.json()["error"]["code"] == "outside_opening_hours"
     assert tuesday.status_code == 409
     assert tuesday.json()["error"]["code"] == "slot_unavailable"
+    # and the refusal says why: she is not working there then, not "taken"
+    error = tuesday.json()["error"]
+    assert error["details"]["reason"] == "practitioner_not_working"
+    assert error["message"].startswith(
+        "Dr Asha Patel is not working at Mesoclinic Manchester at 10:00 on Tuesday 2 March"
+    )
+
+
+def test_a_taken_time_at_a_site_the_practitioner_works_is_not_called_a_day_off(api):
+    amelia = Client.objects.get(email="amelia.hart@example.com")
+    freya = Client.objects.get(email="freya.adeyemi@example.com")
+    body = {"treatment": "face-revitalise", "practitioner": "dr-patel", "site": "manchester"}
+    start = {"start": f"{SATURDAY}T10:00:00+00:00"}
+    assert api.post("/appointments", body | start | {"client": amelia.pk}).status_code == 201
+    # when: the same time for another client
+    taken = api.post("/appointments", body | start | {"client": freya.pk})
+    # then
+    assert taken.status_code == 409
+    assert "reason" not in taken.json()["error"]["details"]
+    assert "is taken" in taken.json()["error"]["message"]
 
 
 def test_hours_at_two_sites_may_not_overlap(demo):

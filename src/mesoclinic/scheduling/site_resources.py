@@ -107,6 +107,16 @@ class SiteResources:
         wanted = set(codes)
         return [practitioner for practitioner in self.practitioners if practitioner.code in wanted]
 
+    def works_through(self, practitioner_id: int, start: dt.datetime, end: dt.datetime) -> bool:
+        """Whether the practitioner works here for all of ``[start, end)`` (one local
+        day): inside their hours at this site, and not absent."""
+        first, last = minutes_of(start), minutes_of(end)
+        hours = self.day_frame(start.astimezone(self.time_zone).date()).working
+        inside = any(
+            begins <= first and last <= ends for begins, ends in hours.get(practitioner_id, ())
+        )
+        return inside and not self.absences_between(practitioner_id, first, last)
+
     def devices_of_type(self, device_type: str) -> list[Device]:
         """Active devices of one type, in code order."""
         return [device for device in self.devices if device.device_type == device_type]

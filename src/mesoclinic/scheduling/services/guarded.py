@@ -131,6 +131,8 @@ def _candidates(
         )
         if named is not None:
             raise named
+        if practitioner is not None:
+            _check_working(practitioner, treatment, site, start, resources)
         raise _slot_unavailable(
             "That time is not free"
             + (f" for {practitioner.display_name}" if practitioner is not None else "")
@@ -139,6 +141,30 @@ def _candidates(
             start=start.isoformat(),
         )
     return [_placement(search, slot) for slot in slots]
+
+
+def _check_working(
+    practitioner: Practitioner,
+    treatment: Treatment,
+    site: Site,
+    start: dt.datetime,
+    resources: site_resources.SiteResources | None,
+) -> None:
+    """409 naming the reason when the practitioner asked for is not working at the site
+    through the treatment (hours elsewhere, a day off, an absence), rather than "taken"."""
+    treatment_start = start + dt.timedelta(minutes=treatment.numbing_minutes)
+    end = treatment_start + dt.timedelta(minutes=treatment.treatment_minutes)
+    resources = resources or site_resources.for_site(site)
+    if resources.works_through(practitioner.pk, treatment_start, end):
+        return
+    local = start.astimezone(site.tzinfo)
+    raise _slot_unavailable(
+        f"{practitioner.display_name} is not working at {site.name} at {local:%H:%M} on "
+        f"{local:%A %-d %B}: choose another time, or another practitioner.",
+        start=start.isoformat(),
+        reason="practitioner_not_working",
+        practitioner=practitioner.code,
+    )
 
 
 OPTIONAL_DEVICE_TYPES = frozenset({DeviceType.VITAL_INJECTOR, DeviceType.MESOTHERAPY_GUN})
