@@ -14,7 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from reportlab.platypus import Paragraph
-from tests.records.factories import book, clear_screening, receive, record_body
+from tests.records.factories import book, clear_screening, free_session_start, receive, record_body
 
 from mesoclinic.core import clock
 from mesoclinic.demo.records import load_records_demo
@@ -68,7 +68,7 @@ def full_history(demo, api_as, settings, tmp_path):
     load_scheduling_demo()
     clear_screening(treatment="face-revitalise")
     receive("revitalise-cocktail", "SAR-LOT-1")
-    appointment = book()
+    appointment = book(at=free_session_start())
     api = api_as("dr-patel")
     record = api.post(f"/appointments/{appointment.pk}/record", record_body(lot="SAR-LOT-1"))
     api.post(f"/records/{record.json()['id']}/sign")

@@ -7,17 +7,50 @@ import datetime as dt
 import importlib
 from decimal import Decimal
 
+from django.db.models import Q
+
 from mesoclinic.catalogue.models import Batch, Formulation, Treatment
 from mesoclinic.catalogue.services import batch_receive
 from mesoclinic.core import clock
 from mesoclinic.people.models import Client, Practitioner, Room, Site
-from mesoclinic.scheduling.models import Appointment
+from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment
 
 
 def session_start(days_ahead: int = 1, hour: int = 10) -> dt.datetime:
     """A treatment start ``days_ahead`` days from today at ``hour`` (UTC, aware)."""
     day = clock.today() + dt.timedelta(days=days_ahead)
     return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
+
+
+def free_session_start(
+    *,
+    client_email: str = "amelia.hart@example.com",
+    practitioner: str = "dr-patel",
+    room: str = "room-1",
+    treatment: str = "face-revitalise",
+) -> dt.datetime:
+    """The first weekday start from tomorrow, 10:00 to 16:00 UTC on the hour, when the
+    client, practitioner and room have nothing booked (the demo's calendar moves with
+    today's date, so a fixed time may be taken)."""
+    span = Treatment.objects.get(code=treatment)
+    before = dt.timedelta(minutes=span.numbing_minutes)
+    after = dt.timedelta(minutes=span.treatment_minutes)
+    for days_ahead in range(1, 15):
+        for hour in range(10, 17):
+            at = session_start(days_ahead, hour)
+            if at.weekday() >= 5:
+                break
+            clash = Appointment.objects.filter(
+                Q(client__email=client_email)
+                | Q(practitioner__code=practitioner)
+                | Q(room__code=room),
+                status__in=ACTIVE_STATUSES,
+                start__lt=at + after,
+                busy_until__gt=at - before,
+            )
+            if not clash.exists():
+                return at
+    raise LookupError("no free start in the next two weeks")
 
 
 def book(
