@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mesoclinic.api.scheduling import AvailabilityOut
+from mesoclinic.api.scheduling.schemas import AvailabilityOut
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.people.models import Absence, ClosedDay, Practitioner, Site
 from mesoclinic.scheduling import selectors, services

@@ -18,6 +18,7 @@ import copy
 from typing import Any
 
 from ninja import NinjaAPI
+from ninja.operation import Operation
 
 ENVELOPE = "ErrorEnvelope"
 ENVELOPE_REF = {"$ref": f"#/components/schemas/{ENVELOPE}"}
@@ -494,6 +495,12 @@ class ContractAPI(NinjaAPI):
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         return document(dict(super().get_openapi_schema(**kwargs)), reference_codes())
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """``mesoclinic_api_<domain>_<handler>``: a domain whose routers are split into a
+        package (``api/scheduling/``) keeps the operation ids of its single module."""
+        domain = ".".join(operation.view_func.__module__.split(".")[:3])
+        return f"{domain}_{operation.view_func.__name__}".replace(".", "_")
 
 
 def field_enums() -> dict[tuple[str, str], list[str]]:
