@@ -105,7 +105,7 @@ DATE_PATTERNS = {
 # A UK phone number as the clinic writes them (national 0... or +44, ten digits after it);
 # the server also takes other possible numbers (``phonenumbers``).
 PHONE_PATTERN = "^$|^(?:0|\\+44 ?)[1-9][0-9]{3} ?[0-9]{3} ?[0-9]{3}$"
-# morning, afternoon, evening or HH:MM (scheduling/planning.py).
+# morning, afternoon, evening or HH:MM (scheduling/planning/courses.py).
 TIME_OF_DAY_PATTERN = "^(?:morning|afternoon|evening|(?:[01][0-9]|2[0-3]):[0-5][0-9])$"
 PATTERNS = {"phone": PHONE_PATTERN, "time_of_day": TIME_OF_DAY_PATTERN}
 PARAMETER_BOUNDS = {"limit": (1, 5000)}
