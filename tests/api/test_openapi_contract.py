@@ -41,6 +41,23 @@ def test_the_envelope_schema_requires_code_message_and_details(document):
     assert error["required"] == ["code", "message", "details"]
 
 
+def test_operation_ids_name_the_domain_and_the_handler(document):
+    # given a domain whose routers live in a package (api/scheduling/)
+    operations = {(method, path): op for method, path, op in _operations(document)}
+    # then its operation ids stay those of one module per domain
+    assert operations["get", "/api/v1/availability"]["operationId"] == (
+        "mesoclinic_api_scheduling_availability"
+    )
+    assert operations["post", "/api/v1/courses/{course_id}/replan"]["operationId"] == (
+        "mesoclinic_api_scheduling_course_replan"
+    )
+    assert operations["get", "/api/v1/clients"]["operationId"] == (
+        "mesoclinic_api_clients_client_search"
+    )
+    ids = [operation["operationId"] for _, _, operation in _operations(document)]
+    assert len(ids) == len(set(ids))
+
+
 def test_every_json_request_body_has_an_example(document):
     for method, path, operation in _operations(document):
         body = operation.get("requestBody", {}).get("content", {})

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mesoclinic.api.scheduling import AvailabilityOut
+from mesoclinic.api.scheduling.schemas import AvailabilityOut
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.people.models import Absence, ClosedDay, Practitioner, Site
 from mesoclinic.scheduling import selectors, services
@@ -321,9 +321,9 @@ def test_the_database_computes_the_same_epoch_minutes_as_python(demo, client_nam
     # then
     expected = [
         (
-            selectors.minutes_of(a.start),
-            selectors.minutes_of(a.treatment_start),
-            selectors.minutes_of(a.busy_until),
+            busy.minutes_of(a.start),
+            busy.minutes_of(a.treatment_start),
+            busy.minutes_of(a.busy_until),
         )
         for a in Appointment.objects.order_by("start")
     ]

@@ -18,6 +18,7 @@ import copy
 from typing import Any
 
 from ninja import NinjaAPI
+from ninja.operation import Operation
 
 ENVELOPE = "ErrorEnvelope"
 ENVELOPE_REF = {"$ref": f"#/components/schemas/{ENVELOPE}"}
@@ -104,7 +105,7 @@ DATE_PATTERNS = {
 # A UK phone number as the clinic writes them (national 0... or +44, ten digits after it);
 # the server also takes other possible numbers (``phonenumbers``).
 PHONE_PATTERN = "^$|^(?:0|\\+44 ?)[1-9][0-9]{3} ?[0-9]{3} ?[0-9]{3}$"
-# morning, afternoon, evening or HH:MM (scheduling/planning.py).
+# morning, afternoon, evening or HH:MM (scheduling/planning/courses.py).
 TIME_OF_DAY_PATTERN = "^(?:morning|afternoon|evening|(?:[01][0-9]|2[0-3]):[0-5][0-9])$"
 PATTERNS = {"phone": PHONE_PATTERN, "time_of_day": TIME_OF_DAY_PATTERN}
 PARAMETER_BOUNDS = {"limit": (1, 5000)}
@@ -494,6 +495,12 @@ class ContractAPI(NinjaAPI):
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         return document(dict(super().get_openapi_schema(**kwargs)), reference_codes())
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """``mesoclinic_api_<domain>_<handler>``: a domain whose routers are split into a
+        package (``api/scheduling/``) keeps the operation ids of its single module."""
+        domain = ".".join(operation.view_func.__module__.split(".")[:3])
+        return f"{domain}_{operation.view_func.__name__}".replace(".", "_")
 
 
 def field_enums() -> dict[tuple[str, str], list[str]]:

@@ -12,14 +12,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from mesoclinic.api.scheduling import (
-    BookedOut,
-    _iso,
-    _practitioner,
-    _screening_out,
-    appointment_out,
-    parse_moment,
-)
+from mesoclinic.api.scheduling.parsing import _practitioner, parse_moment
+from mesoclinic.api.scheduling.schemas import BookedOut
+from mesoclinic.api.scheduling.shaping import _iso, _screening_out, appointment_out
 from mesoclinic.api.types import InputSchema
 from mesoclinic.core.audit import audit_read
 from mesoclinic.people.roles import Access, require, sees_clinical

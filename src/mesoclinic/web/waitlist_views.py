@@ -20,9 +20,9 @@ from mesoclinic.core.errors import DomainError
 from mesoclinic.people.models import Client, Practitioner, Site
 from mesoclinic.scheduling import services
 from mesoclinic.scheduling.waitlist_selectors import waitlist_closed, waitlist_get, waitlist_open
+from mesoclinic.web.calendar_views import client_options
 from mesoclinic.web.http import user_site
 from mesoclinic.web.permissions import staff_required
-from mesoclinic.web.scheduling_views import client_options
 
 WINDOW_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 

@@ -1,7 +1,6 @@
-"""Reads for scheduling: availability, appointments, courses.
+"""Availability: the Django shell around the pure engine (``scheduling.engine``).
 
-The availability selectors are the Django shell around the pure engine
-(``scheduling.engine``): for one site and a window of local days they load
+For one site and a window of local days it loads
 
 * the site's opening hours per local day, minus public holidays (``holidays`` package,
   ``site.holiday_country``/``holiday_subdivision``) and ``ClosedDay`` rows;
@@ -11,7 +10,7 @@ The availability selectors are the Django shell around the pure engine
   through the ``(site, start)`` index, the practitioners' appointments elsewhere through
   ``(practitioner, treatment_start)``; both branches are bounded ranges);
 
-convert everything to integer minutes since the Unix epoch (UTC), and call the engine.
+converts everything to integer minutes since the Unix epoch (UTC), and calls the engine.
 Local days and DST are handled here, never in the engine.
 
 Only practitioners qualified for the treatment appear. Qualification is decided by the
@@ -24,36 +23,21 @@ day it expires.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import zoneinfo
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import NamedTuple, TypedDict, Unpack, cast
 
-import holidays
 import numpy as np
-from django.conf import settings
-from django.db.models import Q, QuerySet
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
-from mesoclinic.core.audit import Actor, audit_read
 from mesoclinic.core.errors import InvalidInput
-from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
-from mesoclinic.people.models import (
-    Client,
-    ClosedDay,
-    Device,
-    Practitioner,
-    Room,
-    Site,
-    WorkingHours,
-)
+from mesoclinic.people.models import Device, Practitioner, Room, Site, WorkingHours
 from mesoclinic.safety.qualification import qualified_practitioners
 from mesoclinic.scheduling import busy, site_resources
-from mesoclinic.scheduling.busy import EPOCH, minutes_of
+from mesoclinic.scheduling.busy import minutes_of
 from mesoclinic.scheduling.engine import (
     AvailabilityGrid,
     AvailabilityQuery,
@@ -67,7 +51,15 @@ from mesoclinic.scheduling.engine import (
 )
 from mesoclinic.scheduling.engine.cells import Ints
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
-from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course
+from mesoclinic.scheduling.selectors.times import (
+    _days,
+    buffer_minutes,
+    ceil_minutes_of,
+    closed_days_in,
+    grid_minutes,
+    local_midnight,
+    moment_of,
+)
 
 MAX_APPOINTMENT_SPAN = dt.timedelta(minutes=busy.MAX_APPOINTMENT_SPAN_MINUTES)
 """No appointment (numbing + treatment + buffer) lasts longer: bounds the busy query."""
@@ -75,77 +67,6 @@ FIRST_CHUNK_DAYS = 7
 """A limited search looks at this many days first, then doubles the chunk."""
 MAX_WINDOW_DAYS = 800
 """Longest availability window one request may load (a long course's horizon)."""
-
-
-# --- Time -----------------------------------------------------------------------------------
-
-
-def ceil_minutes_of(moment: dt.datetime) -> int:
-    """Minutes since the epoch of an aware moment, rounded up to a whole minute."""
-    seconds = (moment - EPOCH).total_seconds()
-    return int(-(-seconds // 60))
-
-
-def moment_of(minutes: int, tz: dt.tzinfo = dt.UTC) -> dt.datetime:
-    """The aware moment ``minutes`` after the epoch, expressed in ``tz``."""
-    return (EPOCH + dt.timedelta(minutes=minutes)).astimezone(tz)
-
-
-def local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
-    """The aware start of a local day."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-
-
-def grid_minutes() -> int:
-    """The booking grid (settings ``MESOCLINIC["SLOT_GRID_MINUTES"]``, default 15)."""
-    return int(str(settings.MESOCLINIC.get("SLOT_GRID_MINUTES", 15)))
-
-
-def buffer_minutes() -> int:
-    """Clean-up minutes after each treatment (``MESOCLINIC["BUFFER_MINUTES"]``, default 0)."""
-    return int(str(settings.MESOCLINIC.get("BUFFER_MINUTES", 0)))
-
-
-@functools.lru_cache(maxsize=64)
-def _public_holidays(country: str, subdivision: str, year: int) -> frozenset[dt.date]:
-    if not country:
-        return frozenset()
-    try:
-        days = holidays.country_holidays(country, subdiv=subdivision or None, years=[year])
-    except NotImplementedError:
-        return frozenset()
-    return frozenset(days.keys())
-
-
-def _closed_between(
-    site: Site, closed_days: Iterable[dt.date], date_from: dt.date, date_to: dt.date
-) -> set[dt.date]:
-    """The site's public holidays and the given closed days within the window."""
-    closed = set(closed_days)
-    for year in range(date_from.year, date_to.year + 1):
-        closed |= _public_holidays(site.holiday_country, site.holiday_subdivision, year)
-    return {day for day in closed if date_from <= day <= date_to}
-
-
-def site_closed_days(*, site: Site, date_from: dt.date, date_to: dt.date) -> set[dt.date]:
-    """Public holidays of the site's country/subdivision and its ``ClosedDay`` rows."""
-    rows = ClosedDay.objects.filter(site=site, date__gte=date_from, date__lte=date_to)
-    return _closed_between(site, rows.values_list("date", flat=True), date_from, date_to)
-
-
-def closed_days_in(
-    site: Site, resources: site_resources.SiteResources, date_from: dt.date, date_to: dt.date
-) -> set[dt.date]:
-    """``site_closed_days`` from the site's resources (no query)."""
-    return _closed_between(site, resources.closed_days, date_from, date_to)
-
-
-def _days(date_from: dt.date, date_to: dt.date) -> Iterable[dt.date]:
-    for offset in range((date_to - date_from).days + 1):
-        yield date_from + dt.timedelta(days=offset)
-
-
-# --- Availability ---------------------------------------------------------------------------
 
 
 class AvailableSlot(NamedTuple):
@@ -566,155 +487,3 @@ def availability_for(**question: Unpack[AvailabilityQuestion]) -> list[Available
         slots.sort(key=lambda slot: (slot.start, slot.practitioner))
     limit = question.get("limit")
     return slots[:limit] if limit is not None else slots
-
-
-# --- Lookups --------------------------------------------------------------------------------
-
-
-def treatment_for_code(code: str) -> Treatment:
-    """The active treatment with ``code``, or 400 ``unknown_treatment``."""
-    return get_by_code(
-        Treatment.objects.select_related("default_protocol", "default_formulation").filter(
-            active=True
-        ),
-        code,
-        error_code=Code.UNKNOWN_TREATMENT,
-        noun="treatment",
-    )
-
-
-def practitioner_for_code(code: str) -> Practitioner:
-    """The practitioner with ``code``, or 400 ``unknown_practitioner``."""
-    return get_by_code(
-        Practitioner.objects.all(), code, error_code=Code.UNKNOWN_PRACTITIONER, noun="practitioner"
-    )
-
-
-def site_for_code(code: str) -> Site:
-    """The site with ``code``, or 400 ``unknown_site``."""
-    return get_by_code(Site.objects.all(), code, error_code=Code.UNKNOWN_SITE, noun="site")
-
-
-def appointment_queryset() -> QuerySet[Appointment]:
-    """Appointments with everything the API shows joined in."""
-    return Appointment.objects.select_related(
-        "client",
-        "treatment__default_formulation",
-        "site",
-        "practitioner",
-        "room",
-        "device",
-        "formulation",
-    )
-
-
-def appointment_for_id(appointment_id: str | int) -> Appointment:
-    """The appointment with this opaque id, or 404 ``appointment_not_found``."""
-    return get_by_opaque_id(
-        appointment_queryset(), appointment_id, code=Code.APPOINTMENT_NOT_FOUND, noun="appointment"
-    )
-
-
-def appointment_list(
-    *,
-    client: Client | None = None,
-    practitioner: Practitioner | None = None,
-    site: Site | None = None,
-    starts_from: dt.datetime | None = None,
-    starts_before: dt.datetime | None = None,
-    include_cancelled: bool = True,
-) -> QuerySet[Appointment]:
-    """Appointments by client and/or practitioner in a window of start times, by start."""
-    appointments = appointment_queryset()
-    if client is not None:
-        appointments = appointments.filter(client=client)
-    if practitioner is not None:
-        appointments = appointments.filter(practitioner=practitioner)
-    if site is not None:
-        appointments = appointments.filter(site=site)
-    if starts_from is not None:
-        appointments = appointments.filter(start__gte=starts_from)
-    if starts_before is not None:
-        appointments = appointments.filter(start__lt=starts_before)
-    if not include_cancelled:
-        appointments = appointments.filter(status__in=ACTIVE_STATUSES)
-    return appointments.order_by("start", "pk")
-
-
-def appointment_view(*, actor: Actor, appointment_id: str | int) -> Appointment:
-    """The appointment for a staff page, its read audited (``appointment.view``): who
-    looked at which client's treatment is part of the clinical audit trail."""
-    appointment = appointment_for_id(appointment_id)
-    audit_read(
-        actor=actor,
-        action="appointment.view",
-        obj=appointment,
-        client_id=appointment.client_id,
-        data={"appointment": appointment.pk},
-    )
-    return appointment
-
-
-def course_view(*, actor: Actor, course_id: str | int) -> Course:
-    """The course for a staff page, its read audited (``course.view``)."""
-    course = course_for_id(course_id)
-    audit_read(
-        actor=actor,
-        action="course.view",
-        obj=course,
-        client_id=course.client_id,
-        data={"course": course.pk},
-    )
-    return course
-
-
-def course_for_id(course_id: str | int) -> Course:
-    """The course with this opaque id, or 404 ``course_not_found``."""
-    return get_by_opaque_id(
-        Course.objects.select_related("client", "treatment", "protocol"),
-        course_id,
-        code=Code.COURSE_NOT_FOUND,
-        noun="course",
-    )
-
-
-def course_appointments(*, course: Course) -> list[Appointment]:
-    """A course's appointments in session order (cancelled ones included)."""
-    return list(appointment_queryset().filter(course=course).order_by("session_number", "start"))
-
-
-# --- Toxin bookings -------------------------------------------------------------------------
-
-
-def toxin_booking_days(
-    *,
-    client: Client,
-    exclude: Appointment | None = None,
-    booked_before: dt.datetime | None = None,
-    exclude_course: Course | None = None,
-) -> tuple[dt.date, ...]:
-    """Local days (at each appointment's site) of the client's booked toxin treatments,
-    which the ``toxin_interval`` rule counts as well as administrations.
-
-    ``exclude`` leaves out the appointment being screened; ``booked_before`` keeps only
-    bookings made before it (an existing booking's screening: whichever toxin booking was
-    made second carries the reason); ``exclude_course`` leaves out a course being re-planned.
-    """
-    rows = Appointment.objects.filter(client=client, status=AppointmentStatus.BOOKED).filter(
-        Q(formulation__contains_toxin=True)
-        | Q(formulation__isnull=True, treatment__default_formulation__contains_toxin=True)
-    )
-    if exclude is not None and exclude.pk is not None:
-        rows = rows.exclude(pk=exclude.pk)
-    if booked_before is not None:
-        rows = rows.filter(booked_at__lt=booked_before)
-    if exclude_course is not None:
-        rows = rows.exclude(course=exclude_course)
-    return tuple(
-        sorted(
-            {
-                start.astimezone(zoneinfo.ZoneInfo(zone)).date()
-                for start, zone in rows.values_list("start", "site__time_zone")
-            }
-        )
-    )
