@@ -23,7 +23,7 @@ from mesoclinic.core.errors import InvalidInput, NotFound
 from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.roles import Access, may_read_notes, require
 from mesoclinic.people.selectors import client_by_id
-from mesoclinic.records import scales, selectors, services, supervision
+from mesoclinic.records import scales, selectors, supervision
 from mesoclinic.records.errors import RecordError
 from mesoclinic.records.models import (
     AdverseEvent,
@@ -33,6 +33,14 @@ from mesoclinic.records.models import (
     TreatmentRecord,
 )
 from mesoclinic.records.reactions import at_adverse_event_threshold
+from mesoclinic.records.services import (
+    adverse_events,
+    assessments,
+    inputs,
+    recall,
+    treatment_records,
+)
+from mesoclinic.records.services import follow_ups as follow_up_services
 from mesoclinic.scheduling.selectors import appointment_for_id
 
 router = Router(tags=["records"])
@@ -323,14 +331,14 @@ def photo_out(photo: AssessmentPhoto) -> dict[str, Any]:
 # --- records --------------------------------------------------------------------------------
 
 
-def _area_input(area: AreaIn) -> services.AreaInput:
+def _area_input(area: AreaIn) -> inputs.AreaInput:
     charted = list(area.chart_points)
     if isinstance(area.points, list):
         charted += area.points
         count = len(charted)
     else:
         count = area.points
-    return services.AreaInput(
+    return inputs.AreaInput(
         area=area.area,
         technique=area.technique,
         points=count,
@@ -340,7 +348,7 @@ def _area_input(area: AreaIn) -> services.AreaInput:
         angle_deg=area.angle_deg,
         depth_mm=area.depth_mm,
         chart_map=area.chart_map or ("face" if charted else ""),
-        chart_points=[services.ChartPointInput(p.x, p.y, p.volume_ml) for p in charted],
+        chart_points=[inputs.ChartPointInput(p.x, p.y, p.volume_ml) for p in charted],
     )
 
 
@@ -352,11 +360,11 @@ def record_create(
     refusals: ``batch_expired``, ``batch_mismatch``, ``batch_empty``, ``screening_unresolved``."""
     require(request.user, Access.CLINICAL)
     appointment = appointment_for_id(appointment_id)
-    record = services.record_save(
+    record = treatment_records.record_save(
         actor=request.user,
         appointment=appointment,
         products=[
-            services.ProductInput(p.formulation, p.lot, p.volume_ml, p.units, p.dilution_u_per_ml)
+            inputs.ProductInput(p.formulation, p.lot, p.volume_ml, p.units, p.dilution_u_per_ml)
             for p in payload.products
         ],
         areas=[_area_input(area) for area in payload.areas],
@@ -399,7 +407,9 @@ def record_detail(request: HttpRequest, record_id: str) -> dict[str, Any]:
 def record_sign(request: HttpRequest, record_id: str) -> dict[str, Any]:
     """Sign and lock a record; stock is taken from each batch and follow-ups are opened."""
     require(request.user, Access.CLINICAL)
-    record = services.record_sign(actor=request.user, record=selectors.record_get(record_id))
+    record = treatment_records.record_sign(
+        actor=request.user, record=selectors.record_get(record_id)
+    )
     return record_out(selectors.record_get(record.pk), reader=request.user)
 
 
@@ -408,7 +418,7 @@ def addendum_create(request: HttpRequest, record_id: str, payload: TextIn) -> St
     """Add an addendum to a signed record (who, what, when); records are never edited."""
     require(request.user, Access.CLINICAL)
     record = selectors.record_get(record_id)
-    services.addendum_add(actor=request.user, record=record, text=payload.text)
+    treatment_records.addendum_add(actor=request.user, record=record, text=payload.text)
     return Status(201, record_out(selectors.record_get(record.pk), reader=request.user))
 
 
@@ -447,7 +457,7 @@ def follow_up_complete(
     ``adverse_event`` (give its id) or ``not_reached``."""
     require(request.user, Access.CLINICAL)
     event = selectors.adverse_event_get(payload.adverse_event) if payload.adverse_event else None
-    follow_up = services.follow_up_complete(
+    follow_up = follow_up_services.follow_up_complete(
         actor=request.user,
         follow_up=selectors.follow_up_get(follow_up_id),
         outcome=payload.outcome,
@@ -466,7 +476,7 @@ def adverse_event_create(request: HttpRequest, payload: AdverseEventIn) -> Statu
     require(request.user, Access.CLINICAL)
     client = client_by_id(payload.client)
     appointment = appointment_for_id(payload.appointment) if payload.appointment else None
-    event = services.adverse_event_report(
+    event = adverse_events.adverse_event_report(
         actor=request.user,
         client=client,
         appointment=appointment,
@@ -526,7 +536,7 @@ def assessment_create(
         catalogue_selectors.treatment_by_code(payload.treatment) if payload.treatment else None
     )
     appointment = appointment_for_id(payload.appointment) if payload.appointment else None
-    assessment = services.assessment_record(
+    assessment = assessments.assessment_record(
         actor=request.user,
         client=client,
         scale=payload.scale,
@@ -582,7 +592,7 @@ def photo_upload(
 ) -> Status[dict[str, Any]]:
     """Attach a JPEG or PNG to an assessment; EXIF is stripped and the file is never public."""
     require(request.user, Access.CLINICAL)
-    photo = services.photo_attach(
+    photo = assessments.photo_attach(
         actor=request.user, assessment=_assessment_get(assessment_id), upload=file, view=view
     )
     return Status(201, photo_out(photo))
@@ -708,7 +718,7 @@ def recall_contact(request: HttpRequest, lot: str, payload: ContactIn) -> Status
     client = client_by_id(payload.client)
     if not selectors.recall_recipients(lot).filter(record__client=client).exists():
         raise InvalidInput("not_a_recipient", f"That client did not receive lot {lot}.")
-    contact = services.recall_contact_mark(
+    contact = recall.recall_contact_mark(
         actor=request.user, lot=lot, client=client, note=payload.note
     )
     return Status(

@@ -22,7 +22,7 @@ from mesoclinic.core.audit import audit_read
 from mesoclinic.core.downloads import attachment, csv_writer
 from mesoclinic.core.errors import DomainError, InvalidInput, NotFound
 from mesoclinic.people.models import Client
-from mesoclinic.records import charting, charts, forms, scales, selectors, services
+from mesoclinic.records import charting, charts, forms, scales, selectors
 from mesoclinic.records.device_settings import schema_for, shown_settings
 from mesoclinic.records.models import (
     AdverseEventOutcome,
@@ -35,6 +35,8 @@ from mesoclinic.records.models import (
     Technique,
 )
 from mesoclinic.records.reactions import at_adverse_event_threshold
+from mesoclinic.records.services import adverse_events, assessments, follow_ups, treatment_records
+from mesoclinic.records.services.recall import recall_contact_mark
 from mesoclinic.reports.outcomes import people_like
 from mesoclinic.scheduling.selectors import appointment_for_id
 from mesoclinic.web import supervision_views
@@ -177,13 +179,13 @@ def record_form(request: HtmxHttpRequest, appointment_id: int) -> HttpResponse:
         )
     chart_map = charting.map_for_treatment(appointment.treatment.areas)
     try:
-        record = services.record_save(
+        record = treatment_records.record_save(
             actor=request.user,
             appointment=appointment,
             **forms.record_kwargs_from_post(request.POST, chart_map=chart_map),
         )
         if request.POST.get("action") == "sign":
-            services.record_sign(actor=request.user, record=record)
+            treatment_records.record_sign(actor=request.user, record=record)
             messages.success(request, "Record saved and signed.")
         else:
             messages.success(request, "Draft saved. Sign it when the session is complete.")
@@ -224,7 +226,7 @@ def record_sign(request: HtmxHttpRequest, record_id: int) -> HttpResponse:
     """Sign and lock a draft record."""
     record = _found(selectors.record_get, record_id)
     try:
-        services.record_sign(actor=request.user, record=record)
+        treatment_records.record_sign(actor=request.user, record=record)
         messages.success(request, "Record signed. Stock updated and follow-ups scheduled.")
     except DomainError as error:
         messages.error(request, error.message)
@@ -237,7 +239,9 @@ def addendum_create(request: HtmxHttpRequest, record_id: int) -> HttpResponse:
     """Add an addendum to a signed record."""
     record = _found(selectors.record_get, record_id)
     try:
-        services.addendum_add(actor=request.user, record=record, text=request.POST.get("text", ""))
+        treatment_records.addendum_add(
+            actor=request.user, record=record, text=request.POST.get("text", "")
+        )
         messages.success(request, "Addendum added.")
     except DomainError as error:
         messages.error(request, error.message)
@@ -265,7 +269,7 @@ def follow_up_complete(request: HtmxHttpRequest, follow_up_id: int) -> HttpRespo
     """Record a follow-up's outcome."""
     follow_up = _found(selectors.follow_up_get, follow_up_id)
     try:
-        services.follow_up_complete(
+        follow_ups.follow_up_complete(
             actor=request.user,
             follow_up=follow_up,
             outcome=request.POST.get("outcome", ""),
@@ -307,7 +311,7 @@ def adverse_event_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         return render(request, "web/records/adverse_event_form.html", context)
     try:
         appointment_id = request.POST.get("appointment") or None
-        event = services.adverse_event_report(
+        event = adverse_events.adverse_event_report(
             actor=request.user,
             client=client,
             appointment=_found(appointment_for_id, appointment_id) if appointment_id else None,
@@ -398,7 +402,7 @@ def assessment_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         return render(request, "web/records/assessment_form.html", context)
     try:
         treatment_code = request.POST.get("treatment") or None
-        assessment = services.assessment_record(
+        assessment = assessments.assessment_record(
             actor=request.user,
             client=client,
             scale=scale.code,
@@ -409,7 +413,7 @@ def assessment_new(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
             else None,
         )
         for upload in request.FILES.getlist("photos"):
-            services.photo_attach(
+            assessments.photo_attach(
                 actor=request.user,
                 assessment=assessment,
                 upload=upload,
@@ -556,7 +560,7 @@ def recall_contact(request: HtmxHttpRequest) -> HttpResponse:
     """Mark a recipient of a lot as contacted."""
     lot = request.POST.get("lot", "").strip()
     client = get_object_or_404(Client, pk=request.POST.get("client", "0") or 0)
-    services.recall_contact_mark(
+    recall_contact_mark(
         actor=request.user, lot=lot, client=client, note=request.POST.get("note", "")
     )
     messages.success(request, f"{client.full_name} marked as contacted about lot {lot}.")
