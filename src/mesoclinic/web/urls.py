@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from mesoclinic.web import (
+    assessment_views,
     audit_views,
     billing_views,
     catalogue_views,
@@ -18,6 +19,7 @@ from mesoclinic.web import (
     settings_protocol_views,
     settings_staff_views,
     settings_views,
+    stock_views,
     supervision_views,
     views,
     waitlist_views,
@@ -43,6 +45,8 @@ urlpatterns = [
     path("", include(safety_views.urlpatterns)),
     path("", include(scheduling_views.urlpatterns)),
     path("", include(records_views.urlpatterns)),
+    path("", include(assessment_views.urlpatterns)),
+    path("", include(stock_views.urlpatterns)),
     path("", include(supervision_views.urlpatterns)),
     path("", include("mesoclinic.web.journey_views")),
     path("", include(billing_views.urlpatterns)),
