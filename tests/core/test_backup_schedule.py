@@ -1,7 +1,7 @@
 """Scheduled backups (issue 18): the worker takes one a day, records every attempt, keeps
 N daily and M weekly archives, and the settings page shows the last success to admins
 with a warning when it is older than a day. The archive itself is written by a stand-in
-here; ``test_backup.py`` tests the real one."""
+here; ``tests/core/backup/`` tests the real one."""
 
 from __future__ import annotations
 

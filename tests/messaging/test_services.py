@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
 from mesoclinic.core import clock
-from mesoclinic.messaging import channels, services
+from mesoclinic.messaging import channels, delivery, services
 from mesoclinic.messaging.models import DeliveryAttempt, Message, MessageStatus
 from mesoclinic.messaging.tasks import deliver_message
 from mesoclinic.messaging.worker import run_pending
@@ -167,7 +167,7 @@ def test_confirmation_is_sent_once_with_an_ics_and_the_worker_is_idempotent(
     confirmation = Message.objects.get(
         appointment=appointment, kind="confirmation", channel="email"
     )
-    again = services.message_deliver(message_id=confirmation.pk)
+    again = delivery.message_deliver(message_id=confirmation.pk)
     # then
     assert ran == 2
     assert again == "already_sent"
@@ -282,7 +282,7 @@ def test_a_message_that_keeps_failing_is_given_up_after_the_last_retry(
     outcomes = []
     for _ in range(5):
         with django_capture_on_commit_callbacks(execute=True):
-            outcomes.append(services.message_deliver(message_id=message.pk))
+            outcomes.append(delivery.message_deliver(message_id=message.pk))
         clock.advance(hours=3)
     message.refresh_from_db()
     assert outcomes == ["retry", "retry", "retry", "retry", "failed"]
@@ -301,7 +301,7 @@ def test_two_workers_never_send_the_same_message_twice(appointment):
         send_after=dt.datetime(2026, 3, 23, 12, 0, tzinfo=LONDON),
     )
     Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING)  # another worker
-    assert services.message_deliver(message_id=message.pk) == "in_progress"
+    assert delivery.message_deliver(message_id=message.pk) == "in_progress"
     assert mail.outbox == []
 
 

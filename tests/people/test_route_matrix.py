@@ -34,7 +34,7 @@ from mesoclinic.core import clock
 from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.people.roles import Access
 from mesoclinic.people.services import api_token_create
-from mesoclinic.records.services import record_save
+from mesoclinic.records.services.treatment_records import record_save
 from mesoclinic.scheduling.services import absence_record
 
 ANONYMOUS, RECEPTION, ADMIN, PRACTITIONER, PORTAL_CLIENT = (

@@ -106,11 +106,12 @@ def clear_screening(
     services for it: a current health questionnaire and a signed consent."""
     try:
         safety = importlib.import_module("mesoclinic.safety.services")
+        consents = importlib.import_module("mesoclinic.safety.consent_services")
     except ImportError:
         return
     client = Client.objects.get(email=client_email)
     questionnaire = getattr(safety, "questionnaire_record", None)
-    sign = getattr(safety, "consent_sign", None) if consent else None
+    sign = getattr(consents, "consent_sign", None) if consent else None
     if questionnaire is not None:
         questionnaire(
             actor=None,

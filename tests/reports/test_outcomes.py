@@ -14,7 +14,7 @@ from mesoclinic.catalogue.models import Protocol, Treatment
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.people.models import Client, Practitioner, Room, Site
 from mesoclinic.records.scales import SCALES
-from mesoclinic.records.services import assessment_record
+from mesoclinic.records.services.assessments import assessment_record
 from mesoclinic.reports.outcomes import outcome_evidence
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus, Course
 

@@ -9,6 +9,7 @@ import pytest
 from mesoclinic.core import clock
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.people.models import Client, Practitioner
+from mesoclinic.safety.consent_services import consent_form_publish
 from mesoclinic.safety.models import (
     ConsentForm,
     HealthQuestionnaire,
@@ -16,7 +17,6 @@ from mesoclinic.safety.models import (
     Prescription,
     SignedConsent,
 )
-from mesoclinic.safety.services import consent_form_publish
 
 QUESTIONNAIRE = {
     "pregnant": False,

@@ -12,7 +12,8 @@ from mesoclinic.core import clock
 from mesoclinic.core.errors import InvalidInput, RuleRefused
 from mesoclinic.demo.safety import load_safety_demo
 from mesoclinic.safety import models
-from mesoclinic.safety.services import consent_form_publish, toxin_history_record
+from mesoclinic.safety.consent_services import consent_form_publish
+from mesoclinic.safety.services import toxin_history_record
 
 SAFETY_MODELS = (
     models.HealthQuestionnaire,

@@ -275,7 +275,7 @@ def test_consent_pdf_is_a_pdf_and_is_audited(browser_as):
 
 
 def test_consent_pdf_renders_a_drawn_signature(browser_as, client_by_email, treatment):
-    from mesoclinic.safety.services import consent_sign
+    from mesoclinic.safety.consent_services import consent_sign
 
     consent = consent_sign(
         actor=None,

@@ -15,7 +15,7 @@ from django.test import Client as HttpClient
 from mesoclinic.billing import services as billing
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.models import AuditEntry
-from mesoclinic.messaging import channels
+from mesoclinic.messaging import channels, delivery
 from mesoclinic.messaging import services as messaging
 from mesoclinic.messaging.models import Message, MessageKind, MessageStatus
 from mesoclinic.messaging.worker import run_pending
@@ -114,7 +114,7 @@ def test_messages_show_kind_channel_recipient_status_attempts_and_last_error(
         appointment=appointment, kind=MessageKind.CONFIRMATION, channel="email"
     )
     sms = Message.objects.get(appointment=appointment, kind=MessageKind.CONFIRMATION, channel="sms")
-    assert messaging.message_deliver(message_id=confirmation.pk) == "sent"
+    assert delivery.message_deliver(message_id=confirmation.pk) == "sent"
 
     def broken(outgoing):
         raise channels.DeliveryFailed("no route to the SMS provider")
@@ -122,7 +122,7 @@ def test_messages_show_kind_channel_recipient_status_attempts_and_last_error(
     monkeypatch.setitem(channels.DELIVER, "sms", broken)
     outcomes = []
     for _ in range(5):
-        outcomes.append(messaging.message_deliver(message_id=sms.pk))
+        outcomes.append(delivery.message_deliver(message_id=sms.pk))
         clock.advance(hours=3)
     assert outcomes[-1] == "failed"
     # when

@@ -145,7 +145,7 @@ REQUIRED_FIELDS = {
     ("ConsentIn", "signed_name"),
     ("OverrideIn", "justification"),
 }
-# A drawn signature: an SVG path of moves and lines (safety/services.py, _SIGNATURE_PATH).
+# A drawn signature: an SVG path of moves and lines (safety/consent_services.py, _SIGNATURE_PATH).
 SIGNATURE_PATH_PATTERN = "^(?:[ML]-?[0-9]{1,4} -?[0-9]{1,4} ?){1,40}$"
 # Body schemas with alternatives between fields: a toxin dose names its formulation or its
 # product; a consent is signed by a typed name, or drawn with the path of the drawing.

@@ -1,336 +1,71 @@
 """API routes for the records domain: treatment records, signing and addenda, follow-ups,
 adverse events and Yellow Card drafts, scales and assessments with photos, maintenance,
 batches, stock and recall. Thin: parse, check the role, call a service or selector, audit
-reads, shape the answer."""
+reads, shape the answer (the bodies and the answers' shapes are in ``records_schemas``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import FileResponse, HttpRequest
-from ninja import Field, File, Form, Router, Status
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from mesoclinic.api.types import Flag, InputSchema, IsoDate, SaneDate, SaneDateTime
+from mesoclinic.api.records_schemas import (
+    AdverseEventIn,
+    AreaIn,
+    AssessmentIn,
+    BatchIn,
+    ContactIn,
+    DiscardIn,
+    FollowUpIn,
+    RecordIn,
+    TextIn,
+    as_number,
+    assessment_out,
+    batch_out,
+    event_out,
+    follow_up_out,
+    photo_out,
+    record_out,
+)
+from mesoclinic.api.types import SaneDate
 from mesoclinic.catalogue import selectors as catalogue_selectors
 from mesoclinic.catalogue import services as catalogue_services
 from mesoclinic.catalogue.models import Batch
-from mesoclinic.core import clock
 from mesoclinic.core.audit import audit_read
 from mesoclinic.core.errors import InvalidInput, NotFound
 from mesoclinic.core.lookups import get_by_opaque_id
-from mesoclinic.people.roles import Access, may_read_notes, require
+from mesoclinic.people.roles import Access, require
 from mesoclinic.people.selectors import client_by_id
-from mesoclinic.records import scales, selectors, services, supervision
+from mesoclinic.records import scales, selectors
 from mesoclinic.records.errors import RecordError
-from mesoclinic.records.models import (
-    AdverseEvent,
-    Assessment,
-    AssessmentPhoto,
-    FollowUp,
-    TreatmentRecord,
+from mesoclinic.records.models import Assessment, TreatmentRecord
+from mesoclinic.records.services import (
+    adverse_events,
+    assessments,
+    inputs,
+    recall,
+    treatment_records,
 )
-from mesoclinic.records.reactions import at_adverse_event_threshold
+from mesoclinic.records.services import follow_ups as follow_up_services
 from mesoclinic.scheduling.selectors import appointment_for_id
 
 router = Router(tags=["records"])
 
 
-# --- schemas --------------------------------------------------------------------------------
-
-
-class ProductIn(InputSchema):
-    formulation: str = Field(min_length=1, max_length=60)
-    lot: str = Field(min_length=1, max_length=60)
-    volume_ml: Decimal = Field(ge=0, le=1000, max_digits=7, decimal_places=2)
-    units: Decimal | None = Field(None, gt=0, le=1000, max_digits=7, decimal_places=2)
-    dilution_u_per_ml: Decimal | None = Field(None, gt=0, le=1000, max_digits=7, decimal_places=2)
-
-
-class ChartPointIn(InputSchema):
-    x: float = Field(ge=0, le=1)
-    y: float = Field(ge=0, le=1)
-    volume_ml: Decimal | None = Field(None, ge=0, le=100, max_digits=6, decimal_places=3)
-
-
-MAX_POINTS = 100_000
-"""Injection points in one area, at most (far above any session's)."""
-
-
-class AreaIn(InputSchema):
-    area: str = Field(min_length=1, max_length=60)
-    technique: str
-    needle_gauge: int | None = Field(None, ge=18, le=34)
-    needle_length_mm: Decimal | None = Field(None, gt=0, le=50, max_digits=5, decimal_places=1)
-    angle_deg: int | None = Field(None, ge=0, le=90)
-    depth_mm: Decimal | None = Field(None, ge=0, le=20, max_digits=5, decimal_places=1)
-    points: Annotated[int, Field(ge=0, le=MAX_POINTS)] | list[ChartPointIn] = Field(
-        0, description="Number of injection points, or the charted points themselves."
-    )
-    volume_ml: Decimal = Field(ge=0, le=1000, max_digits=7, decimal_places=2)
-    chart_map: str = Field("", pattern="^(|face|scalp|body)$")
-    chart_points: list[ChartPointIn] = []
-
-
-class RecordIn(InputSchema):
-    products: list[ProductIn] = []
-    areas: list[AreaIn] = []
-    device: str | None = None
-    device_settings: dict[str, Any] = Field(
-        {},
-        description="The device type's settings (records.device_settings): numbers in the "
-        "setting's unit, plus a free-text note.",
-    )
-    device_reason: str = Field("", max_length=500)
-    delivery: str | None = Field(
-        None, max_length=20, description="freehand or device (default: device when one is recorded)"
-    )
-    numbing_used: Flag = False
-    reactions: list[str] = []
-    pain_vas: int | None = Field(None, ge=0, le=100)
-    bruise_cm: Decimal | None = Field(
-        None,
-        gt=0,
-        le=30,
-        max_digits=3,
-        decimal_places=1,
-        description="The largest bruise across in cm; adds its size code (small < 1, medium "
-        "1-3, large > 3) to the reactions.",
-    )
-    notes: str = Field("", max_length=5000)
-
-
-class TextIn(InputSchema):
-    text: str = Field(min_length=1, max_length=5000)
-
-
-class FollowUpIn(InputSchema):
-    outcome: str
-    notes: str = Field("", max_length=5000)
-    adverse_event: str | None = None
-
-
-class LotIn(InputSchema):
-    lot: str = Field(min_length=1, max_length=60)
-
-
-class AdverseEventIn(InputSchema):
-    client: str
-    appointment: str | None = None
-    onset: IsoDate
-    ended_on: IsoDate | None = None
-    description: str = Field(min_length=1, max_length=5000)
-    products: list[LotIn] = []
-    seriousness: list[str] = []
-    outcome: str
-    treatment_given: str = Field("", max_length=2000)
-    other_medicines: list[str] = []
-
-
-class AssessmentIn(InputSchema):
-    scale: str
-    components: dict[str, Any]
-    rated_by: str = "practitioner"
-    treatment: str | None = None
-    appointment: str | None = None
-    assessed_at: SaneDateTime | None = None
-
-
-class BatchIn(InputSchema):
-    formulation: str
-    lot: str = Field(min_length=1, max_length=60)
-    expires_on: SaneDate
-    quantity: Decimal = Field(gt=0, max_digits=10, decimal_places=2)
-    received_on: SaneDate | None = None
-
-
-class DiscardIn(InputSchema):
-    formulation: str
-    quantity: Decimal = Field(gt=0, max_digits=10, decimal_places=2)
-    reason: str = Field(min_length=1, max_length=300)
-
-
-class ContactIn(InputSchema):
-    client: str
-    note: str = Field("", max_length=300)
-
-
-# --- shaping answers ------------------------------------------------------------------------
-
-
-def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _score(assessment: Assessment) -> int | float | str:
-    if assessment.score_value is None:
-        return assessment.score_text
-    value = assessment.score_value
-    return float(value) if "." in assessment.score_text else int(value)
-
-
-def record_out(record: TreatmentRecord, *, reader: Any) -> dict[str, Any]:
-    """A record as JSON: products, areas with chart points, addenda, follow-ups. Notes and
-    addenda text are ``null`` (``notes_hidden``) for a ``reader`` the clinic's setting
-    excludes (``roles.may_read_notes``)."""
-    notes_visible = may_read_notes(reader, record)
-    sign_off = supervision.sign_off_of(record)
-    return {
-        "id": str(record.pk),
-        "appointment": str(record.appointment_id),
-        "client": str(record.client_id),
-        "treatment": record.treatment.code,
-        "practitioner": record.practitioner.code,
-        "performed_at": record.performed_at,
-        "status": "signed" if record.is_signed else "draft",
-        "signed_at": record.signed_at,
-        "signed_by": record.signed_by.get_username() if record.signed_by else None,
-        "numbing_used": record.numbing_used,
-        "device": record.device.code if record.device else None,
-        "device_settings": record.device_settings,
-        "delivery": record.delivery,
-        "reactions": record.reactions,
-        "bruise_cm": record.bruise_cm,
-        "adverse_event_threshold": at_adverse_event_threshold(record.reactions or ()),
-        "pain_vas": record.pain_vas,
-        "notes": record.notes if notes_visible else None,
-        "notes_hidden": not notes_visible,
-        "sign_off": (
-            {"status": sign_off.status, "comment": sign_off.comment}
-            if sign_off is not None
-            else None
-        ),
-        "screening": record.screening,
-        "expected_side_effects": record.treatment.expected_side_effects,
-        "products": [
-            {
-                "formulation": use.formulation.code,
-                "lot": use.batch.lot,
-                "expires_on": use.batch.expires_on,
-                "volume_ml": _number(use.volume_ml),
-                "units": _number(use.units),
-                "dilution_u_per_ml": _number(use.dilution_u_per_ml),
-            }
-            for use in record.products.all()
-        ],
-        "areas": [
-            {
-                "area": area.area,
-                "technique": area.technique,
-                "needle_gauge": area.needle_gauge,
-                "needle_length_mm": _number(area.needle_length_mm),
-                "angle_deg": area.angle_deg,
-                "depth_mm": _number(area.depth_mm),
-                "points": area.points,
-                "volume_ml": _number(area.volume_ml),
-                "chart_map": area.chart_map or None,
-                "chart_points": [
-                    {"x": p.x, "y": p.y, "volume_ml": _number(p.volume_ml)}
-                    for p in area.chart_points.all()
-                ],
-            }
-            for area in record.areas.all()
-        ],
-        "addenda": [
-            {
-                "id": str(a.pk),
-                "text": a.text if notes_visible else None,
-                "author": a.author_label,
-                "created_at": a.created_at,
-            }
-            for a in record.addenda.all()
-        ],
-        "follow_ups": [follow_up_out(f) for f in record.follow_ups.all()],
-    }
-
-
-def follow_up_out(follow_up: FollowUp) -> dict[str, Any]:
-    return {
-        "id": str(follow_up.pk),
-        "record": str(follow_up.record_id),
-        "client": str(follow_up.client_id),
-        "kind": follow_up.kind,
-        "due_at": follow_up.due_at,
-        "outcome": follow_up.outcome or None,
-        "notes": follow_up.notes,
-        "completed_at": follow_up.completed_at,
-        "completed_by": follow_up.completed_by_label or None,
-    }
-
-
-def assessment_out(assessment: Assessment) -> dict[str, Any]:
-    return {
-        "id": str(assessment.pk),
-        "scale": assessment.scale,
-        "score": _score(assessment),
-        "band": assessment.band or None,
-        "components": assessment.components,
-        "rated_by": assessment.rated_by,
-        "treatment": assessment.treatment.code if assessment.treatment else None,
-        "assessed_at": assessment.assessed_at,
-    }
-
-
-def batch_out(batch: Batch) -> dict[str, Any]:
-    return {
-        "id": str(batch.pk),
-        "formulation": batch.formulation.code,
-        "lot": batch.lot,
-        "expires_on": batch.expires_on,
-        "received_on": batch.received_on,
-        "quantity_received": float(batch.quantity_received),
-        "quantity_on_hand": float(batch.quantity_on_hand),
-        "unit": batch.formulation.unit,
-        "expired": batch.expired_on(clock.today()),
-    }
-
-
-def event_out(event: AdverseEvent) -> dict[str, Any]:
-    return {
-        "id": str(event.pk),
-        "client": str(event.client_id),
-        "appointment": str(event.appointment_id) if event.appointment_id else None,
-        "onset": event.onset,
-        "ended_on": event.ended_on,
-        "description": event.description,
-        "products": [
-            {"lot": p.batch.lot, "formulation": p.batch.formulation.code}
-            for p in event.products.select_related("batch__formulation")
-        ],
-        "seriousness": event.seriousness,
-        "serious": event.is_serious,
-        "outcome": event.outcome,
-        "treatment_given": event.treatment_given,
-        "reported_at": event.reported_at,
-        "reporter": event.reporter_label,
-    }
-
-
-def photo_out(photo: AssessmentPhoto) -> dict[str, Any]:
-    return {
-        "id": str(photo.pk),
-        "assessment": str(photo.assessment_id),
-        "view": photo.view,
-        "content_type": photo.content_type,
-        "width": photo.width,
-        "height": photo.height,
-        "url": f"/api/v1/photos/{photo.pk}",
-    }
-
-
 # --- records --------------------------------------------------------------------------------
 
 
-def _area_input(area: AreaIn) -> services.AreaInput:
+def _area_input(area: AreaIn) -> inputs.AreaInput:
     charted = list(area.chart_points)
     if isinstance(area.points, list):
         charted += area.points
         count = len(charted)
     else:
         count = area.points
-    return services.AreaInput(
+    return inputs.AreaInput(
         area=area.area,
         technique=area.technique,
         points=count,
@@ -340,7 +75,7 @@ def _area_input(area: AreaIn) -> services.AreaInput:
         angle_deg=area.angle_deg,
         depth_mm=area.depth_mm,
         chart_map=area.chart_map or ("face" if charted else ""),
-        chart_points=[services.ChartPointInput(p.x, p.y, p.volume_ml) for p in charted],
+        chart_points=[inputs.ChartPointInput(p.x, p.y, p.volume_ml) for p in charted],
     )
 
 
@@ -352,11 +87,11 @@ def record_create(
     refusals: ``batch_expired``, ``batch_mismatch``, ``batch_empty``, ``screening_unresolved``."""
     require(request.user, Access.CLINICAL)
     appointment = appointment_for_id(appointment_id)
-    record = services.record_save(
+    record = treatment_records.record_save(
         actor=request.user,
         appointment=appointment,
         products=[
-            services.ProductInput(p.formulation, p.lot, p.volume_ml, p.units, p.dilution_u_per_ml)
+            inputs.ProductInput(p.formulation, p.lot, p.volume_ml, p.units, p.dilution_u_per_ml)
             for p in payload.products
         ],
         areas=[_area_input(area) for area in payload.areas],
@@ -399,7 +134,9 @@ def record_detail(request: HttpRequest, record_id: str) -> dict[str, Any]:
 def record_sign(request: HttpRequest, record_id: str) -> dict[str, Any]:
     """Sign and lock a record; stock is taken from each batch and follow-ups are opened."""
     require(request.user, Access.CLINICAL)
-    record = services.record_sign(actor=request.user, record=selectors.record_get(record_id))
+    record = treatment_records.record_sign(
+        actor=request.user, record=selectors.record_get(record_id)
+    )
     return record_out(selectors.record_get(record.pk), reader=request.user)
 
 
@@ -408,7 +145,7 @@ def addendum_create(request: HttpRequest, record_id: str, payload: TextIn) -> St
     """Add an addendum to a signed record (who, what, when); records are never edited."""
     require(request.user, Access.CLINICAL)
     record = selectors.record_get(record_id)
-    services.addendum_add(actor=request.user, record=record, text=payload.text)
+    treatment_records.addendum_add(actor=request.user, record=record, text=payload.text)
     return Status(201, record_out(selectors.record_get(record.pk), reader=request.user))
 
 
@@ -447,7 +184,7 @@ def follow_up_complete(
     ``adverse_event`` (give its id) or ``not_reached``."""
     require(request.user, Access.CLINICAL)
     event = selectors.adverse_event_get(payload.adverse_event) if payload.adverse_event else None
-    follow_up = services.follow_up_complete(
+    follow_up = follow_up_services.follow_up_complete(
         actor=request.user,
         follow_up=selectors.follow_up_get(follow_up_id),
         outcome=payload.outcome,
@@ -466,7 +203,7 @@ def adverse_event_create(request: HttpRequest, payload: AdverseEventIn) -> Statu
     require(request.user, Access.CLINICAL)
     client = client_by_id(payload.client)
     appointment = appointment_for_id(payload.appointment) if payload.appointment else None
-    event = services.adverse_event_report(
+    event = adverse_events.adverse_event_report(
         actor=request.user,
         client=client,
         appointment=appointment,
@@ -526,7 +263,7 @@ def assessment_create(
         catalogue_selectors.treatment_by_code(payload.treatment) if payload.treatment else None
     )
     appointment = appointment_for_id(payload.appointment) if payload.appointment else None
-    assessment = services.assessment_record(
+    assessment = assessments.assessment_record(
         actor=request.user,
         client=client,
         scale=payload.scale,
@@ -582,7 +319,7 @@ def photo_upload(
 ) -> Status[dict[str, Any]]:
     """Attach a JPEG or PNG to an assessment; EXIF is stripped and the file is never public."""
     require(request.user, Access.CLINICAL)
-    photo = services.photo_attach(
+    photo = assessments.photo_attach(
         actor=request.user, assessment=_assessment_get(assessment_id), upload=file, view=view
     )
     return Status(201, photo_out(photo))
@@ -692,7 +429,7 @@ def batch_recipients(request: HttpRequest, lot: str) -> list[dict[str, Any]]:
             "administered_at": use.record.performed_at,
             "practitioner": use.record.practitioner.code,
             "volume_ml": float(use.volume_ml),
-            "units": _number(use.units),
+            "units": as_number(use.units),
             "formulation": use.batch.formulation.code,
             "record": str(use.record_id),
             "contacted": getattr(use, "contacted", False),
@@ -708,7 +445,7 @@ def recall_contact(request: HttpRequest, lot: str, payload: ContactIn) -> Status
     client = client_by_id(payload.client)
     if not selectors.recall_recipients(lot).filter(record__client=client).exists():
         raise InvalidInput("not_a_recipient", f"That client did not receive lot {lot}.")
-    contact = services.recall_contact_mark(
+    contact = recall.recall_contact_mark(
         actor=request.user, lot=lot, client=client, note=payload.note
     )
     return Status(

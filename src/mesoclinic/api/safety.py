@@ -27,7 +27,7 @@ from mesoclinic.people.roles import (
     sees_clinical,
 )
 from mesoclinic.people.selectors import client_by_id
-from mesoclinic.safety import selectors, services
+from mesoclinic.safety import consent_services, selectors, services
 from mesoclinic.safety.errors import SafetyErrorCode
 from mesoclinic.safety.models import (
     ConsentForm,
@@ -370,7 +370,7 @@ def consent_create(
     require_consent_taker(request.user)
     client = client_by_id(client_id)
     treatment = treatment_by_code(payload.treatment)
-    consent = services.consent_sign(
+    consent = consent_services.consent_sign(
         actor=request.user,
         client=client,
         treatment=treatment,

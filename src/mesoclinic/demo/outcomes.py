@@ -5,8 +5,8 @@ outcomes report (``/reports/outcomes/``) has a treatment with enough clients to 
 
 The counts spread the way a clinic's would: most clients gain 10–25 % by the sixth
 session, two barely change (non-responders), one gains early and then stalls. Sessions are
-written as historical records through ``records.services`` (saved, then signed) and the
-counts through ``assessment_record``, as real records are. Deterministic: the same days,
+written as historical records through ``records.services.treatment_records`` (saved, then
+signed) and the counts through ``assessment_record``, as real records are. Deterministic: the same days,
 times and counts every run, relative to today. Idempotent: once loaded, nothing changes.
 """
 
@@ -22,8 +22,11 @@ from mesoclinic.catalogue.models import Batch, Treatment
 from mesoclinic.core import clock
 from mesoclinic.people import services as people
 from mesoclinic.people.models import Client, Practitioner, Room, Site
-from mesoclinic.records import services
 from mesoclinic.records.models import FollowUpOutcome, TreatmentRecord
+from mesoclinic.records.services.assessments import assessment_record
+from mesoclinic.records.services.follow_ups import follow_up_complete
+from mesoclinic.records.services.inputs import AreaInput, ChartPointInput, ProductInput
+from mesoclinic.records.services.treatment_records import record_save, record_sign
 from mesoclinic.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -196,12 +199,12 @@ def _session(
         notes=DEMO_MARK,
     )
     actor = get_user_model().objects.get(username=practitioner.code)
-    record = services.record_save(
+    record = record_save(
         actor=actor,
         appointment=appointment,
-        products=[services.ProductInput(batch.formulation.code, batch.lot, VOLUME_ML)],
+        products=[ProductInput(batch.formulation.code, batch.lot, VOLUME_ML)],
         areas=[
-            services.AreaInput(
+            AreaInput(
                 area="vertex",
                 technique="point-by-point",
                 points=40,
@@ -212,9 +215,9 @@ def _session(
                 depth_mm=Decimal("4"),
                 chart_map="scalp",
                 chart_points=[
-                    services.ChartPointInput(0.5, 0.3, None),
-                    services.ChartPointInput(0.45, 0.55, None),
-                    services.ChartPointInput(0.55, 0.55, None),
+                    ChartPointInput(0.5, 0.3, None),
+                    ChartPointInput(0.45, 0.55, None),
+                    ChartPointInput(0.55, 0.55, None),
                 ],
             )
         ],
@@ -224,7 +227,7 @@ def _session(
         notes="Demo session (fictional).",
         historical=True,
     )
-    return services.record_sign(actor=actor, record=record, historical=True)
+    return record_sign(actor=actor, record=record, historical=True)
 
 
 def _assess(
@@ -238,7 +241,7 @@ def _assess(
         (after_three, third, third.end + dt.timedelta(minutes=5)),
         (after_six, sixth, sixth.end + dt.timedelta(minutes=5)),
     ):
-        services.assessment_record(
+        assessment_record(
             actor=None,
             client=client,
             scale=SCALE,
@@ -252,7 +255,7 @@ def _assess(
 def _close_follow_ups(record: TreatmentRecord) -> None:
     """The sessions' follow-up calls are long past: recorded, all settled."""
     for follow_up in record.follow_ups.filter(completed_at__isnull=True, due_at__lte=clock.now()):
-        services.follow_up_complete(
+        follow_up_complete(
             actor=None,
             follow_up=follow_up,
             outcome=FollowUpOutcome.NO_ADVERSE_EVENT,

@@ -2,9 +2,9 @@
 interval, completed follow-ups and one adverse event. All people are fictional.
 
 Called by the demo loader after the clinic, catalogue, clients and safety data exist.
-Past sessions are written as historical records through ``records.services`` (screening
-is not re-run against today's questionnaires). Idempotent: if the demo sessions exist,
-nothing changes.
+Past sessions are written as historical records through
+``records.services.treatment_records`` (screening is not re-run against today's
+questionnaires). Idempotent: if the demo sessions exist, nothing changes.
 """
 
 from __future__ import annotations
@@ -18,9 +18,13 @@ from django.db import transaction
 from mesoclinic.catalogue.models import Batch, Treatment
 from mesoclinic.core import clock
 from mesoclinic.people.models import Client, Device, Practitioner, Room, Site
-from mesoclinic.records import services
 from mesoclinic.records.models import AdverseEvent, FollowUp, FollowUpOutcome, TreatmentRecord
 from mesoclinic.records.reactions import at_adverse_event_threshold
+from mesoclinic.records.services.adverse_events import adverse_event_report
+from mesoclinic.records.services.assessments import assessment_record
+from mesoclinic.records.services.follow_ups import follow_up_complete
+from mesoclinic.records.services.inputs import AreaInput, ChartPointInput, ProductInput
+from mesoclinic.records.services.treatment_records import record_save, record_sign
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 
 DEMO_MARK = "demo-records"
@@ -253,12 +257,12 @@ def _load_session(
     volume = Decimal("0.05") * len(chart)
     per_point = volume / len(chart) if chart else None
     actor = get_user_model().objects.get(username=practitioner_code)
-    record = services.record_save(
+    record = record_save(
         actor=actor,
         appointment=appointment,
-        products=[services.ProductInput(batch.formulation.code, batch.lot, Decimal("2.0"))],
+        products=[ProductInput(batch.formulation.code, batch.lot, Decimal("2.0"))],
         areas=[
-            services.AreaInput(
+            AreaInput(
                 area=area,
                 technique=technique,
                 points=len(chart) * 4,
@@ -268,7 +272,7 @@ def _load_session(
                 angle_deg=45,
                 depth_mm=_depth(technique, device_settings),
                 chart_map=chart_map,
-                chart_points=[services.ChartPointInput(x, y, per_point) for x, y in chart],
+                chart_points=[ChartPointInput(x, y, per_point) for x, y in chart],
             )
         ],
         numbing_used=treatment.numbing_minutes > 0,
@@ -278,7 +282,7 @@ def _load_session(
         notes="Demo session (fictional).",
         historical=True,
     )
-    return services.record_sign(actor=actor, record=record, historical=True)
+    return record_sign(actor=actor, record=record, historical=True)
 
 
 def _depth(technique: str, device_settings: dict[str, int | float | str]) -> Decimal:
@@ -295,7 +299,7 @@ def _close_old_follow_ups() -> None:
     for follow_up in due.select_related("record"):
         if at_adverse_event_threshold(follow_up.record.reactions or ()):
             continue
-        services.follow_up_complete(
+        follow_up_complete(
             actor=None,
             follow_up=follow_up,
             outcome=FollowUpOutcome.NO_ADVERSE_EVENT,
@@ -322,7 +326,7 @@ def _load_assessments() -> None:
         (freya, scalp, "hair-density", {"value": 151}, 14),
     ]
     for client, treatment, scale, components, days_ago in rows:
-        services.assessment_record(
+        assessment_record(
             actor=None,
             client=client,
             scale=scale,
@@ -344,7 +348,7 @@ def _mmasi(*, forehead: int, malar: int, chin: int, darkness: int) -> dict[str, 
 def _close_follow_ups_with_event(record: TreatmentRecord, event: AdverseEvent) -> None:
     """The large-bruise session's follow-ups already due: the adverse event, reported."""
     for follow_up in record.follow_ups.filter(completed_at__isnull=True, due_at__lte=clock.now()):
-        services.follow_up_complete(
+        follow_up_complete(
             actor=None,
             follow_up=follow_up,
             outcome=FollowUpOutcome.ADVERSE_EVENT,
@@ -355,7 +359,7 @@ def _close_follow_ups_with_event(record: TreatmentRecord, event: AdverseEvent) -
 
 def _load_adverse_event(record: TreatmentRecord) -> AdverseEvent:
     """Olivia Brennan (on warfarin): a large bruise after her session, recovering."""
-    return services.adverse_event_report(
+    return adverse_event_report(
         actor=record.signed_by,
         client=record.client,
         appointment=record.appointment,

@@ -15,7 +15,7 @@ from django.db import transaction
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
 from mesoclinic.people.models import Client, Practitioner
-from mesoclinic.safety import services
+from mesoclinic.safety import consent_services, services
 from mesoclinic.safety.consent_text import default_consent_body, default_consent_title
 from mesoclinic.safety.engine import Condition
 from mesoclinic.safety.models import (
@@ -114,7 +114,7 @@ def _load_consent_forms() -> None:
     # A consultation gives nothing, so it has no consent form.
     for treatment in Treatment.objects.filter(active=True, is_consultation=False):
         if not ConsentForm.objects.filter(treatment=treatment).exists():
-            services.consent_form_publish(
+            consent_services.consent_form_publish(
                 actor=None,
                 treatment=treatment,
                 title=default_consent_title(treatment),
@@ -138,7 +138,7 @@ def _load_history(client: Client, history: DemoHistory) -> None:
     for code in history.consents:
         treatment = Treatment.objects.get(code=code)
         if not SignedConsent.objects.filter(client=client, treatment=treatment).exists():
-            services.consent_sign(
+            consent_services.consent_sign(
                 actor=None,
                 client=client,
                 treatment=treatment,

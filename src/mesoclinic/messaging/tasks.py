@@ -9,13 +9,13 @@ from django_tasks import task
 from mesoclinic.core.backup_runs import backup_enqueue_if_due
 from mesoclinic.core.selectors import WORKER_BEAT_SECONDS
 from mesoclinic.core.services import worker_heartbeat_beat
-from mesoclinic.messaging import services
+from mesoclinic.messaging import delivery, services
 
 
 @task()
 def deliver_message(message_id: int) -> str:
     """Send one message if it is due and not yet sent (idempotent; retries itself)."""
-    return services.message_deliver(message_id=message_id)
+    return delivery.message_deliver(message_id=message_id)
 
 
 @task()
@@ -40,7 +40,7 @@ def periodic_jobs() -> list[tuple[float, Callable[[], object]]]:
     return [
         (WORKER_BEAT_SECONDS, worker_heartbeat_beat),
         (300.0, backup_enqueue_if_due),
-        (300.0, services.messages_requeue_stale),
+        (300.0, delivery.messages_requeue_stale),
         (3600.0, lambda: scan_maintenance_due.enqueue()),
         (60.0, holds_sweep),
         (WAITLIST_MATCH_SECONDS, waitlist_match),

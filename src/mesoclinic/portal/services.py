@@ -507,7 +507,7 @@ def client_consent_sign(
     marketing: bool,
 ) -> Any:
     """The client signs the current consent form for ``treatment`` (through safety)."""
-    from mesoclinic.safety.services import consent_sign
+    from mesoclinic.safety.consent_services import consent_sign
 
     if account.client is None:
         raise RuleRefused("email_not_verified", "Please confirm your email address first.")

@@ -10,7 +10,7 @@ rather than any one maker's figures: a value outside it is refused as a likely t
 :func:`validate_device_settings` checks what the record was given against the schema of the
 recorded device's type and returns the settings normalised (numbers as numbers). Besides a
 type's own settings every device takes a free-text ``note``; the record keeps
-``not_reserved_because`` itself (see ``records.services``).
+``not_reserved_because`` itself (see ``records.services.validation``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any
 from django.http import QueryDict
 
 from mesoclinic.core.errors import InvalidInput
-from mesoclinic.records.services import AreaInput, ChartPointInput, ProductInput
+from mesoclinic.records.services.inputs import AreaInput, ChartPointInput, ProductInput
 
 PRODUCT_ROWS = 2
 AREA_ROWS = 3
@@ -133,7 +133,7 @@ def areas_from_post(data: Mapping[str, Any], *, chart_map: str) -> list[AreaInpu
 
 
 def record_kwargs_from_post(data: Any, *, chart_map: str) -> dict[str, Any]:
-    """Keyword arguments for ``records.services.record_save`` from the web form."""
+    """Keyword arguments for ``records.services.treatment_records.record_save`` from the web form."""
     pain = _int(data, "pain_vas")
     return {
         "products": products_from_post(data),

@@ -46,7 +46,7 @@ class SignOffError(StrEnum):
 def sign_off_queue(*, actor: Actor, record: TreatmentRecord) -> SignOff | None:
     """Queue a just-signed record for its author's supervisor, when they have one.
 
-    Called inside :func:`records.services.record_sign`'s transaction, so a refused signing
+    Called inside :func:`records.services.treatment_records.record_sign`'s transaction, so a refused signing
     queues nothing.
     """
     supervisor_id = record.practitioner.sign_off_by_id

@@ -1,10 +1,10 @@
 """Writes for clinical safety, and ``screening_run``: the one door to the screening engine.
 
 Every function takes keyword-only arguments, validates before writing, runs in one
-transaction and writes an audit entry (``questionnaire.record``, ``consent.sign``,
-``override.record``, ``prescription.record``, ``toxin_history.record``,
-``consent_form.publish``, ``screening.run``). Refusals are ``DomainError`` subclasses
-carrying a ``SafetyErrorCode``.
+transaction and writes an audit entry (``questionnaire.record``, ``override.record``,
+``prescription.record``, ``toxin_history.record``, ``screening.run``). Refusals are
+``DomainError`` subclasses carrying a ``SafetyErrorCode``. Consent forms and signatures
+are written by ``safety.consent_services``.
 
 Scheduling calls ``screening_run`` when booking, checking in and rescheduling; records
 calls it when a treatment record is signed, and ``toxin_history_record`` (with
@@ -14,15 +14,12 @@ calls it when a treatment record is signed, and ``toxin_history_record`` (with
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock, metrics, validation
@@ -31,17 +28,13 @@ from mesoclinic.core.errors import InvalidInput, PermissionDenied, RuleRefused
 from mesoclinic.people import roles
 from mesoclinic.people.models import Client, Practitioner
 from mesoclinic.safety import engine, selectors
-from mesoclinic.safety.consent_text import default_consent_body, default_consent_title
 from mesoclinic.safety.errors import SafetyErrorCode as Code
 from mesoclinic.safety.models import (
     OVERRIDABLE_CODES,
-    ConsentForm,
     HealthQuestionnaire,
     Override,
     Prescription,
     QuestionnaireSource,
-    SignatureKind,
-    SignedConsent,
     ToxinAdministration,
     ToxinSource,
 )
@@ -52,11 +45,7 @@ from mesoclinic.safety.qualification import practitioner_qualified
 MAX_LIST_ITEMS = 50
 MAX_ITEM_LENGTH = 200
 MAX_TEXT_LENGTH = 5000
-MAX_SIGNATURE_LENGTH = 200_000
 CLOCK_SKEW = dt.timedelta(minutes=5)
-_SIGNATURE_PATH = re.compile(
-    r"^(?:\s*[ML]\s*-?\d{1,5}(?:\.\d{1,3})?[\s,]+-?\d{1,5}(?:\.\d{1,3})?)+\s*$"
-)
 
 
 # --- Screening -----------------------------------------------------------------------------
@@ -257,147 +246,6 @@ def _clean_text(value: str, field: str, *, required: bool) -> str:
             details={"field": field},
         )
     return cleaned
-
-
-# --- Consent -------------------------------------------------------------------------------
-
-
-def consent_form_publish(
-    *,
-    actor: Actor,
-    treatment: Treatment,
-    title: str,
-    body: str,
-    cooling_off_hours: int | None = None,
-) -> ConsentForm:
-    """Publish a new version of a treatment's consent form; it becomes the current one.
-
-    Earlier versions stay untouched, and so does every consent signed on them.
-    """
-    title = _clean_text(title, "title", required=True)[:200]
-    body = (
-        _clean_text(body, "body", required=True) if len(body) <= MAX_TEXT_LENGTH else body.strip()
-    )
-    with transaction.atomic():
-        latest = ConsentForm.objects.select_for_update().filter(treatment=treatment)
-        version = (latest.aggregate(v=Max("version"))["v"] or 0) + 1
-        form = ConsentForm.objects.create(
-            treatment=treatment,
-            version=version,
-            title=title,
-            body=body,
-            cooling_off_hours=cooling_off_hours,
-            created_at=clock.now(),
-            created_by=_user(actor),
-        )
-        audit_record(
-            actor=actor,
-            action="consent_form.publish",
-            obj=form,
-            summary=f"{treatment.code} consent form v{version}",
-        )
-    return form
-
-
-def consent_form_ensure(*, actor: Actor, treatment: Treatment) -> ConsentForm:
-    """The treatment's current consent form, publishing the default wording if it has none."""
-    form = selectors.consent_form_current(treatment=treatment)
-    if form is not None:
-        return form
-    return consent_form_publish(
-        actor=actor,
-        treatment=treatment,
-        title=default_consent_title(treatment),
-        body=default_consent_body(treatment),
-    )
-
-
-def consent_sign(
-    *,
-    actor: Actor,
-    client: Client,
-    treatment: Treatment,
-    signed_name: str,
-    accepted: object,
-    signature_kind: str = SignatureKind.TYPED,
-    signature_data: str = "",
-    photo_use: bool = False,
-    marketing: bool = False,
-    form_version: int | None = None,
-) -> SignedConsent:
-    """Record the client's signature on the current consent form for ``treatment``.
-
-    ``accepted`` must be exactly ``True`` (422 ``consent_not_accepted``). When the caller
-    showed the client a particular version, pass ``form_version``: if the form has changed
-    since, nothing is signed (409-style ``consent_form_changed``, 422). The exact text is
-    copied into the signed consent. Photo use and marketing are separate opt-ins.
-    """
-    if accepted is not True:
-        raise RuleRefused(
-            Code.CONSENT_NOT_ACCEPTED,
-            "The client has not accepted the consent form, so nothing was signed.",
-            details={"field": "accepted"},
-        )
-    name = _clean_text(signed_name, "signed_name", required=True)[:200]
-    kind, data = _clean_signature(signature_kind, signature_data)
-    with transaction.atomic():
-        form = consent_form_ensure(actor=actor, treatment=treatment)
-        if form_version is not None and form_version != form.version:
-            raise RuleRefused(
-                Code.CONSENT_FORM_CHANGED,
-                f"The consent form changed (now version {form.version}); show the client the "
-                "current text and sign again.",
-                details={"form_version": form.version, "field": "form_version"},
-            )
-        consent = SignedConsent.objects.create(
-            client=client,
-            form=form,
-            treatment=treatment,
-            form_version=form.version,
-            title=form.title,
-            text=form.body,
-            text_sha256=hashlib.sha256(form.body.encode()).hexdigest(),
-            signed_name=name,
-            signature_kind=kind,
-            signature_data=data,
-            signed_at=clock.now(),
-            photo_use=bool(photo_use),
-            marketing=bool(marketing),
-            captured_by=_user(actor),
-        )
-        audit_record(
-            actor=actor,
-            action="consent.sign",
-            obj=consent,
-            client_id=client.pk,
-            summary=f"{treatment.code} consent v{form.version} signed ({kind})",
-            data={
-                "treatment": treatment.code,
-                "form_version": form.version,
-                "photo_use": consent.photo_use,
-                "marketing": consent.marketing,
-            },
-        )
-    return consent
-
-
-def _clean_signature(kind: str, data: str) -> tuple[str, str]:
-    if kind not in SignatureKind.values:
-        raise InvalidInput(
-            Code.INVALID_SIGNATURE,
-            f"Signature kind must be one of {', '.join(SignatureKind.values)}.",
-            details={"field": "signature_kind"},
-        )
-    if kind == SignatureKind.TYPED:
-        return kind, ""
-    data = (data or "").strip()
-    if not data or len(data) > MAX_SIGNATURE_LENGTH or not _SIGNATURE_PATH.match(data):
-        raise InvalidInput(
-            Code.INVALID_SIGNATURE,
-            "Draw the signature in the box (or type the name instead).",
-            details={"field": "signature_data"},
-        )
-    return kind, data
 
 
 # --- Overrides -----------------------------------------------------------------------------
@@ -653,9 +501,6 @@ def _require_aware(moment: dt.datetime | None, field: str) -> None:
 
 
 __all__: Sequence[str] = (
-    "consent_form_ensure",
-    "consent_form_publish",
-    "consent_sign",
     "override_record",
     "prescription_record",
     "questionnaire_record",

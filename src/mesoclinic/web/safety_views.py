@@ -20,7 +20,7 @@ from mesoclinic.core.downloads import attachment
 from mesoclinic.core.errors import DomainError
 from mesoclinic.people.models import Client
 from mesoclinic.people.roles import sees_clinical
-from mesoclinic.safety import selectors, services
+from mesoclinic.safety import consent_services, selectors, services
 from mesoclinic.safety.forms import (
     ConsentCaptureForm,
     OverrideForm,
@@ -171,7 +171,7 @@ def consent_capture(request: HtmxHttpRequest, client_id: int, treatment_code: st
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            consent = services.consent_sign(
+            consent = consent_services.consent_sign(
                 actor=request.user,
                 client=client,
                 treatment=treatment,

@@ -22,7 +22,7 @@ from mesoclinic.people import policy as clinic_policy
 from mesoclinic.people import site_settings
 from mesoclinic.people.models import ClosedDay, Device, DeviceType, Room, Site
 from mesoclinic.safety import selectors as safety_selectors
-from mesoclinic.safety import services as safety_services
+from mesoclinic.safety.consent_services import consent_form_publish
 from mesoclinic.web.http import HtmxHttpRequest, form_refusal, user_site
 from mesoclinic.web.permissions import admin_required
 
@@ -345,7 +345,7 @@ def consent_publish(request: HtmxHttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                published = safety_services.consent_form_publish(
+                published = consent_form_publish(
                     actor=request.user, treatment=treatment, **form.cleaned_data
                 )
             except DomainError as refused:
