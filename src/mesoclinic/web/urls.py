@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from mesoclinic.web import (
     audit_views,
+    billing_reversal_views,
     billing_views,
     catalogue_views,
     client_views,
@@ -46,6 +47,7 @@ urlpatterns = [
     path("", include(supervision_views.urlpatterns)),
     path("", include("mesoclinic.web.journey_views")),
     path("", include(billing_views.urlpatterns)),
+    path("", include(billing_reversal_views.urlpatterns)),
     path("", include(audit_views.urlpatterns)),
     path("", include(settings_views.urlpatterns)),
     path("", include(waitlist_views.urlpatterns)),
