@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from tests.portal.test_accounts import PASSWORD as CLIENT_PASSWORD
 from tests.portal.test_accounts import _verified_account
 
+from mesoclinic.billing.models import CoursePackage, GiftVoucher
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
 from mesoclinic.people.models import Client, Site
@@ -68,6 +69,18 @@ def _amelia_pages() -> list[str]:
         pages.append(f"/appointments/{appointment.pk}/")
     if course is not None:
         pages.append(f"/courses/{course.pk}/")
+    return pages
+
+
+def _money_reversal_pages() -> list[str]:
+    """The confirmation pages for refunding the demo's package and voiding its voucher."""
+    package = CoursePackage.objects.select_related("client").first()
+    voucher = GiftVoucher.objects.filter(code="GV-DEMO-GIFT").first()
+    pages = []
+    if package is not None:
+        pages.append(f"/clients/{package.client_id}/packages/{package.pk}/refund/")
+    if voucher is not None:
+        pages.append(f"/vouchers/{voucher.pk}/void/")
     return pages
 
 
@@ -174,6 +187,8 @@ def test_a_clients_own_pages(page, live_url, demo):
 def test_staff_pages(login, live_url, username, paths):
     page = login(username)
     found = _scan(page, live_url, [*paths, *_amelia_pages()])
+    if username == "reception":
+        found += _scan(page, live_url, _money_reversal_pages())
     if username == "admin":
         account = User.objects.get(username="reception").pk
         found += _scan(

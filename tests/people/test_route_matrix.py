@@ -152,6 +152,8 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/clients/{client_id}/packages"): Rule(S),
     ("POST", "/api/v1/clients/{client_id}/credit"): Rule(S),
     ("POST", "/api/v1/vouchers"): Rule(S),
+    ("POST", "/api/v1/clients/{client_id}/packages/{package_id}/refund"): Rule(S),
+    ("POST", "/api/v1/vouchers/{code}/void"): Rule(S),
     ("POST", "/api/v1/appointments/{appointment_id}/voucher"): Rule(S),
     ("POST", "/api/v1/appointments/{appointment_id}/credit"): Rule(S),
 }
@@ -417,6 +419,8 @@ def world(django_db_setup, django_db_blocker):
             "token": "not-a-real-token",
             "entry_id": made_up,
             "run_id": made_up,
+            "package_id": made_up,
+            "voucher_id": made_up,
         }
         yield World(params=params, tokens=tokens, users=users)
         transaction.set_rollback(True)

@@ -307,3 +307,78 @@ def test_packages_sold_and_fees_paid_are_money_taken_outside_appointments(clinic
         "/reports/", {"date_from": "2031-03-03", "date_to": "2031-03-16", "site": "small"}
     )
     assert "see them in the report for every site" in small.content.decode()
+
+
+def test_vouchers_sold_and_refunds_count_by_day_and_goodwill_or_voucher_payments_never(
+    clinic, monkeypatch
+):
+    """Hand-computed: a £800 four-session package sold (one session used, three refunded:
+    £600 back), vouchers sold for £100 (card) and £80 (cash; voided unspent, £80 back), one
+    given away (£25, not money); goodwill credit and the voucher later pay part of an
+    appointment, and part of a card payment is refunded to credit: none of that moves
+    money, so the appointments' money is as before (taken 420, refunded 60)."""
+    from mesoclinic.billing import account_services as account
+    from mesoclinic.catalogue.models import Treatment
+
+    def on(day, time):
+        monkeypatch.setattr("mesoclinic.core.clock.now", lambda: at(day, time))
+
+    attended = Appointment.objects.get(site=clinic, start=at(MONDAY, "09:00"))
+    booked = Appointment.objects.get(site=clinic, start=at(SECOND_MONDAY, "14:00"))
+    face = Treatment.objects.get(code="face-revitalise")
+    expiry = dt.date(2031, 12, 31)
+    on(MONDAY, "08:00")
+    account.credit_goodwill(actor=None, client=booked.client, amount="50", note="Sorry")
+    on(MONDAY, "10:00")
+    package = account.package_sell(
+        actor=None, client=attended.client, treatment=face, sessions=4, price="800", method="card"
+    )
+    account.package_session_use(actor=None, appointment=attended)
+    on(MONDAY, "12:00")
+    account.voucher_issue(actor=None, value="100", expires_on=expiry, code="GV-R1", method="card")
+    account.voucher_issue(actor=None, value="25", expires_on=expiry, code="GV-FREE")
+    on(MONDAY, "13:00")
+    cash = account.voucher_issue(
+        actor=None, value="80", expires_on=expiry, code="GV-R2", method="cash"
+    )
+    on(SECOND_MONDAY, "10:00")
+    account.credit_spend(actor=None, appointment=booked, amount="50")
+    account.voucher_redeem(actor=None, appointment=booked, code="GV-R1", amount="40")
+    account.credit_from_refund(actor=None, appointment=attended, amount="100")
+    on(SECOND_MONDAY, "15:00")
+    account.voucher_void(actor=None, voucher=cash, refund_method="cash")
+    on(SECOND_MONDAY, "16:00")
+    refund = account.package_refund(actor=None, package=package)
+    on(dt.date(2031, 3, 17), "09:00")  # the day after the range
+    account.voucher_issue(actor=None, value="500", expires_on=expiry, method="card")
+    monkeypatch.setattr("mesoclinic.core.clock.now", lambda: AFTER)
+
+    report = owner_report(actor=None, date_from=MONDAY, date_to=dt.date(2031, 3, 16))
+
+    assert (refund.sessions, refund.amount) == (-3, Decimal("600.00"))
+    account_money = report.account_money
+    assert account_money.packages == (("Face revitalise", 1, Decimal("800.00")),)
+    assert account_money.vouchers_sold == (2, Decimal("180.00"))
+    assert account_money.fees_paid == Decimal("0")
+    assert account_money.packages_refunded == Decimal("600.00")
+    assert account_money.vouchers_refunded == Decimal("80.00")
+    assert account_money.total == Decimal("300.00")  # 800 + 180 - 600 - 80
+    [line] = report.money["treatment"]
+    assert (line.taken, line.refunded, line.net) == (Decimal("420"), Decimal("60"), Decimal("360"))
+    csv = (
+        _admin()
+        .get("/reports/", {"date_from": "2031-03-03", "date_to": "2031-03-16", "format": "csv"})
+        .content.decode()
+    )
+    for row in (
+        "taken outside appointments,gift vouchers sold,2,180.00",
+        "taken outside appointments,packages refunded,,-600.00",
+        "taken outside appointments,vouchers refunded,,-80.00",
+        "taken outside appointments,total,,300.00",
+    ):
+        assert row in csv, csv
+    page = _admin().get("/reports/", {"date_from": "2031-03-03", "date_to": "2031-03-16"})
+    text = page.content.decode()
+    assert "Gift vouchers sold" in text
+    assert "−£600.00" in text
+    assert "£300.00" in text

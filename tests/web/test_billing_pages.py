@@ -92,7 +92,15 @@ def test_the_client_account_sells_a_package_issues_a_voucher_and_gives_credit(am
         follow=True,
     )
     assert "Sold 6 sessions of" in sold.content.decode()
-    desk.post(url, {"action": "voucher", "voucher-value": "50", "voucher-expires_on": "2027-12-31"})
+    desk.post(
+        url,
+        {
+            "action": "voucher",
+            "voucher-value": "50",
+            "voucher-expires_on": "2027-12-31",
+            "voucher-method": "card",
+        },
+    )
     desk.post(url, {"action": "credit", "credit-amount": "25", "credit-note": "Goodwill"})
     bad = desk.post(url, {"action": "credit", "credit-amount": "-3"})
     assert bad.status_code == 400

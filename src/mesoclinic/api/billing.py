@@ -1,8 +1,10 @@
 """A client's account: no-show fees, credit, prepaid packages and gift vouchers (staff).
 
 Money is ``{"amount": "30.00", "currency": "GBP"}`` out and an ``amount`` text in.
-Refusals: 409 ``voucher_used_up`` / ``voucher_balance_exceeded`` / ``credit_insufficient``
-/ ``payment_exceeds_price``, 422 ``voucher_expired``, 404 ``voucher_unknown``.
+Refusals: 409 ``voucher_used_up`` / ``voucher_balance_exceeded`` / ``voucher_voided`` /
+``voucher_not_sold`` / ``credit_insufficient`` / ``payment_exceeds_price`` /
+``package_used_up`` / ``package_refunded``, 422 ``voucher_expired``, 404
+``voucher_unknown`` / ``package_not_found``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from ninja import Field, Router, Schema, Status
 
 from mesoclinic.api.types import InputSchema, SaneDate, Text
 from mesoclinic.billing import account_services as account
-from mesoclinic.billing.selectors import ClientAccount, client_account_view
+from mesoclinic.billing import selectors as billing_selectors
+from mesoclinic.billing.selectors import (
+    ClientAccount,
+    PackageLine,
+    client_account_view,
+    package_for_id,
+)
 from mesoclinic.catalogue.selectors import treatment_by_code
 from mesoclinic.people.roles import Access, require
 from mesoclinic.people.selectors import client_by_id
@@ -27,6 +35,7 @@ router = Router(tags=["billing"])
 MONEY_PATTERN = r"^([1-9][0-9]{0,4}(\.[0-9]{1,2})?|0?\.(0[1-9]|[1-9][0-9]?))$"
 Amount = Annotated[str, Field(pattern=MONEY_PATTERN, max_length=8, examples=["30.00"])]
 Method = Literal["card", "cash", "bank-transfer"]
+MethodOrNone = Literal["card", "cash", "bank-transfer", "none"]
 VOUCHER_CODE_PATTERN = r"^[A-Za-z0-9-]{1,20}$"
 
 
@@ -45,6 +54,7 @@ class PackageOut(Schema):
     sessions_bought: int
     sessions_used: int
     sessions_left: int
+    sessions_refunded: int
     price: Money
     sold_at: str
 
@@ -55,6 +65,8 @@ class VoucherOut(Schema):
     balance: Money
     expires_on: str
     expired: bool
+    voided: bool
+    sold: bool
 
 
 class EntryOut(Schema):
@@ -81,20 +93,10 @@ def _account_out(found: ClientAccount) -> dict[str, Any]:
         "no_shows": found.no_shows,
         "fees_due": _money(found.balances.fees_due),
         "credit": _money(found.balances.credit),
-        "packages": [
-            {
-                "id": str(line.package.pk),
-                "treatment": line.package.treatment.code,
-                "sessions_bought": line.bought,
-                "sessions_used": line.used,
-                "sessions_left": line.left,
-                "price": _money(line.package.price),
-                "sold_at": line.package.sold_at.isoformat(),
-            }
-            for line in found.packages
-        ],
+        "packages": [_package_out(line) for line in found.packages],
         "vouchers": [
-            _voucher_out(line.voucher, line.balance, line.expired) for line in found.vouchers
+            _voucher_out(line.voucher, line.balance, line.expired, voided=bool(line.voided))
+            for line in found.vouchers
         ],
         "entries": [
             {
@@ -109,13 +111,30 @@ def _account_out(found: ClientAccount) -> dict[str, Any]:
     }
 
 
-def _voucher_out(voucher: Any, balance: Decimal, expired: bool) -> dict[str, Any]:
+def _package_out(line: PackageLine) -> dict[str, Any]:
+    return {
+        "id": str(line.package.pk),
+        "treatment": line.package.treatment.code,
+        "sessions_bought": line.bought,
+        "sessions_used": line.used,
+        "sessions_left": line.left,
+        "sessions_refunded": line.refunded,
+        "price": _money(line.package.price),
+        "sold_at": line.package.sold_at.isoformat(),
+    }
+
+
+def _voucher_out(
+    voucher: Any, balance: Decimal, expired: bool, *, voided: bool = False
+) -> dict[str, Any]:
     return {
         "code": voucher.code,
         "value": _money(voucher.value),
         "balance": _money(balance),
         "expires_on": voucher.expires_on.isoformat(),
         "expired": expired,
+        "voided": voided,
+        "sold": voucher.method != "none",
     }
 
 
@@ -149,16 +168,45 @@ def package_sell(request: HttpRequest, client_id: str, payload: PackageIn) -> St
         price=payload.price,
         method=payload.method,
     )
+    return Status(201, _package_out(PackageLine(package, bought=package.sessions, used=0)))
+
+
+class PackageRefundIn(InputSchema):
+    method: Method | None = None
+    note: Text = Field("", max_length=300)
+
+
+class PackageRefundOut(Schema):
+    package: PackageOut
+    sessions_refunded: int
+    refunded: Money
+    method: str
+
+
+@router.post("/clients/{client_id}/packages/{package_id}/refund", response={201: PackageRefundOut})
+def package_refund(
+    request: HttpRequest, client_id: str, package_id: str, payload: PackageRefundIn
+) -> Status[Any]:
+    """Reverse a sold package: its unused sessions come off and their share of the price
+    (price × left ÷ sessions) is given back (by ``method``, the sale's unless given). 409
+    ``package_used_up`` when every session was used, ``package_refunded`` the second time."""
+    require(request.user, Access.STAFF)
+    package = package_for_id(client=client_by_id(client_id), package_id=package_id)
+    entry = account.package_refund(
+        actor=request.user, package=package, method=payload.method or "", note=payload.note
+    )
+    line = next(
+        line
+        for line in billing_selectors.client_account(client=package.client).packages
+        if line.package.pk == package.pk
+    )
     return Status(
         201,
         {
-            "id": str(package.pk),
-            "treatment": package.treatment.code,
-            "sessions_bought": package.sessions,
-            "sessions_used": 0,
-            "sessions_left": package.sessions,
-            "price": _money(package.price),
-            "sold_at": package.sold_at.isoformat(),
+            "package": _package_out(line),
+            "sessions_refunded": -entry.sessions,
+            "refunded": _money(entry.amount or Decimal("0")),
+            "method": entry.method,
         },
     )
 
@@ -169,11 +217,14 @@ class VoucherIn(InputSchema):
     client: str | None = None
     code: str = Field("", pattern=r"^$|" + VOUCHER_CODE_PATTERN[1:], max_length=20)
     note: Text = Field("", max_length=300)
+    method: MethodOrNone = "none"
 
 
 @router.post("/vouchers", response={201: VoucherOut})
 def voucher_issue(request: HttpRequest, payload: VoucherIn) -> Status[Any]:
-    """Issue a gift voucher (a random code unless ``code`` is given)."""
+    """Issue a gift voucher (a random code unless ``code`` is given). ``method``: how it
+    was paid for when sold (its value is money taken today), ``none`` (the default) when it
+    is given away."""
     require(request.user, Access.STAFF)
     voucher = account.voucher_issue(
         actor=request.user,
@@ -182,8 +233,44 @@ def voucher_issue(request: HttpRequest, payload: VoucherIn) -> Status[Any]:
         client=client_by_id(payload.client) if payload.client else None,
         code=payload.code,
         note=payload.note,
+        method=payload.method,
     )
     return Status(201, _voucher_out(voucher, voucher.value, False))
+
+
+class VoucherVoidIn(InputSchema):
+    refund_method: MethodOrNone = "none"
+    note: Text = Field("", max_length=300)
+
+
+class VoucherVoidOut(Schema):
+    code: str
+    voided: Money
+    refunded: Money
+    method: str
+
+
+@router.post("/vouchers/{code}/void", response={201: VoucherVoidOut})
+def voucher_void(request: HttpRequest, code: str, payload: VoucherVoidIn) -> Status[Any]:
+    """Void a voucher: what is left on it can no longer be spent; with ``refund_method``
+    it is given back to the buyer (a sold voucher only: 409 ``voucher_not_sold``). 409
+    ``voucher_voided``, ``voucher_used_up``."""
+    require(request.user, Access.STAFF)
+    void = account.voucher_void(
+        actor=request.user,
+        voucher=account.voucher_get(code),
+        refund_method=payload.refund_method,
+        note=payload.note,
+    )
+    return Status(
+        201,
+        {
+            "code": void.voucher.code,
+            "voided": _money(void.amount),
+            "refunded": _money(void.refunded),
+            "method": void.method,
+        },
+    )
 
 
 class RedeemIn(InputSchema):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.people.models import Client
@@ -231,11 +231,14 @@ class CoursePackage(models.Model):
 class PackageEntryKind(models.TextChoices):
     BOUGHT = "bought", "Sessions bought"
     USED = "used", "Session used"
+    REFUNDED = "refunded", "Unused sessions refunded"
 
 
 class PackageEntry(AppendOnly):
     """One line of a package's session ledger: ``+sessions`` bought, ``-1`` per attended
-    session (one per appointment, across all packages)."""
+    session (one per appointment, across all packages), and at most one ``refunded`` line
+    taking the sessions left off the package, with the money given back (``amount``, by
+    ``method``)."""
 
     package = models.ForeignKey(CoursePackage, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=8, choices=PackageEntryKind.choices)
@@ -247,7 +250,12 @@ class PackageEntry(AppendOnly):
         on_delete=models.PROTECT,
         related_name="package_entries",
     )
+    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices, blank=True)
     at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["at", "id"]
@@ -255,13 +263,24 @@ class PackageEntry(AppendOnly):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(kind="bought") & Q(sessions__gt=0) & Q(appointment__isnull=True))
-                | (Q(kind="used") & Q(sessions=-1) & Q(appointment__isnull=False)),
+                | (Q(kind="used") & Q(sessions=-1) & Q(appointment__isnull=False))
+                | (
+                    Q(kind="refunded")
+                    & Q(sessions__lt=0)
+                    & Q(appointment__isnull=True)
+                    & Q(amount__gte=0)
+                ),
                 name="package_entry_sign_matches_kind",
             ),
             models.UniqueConstraint(
                 fields=["appointment"],
                 condition=Q(kind="used"),
                 name="package_entry_one_use_per_appointment",
+            ),
+            models.UniqueConstraint(
+                fields=["package"],
+                condition=Q(kind="refunded"),
+                name="package_entry_one_refund_per_package",
             ),
         ]
 
@@ -270,7 +289,9 @@ class PackageEntry(AppendOnly):
 
 
 class GiftVoucher(models.Model):
-    """A gift voucher: a code worth ``value`` until ``expires_on``; spent by redemptions."""
+    """A gift voucher: a code worth ``value`` until ``expires_on``; spent by redemptions.
+    Sold for its value by ``method`` (money taken the day it was issued), or given away
+    (``none``: no money taken). A :class:`VoucherVoid` ends what is left of it."""
 
     code = models.CharField(max_length=20, unique=True)
     value = models.DecimalField(max_digits=10, decimal_places=2)
@@ -282,6 +303,9 @@ class GiftVoucher(models.Model):
         on_delete=models.PROTECT,
         related_name="vouchers",
         help_text="Who holds it (shown in their portal), when known.",
+    )
+    method = models.CharField(
+        max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.NONE
     )
     note = models.CharField(max_length=300, blank=True)
     issued_at = models.DateTimeField()
@@ -315,3 +339,31 @@ class VoucherRedemption(AppendOnly):
 
     def __str__(self) -> str:
         return f"£{self.amount} of voucher {self.voucher_id}"
+
+
+class VoucherVoid(AppendOnly):
+    """A voucher voided: what was left on it (``amount``) can no longer be spent; of that,
+    ``refunded`` was given back by ``method`` (``none`` and nothing when it was given away
+    or the money is kept)."""
+
+    voucher = models.OneToOneField(GiftVoucher, on_delete=models.PROTECT, related_name="void")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    refunded = models.DecimalField(max_digits=10, decimal_places=2)
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="voucher_void_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0, refunded__lte=F("amount")),
+                name="voucher_void_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"£{self.amount} of voucher {self.voucher_id} voided"

@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Sum
 
+from mesoclinic.billing.errors import BillingErrorCode as Code
 from mesoclinic.billing.models import (
     FEE_KINDS,
     AccountEntry,
@@ -22,9 +23,11 @@ from mesoclinic.billing.models import (
     Payment,
     PaymentKind,
     Quote,
+    VoucherVoid,
 )
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.lookups import get_by_opaque_id
 from mesoclinic.people.models import Client
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
 
@@ -157,28 +160,60 @@ def package_sessions_left(packages: Iterable[CoursePackage]) -> dict[int, int]:
     return left
 
 
+def package_for_id(*, client: Client, package_id: int | str) -> CoursePackage:
+    """``client``'s package with this id, or 404 ``package_not_found``."""
+    return get_by_opaque_id(
+        CoursePackage.objects.filter(client=client).select_related("treatment", "client"),
+        package_id,
+        code=Code.PACKAGE_NOT_FOUND,
+        noun="package",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRefundQuote:
+    """What refunding a package would give back: its sessions left and their share of the
+    price (price × left ÷ sessions, rounded to the penny)."""
+
+    package: CoursePackage
+    sessions_left: int
+    amount: Decimal
+
+
+def package_refund_quote(package: CoursePackage) -> PackageRefundQuote:
+    """What a refund of ``package`` would give back now."""
+    left = max(package_sessions_left([package])[package.pk], 0)
+    share = package.price * left / package.sessions
+    return PackageRefundQuote(package, left, share.quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
 @dataclass(frozen=True, slots=True)
 class PackageLine:
-    """A package with what its ledger says: bought, used, left."""
+    """A package with what its ledger says: bought, used, refunded (sessions taken off
+    when it was reversed), left."""
 
     package: CoursePackage
     bought: int
     used: int
+    refunded: int = 0
 
     @property
     def left(self) -> int:
-        return self.bought - self.used
+        return self.bought - self.used - self.refunded
 
 
 @dataclass(frozen=True, slots=True)
 class VoucherLine:
+    """A voucher with what was spent of it and what was voided (then its balance is 0)."""
+
     voucher: GiftVoucher
     spent: Decimal
     today: dt.date
+    voided: Decimal = ZERO
 
     @property
     def balance(self) -> Decimal:
-        return self.voucher.value - self.spent
+        return self.voucher.value - self.spent - self.voided
 
     @property
     def expired(self) -> bool:
@@ -214,17 +249,19 @@ def client_account(*, client: Client) -> ClientAccount:
         .select_related("treatment")
         .order_by("sold_at", "id")
     )
-    ledger: dict[int, dict[str, int]] = {p.pk: {"bought": 0, "used": 0} for p in packages}
+    ledger: dict[int, dict[str, int]] = {
+        p.pk: dict.fromkeys(PackageEntryKind.values, 0) for p in packages
+    }
     for row in (
         PackageEntry.objects.filter(package__client=client)
         .order_by()
         .values("package_id", "kind")
         .annotate(total=Sum("sessions"))
     ):
-        key = "bought" if row["kind"] == PackageEntryKind.BOUGHT else "used"
-        ledger[row["package_id"]][key] = abs(int(row["total"]))
+        ledger[row["package_id"]][row["kind"]] = abs(int(row["total"]))
     vouchers = list(
         GiftVoucher.objects.filter(client=client)
+        .select_related("void")
         .annotate(spent=Sum("redemptions__amount"))
         .order_by("expires_on", "id")
     )
@@ -237,10 +274,31 @@ def client_account(*, client: Client) -> ClientAccount:
             .select_related("appointment__treatment")
             .order_by("-at", "-id")
         ),
-        packages=[PackageLine(p, ledger[p.pk]["bought"], ledger[p.pk]["used"]) for p in packages],
-        vouchers=[VoucherLine(v, v.spent or ZERO, today) for v in vouchers],
+        packages=[_package_line(p, ledger[p.pk]) for p in packages],
+        vouchers=[VoucherLine(v, v.spent or ZERO, today, _voided(v)) for v in vouchers],
         no_shows=Appointment.objects.filter(client=client, status=AppointmentStatus.NOSHOW).count(),
     )
+
+
+def voucher_line(voucher: GiftVoucher) -> VoucherLine:
+    """One voucher with what was spent and voided of it."""
+    spent = voucher.redemptions.aggregate(total=Sum("amount"))["total"] or ZERO
+    voided = VoucherVoid.objects.filter(voucher=voucher).values_list("amount", flat=True)
+    return VoucherLine(voucher, spent, clock.today(), next(iter(voided), ZERO))
+
+
+def _package_line(package: CoursePackage, sessions: dict[str, int]) -> PackageLine:
+    return PackageLine(
+        package,
+        bought=sessions[PackageEntryKind.BOUGHT],
+        used=sessions[PackageEntryKind.USED],
+        refunded=sessions[PackageEntryKind.REFUNDED],
+    )
+
+
+def _voided(voucher: GiftVoucher) -> Decimal:
+    void = getattr(voucher, "void", None)
+    return void.amount if void is not None else ZERO
 
 
 def client_account_view(*, actor: Actor, client: Client, where: str) -> ClientAccount:

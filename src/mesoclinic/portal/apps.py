@@ -17,6 +17,5 @@ class PortalConfig(AppConfig):
         from mesoclinic.scheduling.services import waitlist_notifier_register
 
         link_minter_register(MINTER, link_mint_for_send)
-        link_minter_register(waitlist_views.MINTER, waitlist_views.offer_link_mint)
         waitlist_notifier_register(waitlist_views.offer_notify)
         erasure_participant_register("portal", account_close)

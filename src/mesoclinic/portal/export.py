@@ -164,8 +164,11 @@ def _money_on_account(client: Client) -> dict[str, Any]:
                 "value": str(voucher.value),
                 "expires_on": voucher.expires_on.isoformat(),
                 "redeemed": [str(r.amount) for r in voucher.redemptions.order_by("at", "pk")],
+                "voided": str(voucher.void.amount) if hasattr(voucher, "void") else None,
             }
-            for voucher in GiftVoucher.objects.filter(client=client).order_by("issued_at")
+            for voucher in GiftVoucher.objects.filter(client=client)
+            .select_related("void")
+            .order_by("issued_at")
         ],
     }
 

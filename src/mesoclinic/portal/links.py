@@ -1,10 +1,12 @@
-"""The portal's one-time emailed links (email verification, password reset).
+"""The portal's one-time emailed links (email verification, password reset, waiting-list
+offers).
 
 A :class:`~mesoclinic.portal.models.PortalLink` row is created when the email is asked for;
 its token is made when the email is sent (:func:`link_mint_for_send`, registered with
 messaging) and only its SHA-256 is stored, so neither the link table nor the message log
 holds a usable link. A link works once, until ``expires_at``
-(``MESOCLINIC["PORTAL_LINK_MINUTES"]``, 60 by default).
+(``MESOCLINIC["PORTAL_LINK_MINUTES"]``, 60 by default; a waiting-list offer's link until
+its hold runs out, and only while that offer is open).
 """
 
 from __future__ import annotations
@@ -22,9 +24,15 @@ from mesoclinic.core.errors import InvalidInput
 from mesoclinic.messaging.content import public_url
 from mesoclinic.messaging.links import link_ref
 from mesoclinic.portal.models import ClientAccount, LinkPurpose, PortalLink, SignupRequest
+from mesoclinic.scheduling.models import SlotHold, WaitlistEntry, WaitlistStatus
+from mesoclinic.scheduling.waitlist_selectors import waitlist_by_hold
 
 MINTER = "portal"
-VIEW_FOR = {LinkPurpose.VERIFY: "portal:verify", LinkPurpose.RESET: "portal:reset_confirm"}
+VIEW_FOR = {
+    LinkPurpose.VERIFY: "portal:verify",
+    LinkPurpose.RESET: "portal:reset_confirm",
+    LinkPurpose.OFFER: "portal:waitlist_offer",
+}
 
 
 def link_minutes() -> int:
@@ -59,12 +67,42 @@ def link_create(
     return link, link_ref(MINTER, link.pk)
 
 
+def offer_link_create(*, hold: SlotHold) -> tuple[PortalLink, str]:
+    """The link of a waiting-list offer: it works exactly as long as the offer's hold."""
+    link = PortalLink.objects.create(
+        purpose=LinkPurpose.OFFER, hold=hold, created_at=clock.now(), expires_at=hold.expires_at
+    )
+    return link, link_ref(MINTER, link.pk)
+
+
+def offer_of(link: PortalLink) -> WaitlistEntry | None:
+    """The open offer an ``offer`` link shows: its entry, while that entry still holds this
+    link's hold and the hold has not run out (accepted, declined, passed on or removed:
+    None)."""
+    entry = waitlist_by_hold(hold_id=link.hold_id) if link.hold_id else None
+    if (
+        entry is None
+        or entry.status != WaitlistStatus.OFFERED
+        or entry.hold is None
+        or entry.hold.expires_at <= clock.now()
+    ):
+        return None
+    return entry
+
+
+def link_use(link: PortalLink) -> None:
+    """Mark ``link`` used (it works once)."""
+    PortalLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=clock.now())
+
+
 def link_mint_for_send(ident: str) -> str | None:
     """Make the link's token now, keep its hash, and return the URL to email (messaging
     calls this at send time). ``None`` if the link was used or has expired."""
     with transaction.atomic():
         link = PortalLink.objects.select_for_update().filter(pk=int(ident)).first()
         if link is None or link.used_at is not None or link.expires_at <= clock.now():
+            return None
+        if link.purpose == LinkPurpose.OFFER and offer_of(link) is None:
             return None
         token = secrets.token_urlsafe(32)
         link.token_hash = token_hash(token)

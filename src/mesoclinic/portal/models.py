@@ -85,12 +85,15 @@ class SignupRequest(models.Model):
 class LinkPurpose(models.TextChoices):
     VERIFY = "verify", "Email verification"
     RESET = "reset", "Password reset"
+    OFFER = "offer", "Waiting-list offer"
 
 
 class PortalLink(models.Model):
     """A single-use, short-lived emailed link; only its token's SHA-256 is stored.
 
-    ``token_hash`` is empty until the email is sent (the token is made at send time).
+    ``token_hash`` is empty until the email is sent (the token is made at send time). Its
+    subject is a sign-up (``verify``), an account (``reset``) or a waiting-list offer's
+    ``hold`` (``offer``: the link shows that offer, and dies with it).
     """
 
     purpose = models.CharField(max_length=8, choices=LinkPurpose.choices)
@@ -99,6 +102,9 @@ class PortalLink(models.Model):
     )
     account = models.ForeignKey(
         ClientAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="links"
+    )
+    hold = models.ForeignKey(
+        SlotHold, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField()
@@ -109,7 +115,8 @@ class PortalLink(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(purpose="verify", signup__isnull=False)
-                | models.Q(purpose="reset", account__isnull=False),
+                | models.Q(purpose="reset", account__isnull=False)
+                | models.Q(purpose="offer", hold__isnull=False),
                 name="portal_link_has_subject",
             )
         ]

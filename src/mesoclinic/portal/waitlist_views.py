@@ -1,64 +1,36 @@
 """Public pages of a waiting-list offer: the emailed link shows the held time, and the
 client accepts (booked) or declines it (it goes to the next person; they keep waiting).
 
-The link's token is made when the email is sent (:func:`offer_link_mint`, registered with
-messaging) and only its hash is kept, like the portal's account links. Opening a link
-changes nothing; only the page's button (a POST) does.
+The link is a :class:`~mesoclinic.portal.models.PortalLink` of purpose ``offer`` (its
+token made when the email is sent, only its hash kept, like the account links): it works
+until the offer's hold runs out and while that offer is open, and once accepted or
+declined it is used. Opening a link changes nothing; only the page's button (a POST) does.
 """
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from mesoclinic.core import clock
 from mesoclinic.core.errors import DomainError
-from mesoclinic.messaging.content import public_url
-from mesoclinic.messaging.links import link_ref
 from mesoclinic.messaging.models import MessageKind
 from mesoclinic.messaging.services import account_email_send
-from mesoclinic.portal.links import token_hash
+from mesoclinic.portal.links import link_check, link_use, offer_link_create, offer_of
+from mesoclinic.portal.models import LinkPurpose, PortalLink
 from mesoclinic.scheduling import services
-from mesoclinic.scheduling.models import WaitlistEntry, WaitlistStatus
-from mesoclinic.scheduling.waitlist_selectors import waitlist_by_token_hash
-
-MINTER = "waitlist"
-
-
-def offer_link_mint(ident: str) -> str | None:
-    """The offer page's URL with a fresh token (its hash kept); None once the offer is no
-    longer open (accepted, declined, ran out)."""
-    with transaction.atomic():
-        entry = (
-            WaitlistEntry.objects.select_for_update(of=("self",))
-            .select_related("hold")
-            .filter(pk=int(ident))
-            .first()
-        )
-        if (
-            entry is None
-            or entry.status != WaitlistStatus.OFFERED
-            or entry.hold is None
-            or entry.hold.expires_at <= clock.now()
-        ):
-            return None
-        token = secrets.token_urlsafe(32)
-        entry.offer_token_hash = token_hash(token)
-        entry.save(update_fields=["offer_token_hash"])
-    return public_url(reverse("portal:waitlist_offer", args=[token]))
+from mesoclinic.scheduling.models import WaitlistEntry
 
 
 def offer_notify(entry: WaitlistEntry) -> None:
-    """Email the client their offer with accept and decline links (if they have an email)."""
+    """Email the client their offer with accept and decline links (if they have an email);
+    the link lives as long as the offer's hold."""
     client, hold = entry.client, entry.hold
     if not client.email or hold is None:
         return
+    _, ref = offer_link_create(hold=hold)
     account_email_send(
         kind=MessageKind.WAITLIST_OFFER,
         email=client.email,
@@ -70,32 +42,46 @@ def offer_notify(entry: WaitlistEntry) -> None:
             "practitioner_name": hold.practitioner.display_name,
         },
         site=entry.site,
-        link_ref=link_ref(MINTER, entry.pk),
+        link_ref=ref,
     )
 
 
-def _entry(token: str) -> WaitlistEntry | None:
-    if not 20 <= len(token) <= 100:
+def _open_offer(token: str) -> tuple[PortalLink, WaitlistEntry] | None:
+    try:
+        link = link_check(token=token, purpose=LinkPurpose.OFFER)
+    except DomainError:
         return None
-    return waitlist_by_token_hash(token_hash=token_hash(token))
+    entry = offer_of(link)
+    return None if entry is None else (link, entry)
+
+
+def _answer(link: PortalLink, entry: WaitlistEntry, action: str) -> dict[str, Any]:
+    """Accept or decline; the link is used once either has gone through."""
+    try:
+        if action == "accept":
+            answered: dict[str, Any] = {"booked": services.waitlist_accept(actor=None, entry=entry)}
+        elif action == "decline":
+            services.waitlist_decline(actor=None, entry=entry)
+            answered = {"declined": True}
+        else:
+            return {}
+    except DomainError as exc:
+        return {"error": exc.message}
+    link_use(link)
+    return answered
 
 
 @require_http_methods(["GET", "POST"])
 def waitlist_offer(request: HttpRequest, token: str, action: str = "") -> HttpResponse:
     """The offer: GET shows it (with the button ``action`` asks for); POST accepts or
     declines it."""
-    entry = _entry(token)
-    context: dict[str, Any] = {"entry": entry, "action": action, "token": token}
-    is_open = (
-        entry is not None
-        and entry.status == WaitlistStatus.OFFERED
-        and entry.hold is not None
-        and entry.hold.expires_at > clock.now()
-    )
-    if not is_open:
+    found = _open_offer(token)
+    context: dict[str, Any] = {"entry": found[1] if found else None, "action": action}
+    context["token"] = token
+    if found is None:
         context["closed"] = True
         return render(request, "portal/waitlist_offer.html", context, status=400)
-    assert entry is not None
+    link, entry = found
     assert entry.hold is not None
     tz = entry.site.tzinfo
     context |= {
@@ -103,13 +89,5 @@ def waitlist_offer(request: HttpRequest, token: str, action: str = "") -> HttpRe
         "expires_at": entry.hold.expires_at.astimezone(tz),
     }
     if request.method == "POST":
-        try:
-            if action == "accept":
-                appointment = services.waitlist_accept(actor=None, entry=entry)
-                context["booked"] = appointment
-            elif action == "decline":
-                services.waitlist_decline(actor=None, entry=entry)
-                context["declined"] = True
-        except DomainError as exc:
-            context["error"] = exc.message
+        context |= _answer(link, entry, action)
     return render(request, "portal/waitlist_offer.html", context)

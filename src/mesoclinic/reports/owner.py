@@ -22,8 +22,13 @@ from mesoclinic.billing.models import (
     AccountEntry,
     AccountEntryKind,
     CoursePackage,
+    GiftVoucher,
+    PackageEntry,
+    PackageEntryKind,
     Payment,
     PaymentKind,
+    PaymentMethod,
+    VoucherVoid,
 )
 from mesoclinic.catalogue.models import StockMovement, StockMovementKind
 from mesoclinic.core import clock
@@ -46,6 +51,8 @@ MONEY_KINDS = {
     PaymentKind.REFUND: "refunded",
     PaymentKind.FORFEIT: "forfeited",
 }
+NOT_TAKEN_HERE = (PaymentMethod.VOUCHER, PaymentMethod.CREDIT)
+"""Payment methods that move no money at the appointment (see ``_money``)."""
 DIMENSIONS = ("treatment", "practitioner", "site")
 """The ways money is broken down, in the order the report shows them."""
 
@@ -53,8 +60,10 @@ DIMENSIONS = ("treatment", "practitioner", "site")
 @dataclass
 class MoneyRow:
     """Money for one treatment, practitioner or site. ``booked`` is the price of the
-    appointments not cancelled; ``taken`` deposits and payments; ``forfeited`` the
-    deposits kept after a late cancellation (already inside ``taken``)."""
+    appointments not cancelled; ``taken`` deposits and payments of money (what a gift
+    voucher or account credit paid is not: see :class:`AccountMoney`); ``refunded`` money
+    given back (a refund kept as account credit is not); ``forfeited`` the deposits kept
+    after a late cancellation (already inside ``taken``)."""
 
     label: str
     booked: Decimal = ZERO
@@ -93,13 +102,20 @@ class StockRow:
 
 @dataclass(frozen=True, slots=True)
 class AccountMoney:
-    """Money taken that belongs to no one appointment, in the range: prepaid packages sold
-    (by treatment: packages, amount; the sessions they pay for are booked at no charge)
-    and no-show fees paid, counted by the day it was taken. They belong to the client's
-    account, not to a site: a one-site report leaves them out (``counted`` is False)."""
+    """Money taken and given back that belongs to no one appointment, in the range, by the
+    day it moved: prepaid packages sold (by treatment: packages, amount; the sessions they
+    pay for are booked at no charge), gift vouchers sold (count, amount; what a voucher
+    later pays is not counted again), no-show fees paid, less the unused sessions of
+    packages refunded and the balances of sold vouchers refunded when voided. Goodwill
+    credit, vouchers given away and anything paid from them are not money taken. They
+    belong to the client's account, not to a site: a one-site report leaves them out
+    (``counted`` is False)."""
 
     packages: tuple[tuple[str, int, Decimal], ...] = ()
+    vouchers_sold: tuple[int, Decimal] = (0, ZERO)
     fees_paid: Decimal = ZERO
+    packages_refunded: Decimal = ZERO
+    vouchers_refunded: Decimal = ZERO
     counted: bool = True
 
     @property
@@ -107,8 +123,17 @@ class AccountMoney:
         return sum((amount for _, _, amount in self.packages), ZERO)
 
     @property
+    def refunded(self) -> Decimal:
+        return self.packages_refunded + self.vouchers_refunded
+
+    @property
     def total(self) -> Decimal:
-        return self.packages_taken + self.fees_paid
+        taken = self.packages_taken + self.vouchers_sold[1] + self.fees_paid
+        return taken - self.refunded
+
+    @property
+    def any(self) -> bool:
+        return bool(self.packages or self.vouchers_sold[0] or self.fees_paid or self.refunded)
 
 
 @dataclass
@@ -224,8 +249,12 @@ def _money(rows: list[dict[str, Any]], names: dict[str, str]) -> dict[str, list[
         if row["status"] != AppointmentStatus.CANCELLED:
             for name in DIMENSIONS:
                 _money_row(by[name], labels[name]).booked += row["price"]
-    payments = Payment.objects.filter(appointment_id__in=keys).values_list(
-        "appointment_id", "kind", "amount"
+    # a voucher's or account credit's part is not money taken here: a sold voucher is
+    # counted the day it is sold, credit was taken (or refunded) before, goodwill never
+    payments = (
+        Payment.objects.filter(appointment_id__in=keys)
+        .exclude(method__in=NOT_TAKEN_HERE)
+        .values_list("appointment_id", "kind", "amount")
     )
     for appointment, kind, amount in payments:
         for name in DIMENSIONS:
@@ -238,8 +267,9 @@ def _money(rows: list[dict[str, Any]], names: dict[str, str]) -> dict[str, list[
 def _account_money(
     site: Site | None, sites: list[Site], date_from: dt.date, date_to: dt.date
 ) -> AccountMoney:
-    """Packages sold and no-show fees paid on the range's local days (in the first site's
-    time zone: a clinic's sites share one in practice)."""
+    """Packages and vouchers sold, no-show fees paid, packages and vouchers refunded, on
+    the range's local days (in the first site's time zone: a clinic's sites share one in
+    practice)."""
     if site is not None:
         return AccountMoney(counted=False)
     if not sites:
@@ -252,13 +282,30 @@ def _account_money(
         .annotate(count=Count("id"), amount=Sum("price"))
         .order_by("treatment__name")
     )
+    sold = (
+        GiftVoucher.objects.filter(issued_at__gte=low, issued_at__lt=high)
+        .exclude(method=PaymentMethod.NONE)
+        .aggregate(count=Count("id"), amount=Sum("value"))
+    )
+    package_refunds = PackageEntry.objects.filter(
+        kind=PackageEntryKind.REFUNDED, at__gte=low, at__lt=high
+    )
+    voucher_refunds = VoucherVoid.objects.filter(at__gte=low, at__lt=high)
     return AccountMoney(
         packages=tuple(
             (line["treatment__name"], line["count"], line["amount"] or ZERO)
             for line in by_treatment
         ),
+        vouchers_sold=(sold["count"], _pounds(sold["amount"])),
         fees_paid=fees.aggregate(total=Sum("amount"))["total"] or ZERO,
+        packages_refunded=_pounds(package_refunds.aggregate(total=Sum("amount"))["total"]),
+        vouchers_refunded=_pounds(voucher_refunds.aggregate(total=Sum("refunded"))["total"]),
     )
+
+
+def _pounds(total: Decimal | None) -> Decimal:
+    """A sum of money to the penny (SQLite's sums drop trailing zeros)."""
+    return (total or ZERO).quantize(ZERO)
 
 
 def _money_row(lines: dict[str, MoneyRow], label: str) -> MoneyRow:

@@ -249,7 +249,6 @@ class WaitlistEntry(models.Model):
     hold = models.ForeignKey(
         SlotHold, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    offer_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     passed_starts = models.JSONField(default=list, blank=True)
     appointment = models.ForeignKey(
         Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -21,13 +21,9 @@ def waitlist_get(*, entry_id: int | str) -> WaitlistEntry:
     )
 
 
-def waitlist_by_token_hash(*, token_hash: str) -> WaitlistEntry | None:
-    """The entry whose emailed offer link has this token hash, if any."""
-    if not token_hash:
-        return None
-    return (
-        WaitlistEntry.objects.select_related(*_RELATED).filter(offer_token_hash=token_hash).first()
-    )
+def waitlist_by_hold(*, hold_id: int) -> WaitlistEntry | None:
+    """The entry whose offer is (or was last) the slot hold ``hold_id``, if any."""
+    return WaitlistEntry.objects.select_related(*_RELATED).filter(hold_id=hold_id).first()
 
 
 def waitlist_open() -> QuerySet[WaitlistEntry]:

@@ -215,6 +215,11 @@ class VoucherForm(forms.Form):
         max_length=20,
         help_text="Left empty, a code is made up.",
     )
+    method = forms.ChoiceField(
+        label="Paid by",
+        choices=[*METHOD_CHOICES, (PaymentMethod.NONE.value, "Given away (not sold)")],
+        help_text="A voucher sold is money taken today; one given away is not.",
+    )
 
 
 class CreditForm(forms.Form):
@@ -256,6 +261,7 @@ def _write(action: str, request: HtmxHttpRequest, client: Client, values: dict[s
                 value=values["value"],
                 expires_on=values["expires_on"],
                 code=values["code"],
+                method=values["method"],
             )
             return f"Voucher {voucher.code} issued for £{voucher.value:.2f}."
         case "credit":

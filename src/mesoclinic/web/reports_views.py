@@ -148,8 +148,19 @@ def _csv_account_money(writer: Any, report: OwnerReport) -> None:
     writer.writerow(["section", "item", "count", "taken"])
     for name, count, amount in report.account_money.packages:
         writer.writerow(["taken outside appointments", f"packages: {name}", count, _money(amount)])
+    count, sold = report.account_money.vouchers_sold
+    writer.writerow(["taken outside appointments", "gift vouchers sold", count, _money(sold)])
     fees = _money(report.account_money.fees_paid)
     writer.writerow(["taken outside appointments", "no-show fees paid", "", fees])
+    for item, amount in (
+        ("packages refunded", report.account_money.packages_refunded),
+        ("vouchers refunded", report.account_money.vouchers_refunded),
+    ):
+        # a number, not text: a cell of text starting "-" is escaped against formulas
+        given_back = -Decimal(_money(amount)) if amount else _money(amount)
+        writer.writerow(["taken outside appointments", item, "", given_back])
+    total = _money(report.account_money.total)
+    writer.writerow(["taken outside appointments", "total", "", total])
 
 
 def _csv(report: OwnerReport) -> HttpResponse:

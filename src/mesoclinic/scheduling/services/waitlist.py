@@ -179,8 +179,8 @@ def _back_to_waiting(entry: WaitlistEntry, *, why: str) -> None:
     hold = entry.hold
     if hold is not None:
         entry.passed_starts = [*entry.passed_starts, hold.start.isoformat()]
-    entry.status, entry.hold, entry.offer_token_hash = WaitlistStatus.WAITING, None, ""
-    entry.save(update_fields=["status", "hold", "passed_starts", "offer_token_hash"])
+    entry.status, entry.hold = WaitlistStatus.WAITING, None
+    entry.save(update_fields=["status", "hold", "passed_starts"])
     audit_record(actor=None, action="waitlist.offer_passed", obj=entry, summary=why)
 
 
