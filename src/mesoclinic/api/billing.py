@@ -215,7 +215,7 @@ class VoucherIn(InputSchema):
     value: Amount
     expires_on: SaneDate
     client: str | None = None
-    code: str = Field("", pattern=r"^$|" + VOUCHER_CODE_PATTERN[1:], max_length=20)
+    code: str = Field("", pattern=r"^(?:[A-Za-z0-9-]{1,20})?$", max_length=20)
     note: Text = Field("", max_length=300)
     method: MethodOrNone = "none"
 

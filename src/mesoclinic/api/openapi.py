@@ -136,6 +136,8 @@ DECIMAL_STEPS = {
 }
 DECIMAL_COMPONENT_STEPS = {("ChartPointIn", "volume_ml"): 0.001}
 DECIMAL_MAXIMUM = {"quantity": 99999999.99}
+# List values that stand alone: "none" with a reaction is 400 reaction_none_with_others.
+ALONE_IN_LIST = {("RecordIn", "reactions"): "none"}
 # Bodies whose ``lot`` names a batch in stock (elsewhere a lot is new, or in the path).
 LOT_COMPONENTS = {"ProductIn", "LotIn"}
 # Body fields the view needs although pydantic lets them out (to answer with its own code):
@@ -329,6 +331,17 @@ def _document_decimal(component: str, name: str, prop: dict[str, Any]) -> None:
                 option.setdefault("maximum", DECIMAL_MAXIMUM[name])
 
 
+def _document_alone(prop: dict[str, Any], alone: str) -> None:
+    """A list of codes where ``alone`` may only be the one entry: either the other codes,
+    or ``alone`` by itself."""
+    others = {"type": "array", "items": copy.deepcopy(prop["items"])}
+    others["items"]["enum"] = [code for code in others["items"]["enum"] if code != alone]
+    by_itself = {"type": "array", "items": {"type": "string", "const": alone}, "maxItems": 1}
+    for key in ("type", "items"):
+        prop.pop(key, None)
+    prop["anyOf"] = [others, by_itself]
+
+
 def _document_field(
     component: str, name: str, prop: dict[str, Any], codes: dict[str, list[str]]
 ) -> None:
@@ -347,6 +360,8 @@ def _document_field(
         for option in [target, *target.get("anyOf", [])]:
             if option.get("type") == "string":
                 option["enum"] = list(values)
+    if (component, name) in ALONE_IN_LIST:
+        _document_alone(prop, ALONE_IN_LIST[(component, name)])
     if (component, name) in CONSTANT_FIELDS:
         prop["enum"] = [CONSTANT_FIELDS[(component, name)]]
     _document_decimal(component, name, prop)

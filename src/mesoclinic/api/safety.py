@@ -173,7 +173,7 @@ class ToxinHistoryIn(InputSchema):
     administered_on: SaneDate
     formulation: str | None = None
     product_name: str = Field("", max_length=160)
-    units: Decimal | None = Field(None, gt=0, max_digits=7, decimal_places=2)
+    units: Decimal | None = Field(None, gt=0, le=99999.99, max_digits=7, decimal_places=2)
 
 
 class ToxinHistoryOut(Schema):
