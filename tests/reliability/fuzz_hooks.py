@@ -40,12 +40,19 @@ RULE_REFUSALS = {
     "batch_mismatch": "a lot of another formulation than the line names (contract: 422)",
     "screening_unresolved": "a record for a client whose screening is unresolved (contract: 422)",
     "record_incomplete": "signing a record without its products and areas (contract: 422)",
+    "device_not_reserved": "a record naming a device other than the one the session reserved",
+    "batch_empty": "a product line using more than the lot has on hand",
+    "adverse_event_threshold": "a follow-up calling expected a session whose reactions need a report",
     # a relation between two fields of one body
     "too_many_chart_points": "more points charted on an area than its injection points",
+    "device_required": "a session given by device that names no device",
+    "delivery_mismatch": "an area given by device in a session recorded as freehand",
+    "bruise_size_mismatch": "a bruise's size in cm and the size among the reactions disagree",
     # what the bytes of an upload are, which a schema (format: binary) cannot say
     "unsupported_image": "an upload that is not a readable JPEG or PNG",
 }
-# 400 where api-contract.md fixes 400 for a rule between fields (kept at 400, see there).
+# 400 where api-contract.md (or docs/, for the reactions) fixes 400 for a rule between
+# fields or between values of one field (kept at 400, see there).
 CONTRACT_400 = {
     # from/to order and span, a closed range when nothing else filters, an absence within
     # one year back and two years ahead (contract: 400): relations between two values
@@ -55,6 +62,9 @@ CONTRACT_400 = {
     "unknown_component": "a component the named scale does not have",
     "component_out_of_range": "a value out of the named component's range",
     "component_not_allowed": "a value of the wrong kind for the named component",
+    # values of one list that exclude each other (docs/practice.md: 400); "none" standing
+    # alone is in the schema, "at most one of three" would need contains/maxContains
+    "bruise_sizes_conflict": "two bruise sizes among one record's reactions",
 }
 
 

@@ -33,6 +33,7 @@ def _answer(status, code):
         (422, "some_new_rule", False),
         (400, "invalid_range", True),
         (400, "missing_component", True),
+        (400, "bruise_sizes_conflict", True),
         (400, "invalid_input", False),
         (400, "onset_in_future", False),
         (500, "internal_error", False),
