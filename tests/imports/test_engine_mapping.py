@@ -11,6 +11,7 @@ from mesoclinic.imports.fields import PRESETS, Kind, mapping_problems, prefill
 from mesoclinic.imports.parsing import (
     FileProblem,
     decode,
+    first_rows,
     parse_date,
     parse_local_start,
     parse_time,
@@ -134,6 +135,12 @@ def test_a_semicolon_file_with_a_bom_and_blank_lines_is_read():
     table = read_table(decode("\ufeffA;B\r\n1;2\r\n\r\n3\r\n".encode()))
     assert table.header == ("A", "B")
     assert table.rows == (("1", "2"), ("3", ""))
+
+
+def test_the_examples_are_the_first_rows_as_the_whole_read_gives_them():
+    text = decode("\ufeffA;B;C\r\n1;2\r\n\r\n3;4;5;\r\n6;7;8\r\n".encode())
+    assert first_rows(text, 2) == read_table(text).rows[:2] == (("1", "2", ""), ("3", "4", "5"))
+    assert first_rows(text, 10) == read_table(text).rows
 
 
 def test_windows_1252_text_is_read():

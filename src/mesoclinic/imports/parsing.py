@@ -12,9 +12,10 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -51,15 +52,28 @@ def decode(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
+def _records(lines: str) -> Iterator[list[str]]:
+    """CSV records, with the delimiter (comma, semicolon or tab) the header line uses most."""
+    delimiter = max(DELIMITERS, key=lines.split("\n", 1)[0].count)
+    return csv.reader(io.StringIO(lines), delimiter=delimiter)
+
+
+def first_rows(text: str, count: int) -> tuple[tuple[str, ...], ...]:
+    """The first ``count`` rows under the header, padded or cut to its width: examples
+    for the mapping page, without reading the whole file again (``read_table`` did, once,
+    when it was uploaded)."""
+    records = (row for row in _records(text.lstrip("\ufeff")) if row)
+    width = len(next(records, []))
+    return tuple(tuple((row + [""] * width)[:width]) for row in itertools.islice(records, count))
+
+
 def read_table(text: str) -> Table:
     """Split CSV ``text`` into a header and rows. The delimiter (comma, semicolon or tab) is
     the one the header line uses most; blank lines are skipped; short rows are padded and
     long ones refused."""
     lines = text.lstrip("\ufeff")
-    first_line = lines.split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=first_line.count)
     try:
-        records = [row for row in csv.reader(io.StringIO(lines), delimiter=delimiter) if row]
+        records = [row for row in _records(lines) if row]
     except csv.Error as error:
         raise FileProblem(f"The file is not valid CSV: {error}.") from None
     if not records:

@@ -9,7 +9,9 @@ already) is shown above the form with its status (409).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -28,6 +30,7 @@ from mesoclinic.web.permissions import staff_required
 
 METHOD_CHOICES = [(m.value, m.label) for m in PaymentMethod if m in TAKING_METHODS]
 NO_REFUND = (PaymentMethod.NONE.value, "Nothing given back")
+_T = TypeVar("_T")
 
 
 class PackageRefundForm(forms.Form):
@@ -56,6 +59,24 @@ class VoucherVoidForm(forms.Form):
             field.choices = [*refunds, NO_REFUND]
 
 
+def _posted(request: HtmxHttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _confirmed(form: forms.Form, act: Callable[[dict[str, Any]], _T]) -> tuple[int, _T | None]:
+    """A confirmation form's outcome: (200, None) until it is posted; (400, None) when it
+    is not valid; the refusal's status (shown on the form) when ``act`` is refused; else
+    (200, what ``act`` did)."""
+    if not form.is_bound:
+        return 200, None
+    if not form.is_valid():
+        return 400, None
+    try:
+        return 200, act(form.cleaned_data)
+    except DomainError as refused:
+        return form_refusal(form, refused), None
+
+
 @staff_required
 def package_refund(request: HtmxHttpRequest, client_id: int, package_id: int) -> HttpResponse:
     """Confirm, then refund a package's unused sessions (their share of its price)."""
@@ -64,30 +85,20 @@ def package_refund(request: HtmxHttpRequest, client_id: int, package_id: int) ->
         package = package_for_id(client=client, package_id=package_id)
     except NotFound:
         raise Http404("No such package.") from None
-    form = PackageRefundForm(
-        request.POST if request.method == "POST" else None, initial={"method": package.method}
+    form = PackageRefundForm(_posted(request), initial={"method": package.method})
+    status, entry = _confirmed(
+        form,
+        lambda data: account.package_refund(
+            actor=request.user, package=package, method=data["method"], note=data["note"]
+        ),
     )
-    status = 200
-    if request.method == "POST":
-        if not form.is_valid():
-            status = 400
-        else:
-            try:
-                entry = account.package_refund(
-                    actor=request.user,
-                    package=package,
-                    method=form.cleaned_data["method"],
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as refused:
-                status = form_refusal(form, refused)
-            else:
-                messages.success(
-                    request,
-                    f"{-entry.sessions} unused sessions refunded: "
-                    f"£{entry.amount or Decimal('0'):.2f} given back.",
-                )
-                return redirect("web:client_account", client_id=client.pk)
+    if entry is not None:
+        messages.success(
+            request,
+            f"{-entry.sessions} unused sessions refunded: "
+            f"£{entry.amount or Decimal('0'):.2f} given back.",
+        )
+        return redirect("web:client_account", client_id=client.pk)
     context = {"client": client, "quote": package_refund_quote(package), "form": form}
     return render(request, "web/billing/package_refund.html", context, status=status)
 
@@ -98,34 +109,25 @@ def voucher_void(request: HtmxHttpRequest, voucher_id: int) -> HttpResponse:
     voucher = get_object_or_404(GiftVoucher.objects.select_related("client"), pk=voucher_id)
     line = voucher_line(voucher)
     sold = voucher.method != PaymentMethod.NONE
-    form = VoucherVoidForm(
-        request.POST if request.method == "POST" else None,
-        sold=sold,
-        initial={"refund_method": voucher.method},
+    form = VoucherVoidForm(_posted(request), sold=sold, initial={"refund_method": voucher.method})
+    status, void = _confirmed(
+        form,
+        lambda data: account.voucher_void(
+            actor=request.user,
+            voucher=voucher,
+            refund_method=data["refund_method"],
+            note=data["note"],
+        ),
     )
-    status = 200
-    if request.method == "POST":
-        if not form.is_valid():
-            status = 400
-        else:
-            try:
-                void = account.voucher_void(
-                    actor=request.user,
-                    voucher=voucher,
-                    refund_method=form.cleaned_data["refund_method"],
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as refused:
-                status = form_refusal(form, refused)
-            else:
-                messages.success(
-                    request,
-                    f"Voucher {voucher.code} voided (£{void.amount:.2f} left on it"
-                    + (f", £{void.refunded:.2f} given back)." if void.refunded else ")."),
-                )
-                if voucher.client_id:
-                    return redirect("web:client_account", client_id=voucher.client_id)
-                return redirect("web:voucher_void", voucher_id=voucher.pk)
+    if void is not None:
+        messages.success(
+            request,
+            f"Voucher {voucher.code} voided (£{void.amount:.2f} left on it"
+            + (f", £{void.refunded:.2f} given back)." if void.refunded else ")."),
+        )
+        if voucher.client_id:
+            return redirect("web:client_account", client_id=voucher.client_id)
+        return redirect("web:voucher_void", voucher_id=voucher.pk)
     context = {"voucher": voucher, "line": line, "sold": sold, "form": form}
     return render(request, "web/billing/voucher_void.html", context, status=status)
 

@@ -137,7 +137,7 @@ def _run_context(request: HtmxHttpRequest, run: ImportRun, form: MappingForm) ->
     rows = [line for line in report if line["outcome"] == shown]
     preview: list[tuple[str, ...]] = []
     if run.text:  # the examples beside the mapping, before and after a dry run
-        preview = list(parsing.read_table(run.text).rows[:PREVIEW_ROWS])
+        preview = list(parsing.first_rows(run.text, PREVIEW_ROWS))
     return {
         "run": run,
         "kind_label": KIND_LABELS[Kind(run.kind)],

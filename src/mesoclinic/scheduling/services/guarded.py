@@ -44,6 +44,14 @@ from mesoclinic.scheduling.models import (
     AppointmentStatus,
     Course,
 )
+from mesoclinic.scheduling.services.refusals import (
+    check_working,
+    client_busy,
+    lounge_full,
+    named_refusal,
+    overlaps,
+    slot_unavailable,
+)
 
 _R = TypeVar("_R", Room, Device)
 _W = TypeVar("_W")
@@ -75,14 +83,6 @@ class Placement:
     def busy_until(self) -> dt.datetime:
         """End plus the clinic's buffer: practitioner and room are held until then."""
         return self.end + dt.timedelta(minutes=selectors.buffer_minutes())
-
-
-def _slot_unavailable(message: str = "", **details: Any) -> Conflict:
-    return Conflict(
-        Code.SLOT_UNAVAILABLE,
-        message or "That time is no longer free: choose another slot.",
-        details=details,
-    )
 
 
 def _placement(search: selectors.SiteSearch, slot: Slot) -> Placement:
@@ -126,14 +126,14 @@ def _candidates(
     )
     slots = search.slots_starting(start)
     if not slots:
-        named = _named_refusal(
+        named = named_refusal(
             treatment=treatment, site=site, start=start, device=device, exclude_ids=exclude_ids
         )
         if named is not None:
             raise named
         if practitioner is not None:
-            _check_working(practitioner, treatment, site, start, resources)
-        raise _slot_unavailable(
+            check_working(practitioner, treatment, site, start, resources)
+        raise slot_unavailable(
             "That time is not free"
             + (f" for {practitioner.display_name}" if practitioner is not None else "")
             + " (the practitioner, a room, a device or the numbing lounge is taken): "
@@ -141,30 +141,6 @@ def _candidates(
             start=start.isoformat(),
         )
     return [_placement(search, slot) for slot in slots]
-
-
-def _check_working(
-    practitioner: Practitioner,
-    treatment: Treatment,
-    site: Site,
-    start: dt.datetime,
-    resources: site_resources.SiteResources | None,
-) -> None:
-    """409 naming the reason when the practitioner asked for is not working at the site
-    through the treatment (hours elsewhere, a day off, an absence), rather than "taken"."""
-    treatment_start = start + dt.timedelta(minutes=treatment.numbing_minutes)
-    end = treatment_start + dt.timedelta(minutes=treatment.treatment_minutes)
-    resources = resources or site_resources.for_site(site)
-    if resources.works_through(practitioner.pk, treatment_start, end):
-        return
-    local = start.astimezone(site.tzinfo)
-    raise _slot_unavailable(
-        f"{practitioner.display_name} is not working at {site.name} at {local:%H:%M} on "
-        f"{local:%A %-d %B}: choose another time, or another practitioner.",
-        start=start.isoformat(),
-        reason="practitioner_not_working",
-        practitioner=practitioner.code,
-    )
 
 
 OPTIONAL_DEVICE_TYPES = frozenset({DeviceType.VITAL_INJECTOR, DeviceType.MESOTHERAPY_GUN})
@@ -195,97 +171,6 @@ def _check_device(treatment: Treatment, site: Site, device: Device | None) -> No
         Code.UNSUITABLE_DEVICE,
         f"{reason} Choose a suitable device, or none.",
         details={"device": device.code, "treatment": treatment.code, "field": "device"},
-    )
-
-
-def _named_refusal(
-    *,
-    treatment: Treatment,
-    site: Site,
-    start: dt.datetime,
-    device: Device | None,
-    exclude_ids: Sequence[int],
-) -> Conflict | None:
-    """When no slot starts at ``start``, say what is taken if it is the numbing lounge or
-    the requested device (one query; only on this failure path)."""
-    treatment_start = start + dt.timedelta(minutes=treatment.numbing_minutes)
-    end = treatment_start + dt.timedelta(minutes=treatment.treatment_minutes)
-    busy_until = end + dt.timedelta(minutes=selectors.buffer_minutes())
-    rows = Appointment.objects.filter(
-        site=site,
-        status__in=ACTIVE_STATUSES,
-        # Bounded below, so the (site, start) index reads an hour or two, not the history.
-        start__gte=start - selectors.MAX_APPOINTMENT_SPAN,
-        start__lt=busy_until,
-        busy_until__gt=start,
-    ).exclude(pk__in=list(exclude_ids))
-    found = list(rows.values_list("start", "treatment_start", "busy_until", "device_id"))
-    at = f"{start.astimezone(site.tzinfo):%H:%M}"
-    capacity = site.numbing_lounge_capacity
-    lounge = [
-        (other, other_treatment)
-        for other, other_treatment, _, _ in found
-        if other < other_treatment
-    ]
-    if (
-        treatment.numbing_minutes > 0
-        and capacity > 0
-        and _lounge_full(lounge, start, treatment_start, capacity)
-    ):
-        return _slot_unavailable(
-            f"The numbing lounge is full at {at}: choose another time.",
-            start=start.isoformat(),
-            resource="numbing_lounge",
-        )
-    if device is not None and any(
-        device_id == device.pk and _overlaps(treatment_start, busy_until, (other, until))
-        for _, other, until, device_id in found
-    ):
-        return _slot_unavailable(
-            f"{device.name} is in use at {at}: choose another time, or another device.",
-            start=start.isoformat(),
-            resource="device",
-            device=device.code,
-        )
-    return None
-
-
-def _overlaps(start: dt.datetime, end: dt.datetime, other: tuple[dt.datetime, dt.datetime]) -> bool:
-    return other[0] < end and start < other[1]
-
-
-def _lounge_full(
-    intervals: Iterable[tuple[dt.datetime, dt.datetime]],
-    start: dt.datetime,
-    end: dt.datetime,
-    capacity: int,
-) -> bool:
-    """Whether some moment of ``[start, end)`` already has ``capacity`` clients numbing."""
-    events: list[tuple[dt.datetime, int]] = []
-    for other_start, other_end in intervals:
-        if _overlaps(start, end, (other_start, other_end)):
-            events.append((max(other_start, start), 1))
-            events.append((min(other_end, end), -1))
-    events.sort(key=lambda event: (event[0], event[1]))
-    occupied = 0
-    for _, change in events:
-        occupied += change
-        if occupied >= capacity:
-            return True
-    return False
-
-
-def _client_busy(
-    placement: Placement, other_id: int, other_start: dt.datetime, other_end: dt.datetime
-) -> ClientBusy:
-    zone = placement.site.tzinfo
-    start, end = other_start.astimezone(zone), other_end.astimezone(zone)
-    return ClientBusy(
-        f"The client already has an appointment on {start:%Y-%m-%d} from {start:%H:%M} "
-        f"to {end:%H:%M}: choose a time that does not overlap it.",
-        appointment=other_id,
-        start=other_start.isoformat(),
-        end=other_end.isoformat(),
     )
 
 
@@ -382,9 +267,9 @@ def _choose_resources(
         if (
             client is not None
             and row[7] == client.pk
-            and _overlaps(placement.start, placement.end, (row[4], row[8]))
+            and overlaps(placement.start, placement.end, (row[4], row[8]))
         ):
-            raise _client_busy(placement, row[9], row[4], row[8])
+            raise client_busy(placement.site, row[9], row[4], row[8])
     held_rooms: set[int] = set()
     held_devices: set[int] = set()
     lounge: list[tuple[dt.datetime, dt.datetime]] = []
@@ -398,9 +283,9 @@ def _choose_resources(
         other_until,
         *_,
     ) in found:
-        held = _overlaps(treatment_start, busy_until, (other_start, other_until))
+        held = overlaps(treatment_start, busy_until, (other_start, other_until))
         if held and practitioner_id == placement.practitioner.pk:
-            raise _slot_unavailable(
+            raise slot_unavailable(
                 f"{placement.practitioner.code} has just been booked at that time.",
                 start=placement.start.isoformat(),
             )
@@ -416,9 +301,9 @@ def _choose_resources(
     if (
         treatment.numbing_minutes > 0
         and capacity > 0
-        and _lounge_full(lounge, placement.start, treatment_start, capacity)
+        and lounge_full(lounge, placement.start, treatment_start, capacity)
     ):
-        raise _slot_unavailable(
+        raise slot_unavailable(
             f"The numbing lounge is full at {placement.start.astimezone(site.tzinfo):%H:%M}: "
             "choose another time.",
             start=placement.start.isoformat(),
@@ -430,10 +315,10 @@ def _choose_resources(
         held_rooms,
     )
     if room is None:
-        raise _slot_unavailable("No room is free at that time.", start=placement.start.isoformat())
+        raise slot_unavailable("No room is free at that time.", start=placement.start.isoformat())
     device: Device | None = None
     if pinned_device and placement.device is not None and placement.device.pk in held_devices:
-        raise _slot_unavailable(
+        raise slot_unavailable(
             f"{placement.device.name} has just been booked at that time.",
             start=placement.start.isoformat(),
             resource="device",
@@ -448,7 +333,7 @@ def _choose_resources(
             held_devices,
         )
         if device is None:
-            raise _slot_unavailable(
+            raise slot_unavailable(
                 "No device of the type this treatment needs is free at that time.",
                 start=placement.start.isoformat(),
             )
@@ -626,9 +511,9 @@ def _write_guarded(
                 last_error = (
                     ClientBusy(start=placement.start.isoformat())
                     if _is_client_busy(error)
-                    else _slot_unavailable(start=placement.start.isoformat())
+                    else slot_unavailable(start=placement.start.isoformat())
                 )
-    raise last_error or _slot_unavailable()
+    raise last_error or slot_unavailable()
 
 
 @contextmanager
