@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from tests.portal.accounts import verified_client_account
 from tests.records.factories import book
 
+from mesoclinic.billing.package_services import package_sell
 from mesoclinic.billing.services import payment_record
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
@@ -86,3 +87,22 @@ def test_the_desk_marks_a_no_show_and_the_client_sees_their_account_on_a_phone(
         screenshot(phone, "portal-money-phone")
     finally:
         context.close()
+
+
+def test_on_a_phone_the_account_tables_name_each_value(login, live_url):
+    # given: a package sold, and reception on a 390 px phone
+    amelia = Client.objects.get(email="amelia.hart@example.com")
+    treatment = Treatment.objects.get(code="scalp-hair")
+    package_sell(
+        actor=None, client=amelia, treatment=treatment, sessions=6, price="900", method="card"
+    )
+    page = login("reception")
+    page.set_viewport_size(PHONE)
+    # when
+    page.goto(live_url(f"/clients/{amelia.pk}/account/"))
+    # then: the header row is hidden, each stacked cell says which column it is
+    row = page.locator("table", has_text="Prepaid packages").locator("tbody tr").first
+    expect(row.locator("td").nth(3)).to_have_attribute("data-label", "Left")
+    label = row.locator("td").nth(3).evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert label == '"Left: "'
+    screenshot(page, "staff-account-phone")

@@ -1,6 +1,7 @@
 /* Small page behaviours, kept out of the HTML so the Content Security Policy can refuse
-   inline scripts: confirm before a destructive action, print, and move the focus to the
-   calendar's title after htmx swapped in another day. */
+   inline scripts: confirm before a destructive action, print, move the focus to the
+   calendar's title after htmx swapped in another day, and name each table cell's column
+   for phones. */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -50,8 +51,26 @@
       next.focus();
     }
   });
+  /* On a phone a table's rows stack and its header row is hidden: each cell carries its
+     column's name (data-label, shown before the value by app.css), taken from the header
+     once, so every table of the app reads "Left: 0" rather than a bare "0". */
+  function labelCells() {
+    document.querySelectorAll("table.table").forEach(function (table) {
+      var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        var hidden = th.querySelector(".visually-hidden");
+        return hidden && hidden.textContent === th.textContent ? "" : th.textContent.trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, index) {
+          if (names[index] && !cell.dataset.label) { cell.dataset.label = names[index]; }
+        });
+      });
+    });
+  }
   document.addEventListener("DOMContentLoaded", rove);
+  document.addEventListener("DOMContentLoaded", labelCells);
   document.addEventListener("htmx:afterSettle", rove);
+  document.addEventListener("htmx:afterSettle", labelCells);
   document.addEventListener("htmx:afterSettle", function (event) {
     var holder = document.querySelector("[data-focus-after-swap]");
     if (!holder || !(event.target instanceof Element) || !event.target.contains(holder)) { return; }
