@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django_tasks import task_backends
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
+from tests.messaging.queued import booking_messages_written
 
 from mesoclinic.core import clock
 from mesoclinic.messaging import channels, delivery, services
@@ -400,3 +401,51 @@ def test_maintenance_due_reminder_goes_once_per_due_date(
     ]
     assert {m.pk for m in second} == {m.pk for m in first}
     assert "1 June 2026" in first[0].body
+
+
+# --- a booking's messages, written by the worker -------------------------------------------
+
+
+def test_a_booking_queues_one_task_and_the_worker_writes_its_seven_messages(appointment):
+    # given: a booking queues its messages (the booking service calls this)
+    services.appointments_booked_queue(appointments=[appointment])
+    assert not Message.objects.filter(appointment=appointment).exists()
+    assert DBTaskResult.objects.count() == 1
+    # when the worker runs it
+    assert booking_messages_written() == 1
+    # then the same seven messages as a direct notify, each with its delivery task
+    assert Message.objects.filter(appointment=appointment).count() == 7
+    assert DBTaskResult.objects.count() == 1 + 7
+
+
+def test_the_queued_task_run_twice_writes_nothing_more(appointment):
+    services.appointments_booked_queue(appointments=[appointment])
+    booking_messages_written()
+    services.booking_messages_write(appointment_ids=[appointment.pk])
+    assert Message.objects.filter(appointment=appointment).count() == 7
+
+
+def test_a_booking_cancelled_before_the_worker_runs_gets_no_booking_messages(appointment):
+    services.appointments_booked_queue(appointments=[appointment])
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.save(update_fields=["status"])
+    booking_messages_written()
+    assert not Message.objects.filter(appointment=appointment).exists()
+
+
+def test_a_booking_moved_before_the_worker_runs_is_confirmed_at_its_new_time(appointment):
+    services.appointments_booked_queue(appointments=[appointment])
+    moved = dt.timedelta(days=1)
+    appointment.start += moved
+    appointment.treatment_start += moved
+    appointment.end += moved
+    appointment.busy_until += moved
+    appointment.save(update_fields=["start", "treatment_start", "end", "busy_until"])
+    booking_messages_written()
+    confirmation = Message.objects.get(
+        appointment=appointment, kind="confirmation", channel="email"
+    )
+    assert "Tuesday 31 March" in confirmation.body
+    reminders = Message.objects.filter(appointment=appointment, kind="reminder")
+    assert max(reminders.values_list("send_after", flat=True)) < appointment.start
+    assert min(reminders.values_list("send_after", flat=True)) > appointment.start - 3 * moved

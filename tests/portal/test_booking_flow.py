@@ -9,6 +9,7 @@ import zoneinfo
 
 from django.core import mail
 from django.test import Client as Browser
+from tests.messaging.queued import booking_messages_written
 
 from mesoclinic.messaging.models import Message
 from mesoclinic.people.models import Client
@@ -144,6 +145,7 @@ def test_a_new_client_books_confirms_by_email_and_gets_messages(
     assert not account.matched_existing
     page = browser.get(done["Location"]).content.decode()
     assert "You're booked in" in page
+    assert booking_messages_written() == 1  # the worker's first step
     kinds = set(Message.objects.filter(appointment=appointment).values_list("kind", flat=True))
     assert {"confirmation", "reminder", "preparation"} <= kinds
     mail.outbox.clear()

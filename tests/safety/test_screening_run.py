@@ -290,3 +290,32 @@ def test_screening_as_dict_has_the_contract_shape(screen):
     assert (first["code"], first["severity"]) == ("pregnant", "refuse")
     assert {"code", "severity", "message", "source"} <= set(first)
     assert first["message"].startswith("The client reports being pregnant.")
+
+
+def _groups_sorted(facts):
+    """The facts with each ingredient's allergen groups in code order."""
+    ingredients = [
+        (
+            ingredient.code,
+            ingredient.name,
+            ingredient.synonyms,
+            sorted(ingredient.allergen_groups, key=lambda group: group.code),
+        )
+        for ingredient in facts.ingredients
+    ]
+    return (facts.code, facts.name, facts.contains_toxin, facts.prescription_only, ingredients)
+
+
+def test_the_compiled_formulation_read_gives_what_the_orm_gives(demo):
+    """The booking path's one-query, compiled formulation read agrees with the plain ORM
+    read for every demo formulation, twice (compiled once, then reused)."""
+    from mesoclinic.catalogue.models import Formulation
+    from mesoclinic.safety.selectors import formulation_facts, formulation_facts_by_id
+
+    formulations = list(Formulation.objects.all())
+    assert any(len(f.ingredients.all()) > 1 for f in formulations)
+    for _ in range(2):
+        for formulation in formulations:
+            assert _groups_sorted(formulation_facts_by_id(formulation.pk)) == _groups_sorted(
+                formulation_facts(formulation=formulation)
+            )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.messaging.queued import booking_messages_written
+
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.messaging.models import Message
 from mesoclinic.people.models import Client, Site
@@ -36,6 +38,8 @@ def test_booking_returns_201_with_times_resources_and_screening(api):
     appointment = Appointment.objects.get(pk=int(body["id"]))
     assert appointment.busy_until == appointment.end
     assert AuditEntry.objects.filter(action="appointment.book", object_id=body["id"]).exists()
+    assert not Message.objects.filter(appointment=appointment).exists()
+    assert booking_messages_written() == 1  # the worker writes them from one queued task
     assert Message.objects.filter(appointment=appointment).exists()
 
 

@@ -4,6 +4,7 @@ calendar file), not one per session (issue #14: the planner "queues 66 messages 
 from __future__ import annotations
 
 from django.core import mail
+from tests.messaging.queued import booking_messages_written
 
 from mesoclinic.messaging.models import Message
 from mesoclinic.messaging.worker import run_pending
@@ -23,6 +24,7 @@ def test_a_course_has_one_confirmation_listing_every_session(
             {"client": amelia.pk, "treatment": "face-revitalise", "start_date": "2027-03-01"},
         )
     assert response.status_code == 201
+    assert booking_messages_written() == 1  # one task for the whole course
     # then: one confirmation per channel, not ten
     confirmations = Message.objects.filter(kind="confirmation")
     channels = set(confirmations.values_list("channel", flat=True))
@@ -48,5 +50,6 @@ def test_a_single_booking_still_gets_its_own_confirmation(api):
         "/appointments",
         {"client": amelia.pk, "treatment": "face-revitalise", "start": "2027-03-01T09:00:00+00:00"},
     )
+    booking_messages_written()
     email = Message.objects.get(kind="confirmation", channel="email")
     assert email.subject == "Your appointment at Mesoclinic London is booked"

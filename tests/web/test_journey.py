@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client as HttpClient
+from tests.messaging.queued import booking_messages_written
 
 from mesoclinic.billing import services as billing
 from mesoclinic.catalogue.models import Treatment
@@ -67,14 +68,17 @@ def amelia(demo):
 
 
 def book(client: Client) -> Appointment:
-    """Face revitalise on Monday 8 February 2027 at 10:00 London (messages scheduled)."""
-    return scheduling.appointment_book(
+    """Face revitalise on Monday 8 February 2027 at 10:00 London (messages written, as
+    the worker writes them)."""
+    appointment = scheduling.appointment_book(
         actor=None,
         client=client,
         treatment=Treatment.objects.get(code="face-revitalise"),
         start=dt.datetime(2027, 2, 8, 10, 0, tzinfo=LONDON),
         practitioner=Practitioner.objects.get(code="dr-patel"),
     )
+    booking_messages_written()
+    return appointment
 
 
 def journey(browser: HttpClient, client: Client) -> str:

@@ -8,11 +8,17 @@ messages in one ``INSERT``, and their delivery tasks become visible to workers o
 that transaction commits. Every function is idempotent: calling it twice for the same
 event schedules nothing new, because each message has a unique key.
 
+A booking is the exception, because it is the one write that must be fast (issue #17): it
+queues *one* task in its transaction (``appointments_booked_queue``), and the worker writes
+the confirmation, preparation and reminders from the appointment as it then stands
+(``appointments_booked_notify``, the same messages with the same keys). The task exists
+exactly when the booking does; the messages follow within the worker's polling interval.
+
 =============================  ==========================================================
 when                           call
 =============================  ==========================================================
-an appointment is booked       ``appointment_booked_notify(appointment=...)``
-a course is booked             ``appointments_booked_notify(appointments=[...])``
+an appointment is booked       ``appointments_booked_queue(appointments=[...])``
+a course is booked             ``appointments_booked_queue(appointments=[...])``
 an appointment moves           ``appointment_rescheduled_notify(appointment=...)``
 an appointment is cancelled    ``appointment_cancelled_notify(appointment=...)``
 a treatment record is signed   ``record_signed_notify(appointment=...)``
@@ -137,17 +143,13 @@ def message_schedule(
     return messages_schedule([draft])[0]
 
 
-def messages_schedule(drafts: Sequence[Draft], *, new: bool = False) -> list[Message]:
+def messages_schedule(drafts: Sequence[Draft]) -> list[Message]:
     """Schedule each draft as :func:`message_schedule` does, all at once: one query finds
     (and locks) the messages that exist, one ``INSERT`` writes the new ones. Returns the
     messages in the order of ``drafts``, whose keys must be distinct.
 
     A concurrent transaction that inserts one of the keys first makes ours fail on the
     unique key; the batch is then tried once more, finding that message.
-
-    ``new``: the caller knows no message with these keys can exist (they name a row it
-    has just inserted, uncommitted, so no other transaction can write them either): the
-    batch is inserted at once, with no look-up and no savepoint.
     """
     keys = [draft.key for draft in drafts]
     if len(set(keys)) != len(keys):
@@ -155,10 +157,6 @@ def messages_schedule(drafts: Sequence[Draft], *, new: bool = False) -> list[Mes
     if not drafts:
         return []
     now = clock.now()
-    if new:
-        created = Message.objects.bulk_create([draft.as_message(now) for draft in drafts])
-        _enqueue_deliveries((message.pk, message.send_after) for message in created)
-        return created
     try:
         with transaction.atomic():
             return _schedule_batch(drafts, now)
@@ -362,18 +360,42 @@ def _policy_text() -> str:
     return cancellation_policy().summary()
 
 
-def appointment_booked_notify(*, appointment: Appointment, new: bool = False) -> list[Message]:
-    """Confirmation (email with .ics, and SMS), preparation, and reminders for a booking.
+def appointments_booked_queue(*, appointments: Sequence[Appointment]) -> None:
+    """Queue the messages of new bookings (one course's sessions, or one appointment):
+    one task row in the caller's transaction, which the worker runs as
+    :func:`appointments_booked_notify` (rendering and writing about seven messages and
+    their delivery tasks took a third of a booking's time). With a task backend kept
+    elsewhere, the task is queued when the transaction commits."""
+    from mesoclinic.messaging.tasks import booking_messages_write
 
-    ``new``: the appointment was inserted in the caller's transaction, so none of its
-    messages can exist yet (their keys hold its id): they are inserted without first
-    looking for them (see :func:`messages_schedule`)."""
-    return appointments_booked_notify(appointments=[appointment], new=new)
+    ids = [appointment.pk for appointment in appointments]
+    if not ids:
+        return
+    backend = booking_messages_write.get_backend()
+    if isinstance(backend, DatabaseBackend) and _same_database(DBTaskResult, Appointment):
+        booking_messages_write.enqueue(ids)
+    else:
+        transaction.on_commit(lambda: booking_messages_write.enqueue(ids))
 
 
-def appointments_booked_notify(
-    *, appointments: Sequence[Appointment], new: bool = False
-) -> list[Message]:
+def booking_messages_write(*, appointment_ids: Sequence[int]) -> list[Message]:
+    """What the queued task does: :func:`appointments_booked_notify` for the appointments
+    as they stand now (those cancelled meanwhile get none; one moved meanwhile is
+    confirmed at its new time). Safe to run twice: messages are found by their keys."""
+    appointments = list(
+        Appointment.objects.filter(pk__in=list(appointment_ids))
+        .select_related("client", "site", "treatment")
+        .order_by("session_number", "start", "pk")
+    )
+    return appointments_booked_notify(appointments=appointments)
+
+
+def appointment_booked_notify(*, appointment: Appointment) -> list[Message]:
+    """Confirmation (email with .ics, and SMS), preparation, and reminders for a booking."""
+    return appointments_booked_notify(appointments=[appointment])
+
+
+def appointments_booked_notify(*, appointments: Sequence[Appointment]) -> list[Message]:
     """:func:`appointment_booked_notify` for several bookings (a course) at once: their
     messages in one ``INSERT``. Appointments no longer booked are skipped."""
     booked = [a for a in appointments if a.status == AppointmentStatus.BOOKED]
@@ -409,7 +431,7 @@ def appointments_booked_notify(
             )
     for appointment, context in zip(booked, contexts, strict=True):
         drafts += _reminder_drafts(appointment, context)
-    return messages_schedule(drafts, new=new)
+    return messages_schedule(drafts)
 
 
 COURSE_KEY_PART = "course"

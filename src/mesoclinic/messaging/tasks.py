@@ -19,6 +19,13 @@ def deliver_message(message_id: int) -> str:
 
 
 @task()
+def booking_messages_write(appointment_ids: list[int]) -> int:
+    """Write new bookings' confirmation, preparation and reminders (queued in the booking's
+    transaction); returns how many messages exist for them."""
+    return len(services.booking_messages_write(appointment_ids=appointment_ids))
+
+
+@task()
 def scan_maintenance_due() -> int:
     """Schedule maintenance-due reminders; returns how many messages were scheduled."""
     return len(services.maintenance_due_scan())

@@ -21,9 +21,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.db import close_old_connections
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django_tasks.base import Task
 from django_tasks.utils import get_random_id
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -34,8 +36,9 @@ logger = logging.getLogger(__name__)
 Job = tuple[float, Callable[[], object]]
 
 
-def run_pending() -> int:
-    """Run every task that is due now, in this process, then return how many ran.
+def run_pending(*, tasks: Sequence[Task[Any, Any]] = ()) -> int:
+    """Run every task that is due now (only those of ``tasks``, when given), in this
+    process, then return how many ran.
 
     Like ``db_worker --batch`` on all queues, built from the same parts (the locked pick,
     the claim, the worker's ``run_task``) but without the command's signal handlers and
@@ -54,6 +57,8 @@ def run_pending() -> int:
     ran = 0
     while True:
         ready = DBTaskResult.objects.ready().filter(backend_name=worker.backend_name)
+        if tasks:
+            ready = ready.filter(task_path__in=[task.module_path for task in tasks])
         with exclusive_transaction(ready.db):
             task_result = ready.get_locked()
             if task_result is not None:

@@ -440,10 +440,8 @@ def _treatment_facts(
     )
 
 
-def formulation_facts_by_id(formulation_id: int) -> engine.FormulationFacts:
-    """``formulation_facts`` in one query: the formulation joined with its ingredients
-    and their allergen groups (one row per ingredient and group)."""
-    rows = list(
+def _formulation_facts_queryset(formulation_id: int) -> QuerySet[Any]:
+    return (
         Formulation.objects.filter(pk=formulation_id)
         .order_by("ingredients__code", "ingredients__allergen_groups__name")
         .values_list(
@@ -459,6 +457,16 @@ def formulation_facts_by_id(formulation_id: int) -> engine.FormulationFacts:
             "ingredients__allergen_groups__synonyms",
         )
     )
+
+
+_FORMULATION_FACTS = CompiledQuery(_formulation_facts_queryset)
+"""Compiled once per thread: every booking of a cocktail screens its formulation."""
+
+
+def formulation_facts_by_id(formulation_id: int) -> engine.FormulationFacts:
+    """``formulation_facts`` in one query: the formulation joined with its ingredients
+    and their allergen groups (one row per ingredient and group)."""
+    rows = _FORMULATION_FACTS.rows(formulation_id=formulation_id)
     code, name, contains_toxin, regulatory_class = rows[0][:4]
     ingredients: dict[str, tuple[str, tuple[str, ...], list[engine.AllergenGroupFacts]]] = {}
     for *_, ingredient, ingredient_name, synonyms, group, group_name, group_synonyms in rows:

@@ -163,7 +163,7 @@ def appointment_book(
             },
         )
         if notify:
-            messaging.appointment_booked_notify(appointment=appointment, new=True)
+            messaging.appointments_booked_queue(appointments=[appointment])
         transaction.on_commit(metrics.booking_counted)
     return appointment
 

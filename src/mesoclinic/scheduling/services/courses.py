@@ -168,7 +168,7 @@ def course_book(
             for appointment in appointments
         ]
         audit_record_many([course_entry, *session_entries])
-        messaging.appointments_booked_notify(appointments=appointments, new=True)
+        messaging.appointments_booked_queue(appointments=appointments)
     plan.appointments = appointments
     return course, plan
 
