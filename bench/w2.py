@@ -605,7 +605,7 @@ def run(target: BenchTarget, info: DatasetInfo, *, quick: bool = False) -> dict[
         http = http_throughput(server, info, clients=8, seconds=seconds)
         http_race = http_races(server, info, races=races)
     overlaps = overlaps_in_window(info)
-    peer = peer_ratio(target, info, bookings=10 if quick else 30)
+    peer = peer_ratio(target, info, bookings=20 if quick else 100)
     attempts = (
         sum(item["attempts"] for item in service.values())
         + http["attempts"]
