@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 from tests.e2e.conftest import screenshot
 
 from mesoclinic.core import clock
@@ -74,14 +75,14 @@ def test_a_new_client_on_a_phone_holds_their_time_until_they_confirm(phone):
     _answer_and_open_times(first, day)
     chosen = _times_shown(first)[0]
     first.locator("ul.slots button").first.click()
-    assert first.get_by_text("we hold this time for you for 15 minutes").is_visible()
+    expect(first.get_by_text("we hold this time for you for 15 minutes")).to_be_visible()
     first.get_by_label("First name").fill("Nadia")
     first.get_by_label("Last name").fill("Brook")
     first.get_by_label("Email").fill("nadia.brook@example.com")
     first.get_by_label("I have read the cancellation policy above").check()
     first.get_by_role("button", name="Book and confirm by email").click()
     # then: the page says the time is held, and for how long
-    assert first.get_by_role("heading", name="Check your email").is_visible()
+    expect(first.get_by_role("heading", name="Check your email")).to_be_visible()
     notice = first.locator("#held-notice")
     assert re.search(rf"holding .* at {chosen} for you for 15 minutes", notice.inner_text())
     assert first.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -103,13 +104,13 @@ def test_a_new_client_on_a_phone_holds_their_time_until_they_confirm(phone):
     )
     assert "for 15 minutes" in mail.outbox[-1].body
     first.goto(link)
-    assert first.locator("#held-until").is_visible()
+    expect(first.locator("#held-until")).to_be_visible()
     first.get_by_label("Yes — book it").check()
     first.get_by_label("Choose a password").fill(PASSWORD)
     first.get_by_label("Type the password again").fill(PASSWORD)
     first.get_by_role("button", name="Open my account").click()
     first.wait_for_url(re.compile(r"/book/done/\d+/$"))
-    assert first.get_by_role("heading", name="You're booked in").is_visible()
+    expect(first.get_by_role("heading", name="You're booked in")).to_be_visible()
     # then: the held time became their appointment, and is still not offered to others
     appointment = Appointment.objects.get(client__email="nadia.brook@example.com")
     assert f"{appointment.start.astimezone(appointment.site.tzinfo):%H:%M}" == chosen

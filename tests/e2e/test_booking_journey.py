@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from playwright.sync_api import expect
 from tests.e2e.conftest import screenshot
 
 from mesoclinic.catalogue.models import Treatment
@@ -64,23 +65,23 @@ def test_a_new_client_books_a_face_treatment_start_to_finish_on_a_phone(phone_pa
     page.on("response", lambda response: loaded.append(len(response.body() or b"")))
     # the public list of treatments
     page.goto(f"{url}/book/")
-    assert page.get_by_role("heading", name="Book a treatment").is_visible()
+    expect(page.get_by_role("heading", name="Book a treatment")).to_be_visible()
     assert sum(loaded) < 200_000, f"first load was {sum(loaded)} bytes"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     _shot(page, "book-01-treatments")
     page.get_by_role("link", name="Face revitalise", exact=True).click()
     # what to expect, then the health questions
-    assert page.get_by_text("This is a course, not a one-off").is_visible()
+    expect(page.get_by_text("This is a course, not a one-off")).to_be_visible()
     page.get_by_label("Your date of birth").fill("1990-05-17")
     page.get_by_role("button", name="Check if I can book").click()
     # nothing is answered for the client: the two questions are asked again
-    assert page.get_by_text("Please answer: are you pregnant, or could you be?").is_visible()
+    expect(page.get_by_text("Please answer: are you pregnant, or could you be?")).to_be_visible()
     page.locator("fieldset", has_text="Are you pregnant").get_by_label("No").check()
     page.locator("fieldset", has_text="Are you breastfeeding").get_by_label("No").check()
     _shot(page, "book-02-treatment-and-questions")
     page.get_by_role("button", name="Check if I can book").click()
     verdict = page.get_by_role("heading", name=re.compile("you can book this treatment online"))
-    assert verdict.is_visible()
+    expect(verdict).to_be_visible()
     # the answer is in view on the phone's screen, with the focus on it
     assert verdict.bounding_box()["y"] < PHONE["height"]
     assert page.evaluate("document.activeElement.classList.contains('verdict')")
@@ -90,7 +91,7 @@ def test_a_new_client_books_a_face_treatment_start_to_finish_on_a_phone(phone_pa
     _shot(page, "book-03-times")
     page.locator("ul.slots button").first.click()
     # details and the cancellation policy
-    assert page.get_by_role("heading", name="Cancellation policy").is_visible()
+    expect(page.get_by_role("heading", name="Cancellation policy")).to_be_visible()
     page.get_by_label("First name").fill("Nadia")
     page.get_by_label("Last name").fill("Brook")
     page.get_by_label("Email").fill("nadia.brook@example.com")
@@ -98,7 +99,7 @@ def test_a_new_client_books_a_face_treatment_start_to_finish_on_a_phone(phone_pa
     page.get_by_label("I have read the cancellation policy above").check()
     _shot(page, "book-04-details")
     page.get_by_role("button", name="Book and confirm by email").click()
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     # the link in the email: check the details, choose a password, confirm the booking
     run_pending()
     link = next(
@@ -114,14 +115,14 @@ def test_a_new_client_books_a_face_treatment_start_to_finish_on_a_phone(phone_pa
     _shot(page, "book-05a-finish-account")
     page.get_by_role("button", name="Open my account").click()
     page.wait_for_url(re.compile(r"/book/done/\d+/$"))
-    assert page.get_by_role("heading", name="You're booked in").is_visible()
+    expect(page.get_by_role("heading", name="You're booked in")).to_be_visible()
     _shot(page, "book-05-booked")
     appointment = Appointment.objects.get(client__email="nadia.brook@example.com")
     assert appointment.treatment.code == "face-revitalise"
     run_pending()
     assert any(message.subject.endswith("is booked") for message in mail.outbox)
     page.get_by_role("link", name="See your appointments and course plan").click()
-    assert page.get_by_role("heading", name="Your appointments").is_visible()
+    expect(page.get_by_role("heading", name="Your appointments")).to_be_visible()
     _shot(page, "book-06-account")
 
 
@@ -182,7 +183,7 @@ def test_a_client_reschedules_within_policy_and_is_refused_outside_it(phone_page
     )
     _shot(page, "account-01-move")
     page.locator("ul.slots button").first.click()
-    assert page.get_by_text("Your appointment has moved").is_visible()
+    expect(page.get_by_text("Your appointment has moved")).to_be_visible()
     appointment.refresh_from_db()
     assert appointment.start.astimezone(appointment.site.tzinfo).date() == new_day
     _shot(page, "account-02-moved")
@@ -190,12 +191,12 @@ def test_a_client_reschedules_within_policy_and_is_refused_outside_it(phone_page
     late = appointment.start - dt.timedelta(hours=47)
     monkeypatch.setattr("mesoclinic.core.clock.now", lambda: late)
     page.goto(f"{page.base_url}/account/")
-    assert page.get_by_text("less than 48 hours away").is_visible()
+    expect(page.get_by_text("less than 48 hours away")).to_be_visible()
     assert page.get_by_role("link", name="Move").count() == 0
     page.goto(f"{page.base_url}/account/appointments/{appointment.pk}/move/")
-    assert (
-        page.get_by_role("alert").get_by_text("Online changes close 48 hours before").is_visible()
-    )
+    expect(
+        page.get_by_role("alert").get_by_text("Online changes close 48 hours before")
+    ).to_be_visible()
     _shot(page, "account-03-move-refused")
     appointment.refresh_from_db()
     assert appointment.start.astimezone(appointment.site.tzinfo).date() == new_day
@@ -207,8 +208,8 @@ def test_a_client_compares_no_needle_and_injected_on_the_public_page(phone_page)
 
     heading = page.get_by_role("heading", name="No-needle or injected?")
     heading.scroll_into_view_if_needed()
-    assert heading.is_visible()
+    expect(heading).to_be_visible()
     section = page.locator("section", has=heading)
-    assert section.get_by_text("£185 a session").is_visible()
-    assert section.get_by_text("£300 a session").is_visible()
+    expect(section.get_by_text("£185 a session")).to_be_visible()
+    expect(section.get_by_text("£300 a session")).to_be_visible()
     _shot(page, "book-00-no-needle-or-injected")

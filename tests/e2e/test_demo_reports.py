@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from playwright.sync_api import expect
+
 from mesoclinic.core import clock
 from mesoclinic.demo.loader import demo_load
 from mesoclinic.demo.outcomes import COHORT
@@ -23,10 +25,10 @@ def test_an_owner_reads_the_demo_report_across_sites_and_the_outcomes(login, liv
     page.get_by_role("button", name="Show").click()
 
     by_site = page.get_by_role("region", name="Money by site")
-    assert by_site.get_by_role("row", name="Mesoclinic London").is_visible()
-    assert by_site.get_by_role("row", name="Mesoclinic Manchester").is_visible()
+    expect(by_site.get_by_role("row", name="Mesoclinic London")).to_be_visible()
+    expect(by_site.get_by_role("row", name="Mesoclinic Manchester")).to_be_visible()
     use = page.get_by_role("region", name="Booked and available minutes")
-    assert use.get_by_role("row", name="Daniel Shaw (Mesoclinic Manchester)").is_visible()
+    expect(use.get_by_role("row", name="Daniel Shaw (Mesoclinic Manchester)")).to_be_visible()
     page.set_viewport_size({"width": 1280, "height": 1400})
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "demo-reports", full_page=False)  # the page is long: its top
@@ -40,5 +42,5 @@ def test_an_owner_reads_the_demo_report_across_sites_and_the_outcomes(login, liv
     cells = table.get_by_role("row", name="6").get_by_role("cell").all_inner_texts()
     assert cells[0] == str(len(COHORT))
     assert cells[-1] == f"{len(COHORT) - 3} of {len(COHORT)}"
-    assert page.locator("svg").first.is_visible()
+    expect(page.locator("svg").first).to_be_visible()
     screenshot(page, "demo-outcomes")

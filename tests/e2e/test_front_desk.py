@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from playwright.sync_api import expect
+
 from mesoclinic.billing.models import Quote
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
@@ -28,7 +30,7 @@ def test_reception_registers_a_phoned_in_client_and_books_a_course(login, live_u
     screenshot(page, "staff-new-client")
     page.get_by_role("button", name="Register client").click()
     page.wait_for_url(re.compile(r"/clients/\d+/$"))
-    assert page.get_by_text("Registered Maya Okoro.").is_visible()
+    expect(page.get_by_text("Registered Maya Okoro.")).to_be_visible()
 
     page.get_by_role("link", name="Plan a course").click()
     page.get_by_label("Treatment").select_option(label="No-needle infusion")
@@ -50,7 +52,7 @@ def test_an_owner_opens_a_room_from_the_settings(login, live_url):
     page.get_by_role("link", name="Rooms and devices").first.click()
     page.get_by_label("Room name").fill("Room 4")
     page.get_by_role("button", name="Open a new room").click()
-    assert page.get_by_text("Room 4 is open for bookings.").is_visible()
+    expect(page.get_by_text("Room 4 is open for bookings.")).to_be_visible()
 
 
 def test_an_owner_changes_a_price_and_publishes_a_consent_version(login, live_url):
@@ -59,10 +61,10 @@ def test_an_owner_changes_a_price_and_publishes_a_consent_version(login, live_ur
     page.get_by_label("Price", exact=True).fill("275.00")
     page.get_by_role("button", name="Save Under-eye").click()
     page.wait_for_url(live_url("/settings/"))
-    assert page.get_by_text("saved.").first.is_visible()
+    expect(page.get_by_text("saved.").first).to_be_visible()
     assert Treatment.objects.get(code="under-eye").price == Decimal("275.00")
     page.goto(live_url("/book/under-eye/"))
-    assert page.get_by_text("£275").first.is_visible()
+    expect(page.get_by_text("£275").first).to_be_visible()
 
     page.goto(live_url("/login/"))  # back to the staff side (the public page has no nav)
     page.goto(live_url("/settings/consent-forms/under-eye/"))
@@ -70,6 +72,8 @@ def test_an_owner_changes_a_price_and_publishes_a_consent_version(login, live_ur
     text.fill(text.input_value() + "\n\nVersion published from the settings (browser test).")
     page.get_by_role("button", name=re.compile(r"Publish version \d+")).click()
     page.wait_for_url(live_url("/settings/"))
-    assert page.get_by_text(re.compile(r"Version \d+ of the .* consent form is now")).is_visible()
+    expect(
+        page.get_by_text(re.compile(r"Version \d+ of the .* consent form is now"))
+    ).to_be_visible()
     latest = ConsentForm.objects.filter(treatment__code="under-eye").order_by("-version").first()
     assert "published from the settings" in latest.body

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from playwright.sync_api import expect
 from tests.reports.conftest import small_clinic  # noqa: F401 -- the hand-computed clinic
 
 from .conftest import screenshot
@@ -17,9 +19,10 @@ def test_an_owner_reads_the_report_and_downloads_the_csv(login, live_url, small_
     page.get_by_label("To", exact=True).fill("2031-03-16")
     page.get_by_label("Site", exact=True).select_option(label="Small")
     page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"date_from=2031-03-03&date_to=2031-03-16&site=small"))
 
     appointments = page.get_by_role("region", name="Appointments")
-    assert appointments.get_by_text("Booked", exact=True).is_visible()
+    expect(appointments.get_by_text("Booked", exact=True)).to_be_visible()
     money = page.get_by_role("region", name="Money by treatment")
     revitalise = money.get_by_role("row", name="Face revitalise")
     assert revitalise.get_by_role("cell").all_inner_texts() == [

@@ -4,6 +4,7 @@ calendar stops offering that day at once."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_accessibility import _violations
 from tests.e2e.test_calendar import next_working_weekday
@@ -50,7 +51,7 @@ def test_an_owner_opens_an_account_and_the_pages_on_the_way_pass_axe(login, live
     page.get_by_label("First name").fill("Sam")
     page.get_by_label("Reception").check()
     page.get_by_role("button", name="Open the account").click()
-    assert page.locator(".errorlist").first.is_visible()
+    expect(page.locator(".errorlist").first).to_be_visible()
     found = _violations(page)
 
     # when: completed
