@@ -34,7 +34,7 @@ def test_booking_schedules_confirmation_preparation_and_two_reminders(
 ):
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        services.appointment_booked_notify(appointment=appointment)
+        services.appointments_booked_notify(appointments=[appointment])
     # then
     rows = list(
         Message.objects.filter(appointment=appointment).values_list("kind", "channel", "send_after")
@@ -58,8 +58,8 @@ def test_booking_schedules_confirmation_preparation_and_two_reminders(
 
 def test_notifying_twice_schedules_nothing_more(appointment, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.appointment_booked_notify(appointment=appointment)
-        services.appointment_booked_notify(appointment=appointment)
+        services.appointments_booked_notify(appointments=[appointment])
+        services.appointments_booked_notify(appointments=[appointment])
     assert Message.objects.filter(appointment=appointment).count() == 7
     assert DBTaskResult.objects.count() == 7
 
@@ -70,7 +70,7 @@ def test_a_booking_schedules_its_messages_in_one_insert_with_their_tasks(
     # the clinic's saved policies (once a minute per process), savepoint, look up the keys,
     # insert the messages, insert their tasks, release
     with django_assert_num_queries(6):
-        messages = services.appointment_booked_notify(appointment=appointment)
+        messages = services.appointments_booked_notify(appointments=[appointment])
     assert [m.kind for m in messages] == ["confirmation"] * 2 + ["preparation"] + ["reminder"] * 4
     assert DBTaskResult.objects.count() == 7
 
@@ -95,7 +95,7 @@ def test_delivery_task_rows_are_the_rows_django_tasks_enqueue_writes(appointment
 def test_a_rolled_back_change_leaves_neither_messages_nor_tasks(appointment):
     def book_then_fail() -> None:
         with transaction.atomic():
-            services.appointment_booked_notify(appointment=appointment)
+            services.appointments_booked_notify(appointments=[appointment])
             raise RuntimeError("the booking failed after scheduling its messages")
 
     with pytest.raises(RuntimeError):
@@ -110,7 +110,7 @@ def test_another_task_backend_gets_the_deliveries_once_the_transaction_commits(
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     backend = task_backends["default"]
     with django_capture_on_commit_callbacks() as callbacks:
-        services.appointment_booked_notify(appointment=appointment)
+        services.appointments_booked_notify(appointments=[appointment])
     assert backend.results == []
     for callback in callbacks:
         callback()
@@ -162,7 +162,7 @@ def test_confirmation_is_sent_once_with_an_ics_and_the_worker_is_idempotent(
 ):
     # given
     with django_capture_on_commit_callbacks(execute=True):
-        services.appointment_booked_notify(appointment=appointment)
+        services.appointments_booked_notify(appointments=[appointment])
     # when the worker runs what is due now (the confirmation), then again
     ran = _deliver_all_due()
     confirmation = Message.objects.get(
@@ -200,7 +200,7 @@ def test_reminders_wait_for_their_time_and_carry_no_clinical_details(
     appointment, frozen, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.appointment_booked_notify(appointment=appointment)
+        services.appointments_booked_notify(appointments=[appointment])
     _deliver_all_due()
     mail.outbox.clear()
     channels.SMS_OUTBOX.clear()
@@ -310,7 +310,7 @@ def test_rescheduling_cancels_old_reminders_and_plans_new_ones(
     appointment, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.appointment_booked_notify(appointment=appointment)
+        services.appointments_booked_notify(appointments=[appointment])
     # when the appointment moves a week later
     appointment.start += dt.timedelta(days=7)
     appointment.treatment_start += dt.timedelta(days=7)
@@ -345,7 +345,7 @@ def test_cancelling_stops_reminders_and_sends_a_cancelling_ics(
     appointment, frozen, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.appointment_booked_notify(appointment=appointment)
+        services.appointments_booked_notify(appointments=[appointment])
     appointment.status = AppointmentStatus.CANCELLED
     appointment.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -447,5 +447,9 @@ def test_a_booking_moved_before_the_worker_runs_is_confirmed_at_its_new_time(app
     )
     assert "Tuesday 31 March" in confirmation.body
     reminders = Message.objects.filter(appointment=appointment, kind="reminder")
-    assert max(reminders.values_list("send_after", flat=True)) < appointment.start
-    assert min(reminders.values_list("send_after", flat=True)) > appointment.start - 3 * moved
+    # 48 and 24 hours before the new time, by email and by SMS
+    assert reminders.count() == 4
+    assert sorted({m.send_after for m in reminders}) == [
+        dt.datetime(2026, 3, 29, 10, 0, tzinfo=LONDON),
+        dt.datetime(2026, 3, 30, 10, 0, tzinfo=LONDON),
+    ]

@@ -217,15 +217,22 @@ def _enqueue_deliveries(deliveries: Iterable[tuple[int, dt.datetime]]) -> None:
     pending = list(deliveries)
     if not pending:
         return
-    backend = deliver_message.get_backend()
-    if isinstance(backend, DatabaseBackend) and _same_database(DBTaskResult, Message):
+    backend = _backend_beside(deliver_message, Message)
+    if backend is not None:
         _insert_delivery_tasks(backend, deliver_message, pending)
     else:
         transaction.on_commit(lambda: _enqueue_each(deliver_message, pending))
 
 
-def _same_database(model: type[Model], other: type[Model]) -> bool:
-    return router.db_for_write(model) == router.db_for_write(other)
+def _backend_beside(task: Task[Any, Any], model: type[Model]) -> DatabaseBackend | None:
+    """``task``'s backend when it keeps its rows in ``model``'s database (so a task
+    written now commits or rolls back with the caller's change), else ``None``."""
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return None
+    if router.db_for_write(DBTaskResult) != router.db_for_write(model):
+        return None
+    return backend
 
 
 def _delivery_task(task: Task[Any, Any], when: dt.datetime, now: dt.datetime) -> Task[Any, Any]:
@@ -371,8 +378,7 @@ def appointments_booked_queue(*, appointments: Sequence[Appointment]) -> None:
     ids = [appointment.pk for appointment in appointments]
     if not ids:
         return
-    backend = booking_messages_write.get_backend()
-    if isinstance(backend, DatabaseBackend) and _same_database(DBTaskResult, Appointment):
+    if _backend_beside(booking_messages_write, Appointment) is not None:
         booking_messages_write.enqueue(ids)
     else:
         transaction.on_commit(lambda: booking_messages_write.enqueue(ids))
@@ -390,14 +396,10 @@ def booking_messages_write(*, appointment_ids: Sequence[int]) -> list[Message]:
     return appointments_booked_notify(appointments=appointments)
 
 
-def appointment_booked_notify(*, appointment: Appointment) -> list[Message]:
-    """Confirmation (email with .ics, and SMS), preparation, and reminders for a booking."""
-    return appointments_booked_notify(appointments=[appointment])
-
-
 def appointments_booked_notify(*, appointments: Sequence[Appointment]) -> list[Message]:
-    """:func:`appointment_booked_notify` for several bookings (a course) at once: their
-    messages in one ``INSERT``. Appointments no longer booked are skipped."""
+    """Confirmation (email with .ics, and SMS), preparation and reminders for new
+    bookings (one appointment, or a course's sessions), all in one ``INSERT``.
+    Appointments no longer booked are skipped."""
     booked = [a for a in appointments if a.status == AppointmentStatus.BOOKED]
     if not booked:
         return []
