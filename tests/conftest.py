@@ -10,11 +10,17 @@ os.environ.setdefault("MESOCLINIC_INSECURE_HTTP", "1")
 import pytest
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import Client as HttpClient
+from hypothesis import HealthCheck, settings
 
 from mesoclinic.core.audit_guard import audit_erasure_allowed
 from mesoclinic.demo.loader import demo_load
 from mesoclinic.people.models import Site
 from mesoclinic.people.services import api_token_create
+
+# Property tests check what is true, never how fast: no per-example deadline and no
+# "too slow" health check, which fail on a busy machine (both suites share two cores).
+settings.register_profile("mesoclinic", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("mesoclinic")
 
 PURE_ENGINE_TESTS = ("test_engine", "test_scales.py", "test_maintenance.py")
 
