@@ -310,7 +310,7 @@ def test_the_compiled_formulation_read_gives_what_the_orm_gives(demo):
     """The booking path's one-query, compiled formulation read agrees with the plain ORM
     read for every demo formulation, twice (compiled once, then reused)."""
     from mesoclinic.catalogue.models import Formulation
-    from mesoclinic.safety.selectors import formulation_facts, formulation_facts_by_id
+    from mesoclinic.safety.facts import formulation_facts, formulation_facts_by_id
 
     formulations = list(Formulation.objects.all())
     assert any(len(f.ingredients.all()) > 1 for f in formulations)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.safety import engine
-from mesoclinic.safety.selectors import formulation_facts, treatment_facts
+from mesoclinic.safety.facts import formulation_facts, treatment_facts
 
 # The same condition codes as the staff questionnaire, asked in everyday words.
 CONDITION_QUESTIONS: tuple[tuple[str, str], ...] = (

@@ -3,8 +3,8 @@
 Every row here is evidence. Rows are only ever added through ``safety.services``; a new
 questionnaire supersedes the old one, a new consent form version sits beside the old one,
 and a signed consent keeps the exact text the client signed, whatever happens to the form
-later. The screening engine (``safety.engine``) reads these rows through
-``safety.selectors``.
+later. The screening engine (``safety.engine``) is given these rows as facts read by
+``safety.facts``; screens read them through ``safety.selectors``.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from mesoclinic.catalogue.models import Formulation, RegulatoryClass, Treatment
 from mesoclinic.people.models import Practitioner
 from mesoclinic.safety import engine
+from mesoclinic.safety.facts import practitioner_facts
 from mesoclinic.safety.policy import screening_config
-from mesoclinic.safety.selectors import practitioner_facts
 
 _QUALIFICATION_CODES = frozenset(
     {

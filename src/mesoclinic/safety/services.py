@@ -27,7 +27,7 @@ from mesoclinic.core.audit import Actor, audit_read, audit_record
 from mesoclinic.core.errors import InvalidInput, PermissionDenied, RuleRefused
 from mesoclinic.people import roles
 from mesoclinic.people.models import Client, Practitioner
-from mesoclinic.safety import engine, selectors
+from mesoclinic.safety import engine, facts, selectors
 from mesoclinic.safety.errors import SafetyErrorCode as Code
 from mesoclinic.safety.models import (
     OVERRIDABLE_CODES,
@@ -74,7 +74,7 @@ def screening_run(
     inside another audited action).
     """
     _require_aware(at, "at")
-    request = selectors.screening_request_for(
+    request = facts.screening_request_for(
         client=client,
         treatment=treatment,
         formulation=formulation,
