@@ -4,9 +4,8 @@
 in two queries: the client's safety records in one compiled read (``_client_records``),
 the formulation with its ingredients in another. ``treatment_facts``, ``formulation_facts``
 and ``practitioner_facts`` give the engine's view of one row (the portal's pre-screen and
-the qualification checks use them); ``questionnaire_facts``, ``client_facts`` and
-``overridden_codes`` read row by row what ``_client_records`` reads at once. The reads
-shown on screens are in ``safety.selectors``.
+the qualification checks use them). The reads shown on screens are in
+``safety.selectors``.
 """
 
 from __future__ import annotations
@@ -108,74 +107,6 @@ def practitioner_facts(*, practitioner: Practitioner) -> engine.PractitionerFact
     )
 
 
-def questionnaire_facts(
-    *, questionnaire: HealthQuestionnaire, tz: dt.tzinfo
-) -> engine.QuestionnaireFacts:
-    """The engine's view of a stored questionnaire (unknown condition codes are dropped)."""
-    return engine.QuestionnaireFacts(
-        answered_on=local_date(questionnaire.answered_at, tz),
-        pregnant=questionnaire.pregnant,
-        breastfeeding=questionnaire.breastfeeding,
-        allergies=tuple(str(a) for a in questionnaire.allergies or ()),
-        conditions=frozenset(questionnaire.conditions or ()) & engine.CONDITION_CODES,
-        medications=tuple(str(m) for m in questionnaire.medications or ()),
-        isotretinoin_last_taken_on=questionnaire.isotretinoin_last_taken_on,
-    )
-
-
-def client_facts(
-    *,
-    client: Client,
-    treatment: Treatment,
-    tz: dt.tzinfo,
-    toxin_bookings: Iterable[dt.date] = (),
-) -> engine.ClientFacts:
-    """Birth date, toxin history, prescriptions and this treatment's consents.
-
-    ``toxin_bookings`` are the days of the client's other active toxin bookings: the
-    scheduling app reads them (``scheduling.selectors.toxin_booking_days``) and the caller
-    passes them, as safety does not read the calendar."""
-    toxin_days = ToxinAdministration.objects.filter(client=client).values_list(
-        "administered_on", flat=True
-    )
-    prescriptions = Prescription.objects.filter(client=client).values_list(
-        "prescriber__code", "formulation__code", "consultation_at"
-    )
-    consents = SignedConsent.objects.filter(client=client, treatment=treatment).values_list(
-        "form_version", "signed_at"
-    )
-    return engine.ClientFacts(
-        birth_date=client.birth_date,
-        toxin_administrations=tuple(sorted(set(toxin_days))),
-        toxin_bookings=tuple(sorted(set(toxin_bookings))),
-        prescriptions=tuple(
-            engine.PrescriptionFacts(
-                prescriber_code=prescriber,
-                formulation_code=formulation,
-                consulted_on=local_date(consulted_at, tz),
-            )
-            for prescriber, formulation, consulted_at in prescriptions
-        ),
-        consents=tuple(
-            engine.ConsentFacts(
-                treatment_code=treatment.code, form_version=str(version), signed_at=signed_at
-            )
-            for version, signed_at in consents
-        ),
-    )
-
-
-def overridden_codes(
-    *, client: Client, treatment: Treatment, moment: dt.datetime
-) -> frozenset[str]:
-    """Codes with an override for this client and treatment still active at ``moment``."""
-    return frozenset(
-        Override.objects.filter(
-            client=client, treatment=treatment, created_at__lte=clock.now(), expires_at__gt=moment
-        ).values_list("code", flat=True)
-    )
-
-
 def screening_request_for(
     *,
     client: Client,
@@ -186,9 +117,13 @@ def screening_request_for(
     at: dt.datetime | None = None,
     toxin_bookings: Iterable[dt.date] = (),
 ) -> engine.ScreeningRequest:
-    """Build the engine's request from the database (``toxin_bookings``: see
-    ``client_facts``) in two queries: the client's safety records with the treatment's
-    consent form (``_client_records``), and the formulation with its ingredients.
+    """Build the engine's request from the database in two queries: the client's safety
+    records with the treatment's consent form (``_client_records``), and the formulation
+    with its ingredients.
+
+    ``toxin_bookings`` are the days of the client's other active toxin bookings: the
+    scheduling app reads them (``scheduling.selectors.toxin_booking_days``) and the caller
+    passes them, as safety does not read the calendar.
 
     ``formulation`` defaults to the treatment's default formulation; ``on`` to the date of
     ``at`` in the client's site time zone, else today there. Overrides count when still
@@ -348,9 +283,9 @@ def _client_records(
 ) -> _ClientRecords:
     """Everything screening reads about the client, and the treatment's current consent
     form, in one query: the latest questionnaire, toxin administrations, prescriptions,
-    this treatment's consents and overrides, each as a JSON array (the rows of
-    ``questionnaire_latest``, ``client_facts``, ``overridden_codes`` and
-    ``consent_form_current``). ``moment`` ``None``: the later of now and the start of
+    this treatment's consents and its overrides still active at ``moment``, each as a JSON
+    array (the rows ``questionnaire_latest`` and ``consent_form_current`` read one at a
+    time). ``moment`` ``None``: the later of now and the start of
     ``on`` in the client's time zone."""
     rows = _CLIENT_RECORDS.rows(client_id=client.pk, treatment_id=treatment.pk, now=clock.now())
     if not rows:
@@ -398,7 +333,8 @@ def _client_records(
 
 
 def _questionnaire_from_row(row: list[Any], tz: dt.tzinfo) -> engine.QuestionnaireFacts:
-    """``questionnaire_facts`` of the JSON row ``_client_records`` reads."""
+    """The engine's view of the questionnaire row ``_client_records`` reads (unknown
+    condition codes are dropped)."""
     answered_at, pregnant, breastfeeding, allergies, conditions, medications, isotretinoin = row
     return engine.QuestionnaireFacts(
         answered_on=local_date(_moment(answered_at), tz),
