@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Q
+from django.test.utils import CaptureQueriesContext
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.compiled import CompiledQuery
@@ -91,7 +93,56 @@ def test_an_argument_the_sql_does_not_use_is_refused(db):
         unused.rows(client=1)
 
 
-def test_only_ints_and_datetimes_are_arguments(db):
+def test_only_ints_text_and_datetimes_are_arguments(db):
     query = CompiledQuery(lambda **arguments: Appointment.objects.values_list("pk"))
-    with pytest.raises(TypeError, match="ints and datetimes"):
-        query.rows(label="x")
+    with pytest.raises(TypeError, match="ints, text and datetimes"):
+        query.rows(label=1.5)
+
+
+def _bookings_of(code: str, after: dt.datetime):
+    """A practitioner's appointments by code, with rows joined in (one of them, the
+    device, often missing) and an annotation."""
+    return (
+        Appointment.objects.select_related("client", "treatment__default_formulation", "device")
+        .filter(practitioner__code=code, start__gte=after)
+        .annotate(sessions=Count("course__appointments"))
+        .order_by("start", "pk")
+    )
+
+
+BOOKINGS_OF = CompiledQuery(_bookings_of)
+
+
+def _as_seen(appointment):
+    """What a caller reads of an appointment and the rows joined to it."""
+    return (
+        appointment.pk,
+        appointment.start,
+        appointment.client.email,
+        appointment.treatment.code,
+        appointment.treatment.default_formulation.code,
+        appointment.device.code if appointment.device else None,
+        appointment.sessions,
+    )
+
+
+@pytest.mark.parametrize("code", ["dr-patel", "nurse-lewis", "nobody"])
+def test_compiled_objects_are_the_instances_the_orm_gives(booked, code):
+    after = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    expected = list(_bookings_of(code, after))
+    # when: run twice (compiled on the first call, reused on the second), text argument
+    first = BOOKINGS_OF.objects(code=code, after=after)
+    second = BOOKINGS_OF.objects(code=code, after=after)
+    # then: the same instances, their joined rows already there (no query to read them)
+    assert [_as_seen(a) for a in first] == [_as_seen(a) for a in second]
+    with CaptureQueriesContext(connection) as queries:
+        seen = [_as_seen(a) for a in first]
+    assert seen == [_as_seen(a) for a in expected]
+    assert len(queries) == 0
+    assert bool(seen) == (code == "dr-patel")
+
+
+def test_objects_of_a_values_list_query_is_refused(db):
+    query = CompiledQuery(lambda pk: Appointment.objects.filter(pk=pk).values_list("pk"))
+    with pytest.raises(TypeError, match="use rows"):
+        query.objects(pk=1)

@@ -13,7 +13,7 @@ from tests.records.factories import book, clear_screening, receive, record_body
 from mesoclinic.core import clock
 from mesoclinic.people.models import Absence, Client, Practitioner, Role
 from mesoclinic.people.roles import Access, has_access, staff_member
-from mesoclinic.people.services import api_token_create, staff_user_ensure
+from mesoclinic.people.services import api_token_create, api_token_user, staff_user_ensure
 from mesoclinic.records.models import Addendum, TreatmentRecord
 from mesoclinic.safety.models import SignedConsent
 
@@ -69,6 +69,36 @@ def test_a_deactivated_practitioner_record_takes_the_clinical_role_away(demo):
     Practitioner.objects.filter(code="nurse-lewis").update(active=False)
     user = get_user_model().objects.get(username="nurse-lewis")
     assert has_access(user, Access.CLINICAL) is False
+
+
+@pytest.mark.parametrize(
+    ("username", "roles"),
+    [
+        ("reception", {Role.RECEPTION}),
+        ("admin", {Role.ADMIN}),
+        ("dr-patel", {Role.PRACTITIONER}),
+    ],
+)
+def test_a_token_request_reads_its_user_and_roles_in_one_query(
+    demo, django_assert_num_queries, username, roles
+):
+    # given: a token whose last use was just noted (so it is not written again)
+    token = api_token_create(username=username)
+    api_token_user(token)
+    # when / then: the token, its user, staff profile and practitioner in one read
+    with django_assert_num_queries(1):
+        user = api_token_user(token)
+        member = staff_member(user)
+    assert member.roles == roles
+    practitioner_code = member.practitioner.code if member.practitioner else None
+    assert practitioner_code == ("dr-patel" if username == "dr-patel" else None)
+
+
+def test_a_token_of_a_deactivated_practitioner_record_carries_no_clinical_role(demo):
+    token = api_token_create(username="nurse-lewis")
+    assert staff_member(api_token_user(token)).roles == {Role.PRACTITIONER}
+    Practitioner.objects.filter(code="nurse-lewis").update(active=False)
+    assert staff_member(api_token_user(token)).roles == set()
 
 
 # --- clinical content -------------------------------------------------------------------------

@@ -98,10 +98,18 @@ def _load_staff_member(user: Any) -> StaffMember:
         roles.add(Role.ADMIN)
     if profile is not None and profile.is_reception:
         roles.add(Role.RECEPTION)
-    practitioner = Practitioner.objects.filter(user_id=user.pk, active=True).first()
+    practitioner = _active_practitioner(user)
     if practitioner is not None:
         roles.add(Role.PRACTITIONER)
     return StaffMember(roles=frozenset(roles), practitioner=practitioner)
+
+
+def _active_practitioner(user: Any) -> Practitioner | None:
+    """The user's practitioner if active: joined in by the API token lookup, else read."""
+    if Practitioner.user.field.remote_field.is_cached(user):
+        practitioner: Practitioner | None = getattr(user, "practitioner", None)
+        return practitioner if practitioner is not None and practitioner.active else None
+    return Practitioner.objects.filter(user_id=user.pk, active=True).first()
 
 
 def forget(user: Any) -> None:

@@ -14,9 +14,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from mesoclinic.core import clock, validation
 from mesoclinic.core.audit import Actor, audit_record
+from mesoclinic.core.compiled import CompiledQuery
 from mesoclinic.core.errors import Conflict, InvalidInput, NotFound
 from mesoclinic.people.errors import PeopleErrorCode as Code
 from mesoclinic.people.models import ApiToken, Client, Practitioner, Role, Sex, Site, StaffProfile
@@ -378,6 +380,18 @@ def api_token_revoke_all(*, actor: Actor, username: str) -> int:
     return revoked
 
 
+def _live_token_queryset(digest: str, now: dt.datetime) -> QuerySet[ApiToken]:
+    """The live token with ``digest``, its user joined in with what ``people.roles``
+    reads of them (staff profile, practitioner), so checking a request's roles costs no
+    query of its own."""
+    return ApiToken.objects.select_related("user__staff_profile", "user__practitioner").filter(
+        digest=digest, revoked_at__isnull=True, expires_at__gt=now, user__is_active=True
+    )[:1]
+
+
+_LIVE_TOKEN = CompiledQuery(_live_token_queryset)
+
+
 def api_token_user(raw_token: str) -> AbstractBaseUser | None:
     """The active user a presented token belongs to, or None. Marks the token used.
 
@@ -385,16 +399,8 @@ def api_token_user(raw_token: str) -> AbstractBaseUser | None:
     deactivating a user stops their tokens at once.
     """
     now = clock.now()
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(
-            digest=_digest(raw_token),
-            revoked_at__isnull=True,
-            expires_at__gt=now,
-            user__is_active=True,
-        )
-        .first()
-    )
+    found: list[ApiToken] = _LIVE_TOKEN.objects(digest=_digest(raw_token), now=now)
+    token = found[0] if found else None
     if token is None or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):

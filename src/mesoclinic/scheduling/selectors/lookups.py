@@ -12,22 +12,24 @@ from django.db.models import Q, QuerySet
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.audit import Actor, audit_read
-from mesoclinic.core.lookups import get_by_code, get_by_opaque_id
+from mesoclinic.core.lookups import CodeLookup, get_by_code, get_by_opaque_id
 from mesoclinic.people.models import Client, Practitioner, Site
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course
 
+_ACTIVE_TREATMENTS = CodeLookup(
+    lambda: Treatment.objects.select_related("default_protocol", "default_formulation").filter(
+        active=True
+    ),
+    error_code=Code.UNKNOWN_TREATMENT,
+    noun="treatment",
+)
+_SITES = CodeLookup(Site.objects.all, error_code=Code.UNKNOWN_SITE, noun="site")
+
 
 def treatment_for_code(code: str) -> Treatment:
     """The active treatment with ``code``, or 400 ``unknown_treatment``."""
-    return get_by_code(
-        Treatment.objects.select_related("default_protocol", "default_formulation").filter(
-            active=True
-        ),
-        code,
-        error_code=Code.UNKNOWN_TREATMENT,
-        noun="treatment",
-    )
+    return _ACTIVE_TREATMENTS.get(code)
 
 
 def practitioner_for_code(code: str) -> Practitioner:
@@ -39,7 +41,7 @@ def practitioner_for_code(code: str) -> Practitioner:
 
 def site_for_code(code: str) -> Site:
     """The site with ``code``, or 400 ``unknown_site``."""
-    return get_by_code(Site.objects.all(), code, error_code=Code.UNKNOWN_SITE, noun="site")
+    return _SITES.get(code)
 
 
 def appointment_queryset() -> QuerySet[Appointment]:
