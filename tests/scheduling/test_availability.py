@@ -155,6 +155,29 @@ def test_a_registration_expiring_inside_the_window_ends_availability_that_day(de
     assert {slot.start.date() for slot in slots} == {dt.date(2027, 3, 1), dt.date(2027, 3, 2)}
 
 
+def test_a_credential_changed_between_two_same_searches_changes_the_second(demo):
+    # given: the same search asked before and after nurse-lewis's registration lapses
+    treatment = Treatment.objects.get(code="face-revitalise")
+
+    def days_offered() -> set[dt.date]:
+        slots = selectors.availability_for(
+            treatment=treatment,
+            date_from=dt.date(2027, 3, 1),
+            date_to=dt.date(2027, 3, 5),
+            practitioner=Practitioner.objects.get(code="nurse-lewis"),
+        )
+        return {slot.start.date() for slot in slots}
+
+    before = days_offered()
+    # when
+    Practitioner.objects.filter(code="nurse-lewis").update(
+        registration_expires_on=dt.date(2027, 3, 2)
+    )
+    # then: the remembered qualification is not reused for changed credentials
+    assert len(before) == 5
+    assert days_offered() == {dt.date(2027, 3, 1), dt.date(2027, 3, 2)}
+
+
 def test_bank_holidays_and_sundays_are_closed(api):
     # Easter 2027: Good Friday 26 March, Easter Monday 29 March (England and Wales)
     slots = _get(api, **{"from": "2027-03-26", "to": "2027-03-29"}).json()["slots"]
