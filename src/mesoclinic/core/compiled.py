@@ -84,9 +84,9 @@ class _Compiled:
 
 class CompiledQuery:
     """``build(**arguments)`` returns the queryset for arguments that are ints, text or
-    aware datetimes; ``rows(**arguments)`` and ``objects(**arguments)`` run it. The argument *names* are the query's shape:
-    a builder whose SQL varies (one clause per placement, say) takes numbered names, and
-    each set of names is compiled once."""
+    aware datetimes; ``rows(**arguments)`` and ``objects(**arguments)`` run it. The
+    argument *names* are the query's shape: a builder whose SQL varies (one clause per
+    placement, say) takes numbered names, and each set of names is compiled once."""
 
     def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
         self._build = build
