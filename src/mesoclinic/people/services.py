@@ -400,9 +400,9 @@ def api_token_user(raw_token: str) -> AbstractBaseUser | None:
     """
     now = clock.now()
     found: list[ApiToken] = _LIVE_TOKEN.objects(digest=_digest(raw_token), now=now)
-    token = found[0] if found else None
-    if token is None or not token.user.is_active:
+    if not found:  # unknown, revoked, expired, or its user deactivated
         return None
+    token = found[0]
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

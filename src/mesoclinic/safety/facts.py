@@ -48,18 +48,9 @@ from mesoclinic.safety.selectors import (
 def treatment_facts(*, treatment: Treatment) -> engine.TreatmentFacts:
     """The engine's view of a treatment, with its current consent form version."""
     form = consent_form_current(treatment=treatment)
-    return engine.TreatmentFacts(
-        code=treatment.code,
-        needs_needle=treatment.needs_needle,
-        requires_prescriber=treatment.requires_prescriber,
-        contains_toxin=treatment.contains_toxin,
-        electroporation=treatment.device_type == DeviceType.ELECTROPORATION_WAND,
-        areas=tuple(str(area) for area in treatment.areas or ()),
-        swelling_expected=treatment.swelling_expected,
-        cooling_off_hours=form.cooling_off_hours if form else None,
-        consent_form_version=str(form.version) if form else None,
-        consultation=treatment.is_consultation,
-    )
+    if form is None:
+        return _treatment_facts(treatment, None, None)
+    return _treatment_facts(treatment, str(form.version), form.cooling_off_hours)
 
 
 def formulation_facts(*, formulation: Formulation) -> engine.FormulationFacts:
