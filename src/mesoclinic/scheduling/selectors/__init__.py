@@ -1,27 +1,22 @@
 """Reads for scheduling: availability, appointments, courses.
 
 Split by concern: ``times`` (epoch minutes and local days, the booking grid and buffer,
-the days a site is closed), ``availability`` (the Django shell around the pure engine:
-one site's search, and the searches over every bookable site) and ``lookups`` (rows by
-code or id, appointment lists, audited reads for staff pages, the client's booked toxin
-days). Every public name is importable from here (``selectors.availability_for``).
+the days a site is closed), ``one_site`` (the Django shell around the pure engine: one
+site's search), ``availability`` (the searches over every bookable site, remembered per
+process by ``remembered``) and ``lookups`` (rows by code or id, appointment lists,
+audited reads for staff pages, the client's booked toxin days). Every public name is importable from here (``selectors.availability_for``).
 """
 
 from __future__ import annotations
 
 from mesoclinic.scheduling.selectors.availability import (
     FIRST_CHUNK_DAYS,
-    MAX_APPOINTMENT_SPAN,
     MAX_WINDOW_DAYS,
     AvailabilityQuestion,
-    AvailableSlot,
-    SiteSearch,
-    SiteSlots,
     availability_for,
     availability_tables,
     bookable_sites,
-    site_practitioners,
-    site_search,
+    forget_searches,
 )
 from mesoclinic.scheduling.selectors.lookups import (
     appointment_for_id,
@@ -35,6 +30,14 @@ from mesoclinic.scheduling.selectors.lookups import (
     site_for_code,
     toxin_booking_days,
     treatment_for_code,
+)
+from mesoclinic.scheduling.selectors.one_site import (
+    MAX_APPOINTMENT_SPAN,
+    AvailableSlot,
+    SiteSearch,
+    SiteSlots,
+    site_practitioners,
+    site_search,
 )
 from mesoclinic.scheduling.selectors.times import (
     buffer_minutes,
@@ -67,6 +70,7 @@ __all__ = [
     "course_appointments",
     "course_for_id",
     "course_view",
+    "forget_searches",
     "grid_minutes",
     "local_midnight",
     "moment_of",

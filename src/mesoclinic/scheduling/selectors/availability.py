@@ -1,380 +1,131 @@
-"""Availability: the Django shell around the pure engine (``scheduling.engine``).
+"""Availability over every bookable site (or one), in growing chunks for a first page.
 
-For one site and a window of local days it loads
-
-* the site's opening hours per local day, minus public holidays (``holidays`` package,
-  ``site.holiday_country``/``holiday_subdivision``) and ``ClosedDay`` rows;
-* each qualified practitioner's working hours at the site, minus their absences;
-* with **one** batched, index-friendly query, every active appointment that keeps a
-  practitioner, room, device or lounge place busy in the window (the site's appointments
-  through the ``(site, start)`` index, the practitioners' appointments elsewhere through
-  ``(practitioner, treatment_start)``; both branches are bounded ranges);
-
-converts everything to integer minutes since the Unix epoch (UTC), and calls the engine.
-Local days and DST are handled here, never in the engine.
-
-Only practitioners qualified for the treatment appear. Qualification is decided by the
-safety engine's own practitioner rules (``practitioner_not_qualified`` and
-``practitioner_registration_expired``), so booking and screening never disagree; a
-registration that expires inside the window ends the practitioner's availability on the
-day it expires.
+Each site's part is ``one_site``'s search. Outside transactions a part is answered from
+memory when the same search was made on the same calendar (``remembered``): the key holds
+everything the slots depend on, including a digest of the busy time inside the window, so
+a booking months away leaves it valid and one inside the window does not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from itertools import chain, repeat
-from typing import NamedTuple, TypedDict, Unpack, cast
-
-import numpy as np
+import functools
+from collections.abc import Sequence
+from typing import TypedDict, Unpack
 
 from mesoclinic.catalogue.models import Formulation, Treatment
-from mesoclinic.core import clock
 from mesoclinic.core.errors import InvalidInput
-from mesoclinic.people.models import Device, Practitioner, Room, Site, WorkingHours
-from mesoclinic.safety.qualification import qualified_practitioners
-from mesoclinic.scheduling import busy, site_resources
-from mesoclinic.scheduling.busy import minutes_of
-from mesoclinic.scheduling.engine import (
-    AvailabilityGrid,
-    AvailabilityQuery,
-    Lounge,
-    PractitionerCalendar,
-    Resource,
-    Slot,
-    SlotTable,
-    TreatmentTiming,
-    compute_availability,
-)
-from mesoclinic.scheduling.engine.cells import Ints
+from mesoclinic.people.models import Practitioner, Site
+from mesoclinic.safety.policy import screening_config
+from mesoclinic.safety.qualification import treatment_facts
+from mesoclinic.scheduling import revisions
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
-from mesoclinic.scheduling.selectors.times import (
-    _days,
-    buffer_minutes,
-    ceil_minutes_of,
-    closed_days_in,
-    grid_minutes,
-    local_midnight,
-    moment_of,
+from mesoclinic.scheduling.selectors.one_site import (
+    AvailableSlot,
+    PreparedSearch,
+    SiteSlots,
+    first_start_minute,
+    prepare_search,
+    run_search,
+    treatment_timing,
 )
+from mesoclinic.scheduling.selectors.remembered import Remembered
+from mesoclinic.scheduling.selectors.times import grid_minutes
 
-MAX_APPOINTMENT_SPAN = dt.timedelta(minutes=busy.MAX_APPOINTMENT_SPAN_MINUTES)
-"""No appointment (numbing + treatment + buffer) lasts longer: bounds the busy query."""
 FIRST_CHUNK_DAYS = 7
 """A limited search looks at this many days first, then doubles the chunk."""
 MAX_WINDOW_DAYS = 800
 """Longest availability window one request may load (a long course's horizon)."""
 
 
-class AvailableSlot(NamedTuple):
-    """A bookable appointment: aware datetimes in the site's time zone, resource codes.
-
-    ``start`` is the client's arrival (numbing begins), ``treatment_start`` when the
-    practitioner starts and ``end`` when the treatment is over.
-    """
-
-    start: dt.datetime
-    treatment_start: dt.datetime
-    end: dt.datetime
-    practitioner: str
-    room: str
-    device: str | None
-    site: str
+_PAGES: Remembered[SiteSlots] = Remembered()
+"""Recent searches' slots (``remembered``), for ``availability_tables``: shared by
+requests and threads, so their columns are read, never changed."""
+REMEMBERED_SLOTS = 1_000
+"""Longest answer remembered (a first page, a week of one practitioner): a whole 60-day
+calendar is not asked for twice in a row, and would hold megabytes."""
 
 
-@dataclass(slots=True)
-class SiteSlots:
-    """Slots of one site as columns (``engine.SlotTable``), with the site's time zone to
-    turn their minutes into aware datetimes."""
-
-    site: Site
-    tz: dt.tzinfo
-    table: SlotTable
-
-    def slots(self) -> list[AvailableSlot]:
-        """The rows as ``AvailableSlot`` tuples (aware datetimes in the site's zone)."""
-        table = self.table
-        if not len(table):
-            return []
-        starts, treatment_starts, ends = (
-            table.starts.tolist(),
-            table.treatment_starts.tolist(),
-            table.ends.tolist(),
-        )
-        # Thousands of slots share a few thousand moments: each is converted once, and the
-        # slots are built column by column, with no Python call per slot.
-        moments = {
-            minutes: moment_of(minutes, self.tz) for minutes in {*starts, *treatment_starts, *ends}
-        }
-        moment = moments.__getitem__
-        fields = zip(
-            map(moment, starts),
-            map(moment, treatment_starts),
-            map(moment, ends),
-            table.practitioners.tolist(),
-            table.rooms.tolist(),
-            table.devices.tolist(),
-            repeat(self.site.code),
-            strict=False,
-        )
-        return cast(list[AvailableSlot], list(map(tuple.__new__, repeat(AvailableSlot), fields)))
-
-
-@dataclass(slots=True)
-class SiteSearch:
-    """One engine search over one site and window, with what it needs to convert back."""
-
-    site: Site
-    tz: dt.tzinfo
-    grid: AvailabilityGrid
-    practitioners: dict[str, Practitioner]
-    rooms: dict[str, Room]
-    devices: dict[str, Device]
-    limit: int | None = None
-
-    def available(self, slot: Slot) -> AvailableSlot:
-        """An engine slot as aware datetimes in the site's time zone."""
-        return AvailableSlot(
-            moment_of(slot.start, self.tz),
-            moment_of(slot.treatment_start, self.tz),
-            moment_of(slot.end, self.tz),
-            slot.practitioner,
-            slot.room,
-            slot.device,
-            self.site.code,
-        )
-
-    def found(self) -> SiteSlots:
-        """Every bookable slot (up to the search's limit), sorted by start."""
-        return SiteSlots(self.site, self.tz, self.grid.table(limit=self.limit))
-
-    def slots_starting(self, start: dt.datetime) -> list[Slot]:
-        """Engine slots starting exactly at ``start``, in practitioner preference order."""
-        minute = minutes_of(start)
-        space = self.grid.cells.space
-        offset = minute - space.origin
-        if offset < 0 or offset % space.step or offset // space.step >= space.size:
-            return []
-        cell = offset // space.step
-        return self.grid.slots(cells=range(cell, cell + 1))
-
-
-@dataclass(slots=True)
-class _Busy:
-    """Busy intervals (``(n, 2)`` arrays of minutes) by practitioner, room and device id,
-    and the lounge's occupied intervals."""
-
-    practitioners: dict[int, Ints]
-    rooms: dict[int, Ints]
-    devices: dict[int, Ints]
-    lounge: Ints
-
-
-_NOTHING_BUSY = np.zeros((0, 2), dtype=np.int64)
-
-
-def _by_id(ids: Ints, starts: Ints, ends: Ints, wanted: Iterable[int]) -> dict[int, Ints]:
-    """``{id: its (start, end) rows}`` for each wanted id."""
-    pairs = np.column_stack((starts, ends))
-    return {key: pairs[ids == key] for key in wanted}
-
-
-def _busy_intervals(
-    *,
-    site: Site,
-    practitioner_ids: Sequence[int],
-    room_ids: Iterable[int],
-    device_ids: Iterable[int],
-    window_start: dt.datetime,
-    window_end: dt.datetime,
-    exclude_ids: Iterable[int] = (),
-) -> _Busy:
-    """Busy time during the window of the site's rooms, devices and lounge and of the
-    given practitioners (anywhere), from ``scheduling.busy`` (memory or one query)."""
-    rows = busy.for_window(
-        site_id=site.pk,
-        practitioner_ids=practitioner_ids,
-        window_start=window_start,
-        window_end=window_end,
-        exclude_ids=exclude_ids,
-    )
-    first = minutes_of(window_start)
-    earliest, last = first - busy.MAX_APPOINTMENT_SPAN_MINUTES, minutes_of(window_end)
-    rows = rows.where(rows.busy_untils > first)
-    mine = rows.where(
-        np.isin(rows.practitioners, practitioner_ids)
-        & (rows.treatment_starts >= earliest)
-        & (rows.treatment_starts < last)
-    )
-    here = rows.where((rows.sites == site.pk) & (rows.starts >= earliest) & (rows.starts < last))
-    # The database guards devices over [treatment_start, busy_until) of both bookings
-    # while the engine checks a new booking's device over [treatment_start, end):
-    # widening the busy interval by the buffer at the front makes the two agree exactly
-    # (see the report on the engine).
-    numbing = here.starts < here.treatment_starts
-    return _Busy(
-        practitioners=_by_id(
-            mine.practitioners, mine.treatment_starts, mine.busy_untils, practitioner_ids
-        ),
-        rooms=_by_id(here.rooms, here.treatment_starts, here.busy_untils, room_ids),
-        devices=_by_id(
-            here.devices, here.treatment_starts - buffer_minutes(), here.busy_untils, device_ids
-        ),
-        lounge=np.column_stack((here.starts[numbing], here.treatment_starts[numbing])),
-    )
-
-
-def _subtract(
-    intervals: list[tuple[int, int]], holes: Sequence[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    if not holes:
-        return intervals
-    result: list[tuple[int, int]] = []
-    for start, end in intervals:
-        pieces = [(start, end)]
-        for hole_start, hole_end in holes:
-            next_pieces = []
-            for piece_start, piece_end in pieces:
-                if hole_end <= piece_start or piece_end <= hole_start:
-                    next_pieces.append((piece_start, piece_end))
-                    continue
-                if piece_start < hole_start:
-                    next_pieces.append((piece_start, hole_start))
-                if hole_end < piece_end:
-                    next_pieces.append((hole_end, piece_end))
-            pieces = next_pieces
-        result.extend(pieces)
-    return result
-
-
-def site_practitioners(*, site: Site, codes: Sequence[str] | None = None) -> list[Practitioner]:
-    """Active practitioners with working hours at ``site`` (optionally only ``codes``),
-    in code order, each with those working hours as ``site_hours`` (one query)."""
-    hours = WorkingHours.objects.filter(site=site, practitioner__active=True).select_related(
-        "practitioner"
-    )
-    if codes is not None:
-        hours = hours.filter(practitioner__code__in=list(codes))
-    practitioners: dict[int, Practitioner] = {}
-    for row in hours.order_by("practitioner__code", "weekday", "starts"):
-        practitioner = practitioners.setdefault(row.practitioner_id, row.practitioner)
-        if not hasattr(practitioner, "site_hours"):
-            practitioner.site_hours = []  # type: ignore[attr-defined]
-        practitioner.site_hours.append(row)  # type: ignore[attr-defined]
-    return list(practitioners.values())
-
-
-def site_search(
+def _site_slots(
     *,
     treatment: Treatment,
     site: Site,
     date_from: dt.date,
     date_to: dt.date,
-    practitioners: Sequence[str] | None = None,
-    formulation: Formulation | None = None,
-    not_before: dt.datetime | None = None,
-    exclude_appointment_ids: Iterable[int] = (),
-    room: Room | None = None,
-    device: Device | None = None,
-    limit: int | None = None,
-    resources: site_resources.SiteResources | None = None,
-) -> SiteSearch:
-    """Search one site for ``treatment`` over local days ``date_from``..``date_to``.
-
-    ``practitioners`` restricts the search to those codes (unqualified ones are dropped);
-    ``not_before`` (default: now) drops earlier starts; ``exclude_appointment_ids`` are
-    ignored as busy time (to move an appointment); ``room``/``device`` pin a resource (a
-    pinned device is reserved even when the treatment needs none: an optional injector);
-    ``resources`` are the site's when the caller has read them already.
-    """
-    resources = resources or site_resources.for_site(site)
-    # The resources' zone, not the caller's Site object's: the day frames are in it.
-    tz = resources.time_zone
-    window_start = local_midnight(date_from, tz)
-    window_end = local_midnight(date_to + dt.timedelta(days=1), tz)
-    closed = closed_days_in(site, resources, date_from, date_to)
-    frames = [
-        (day, resources.day_frame(day)) for day in _days(date_from, date_to) if day not in closed
-    ]
-    open_intervals = [interval for _, frame in frames for interval in frame.opening]
-    qualified = qualified_practitioners(
-        resources.practitioners_coded(practitioners),
+    practitioners: Sequence[str] | None,
+    formulation: Formulation | None,
+    not_before: dt.datetime | None,
+    limit: int | None,
+) -> SiteSlots:
+    """``one_site.site_search(...).found()``, from memory when the same search was made on the same
+    calendar (outside transactions only, like every cache of the calendar)."""
+    prepared = prepare_search(
         treatment=treatment,
+        site=site,
         date_from=date_from,
         date_to=date_to,
+        practitioners=practitioners,
+        exclude_appointment_ids=(),
+        room=None,
+        device=None,
+        resources=None,
+    )
+    search = functools.partial(
+        run_search,
+        prepared,
+        treatment=treatment,
         formulation=formulation,
-    )
-    rooms = [room] if room is not None else list(resources.rooms)
-    devices: list[Device] = []
-    if device is not None:  # pinned: the treatment's type, or an optional injector asked for
-        devices = [device]
-    elif treatment.device_type:
-        devices = resources.devices_of_type(treatment.device_type)
-    practitioner_ids = [practitioner.pk for practitioner, _ in qualified]
-    busy_time = _Busy({}, {}, {}, _NOTHING_BUSY)
-    if qualified and open_intervals:
-        busy_time = _busy_intervals(
-            site=site,
-            practitioner_ids=practitioner_ids,
-            room_ids=[room.pk for room in rooms],
-            device_ids=[device.pk for device in devices],
-            window_start=window_start,
-            window_end=window_end,
-            exclude_ids=exclude_appointment_ids,
-        )
-    first, last = minutes_of(window_start), minutes_of(window_end)
-    calendars = []
-    open_days = [day for day, _ in frames]
-    for practitioner, through in qualified:
-        pk = practitioner.pk
-        working = list(
-            chain.from_iterable(
-                frame.working.get(pk, ()) for _, frame in frames[: bisect_right(open_days, through)]
-            )
-        )
-        working = _subtract(working, resources.absences_between(pk, first, last))
-        calendars.append(
-            PractitionerCalendar(
-                practitioner.code,
-                sorted(working),
-                busy_time.practitioners.get(practitioner.pk, _NOTHING_BUSY),
-            )
-        )
-    lounge = None
-    if treatment.numbing_minutes > 0 and site.numbing_lounge_capacity > 0:
-        lounge = Lounge(site.numbing_lounge_capacity, busy_time.lounge)
-    moment = not_before if not_before is not None else clock.now()
-    query = AvailabilityQuery(
-        timing=TreatmentTiming(
-            treatment_minutes=treatment.treatment_minutes,
-            numbing_minutes=treatment.numbing_minutes,
-            buffer_minutes=buffer_minutes(),
-            needs_device=bool(treatment.device_type) or device is not None,
-        ),
-        open_intervals=open_intervals,
-        practitioners=calendars,
-        rooms=[Resource(room.code, busy_time.rooms.get(room.pk, _NOTHING_BUSY)) for room in rooms],
-        devices=[
-            Resource(device.code, busy_time.devices.get(device.pk, _NOTHING_BUSY))
-            for device in devices
-        ],
-        lounge=lounge,
-        grid_minutes=grid_minutes(),
-        not_before=ceil_minutes_of(moment),
+        not_before=not_before,
         limit=limit,
     )
-    return SiteSearch(
-        site=site,
-        tz=tz,
-        grid=compute_availability(query),
-        practitioners={practitioner.code: practitioner for practitioner, _ in qualified},
-        rooms={room.code: room for room in rooms},
-        devices={device.code: device for device in devices},
-        limit=limit,
+    if not revisions.caches_may_answer():
+        return search().found()
+    key = _page_key(
+        prepared, treatment=treatment, formulation=formulation, not_before=not_before, limit=limit
     )
+    found = _PAGES.get(key, prepared.resources)
+    if found is None:
+        found = search().found()
+        if len(found.table) <= REMEMBERED_SLOTS:
+            _PAGES.put(key, prepared.resources, found)
+    return SiteSlots(site, found.tz, found.table)
+
+
+def _page_key(
+    prepared: PreparedSearch,
+    *,
+    treatment: Treatment,
+    formulation: Formulation | None,
+    not_before: dt.datetime | None,
+    limit: int | None,
+) -> tuple[object, ...]:
+    """Everything a search's slots depend on besides the site's resources (the entry's
+    owner): the site, window and candidates, the busy time in the window, the treatment
+    as timed and as the safety engine sees it, the clinic's screening settings, the grid,
+    the limit and the first minute a slot may start (any moment before the window's
+    first minute offers the same slots)."""
+    first, _ = prepared.window
+    return (
+        prepared.site.pk,
+        prepared.site.numbing_lounge_capacity,
+        id(prepared.resources),
+        prepared.date_from,
+        prepared.date_to,
+        tuple(practitioner.pk for practitioner in prepared.candidates),
+        prepared.busy.digest(),
+        treatment.pk,
+        treatment_timing(treatment, device_pinned=prepared.device_pinned),
+        treatment_facts(treatment, formulation),
+        screening_config(),
+        grid_minutes(),
+        limit,
+        max(first_start_minute(not_before), first),
+    )
+
+
+def forget_searches() -> None:
+    """Forget every remembered search (the next ones run the engine again)."""
+    _PAGES.clear()
 
 
 def _check_window(date_from: dt.date, date_to: dt.date) -> None:
@@ -453,7 +204,7 @@ def availability_tables(
             else min(date_to, chunk_from + dt.timedelta(days=chunk_days - 1))
         )
         for candidate in sites:
-            search = site_search(
+            part = _site_slots(
                 treatment=treatment,
                 site=candidate,
                 date_from=chunk_from,
@@ -463,7 +214,6 @@ def availability_tables(
                 not_before=not_before,
                 limit=None if limit is None else limit - found if len(sites) == 1 else limit,
             )
-            part = search.found()
             parts.append(part)
             found += len(part.table)
         if limit is not None and found >= limit:

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.audit import Actor, audit_read
-from mesoclinic.core.lookups import CodeLookup, get_by_code, get_by_opaque_id
+from mesoclinic.core.lookups import CodeLookup, IdLookup, get_by_code, get_by_opaque_id
 from mesoclinic.people.models import Client, Practitioner, Site
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course
@@ -57,11 +57,12 @@ def appointment_queryset() -> QuerySet[Appointment]:
     )
 
 
+_APPOINTMENT = IdLookup(appointment_queryset, code=Code.APPOINTMENT_NOT_FOUND, noun="appointment")
+
+
 def appointment_for_id(appointment_id: str | int) -> Appointment:
     """The appointment with this opaque id, or 404 ``appointment_not_found``."""
-    return get_by_opaque_id(
-        appointment_queryset(), appointment_id, code=Code.APPOINTMENT_NOT_FOUND, noun="appointment"
-    )
+    return _APPOINTMENT.get(appointment_id)
 
 
 def appointment_list(
