@@ -21,8 +21,12 @@ def get_by_opaque_id(queryset: QuerySet[M], opaque_id: str | int, *, code: str, 
     text = str(opaque_id)
     found = queryset.filter(pk=int(text)).first() if is_id(text) else None
     if found is None:
-        raise NotFound(code, f"No {noun} with id {text!r}.")
+        raise _not_found(text, code=code, noun=noun)
     return found
+
+
+def _not_found(text: str, *, code: str, noun: str) -> NotFound:
+    return NotFound(code, f"No {noun} with id {text!r}.")
 
 
 def get_by_code(queryset: QuerySet[M], code: str, *, error_code: str, noun: str) -> M:
@@ -55,5 +59,25 @@ class CodeLookup(Generic[M]):
         found = self._query.objects(code=code)
         if not found:
             raise _unknown_code(code, error_code=self._error_code, noun=self._noun)
+        instance: M = found[0]
+        return instance
+
+
+class IdLookup(Generic[M]):
+    """:func:`get_by_opaque_id` on one fixed queryset, its SQL compiled once: for the rows
+    most writes start from (the client of a booking or a screening, the appointment to
+    move), where building the SQL of a ``select_related`` row took the ORM some 0.7 ms
+    and the database a few microseconds."""
+
+    def __init__(self, queryset: Callable[[], QuerySet[M]], *, code: str, noun: str) -> None:
+        self._query = CompiledQuery(lambda pk: queryset().filter(pk=pk)[:1])
+        self._code, self._noun = code, noun
+
+    def get(self, opaque_id: str | int) -> M:
+        """The row with this id, or the 404 :func:`get_by_opaque_id` raises."""
+        text = str(opaque_id)
+        found = self._query.objects(pk=int(text)) if is_id(text) else []
+        if not found:
+            raise _not_found(text, code=self._code, noun=self._noun)
         instance: M = found[0]
         return instance

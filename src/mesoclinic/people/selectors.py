@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from mesoclinic.core.errors import NotFound
-from mesoclinic.core.lookups import get_by_opaque_id
+from mesoclinic.core.lookups import IdLookup
 from mesoclinic.people.models import ApiToken, Client, Practitioner, Role
 
 
@@ -72,14 +72,14 @@ def phone_digits(phone: str) -> str:
     return digits if len(digits) >= 6 else ""
 
 
+_CLIENT = IdLookup(
+    lambda: Client.objects.select_related("home_site"), code="client_not_found", noun="client"
+)
+
+
 def client_by_id(client_id: str | int) -> Client:
     """The client with this opaque id, or a 404 ``client_not_found``."""
-    return get_by_opaque_id(
-        Client.objects.select_related("home_site"),
-        client_id,
-        code="client_not_found",
-        noun="client",
-    )
+    return _CLIENT.get(client_id)
 
 
 def practitioner_list(*, active_only: bool = True) -> QuerySet[Practitioner]:
