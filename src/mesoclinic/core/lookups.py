@@ -46,8 +46,8 @@ def _unknown_code(code: str, *, error_code: str, noun: str) -> InvalidInput:
 class CodeLookup(Generic[M]):
     """:func:`get_by_code` on one fixed queryset, its SQL compiled once (``core.compiled``).
 
-    For the lookups most requests make (a treatment, a site): building the SQL of a
-    ``select_related`` row took the ORM several times what the database took to answer.
+    For the lookups most requests make (a treatment, a site, a practitioner): building the
+    SQL of a row took the ORM several times what the database took to answer.
     """
 
     def __init__(self, queryset: Callable[[], QuerySet[M]], *, error_code: str, noun: str) -> None:

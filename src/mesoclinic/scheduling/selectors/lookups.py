@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.audit import Actor, audit_read
-from mesoclinic.core.lookups import CodeLookup, IdLookup, get_by_code, get_by_opaque_id
+from mesoclinic.core.lookups import CodeLookup, IdLookup, get_by_opaque_id
 from mesoclinic.people.models import Client, Practitioner, Site
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course
@@ -25,6 +25,9 @@ _ACTIVE_TREATMENTS = CodeLookup(
     noun="treatment",
 )
 _SITES = CodeLookup(Site.objects.all, error_code=Code.UNKNOWN_SITE, noun="site")
+_PRACTITIONERS = CodeLookup(
+    Practitioner.objects.all, error_code=Code.UNKNOWN_PRACTITIONER, noun="practitioner"
+)
 
 
 def treatment_for_code(code: str) -> Treatment:
@@ -34,9 +37,7 @@ def treatment_for_code(code: str) -> Treatment:
 
 def practitioner_for_code(code: str) -> Practitioner:
     """The practitioner with ``code``, or 400 ``unknown_practitioner``."""
-    return get_by_code(
-        Practitioner.objects.all(), code, error_code=Code.UNKNOWN_PRACTITIONER, noun="practitioner"
-    )
+    return _PRACTITIONERS.get(code)
 
 
 def site_for_code(code: str) -> Site:
