@@ -57,8 +57,8 @@ def _site_slots(
     not_before: dt.datetime | None,
     limit: int | None,
 ) -> SiteSlots:
-    """``one_site.site_search(...).found()``, from memory when the same search was made on the same
-    calendar (outside transactions only, like every cache of the calendar)."""
+    """``one_site.site_search(...).found()``, from memory when the same search was made
+    on the same calendar (outside transactions only, like every cache of the calendar)."""
     prepared = prepare_search(
         treatment=treatment,
         site=site,

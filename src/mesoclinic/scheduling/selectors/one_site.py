@@ -292,6 +292,7 @@ class PreparedSearch:
 
     @property
     def open_intervals(self) -> list[OpenInterval]:
+        """The site's opening intervals on the open days of the window."""
         return [interval for _, frame in self.frames for interval in frame.opening]
 
     @property
@@ -316,6 +317,8 @@ def prepare_search(
     device: Device | None,
     resources: site_resources.SiteResources | None,
 ) -> PreparedSearch:
+    """Read what a search needs (``site_search``'s arguments); the busy time is that of
+    every candidate, so the same reading serves whoever turns out to be qualified."""
     resources = resources or site_resources.for_site(site)
     # The resources' zone, not the caller's Site object's: the day frames are in it.
     tz = resources.time_zone
