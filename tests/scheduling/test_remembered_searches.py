@@ -247,3 +247,33 @@ def test_a_long_answer_is_not_remembered(demo, engine_runs, monkeypatch):
     runs = len(engine_runs)
     _search(limit=10)
     assert len(engine_runs) == runs
+
+
+def test_public_holidays_follow_the_site_row_the_caller_read(demo):
+    # given: a window with Good Friday and Easter Monday 2027, searched for a site that
+    # keeps no country's holidays
+    easter = {"date_from": dt.date(2027, 3, 25), "date_to": dt.date(2027, 3, 30)}
+    site = Site.objects.get(code="london")
+    site.holiday_country = ""
+    open_every_day = _search(site=site, **easter)
+    # when: the same search for the row as it is now (England's holidays)
+    site.holiday_country = "GB"
+    site.holiday_subdivision = "ENG"
+    with_holidays = _search(site=site, **easter)
+    # then: no slot on either holiday, as a fresh search says
+    holidays = {dt.date(2027, 3, 26), dt.date(2027, 3, 29)}
+    assert holidays <= {slot.start.date() for slot in open_every_day}
+    assert not holidays & {slot.start.date() for slot in with_holidays}
+    assert with_holidays == _from_database(site=site, **easter)
+
+
+def test_a_remembered_answer_cannot_be_changed_by_a_caller(demo):
+    # given: a remembered search's columns
+    parts = selectors.availability_tables(treatment=_treatment(), limit=5, **MARCH)
+    # when/then: changing one in place is refused, so later answers stay as searched
+    with pytest.raises(ValueError, match="read-only"):
+        parts[0].table.starts[0] = 0
+    assert (
+        selectors.availability_tables(treatment=_treatment(), limit=5, **MARCH)[0].table.starts[0]
+        == parts[0].table.starts[0]
+    )

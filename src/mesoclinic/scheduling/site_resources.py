@@ -47,7 +47,7 @@ class DayFrame:
     working: dict[int, tuple[tuple[int, int], ...]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class SiteResources:
     """One site's opening hours and closed days, and its active practitioners (in code
     order, with their working hours there and all their absences), rooms and devices (in

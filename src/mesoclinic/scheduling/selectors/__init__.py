@@ -4,7 +4,8 @@ Split by concern: ``times`` (epoch minutes and local days, the booking grid and 
 the days a site is closed), ``one_site`` (the Django shell around the pure engine: one
 site's search), ``availability`` (the searches over every bookable site, remembered per
 process by ``remembered``) and ``lookups`` (rows by code or id, appointment lists,
-audited reads for staff pages, the client's booked toxin days). Every public name is importable from here (``selectors.availability_for``).
+audited reads for staff pages, the client's booked toxin days). Every public name is
+importable from here (``selectors.availability_for``).
 """
 
 from __future__ import annotations

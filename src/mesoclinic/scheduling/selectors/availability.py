@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from typing import TypedDict, Unpack
 
 from mesoclinic.catalogue.models import Formulation, Treatment
+from mesoclinic.core import clock
 from mesoclinic.core.errors import InvalidInput
 from mesoclinic.people.models import Practitioner, Site
 from mesoclinic.safety.policy import screening_config
 from mesoclinic.safety.qualification import treatment_facts
 from mesoclinic.scheduling import revisions
+from mesoclinic.scheduling.engine import SlotTable
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
 from mesoclinic.scheduling.selectors.one_site import (
     AvailableSlot,
@@ -58,7 +60,9 @@ def _site_slots(
     limit: int | None,
 ) -> SiteSlots:
     """``one_site.site_search(...).found()``, from memory when the same search was made
-    on the same calendar (outside transactions only, like every cache of the calendar)."""
+    on the same calendar (outside transactions only, like every cache of the calendar).
+    "Now" is read once, so the key and the search agree on it."""
+    not_before = not_before if not_before is not None else clock.now()
     prepared = prepare_search(
         treatment=treatment,
         site=site,
@@ -87,8 +91,24 @@ def _site_slots(
     if found is None:
         found = search().found()
         if len(found.table) <= REMEMBERED_SLOTS:
+            _read_only(found.table)
             _PAGES.put(key, prepared.resources, found)
     return SiteSlots(site, found.tz, found.table)
+
+
+def _read_only(table: SlotTable) -> None:
+    """Shared from now on: a caller changing a column in place would change every later
+    answer, so numpy refuses it."""
+    for column in (
+        table.starts,
+        table.treatment_starts,
+        table.ends,
+        table.practitioners,
+        table.rooms,
+        table.devices,
+        table.resources,
+    ):
+        column.flags.writeable = False
 
 
 def _page_key(
@@ -96,14 +116,15 @@ def _page_key(
     *,
     treatment: Treatment,
     formulation: Formulation | None,
-    not_before: dt.datetime | None,
+    not_before: dt.datetime,
     limit: int | None,
 ) -> tuple[object, ...]:
     """Everything a search's slots depend on besides the site's resources (the entry's
-    owner): the site, window and candidates, the busy time in the window, the treatment
-    as timed and as the safety engine sees it, the clinic's screening settings, the grid,
-    the limit and the first minute a slot may start (any moment before the window's
-    first minute offers the same slots)."""
+    owner): the site, window, open days (public holidays follow the ``Site`` row the
+    caller read) and candidates, the busy time in the window, the treatment as timed and
+    as the safety engine sees it, the clinic's screening settings, the grid, the limit
+    and the first minute a slot may start (any moment before the window's first minute
+    offers the same slots)."""
     first, _ = prepared.window
     return (
         prepared.site.pk,
@@ -111,6 +132,7 @@ def _page_key(
         id(prepared.resources),
         prepared.date_from,
         prepared.date_to,
+        tuple(day for day, _ in prepared.frames),
         tuple(practitioner.pk for practitioner in prepared.candidates),
         prepared.busy.digest(),
         treatment.pk,

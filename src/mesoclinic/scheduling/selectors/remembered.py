@@ -9,14 +9,17 @@ under a key made of everything the answer depends on (``availability._page_key``
 answers from memory while that key is asked for again. Entries no one asks for age out
 (least recently used first, ``SIZE`` of them).
 
-An entry also names the site resources it was computed from, and answers only while they
-are the ones in use: the key holds their ``id``, which cannot be reused while the entry
-keeps them alive.
+An entry also names the site resources it was computed from (its *owner*), and answers
+only while they are the ones in use. It holds them weakly: resources replaced after a
+change are freed with the resources cache's copy, and their entries never answer again
+(the key may hold the owner's ``id``, which a later object can reuse, so the owner is
+compared by identity too).
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
@@ -34,21 +37,25 @@ class Remembered(Generic[V]):
     def __init__(self, size: int = SIZE) -> None:
         self._size = size
         self._lock = threading.Lock()
-        self._entries: OrderedDict[Hashable, tuple[object, V]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[weakref.ref[object], V]] = OrderedDict()
 
     def get(self, key: Hashable, owner: object) -> V | None:
         """The value stored under ``key`` from this very ``owner``, or ``None``."""
         with self._lock:
             found = self._entries.get(key)
-            if found is None or found[0] is not owner:
+            if found is None:
+                return None
+            if found[0]() is not owner:
+                del self._entries[key]  # its owner was replaced: it cannot answer again
                 return None
             self._entries.move_to_end(key)
             return found[1]
 
     def put(self, key: Hashable, owner: object, value: V) -> None:
-        """Remember ``value`` under ``key``, dropping the least recently used when full."""
+        """Remember ``value`` under ``key`` (holding ``owner`` weakly), dropping the least
+        recently used when full."""
         with self._lock:
-            self._entries[key] = (owner, value)
+            self._entries[key] = (weakref.ref(owner), value)
             self._entries.move_to_end(key)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
@@ -58,4 +65,5 @@ class Remembered(Generic[V]):
             self._entries.clear()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        with self._lock:
+            return len(self._entries)
