@@ -283,6 +283,8 @@ class PreparedSearch:
     resources: site_resources.SiteResources
     date_from: dt.date
     date_to: dt.date
+    window: tuple[int, int]
+    """The window's first and last (excluded) epoch minute."""
     frames: list[tuple[dt.date, site_resources.DayFrame]]
     candidates: list[Practitioner]
     rooms: list[Room]
@@ -294,15 +296,6 @@ class PreparedSearch:
     def open_intervals(self) -> list[OpenInterval]:
         """The site's opening intervals on the open days of the window."""
         return [interval for _, frame in self.frames for interval in frame.opening]
-
-    @property
-    def window(self) -> tuple[int, int]:
-        """The window's first and last (excluded) epoch minute."""
-        tz = self.resources.time_zone
-        return (
-            minutes_of(local_midnight(self.date_from, tz)),
-            minutes_of(local_midnight(self.date_to + dt.timedelta(days=1), tz)),
-        )
 
 
 def prepare_search(
@@ -322,6 +315,8 @@ def prepare_search(
     resources = resources or site_resources.for_site(site)
     # The resources' zone, not the caller's Site object's: the day frames are in it.
     tz = resources.time_zone
+    window_start = local_midnight(date_from, tz)
+    window_end = local_midnight(date_to + dt.timedelta(days=1), tz)
     closed = closed_days_in(site, resources, date_from, date_to)
     frames = [
         (day, resources.day_frame(day)) for day in _days(date_from, date_to) if day not in closed
@@ -340,8 +335,8 @@ def prepare_search(
             practitioner_ids=[practitioner.pk for practitioner in candidates],
             room_ids=[room.pk for room in rooms],
             device_ids=[device.pk for device in devices],
-            window_start=local_midnight(date_from, tz),
-            window_end=local_midnight(date_to + dt.timedelta(days=1), tz),
+            window_start=window_start,
+            window_end=window_end,
             exclude_ids=exclude_appointment_ids,
         )
     return PreparedSearch(
@@ -349,6 +344,7 @@ def prepare_search(
         resources,
         date_from,
         date_to,
+        (minutes_of(window_start), minutes_of(window_end)),
         frames,
         candidates,
         rooms,
