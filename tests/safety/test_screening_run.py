@@ -11,7 +11,7 @@ from mesoclinic.core.errors import InvalidInput
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.people.models import Practitioner
 from mesoclinic.safety.engine import Outcome
-from mesoclinic.safety.models import Override
+from mesoclinic.safety.models import Override, ToxinAdministration
 from mesoclinic.safety.services import screening_as_dict, screening_run
 
 
@@ -131,10 +131,14 @@ def test_prescription_expires_after_the_validity_window(screen):
 
 
 def test_toxin_sixty_days_ago_needs_an_override(screen):
+    # given the dose the demo seeded "60 days ago" (read back, so a run crossing midnight holds)
+    last = ToxinAdministration.objects.get(client__email="james.whitaker@example.com")
+    # when
     result = screen("james.whitaker@example.com", "mesotox", "dr-patel")
+    # then
     assert result.outcome is Outcome.NEEDS_OVERRIDE
     assert codes(result) == ["toxin_interval"]
-    assert result.reasons[0].details["days_since"] == 60
+    assert result.reasons[0].details["days_since"] == (clock.today() - last.administered_on).days
 
 
 def test_neuromuscular_disorder_refuses_toxin_only(screen):

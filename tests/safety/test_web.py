@@ -12,7 +12,13 @@ from django.test import Client as HttpClient
 from mesoclinic.core import clock
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.people.models import Client
-from mesoclinic.safety.models import HealthQuestionnaire, Override, Prescription, SignedConsent
+from mesoclinic.safety.models import (
+    HealthQuestionnaire,
+    Override,
+    Prescription,
+    SignedConsent,
+    ToxinAdministration,
+)
 
 HTMX = {"HX-Request": "true"}
 
@@ -424,11 +430,13 @@ def test_an_allowed_screening_with_a_blocking_warning_says_before_treatment(brow
 def test_a_toxin_interval_reason_names_dates_in_words_and_the_dose_is_on_the_client_page(
     browser_as,
 ):
-    # given James Whitaker's declared Azzalure dose (another clinic) 60 days ago
+    # given James Whitaker's declared Azzalure dose (another clinic), seeded 60 days ago
+    last = ToxinAdministration.objects.get(
+        client__email="james.whitaker@example.com"
+    ).administered_on
     doctor = browser_as("dr-patel")
     response = screening(doctor, "james.whitaker@example.com", "mesotox", "dr-patel", **HTMX)
     text = visible(response.content.decode())
-    last = clock.today() - dt.timedelta(days=60)
     assert "Too soon after the last toxin" in text
     assert f"{last:%A} {last.day} {last:%B %Y}" in text
     assert not ISO_DATE.search(text)
