@@ -331,3 +331,43 @@ def test_the_restart_command_makes_memory_reload_both_caches(demo, client_named)
     assert "Restarted" in output.getvalue()
     assert AuditEntry.objects.filter(action="calendar.clocks_restarted").count() == 1
     assert _from_memory() == _from_database()
+
+
+def test_memory_folds_many_changes_into_its_base_and_still_agrees(demo, client_named, monkeypatch):
+    # given: memory filled, folding after every second changed appointment
+    monkeypatch.setattr(busy, "FOLD_AFTER", 2)
+    _from_memory()
+    # when: bookings, a move and a cancellation, read after each
+    booked = [_book(client_named, "2027-03-22", time) for time in ("09:00", "11:00", "14:00")]
+    for _ in booked:
+        assert _from_memory() == _from_database()
+    services.appointment_reschedule(
+        actor=None, appointment=booked[0], start=london("2027-03-23", "10:00")
+    )
+    services.appointment_cancel(actor=None, appointment=booked[1])
+    # then: the overlay was merged into the base, which is in start order, and agrees
+    remembered = _from_memory()
+    snapshot = busy.busy_cache()._snapshot
+    assert len(snapshot.changed) <= 2
+    assert (snapshot.base.starts[:-1] <= snapshot.base.starts[1:]).all()
+    assert remembered == _from_database()
+    assert booked[1].pk not in {row[0] for row in remembered}
+
+
+def test_a_longer_span_after_a_move_beyond_the_old_one_holds_the_moved_booking(demo, client_named):
+    # given: memory of March, and a March booking moved into April (outside that span)
+    moved = _book(client_named, "2027-03-24", "10:00")
+    _from_memory()
+    services.appointment_reschedule(
+        actor=None, appointment=moved, start=london("2027-04-12", "10:00")
+    )
+    assert moved.pk not in {row[0] for row in _from_memory()}
+    # when: a search reaches into April, extending what memory keeps
+    april = busy.minutes_of(london("2027-05-01", "00:00"))
+    rows = busy.busy_cache().starting_between(FIRST, april)
+    # then: the booking is there once, at its new time, as in the database
+    assert rows is not None
+    assert _rows(rows) == _rows(busy._fetch_starting(FIRST, april))
+    assert [row[5] for row in _rows(rows) if row[0] == moved.pk] == [
+        busy.minutes_of(london("2027-04-12", "10:00"))
+    ]

@@ -51,6 +51,8 @@ CACHE_LOOKBACK_MINUTES = 3 * 24 * 60
 NO_DEVICE = -1
 MAX_CHANGES_READ = 2_000
 """More changed appointments than this since the last look: reload instead."""
+FOLD_AFTER = 512
+"""Changed appointments the cache keeps beside its base before merging them into it."""
 
 
 class EpochMinutes(Func):
@@ -99,8 +101,12 @@ class BusyRows:
         return len(self.ids)
 
     def where(self, keep: Any) -> BusyRows:
-        """The rows where ``keep`` (a boolean array) is set."""
+        """The rows ``keep`` selects (a boolean array, or positions in order)."""
         return BusyRows(*(column[keep] for column in self._columns()))
+
+    def sliced(self, low: int, high: int) -> BusyRows:
+        """Rows ``low`` to ``high`` (views: no copy)."""
+        return BusyRows(*(column[low:high] for column in self._columns()))
 
     def __add__(self, other: BusyRows) -> BusyRows:
         return BusyRows(
@@ -238,12 +244,69 @@ def _fetch_starting(first: int, last: int) -> BusyRows:
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
     """What one process holds: every active appointment starting in ``[first, last)`` as
-    of the appointments clock's ``stamp``."""
+    of the appointments clock's ``stamp``.
+
+    Kept as a large ``base`` read at some earlier revision, in start order, and a small
+    overlay of what changed since: the ids whose ``base`` rows are out of date
+    (``changed``) and, of those still active in the span, their current rows (``fresh``).
+    A catch-up after one booking then costs the size of the overlay, not of the whole
+    calendar; the overlay is folded into the base once it holds ``FOLD_AFTER`` ids."""
 
     stamp: revisions.Stamp
     first: int
     last: int
-    rows: BusyRows
+    base: BusyRows
+    changed: Ints
+    fresh: BusyRows
+
+    @classmethod
+    def empty(cls, stamp: revisions.Stamp, first: int) -> _Snapshot:
+        return cls(stamp, first, first, _NO_ROWS, _NO_IDS, _NO_ROWS)
+
+    def between(self, first: int, last: int) -> BusyRows:
+        """The rows starting in ``[first, last)``: a slice of the base (binary search on
+        its starts), less its changed rows, plus the fresh ones in the span."""
+        low, high = np.searchsorted(self.base.starts, (first, last))
+        rows = self.base.sliced(int(low), int(high))
+        if len(self.changed):
+            rows = rows.where(~np.isin(rows.ids, self.changed))
+        if len(self.fresh):
+            fresh = self.fresh
+            rows = rows + fresh.where((fresh.starts >= first) & (fresh.starts < last))
+        return rows
+
+    def caught_up(
+        self, stamp: revisions.Stamp, changed: Sequence[int], fresh: BusyRows
+    ) -> _Snapshot:
+        """This snapshot at ``stamp``, given the ids changed since and the current rows
+        of those still active (of any span: only this one's are kept)."""
+        ids = np.asarray(changed, dtype=np.int64)
+        kept = self.fresh.where(~np.isin(self.fresh.ids, ids))
+        inside = fresh.where((fresh.starts >= self.first) & (fresh.starts < self.last))
+        snapshot = _Snapshot(
+            stamp, self.first, self.last, self.base, np.union1d(self.changed, ids), kept + inside
+        )
+        return snapshot.folded() if len(snapshot.changed) > FOLD_AFTER else snapshot
+
+    def folded(self) -> _Snapshot:
+        """The same rows with the overlay merged into the base (in start order again)."""
+        if not len(self.changed):
+            return self
+        rows = self.base.where(~np.isin(self.base.ids, self.changed)) + self.fresh
+        base = rows.where(np.argsort(rows.starts, kind="stable"))
+        return _Snapshot(self.stamp, self.first, self.last, base, _NO_IDS, _NO_ROWS)
+
+    def extended(self, last: int) -> _Snapshot:
+        """The snapshot also holding the appointments starting in ``[self.last, last)``
+        (read now, so current: the overlay is folded first, as it covers only the old
+        span)."""
+        folded = self.folded()
+        more = _fetch_starting(self.last, last)
+        return _Snapshot(self.stamp, self.first, last, folded.base + more, _NO_IDS, _NO_ROWS)
+
+
+_NO_IDS: Ints = np.zeros(0, dtype=np.int64)
+_NO_ROWS = BusyRows.of([])
 
 
 # The catch-up's row query is written out rather than built with ``_fetch``: it runs on
@@ -313,9 +376,8 @@ class BusyCache:
             if first < snapshot.first:
                 return None
             if last > snapshot.last:
-                snapshot = self._snapshot = _extended(snapshot, last)
-        rows = snapshot.rows
-        return rows.where((rows.starts >= first) & (rows.starts < last))
+                snapshot = self._snapshot = snapshot.extended(last)
+        return snapshot.between(first, last)
 
     def _current(self) -> _Snapshot:
         stamp = revisions.read(revisions.APPOINTMENTS)
@@ -328,7 +390,7 @@ class BusyCache:
             # Past appointments stay until the next reload: reload every few days.
             or snapshot.first < first - CACHE_LOOKBACK_MINUTES
         ):
-            snapshot = _Snapshot(stamp, first, first, BusyRows.of([]))
+            snapshot = _Snapshot.empty(stamp, first)
         elif stamp.revision > snapshot.stamp.revision:
             snapshot = _caught_up(snapshot, stamp)
         self._snapshot = snapshot
@@ -341,18 +403,9 @@ def _caught_up(snapshot: _Snapshot, stamp: revisions.Stamp) -> _Snapshot:
     changes = _changes(snapshot.stamp.revision, stamp.revision)
     if changes is None or len(changes[0]) != stamp.revision - snapshot.stamp.revision:
         rows = _fetch_starting(snapshot.first, snapshot.last)
-    else:
-        changed, fresh = changes
-        rows = snapshot.rows.where(~np.isin(snapshot.rows.ids, changed))
-        inside = (fresh.starts >= snapshot.first) & (fresh.starts < snapshot.last)
-        rows = rows + fresh.where(inside)
-    return _Snapshot(stamp, snapshot.first, snapshot.last, rows)
-
-
-def _extended(snapshot: _Snapshot, last: int) -> _Snapshot:
-    """The snapshot also holding the appointments starting in ``[snapshot.last, last)``."""
-    more = _fetch_starting(snapshot.last, last)
-    return _Snapshot(snapshot.stamp, snapshot.first, last, snapshot.rows + more)
+        return _Snapshot(stamp, snapshot.first, snapshot.last, rows, _NO_IDS, _NO_ROWS)
+    changed, fresh = changes
+    return snapshot.caught_up(stamp, changed, fresh)
 
 
 _CACHE = BusyCache()
