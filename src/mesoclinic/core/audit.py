@@ -17,6 +17,7 @@ from django.db import connection
 
 from mesoclinic.core import clock
 from mesoclinic.core.audit_context import current_origin
+from mesoclinic.core.compiled import CompiledInsert
 from mesoclinic.core.models import AuditEntry
 from mesoclinic.core.read_audit import active_buffer
 
@@ -64,8 +65,11 @@ def audit_record(
     entry = audit_entry(
         actor=actor, action=action, obj=obj, client_id=client_id, summary=summary, data=data
     )
-    entry.save(force_insert=True)
+    _INSERT_ENTRY.insert(entry)
     return entry
+
+
+_INSERT_ENTRY = CompiledInsert(AuditEntry)
 
 
 def audit_read(

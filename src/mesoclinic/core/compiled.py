@@ -13,6 +13,10 @@ rows joined in, as iterating the queryset does.
 Only for querysets whose SQL does not depend on the argument values (no ``None`` that
 becomes ``IS NULL``, no lists whose length changes the SQL): the shape is checked when it
 is compiled, as every marker must turn up among the parameters.
+
+``CompiledInsert`` does the same for the ``INSERT`` of one new model instance, which the
+busiest writes (an appointment, an audit entry) run on every booking: ``save`` rebuilds
+and recompiles that statement each time.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators
+from django.db.models.sql import InsertQuery
 
 _MARKER_BASE = -7_316_000_000
 """Integer markers: ids no row has (negative) and no caller passes."""
@@ -169,3 +174,85 @@ def _adapt(connection: Any, value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return connection.ops.adapt_datetimefield_value(value)
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Insert:
+    sql: str
+    fields: tuple[Field[Any, Any], ...]
+    returning_params: Any
+    returns_pk: bool
+
+
+class CompiledInsert:
+    """``insert(instance)`` writes a new, unsaved ``model`` instance as
+    ``instance.save(force_insert=True)`` does (each field's ``pre_save`` and database
+    preparation, the primary key set from the database, the instance then marked saved),
+    with the statement compiled once per thread and database.
+
+    For models whose rows ``save`` would write with plain parameters: one table (no parent
+    model), an automatic primary key, no ``order_with_respect_to``, nothing else the
+    database returns, and no ``pre_save``/``post_save`` receivers (none are sent)."""
+
+    def __init__(self, model: type[Model]) -> None:
+        meta = model._meta
+        if meta.parents or meta.order_with_respect_to or meta.auto_field is None:
+            raise TypeError(f"{model.__name__}: a compiled insert takes a one-table model")
+        self._model = model
+        self._local = threading.local()
+
+    def insert(self, instance: Model, *, using: str = "default") -> None:
+        """Insert ``instance`` (unsaved: its primary key is set from the database)."""
+        if instance._state.adding is False or instance.pk is not None:
+            raise ValueError("a compiled insert writes new instances only")
+        # what save() checks first: no unsaved related object (Django 5.2; not in the stubs)
+        instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+        compiled = self._compiled(using, instance)
+        connection = connections[using]
+        params = [
+            field.get_db_prep_save(field.pre_save(instance, True), connection)
+            for field in compiled.fields
+        ]
+        meta = self._model._meta
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            if compiled.returns_pk:
+                row = connection.ops.fetch_returned_insert_columns(  # type: ignore[attr-defined]
+                    cursor, compiled.returning_params
+                )
+                pk = row[0]
+            else:
+                pk = connection.ops.last_insert_id(cursor, meta.db_table, str(meta.pk.column))
+        setattr(instance, meta.pk.attname, pk)
+        instance._state.adding = False
+        instance._state.db = using
+
+    def _compiled(self, using: str, instance: Model) -> _Insert:
+        compiled: _Insert | None = self._local.__dict__.get(using)
+        if compiled is None:
+            compiled = self._local.__dict__[using] = self._compile(using, instance)
+        return compiled
+
+    def _compile(self, using: str, instance: Model) -> _Insert:
+        meta = self._model._meta
+        fields = tuple(
+            field
+            for field in meta.local_concrete_fields
+            if not field.generated and field is not meta.auto_field
+        )
+        if list(meta.db_returning_fields) != [meta.pk]:
+            raise TypeError(f"{self._model.__name__}: the database returns more than its key")
+        query = InsertQuery(self._model)
+        query.insert_values(list(fields), [instance])
+        compiler = query.get_compiler(using=using)
+        compiler.returning_fields = list(meta.db_returning_fields)
+        statements = compiler.as_sql()
+        ((sql, params),) = statements
+        if len(params) != len(fields) or sql.count("%s") != len(fields):
+            raise TypeError(f"{self._model.__name__}: a field writes more than a plain parameter")
+        return _Insert(
+            sql=sql,
+            fields=fields,
+            returning_params=compiler.returning_params,
+            returns_pk=connections[using].features.can_return_columns_from_insert,
+        )

@@ -24,7 +24,7 @@ from django.db.models import F, IntegerField, Q, QuerySet, Value
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor
-from mesoclinic.core.compiled import CompiledQuery
+from mesoclinic.core.compiled import CompiledInsert, CompiledQuery
 from mesoclinic.core.errors import Conflict, DomainError, RuleRefused
 from mesoclinic.people.models import (
     Client,
@@ -421,6 +421,9 @@ def _lock_lounge(site: Site, treatment: Treatment) -> None:
         list(Site.objects.select_for_update(no_key=True).filter(pk=site.pk).values_list("pk"))
 
 
+_INSERT_APPOINTMENT = CompiledInsert(Appointment)
+
+
 @dataclass(frozen=True)
 class _NewAppointment:
     """Writes a booked appointment at the placement and resources ``_write_guarded``
@@ -437,7 +440,7 @@ class _NewAppointment:
 
     def __call__(self, placement: Placement, room: Room, device: Device | None) -> Appointment:
         appointment = self.build(placement, room, device)
-        appointment.save(force_insert=True)
+        _INSERT_APPOINTMENT.insert(appointment)
         return appointment
 
     def build(self, placement: Placement, room: Room, device: Device | None) -> Appointment:
