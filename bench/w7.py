@@ -564,9 +564,10 @@ def run(target: BenchTarget, info: Any = None, *, quick: bool = False) -> dict[s
     )
 
 
-def peer_booking_p50_ms(target: BenchTarget, *, bookings: int = 30) -> dict[str, Any]:
-    """django-appointment's ``create_new_appointment`` p50 on W7's smaller calendar (for W2's
-    ``peer_ratio_p50``): the peer alone, no mesoclinic database involved."""
+def peer_bookings(target: BenchTarget, *, bookings: int = 30) -> tuple[list[float], str]:
+    """django-appointment's ``create_new_appointment`` on W7's smaller calendar (for W2's
+    ``peer_ratio_p50``): the milliseconds of each booking, and the package with its
+    version. The peer alone, no mesoclinic database involved."""
     first = local_today() + dt.timedelta(days=1)
     calendar = make_calendar(first, SIZES[0])
     # The peer checks nothing, so any grid time of a working day will do.
@@ -588,8 +589,4 @@ def peer_booking_p50_ms(target: BenchTarget, *, bookings: int = 30) -> dict[str,
             "races": [],
         }
     )
-    return {
-        "peer_booking_p50_ms": round(percentile(peer["booking"], 0.5), 3),
-        "bookings": len(peer["booking"]),
-        "package": f"{peer['package']} {peer['version']}",
-    }
+    return list(peer["booking"]), f"{peer['package']} {peer['version']}"
