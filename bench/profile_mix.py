@@ -87,9 +87,26 @@ def main(argv: list[str] | None = None) -> int:
             f"  p50 {seconds[len(seconds) // 2] * 1000:6.2f} ms"
             f"  {sum(seconds) / elapsed * 100:5.1f} % of the time"
         )
+    healthz = _healthz_mean(client)
+    print(
+        f"/healthz mean {healthz * 1000:.2f} ms: the mix's requests cost "
+        f"{elapsed / max(total, 1) / healthz:.1f}x one (W4's healthz_ratio is about its inverse,"
+        " plus the server's share)"
+    )
     if profile is not None:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
     return 0
+
+
+def _healthz_mean(client: Any, requests: int = 500) -> float:
+    """Seconds per ``/healthz`` through the same client (its yardstick: the machine's speed
+    drifts, the ratio less)."""
+    for _ in range(WARM_UP):
+        client.get("/healthz")
+    started = time.perf_counter()
+    for _ in range(requests):
+        client.get("/healthz")
+    return (time.perf_counter() - started) / requests
 
 
 if __name__ == "__main__":
