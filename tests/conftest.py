@@ -104,6 +104,18 @@ class Api:
 
 
 @pytest.fixture
+def browser_as(demo):
+    """``browser_as("dr-patel")`` is a Django test client logged in as that demo user."""
+
+    def login(username: str) -> HttpClient:
+        browser = HttpClient()
+        assert browser.login(username=username, password="mesoclinic-demo")
+        return browser
+
+    return login
+
+
+@pytest.fixture
 def api_as(demo):
     """``api_as("dr-patel")`` is an API client authenticated as that demo user."""
     return lambda username: Api(api_token_create(username=username))

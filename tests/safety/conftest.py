@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client as HttpClient
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.demo.safety import load_safety_demo
@@ -25,15 +24,3 @@ def client_by_email(demo):
 @pytest.fixture
 def treatment(demo):
     return lambda code: Treatment.objects.select_related("default_formulation").get(code=code)
-
-
-@pytest.fixture
-def browser_as(demo):
-    """``browser_as("dr-patel")`` is a Django test client logged in as that demo user."""
-
-    def login(username: str) -> HttpClient:
-        browser = HttpClient()
-        assert browser.login(username=username, password="mesoclinic-demo")
-        return browser
-
-    return login

@@ -443,7 +443,7 @@ def recall_contact(request: HttpRequest, lot: str, payload: ContactIn) -> Status
     """Mark a client as contacted about a recalled lot."""
     require(request.user, Access.ADMIN)
     client = client_by_id(payload.client)
-    if not selectors.recall_recipients(lot).filter(record__client=client).exists():
+    if not selectors.lot_received_by(lot, client):
         raise InvalidInput("not_a_recipient", f"That client did not receive lot {lot}.")
     contact = recall.recall_contact_mark(
         actor=request.user, lot=lot, client=client, note=payload.note

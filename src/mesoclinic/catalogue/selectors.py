@@ -58,12 +58,14 @@ def batch_list(*, formulation: Formulation | None = None) -> QuerySet[Batch]:
 
 def batches_with_lot(lot: str) -> QuerySet[Batch]:
     """The batches whose lot number is ``lot`` in any case (one per formulation at most).
+    The caller strips what was typed: the value reaches the SQL as given (as a
+    ``CompiledQuery`` builder needs).
 
     Both sides go through the database's ``UPPER`` so that they fold case alike (SQLite
     folds ASCII only), and the comparison is the expression of the ``batch_lot_upper``
     index: one index probe, where ``lot__iexact`` (``LIKE`` on SQLite) read every batch and
     left the planner free to scan every treatment record instead (W6)."""
-    return Batch.objects.alias(lot_key=Upper("lot")).filter(lot_key=Upper(Value(lot.strip())))
+    return Batch.objects.alias(lot_key=Upper("lot")).filter(lot_key=Upper(Value(lot)))
 
 
 def batches_expiring(*, on: dt.date, within_days: int = 30) -> QuerySet[Batch]:

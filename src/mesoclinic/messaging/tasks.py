@@ -8,7 +8,7 @@ from django_tasks import task
 
 from mesoclinic.core.backup_runs import backup_enqueue_if_due
 from mesoclinic.core.selectors import WORKER_BEAT_SECONDS
-from mesoclinic.core.services import worker_heartbeat_beat
+from mesoclinic.core.services import database_statistics_refresh, worker_heartbeat_beat
 from mesoclinic.messaging import delivery, services
 
 
@@ -39,8 +39,8 @@ offers): a cancellation reaches the oldest waiting client within this long."""
 def periodic_jobs() -> list[tuple[float, Callable[[], object]]]:
     """What the worker runs on a timer: its heartbeat (``/healthz``), the check whether the
     daily backup is due, stale-message recovery, the maintenance scan, the sweep of slot
-    holds that have run out (they already block nothing: the sweep only records it) and the
-    waiting list's matching."""
+    holds that have run out (they already block nothing: the sweep only records it), the
+    waiting list's matching and the query planner's statistics (SQLite)."""
     from mesoclinic.scheduling.services.holds import holds_sweep
     from mesoclinic.scheduling.services.waitlist import waitlist_match
 
@@ -51,4 +51,5 @@ def periodic_jobs() -> list[tuple[float, Callable[[], object]]]:
         (3600.0, lambda: scan_maintenance_due.enqueue()),
         (60.0, holds_sweep),
         (WAITLIST_MATCH_SECONDS, waitlist_match),
+        (3600.0, database_statistics_refresh),
     ]
