@@ -87,6 +87,28 @@ def test_the_same_shape_runs_with_other_arguments(booked):
     assert BOOKED_BETWEEN.rows(practitioner=booked, **window)
 
 
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_a_compiled_query_is_prepared_once_per_connection_on_postgresql(booked):
+    # given
+    window = {
+        "after_0": dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        "before_0": dt.datetime(2028, 1, 1, tzinfo=dt.UTC),
+    }
+    # when: the same shape three times with other arguments
+    answers = [BOOKED_BETWEEN.rows(practitioner=who, **window) for who in (booked, booked, 0)]
+    # then: one prepared statement of this query in the session, and the ORM's rows
+    mine = [sql for sql in _prepared_statements() if "COUNT(" in sql and "$1" in sql]
+    assert len(mine) == 1
+    assert answers[0] == answers[1] == list(_booked_between(practitioner=booked, **window))
+    assert answers[2] == []
+
+
 def test_an_argument_the_sql_does_not_use_is_refused(db):
     unused = CompiledQuery(lambda **arguments: Appointment.objects.values_list("pk"))
     with pytest.raises(ValueError, match="not found in the compiled SQL"):

@@ -158,6 +158,11 @@ TEMPLATES = [
 ]
 
 
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
+"""psycopg's ``prepare_threshold``: executions before a statement is prepared unasked
+(never, in practice). Django's default, ``None``, refuses even statements that ask."""
+
+
 def _database() -> dict[str, Any]:
     """The default database: ``DATABASE_URL``, else SQLite under HOME in WAL mode."""
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{HOME / 'mesoclinic.sqlite3'}"
@@ -191,6 +196,9 @@ def _database() -> dict[str, Any]:
     else:
         config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = True
+        # psycopg prepares only the statements that ask for it (core.compiled's, which
+        # are of a fixed shape); Django's own stay unprepared, as by default.
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = PREPARE_ONLY_WHEN_ASKED
     return config
 
 

@@ -17,11 +17,18 @@ is compiled, as every marker must turn up among the parameters.
 ``CompiledInsert`` does the same for the ``INSERT`` of one new model instance, which the
 busiest writes (an appointment, an audit entry) run on every booking: ``save`` rebuilds
 and recompiles that statement each time.
+
+On PostgreSQL a compiled query is also *prepared* once per connection (psycopg 3,
+parameters bound on the server): PostgreSQL then plans it once, where planning the recall
+query's seven-table join took 4.2 ms against 0.9 ms to run it (W6). Django keeps
+prepared statements off for everything else (connection poolers in transaction mode
+need PgBouncer 1.21 or later, with ``max_prepared_statements``, for them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,7 +124,7 @@ class CompiledQuery:
         params = list(compiled.params)
         for position, name in compiled.slots:
             params[position] = _adapt(connection, arguments[name])
-        with connection.cursor() as cursor:
+        with _preparing_cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
@@ -156,6 +163,34 @@ class CompiledQuery:
         return _Compiled(
             sql, tuple(params), slots, compiler, converters, _Instances.of(compiler, using)
         )
+
+
+def _preparing_cursor(connection: Any) -> Any:
+    """A cursor for compiled SQL: on PostgreSQL one that binds parameters on the server
+    and prepares each statement once per connection, wrapped as Django wraps its own
+    (errors translated); elsewhere, or while Django logs queries (``DEBUG``, a test
+    counting them), the usual one, as Django's log cannot show a prepared statement's
+    SQL."""
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_preparing_cursor_class()(connection.connection))
+
+
+@functools.cache
+def _preparing_cursor_class() -> type[Any]:
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        """Django's server-binding psycopg cursor, asking for every statement to be
+        prepared (psycopg keeps the prepared statements of a connection by their SQL)."""
+
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+            return super().execute(query, params, **(options | {"prepare": True}))  # type: ignore[misc]
+
+    return PreparingCursor
 
 
 def _marker(value: Any, index: int) -> Any:

@@ -135,7 +135,10 @@ def _lot_uses(lot: str) -> QuerySet[ProductUse]:
 
 def lot_exists(lot: str) -> bool:
     """Whether any batch has this lot number (in any case)."""
-    return batches_with_lot(lot.strip()).exists()
+    return bool(_ANY_BATCH_WITH_LOT.rows(lot=lot.strip()))
+
+
+_ANY_BATCH_WITH_LOT = CompiledQuery(lambda *, lot: batches_with_lot(lot).values_list("pk")[:1])
 
 
 def recall_recipients_queryset(*, lot: str) -> QuerySet[ProductUse]:
