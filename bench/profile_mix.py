@@ -4,6 +4,7 @@ generator), timed per kind of request, optionally under ``cProfile``.
 
     python -m bench.profile_mix                      # 2,000 requests of the mix
     python -m bench.profile_mix --kind book --profile # bookings only, with a profile
+    python -m bench.profile_mix --database postgresql # the same on the PostgreSQL data set
 
 The mix's bookings stay in the data set (9–12 months ahead, outside the availability
 pages' days); ``python -m bench.dataset`` rebuilds it. Figures from here are for finding
@@ -49,9 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2_000, help="draws from the mix")
     parser.add_argument("--kind", choices=("availability", "client", "book", "change", "screening"))
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--profile", action="store_true", help="print a cProfile summary")
     args = parser.parse_args(argv)
-    target = target_for("sqlite", "200k")
+    target = target_for(args.database, "200k")
     setup_django(target)
     info = ensure(target, log=lambda *_: None)
 
