@@ -7,9 +7,11 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.env import RESULTS_DIR, machine
+
+_T = TypeVar("_T")
 
 
 def percentile(samples: Sequence[float], share: float) -> float:
@@ -45,19 +47,24 @@ def time_calls(
         call()
     samples: list[float] = []
     deadline = time.perf_counter() + budget_seconds
+    while len(samples) < repeat and (len(samples) < 3 or time.perf_counter() < deadline):
+        samples.append(timed(call)[0])
+    return samples
+
+
+def timed(call: Callable[[], _T]) -> tuple[float, _T]:
+    """Milliseconds of one call, and what it returned: the collector runs before it and
+    is held off during it (then restored as it was)."""
     gc_was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
     try:
-        while len(samples) < repeat and (len(samples) < 3 or time.perf_counter() < deadline):
-            gc.collect()
-            gc.disable()
-            started = time.perf_counter()
-            call()
-            samples.append((time.perf_counter() - started) * 1000)
-            gc.enable()
+        started = time.perf_counter()
+        result = call()
+        return (time.perf_counter() - started) * 1000, result
     finally:
         if gc_was_enabled:
             gc.enable()
-    return samples
 
 
 def write_result(

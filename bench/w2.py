@@ -32,7 +32,6 @@ attempts actually made is reported.  The W2 bookings are cancelled at the end (o
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import multiprocessing
 import random
 import threading
@@ -582,21 +581,15 @@ def peer_ratio(target: BenchTarget, info: DatasetInfo, *, bookings: int) -> dict
 def _timed_bookings(actor: Any, site: Any, attempts: list[dict[str, Any]]) -> list[float]:
     """Milliseconds of each of ``attempts`` that booked (refusals are not timed). The
     collector runs between bookings, not during them, as the peer's are timed."""
+    from bench.report import timed
+
     samples: list[float] = []
-    enabled = gc.isenabled()
-    try:
-        for attempt in attempts:
-            gc.collect()
-            gc.disable()
-            began = time.perf_counter()
-            booked = _book_via_service(actor, site, attempt) == 201
-            ended = time.perf_counter()
-            gc.enable()
-            if booked:
-                samples.append((ended - began) * 1000)
-    finally:
-        if enabled:
-            gc.enable()
+    for attempt in attempts:
+        milliseconds, status = timed(
+            lambda attempt=attempt: _book_via_service(actor, site, attempt)
+        )
+        if status == 201:
+            samples.append(milliseconds)
     return samples
 
 

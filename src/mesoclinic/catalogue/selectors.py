@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import QuerySet, Value
+from django.db.models import Model, QuerySet, Value
 from django.db.models.functions import Upper
 
 from mesoclinic.catalogue.models import (
@@ -17,6 +18,8 @@ from mesoclinic.catalogue.models import (
     Treatment,
 )
 from mesoclinic.core.lookups import get_by_code
+
+_M = TypeVar("_M", bound=Model)
 
 
 def treatment_list(*, active_only: bool = True) -> QuerySet[Treatment]:
@@ -65,7 +68,14 @@ def batches_with_lot(lot: str) -> QuerySet[Batch]:
     folds ASCII only), and the comparison is the expression of the ``batch_lot_upper``
     index: one index probe, where ``lot__iexact`` (``LIKE`` on SQLite) read every batch and
     left the planner free to scan every treatment record instead (W6)."""
-    return Batch.objects.alias(lot_key=Upper("lot")).filter(lot_key=Upper(Value(lot)))
+    return with_lot(Batch.objects.all(), lot)
+
+
+def with_lot(rows: QuerySet[_M], lot: str) -> QuerySet[_M]:
+    """The ``rows`` whose ``lot`` column is ``lot`` in any case, both sides through the
+    database's ``UPPER`` (a batch, a recall contact: every lot comparison folds alike)."""
+    aliased: QuerySet[_M] = rows.alias(lot_key=Upper("lot"))  # type: ignore[assignment]
+    return aliased.filter(lot_key=Upper(Value(lot)))
 
 
 def batches_expiring(*, on: dt.date, within_days: int = 30) -> QuerySet[Batch]:

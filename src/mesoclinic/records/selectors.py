@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
-from django.db.models.functions import Upper
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from mesoclinic.catalogue.models import Treatment
-from mesoclinic.catalogue.selectors import batches_with_lot
+from mesoclinic.catalogue.selectors import batches_with_lot, with_lot
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_read
 from mesoclinic.core.compiled import CompiledQuery
@@ -150,9 +149,7 @@ def recall_recipients_queryset(*, lot: str) -> QuerySet[ProductUse]:
     practitioner, formulation and batch (``_RECALL_FIELDS``), plus ``contacted`` (whether
     the client was told of this lot).
     """
-    contacted = RecallContact.objects.alias(lot_key=Upper("lot")).filter(
-        lot_key=Upper(Value(lot)), client=OuterRef("record__client")
-    )
+    contacted = with_lot(RecallContact.objects.all(), lot).filter(client=OuterRef("record__client"))
     return (
         _lot_uses(lot)
         .filter(record__signed_at__isnull=False)

@@ -260,8 +260,9 @@ class _Snapshot:
     fresh: BusyRows
 
     @classmethod
-    def empty(cls, stamp: revisions.Stamp, first: int) -> _Snapshot:
-        return cls(stamp, first, first, _NO_ROWS, _NO_IDS, _NO_ROWS)
+    def of(cls, stamp: revisions.Stamp, first: int, last: int, base: BusyRows) -> _Snapshot:
+        """A snapshot of ``base`` (in start order) with nothing changed since."""
+        return cls(stamp, first, last, base, _NO_IDS, _NO_ROWS)
 
     def between(self, first: int, last: int) -> BusyRows:
         """The rows starting in ``[first, last)``: a slice of the base (binary search on
@@ -294,7 +295,7 @@ class _Snapshot:
             return self
         rows = self.base.where(~np.isin(self.base.ids, self.changed)) + self.fresh
         base = rows.where(np.argsort(rows.starts, kind="stable"))
-        return _Snapshot(self.stamp, self.first, self.last, base, _NO_IDS, _NO_ROWS)
+        return _Snapshot.of(self.stamp, self.first, self.last, base)
 
     def extended(self, last: int) -> _Snapshot:
         """The snapshot also holding the appointments starting in ``[self.last, last)``
@@ -302,7 +303,7 @@ class _Snapshot:
         span)."""
         folded = self.folded()
         more = _fetch_starting(self.last, last)
-        return _Snapshot(self.stamp, self.first, last, folded.base + more, _NO_IDS, _NO_ROWS)
+        return _Snapshot.of(self.stamp, self.first, last, folded.base + more)
 
 
 _NO_IDS: Ints = np.zeros(0, dtype=np.int64)
@@ -390,7 +391,7 @@ class BusyCache:
             # Past appointments stay until the next reload: reload every few days.
             or snapshot.first < first - CACHE_LOOKBACK_MINUTES
         ):
-            snapshot = _Snapshot.empty(stamp, first)
+            snapshot = _Snapshot.of(stamp, first, first, _NO_ROWS)
         elif stamp.revision > snapshot.stamp.revision:
             snapshot = _caught_up(snapshot, stamp)
         self._snapshot = snapshot
@@ -403,7 +404,7 @@ def _caught_up(snapshot: _Snapshot, stamp: revisions.Stamp) -> _Snapshot:
     changes = _changes(snapshot.stamp.revision, stamp.revision)
     if changes is None or len(changes[0]) != stamp.revision - snapshot.stamp.revision:
         rows = _fetch_starting(snapshot.first, snapshot.last)
-        return _Snapshot(stamp, snapshot.first, snapshot.last, rows, _NO_IDS, _NO_ROWS)
+        return _Snapshot.of(stamp, snapshot.first, snapshot.last, rows)
     changed, fresh = changes
     return snapshot.caught_up(stamp, changed, fresh)
 
