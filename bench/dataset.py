@@ -718,7 +718,7 @@ def generate(target: BenchTarget, *, log: Any = print) -> DatasetInfo:
         # Loaded with the triggers dropped: running processes must reload their copies.
         revisions.restart(revisions.APPOINTMENTS)
         indexed = time.perf_counter()
-    _statistics_refresh()
+    statistics_refresh()
     with connection.cursor() as cursor:
         cursor.execute("SELECT MIN(start), MAX(start) FROM scheduling_appointment")
         first, last = cursor.fetchone()
@@ -773,6 +773,21 @@ def ensure(target: BenchTarget, *, log: Any = print) -> DatasetInfo:
     return info
 
 
+def statistics_refresh() -> None:
+    """The planner's statistics after a bulk load: what the worker's hourly refresh gives
+    on SQLite (``database_statistics_refresh``); a full ``ANALYZE`` on PostgreSQL, whose
+    autovacuum would get there on its own, later."""
+    from django.db import connection
+
+    from mesoclinic.core.services import database_statistics_refresh
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    else:
+        database_statistics_refresh()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dataset", description=__doc__)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
@@ -790,18 +805,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-def _statistics_refresh() -> None:
-    """The planner's statistics after a bulk load: what the worker's hourly refresh gives
-    on SQLite (``database_statistics_refresh``); a full ``ANALYZE`` on PostgreSQL, whose
-    autovacuum would get there on its own, later."""
-    from django.db import connection
-
-    from mesoclinic.core.services import database_statistics_refresh
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    else:
-        database_statistics_refresh()

@@ -40,7 +40,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from bench.dataset import DatasetInfo, _statistics_refresh
+from bench.dataset import DatasetInfo, statistics_refresh
 from bench.env import BenchTarget
 from bench.report import latency_figures, time_calls, write_result
 
@@ -133,7 +133,7 @@ def _generate(*, log: Any) -> dict[str, Any]:
                     )
             ProductUse.objects.bulk_create(uses, batch_size=CHUNK)
             uses_written += len(uses)
-    _statistics_refresh()
+    statistics_refresh()
     info = {
         "uses": uses_written,
         "records": len(appointments),
