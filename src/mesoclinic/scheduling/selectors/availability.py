@@ -134,7 +134,7 @@ def _page_key(
         prepared.date_to,
         tuple(day for day, _ in prepared.frames),
         tuple(practitioner.pk for practitioner in prepared.candidates),
-        prepared.busy.digest(),
+        prepared.busy_digest(),
         treatment.pk,
         treatment_timing(treatment, device_pinned=prepared.device_pinned),
         treatment_facts(treatment, formulation),

@@ -31,6 +31,7 @@ from itertools import chain, repeat
 from typing import NamedTuple, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock
@@ -168,38 +169,65 @@ class _Busy:
     devices: dict[int, Ints]
     lounge: Ints
 
-    def digest(self) -> bytes:
-        """A fingerprint of every interval, by whose it is: equal digests, equal busy time."""
-        found = hashlib.blake2b(digest_size=16)
-        for group in (self.practitioners, self.rooms, self.devices, {0: self.lounge}):
-            found.update(len(group).to_bytes(8, "little"))
-            for key, rows in group.items():
-                found.update(np.array([key, len(rows)], dtype=np.int64).tobytes())
-                found.update(np.ascontiguousarray(rows, dtype=np.int64).tobytes())
-        return found.digest()
-
 
 _NOTHING_BUSY = np.zeros((0, 2), dtype=np.int64)
+_NO_BUSY_ROWS = busy.BusyRows.of([])
 
 
 def _by_id(ids: Ints, starts: Ints, ends: Ints, wanted: Iterable[int]) -> dict[int, Ints]:
-    """``{id: its (start, end) rows}`` for each wanted id."""
-    pairs = np.column_stack((starts, ends))
-    return {key: pairs[ids == key] for key in wanted}
+    """``{id: its (start, end) rows}`` for each wanted id (one stable sort, then a binary
+    search per id: a mask per id cost a pass over every row)."""
+    order = np.argsort(ids, kind="stable")
+    pairs = np.column_stack((starts[order], ends[order]))
+    sorted_ids = ids[order]
+    wanted = list(wanted)
+    lows = np.searchsorted(sorted_ids, wanted, side="left").tolist()
+    highs = np.searchsorted(sorted_ids, wanted, side="right").tolist()
+    return {key: pairs[low:high] for key, low, high in zip(wanted, lows, highs, strict=True)}
 
 
-def _busy_intervals(
+@dataclass(frozen=True, slots=True)
+class _WindowBounds:
+    """Which rows of ``scheduling.busy`` can keep a search busy: those of the site's
+    rooms, devices and lounge, and of the candidate practitioners (anywhere), that reach
+    into the window."""
+
+    site_id: int
+    practitioner_ids: Sequence[int]
+    first: int
+    last: int
+
+    def mine(self, rows: busy.BusyRows) -> npt.NDArray[np.bool_]:
+        """The candidates' rows (bounded by treatment start, which is when they begin)."""
+        earliest = self.first - busy.MAX_APPOINTMENT_SPAN_MINUTES
+        return (
+            np.isin(rows.practitioners, self.practitioner_ids)
+            & (rows.treatment_starts >= earliest)
+            & (rows.treatment_starts < self.last)
+            & (rows.busy_untils > self.first)
+        )
+
+    def here(self, rows: busy.BusyRows) -> npt.NDArray[np.bool_]:
+        """The site's rows (rooms, devices, lounge), bounded by arrival."""
+        earliest = self.first - busy.MAX_APPOINTMENT_SPAN_MINUTES
+        return (
+            (rows.sites == self.site_id)
+            & (rows.starts >= earliest)
+            & (rows.starts < self.last)
+            & (rows.busy_untils > self.first)
+        )
+
+
+def _window_rows(
     *,
     site: Site,
     practitioner_ids: Sequence[int],
-    room_ids: Iterable[int],
-    device_ids: Iterable[int],
     window_start: dt.datetime,
     window_end: dt.datetime,
     exclude_ids: Iterable[int] = (),
-) -> _Busy:
-    """Busy time during the window of the site's rooms, devices and lounge and of the
-    given practitioners (anywhere), from ``scheduling.busy`` (memory or one query)."""
+) -> busy.BusyRows:
+    """The rows of ``scheduling.busy`` (memory or one query) that can keep the site's
+    rooms, devices and lounge or the given practitioners busy during the window."""
     rows = busy.for_window(
         site_id=site.pk,
         practitioner_ids=practitioner_ids,
@@ -207,15 +235,40 @@ def _busy_intervals(
         window_end=window_end,
         exclude_ids=exclude_ids,
     )
-    first = minutes_of(window_start)
-    earliest, last = first - busy.MAX_APPOINTMENT_SPAN_MINUTES, minutes_of(window_end)
-    rows = rows.where(rows.busy_untils > first)
-    mine = rows.where(
-        np.isin(rows.practitioners, practitioner_ids)
-        & (rows.treatment_starts >= earliest)
-        & (rows.treatment_starts < last)
+    bounds = _WindowBounds(
+        site.pk, practitioner_ids, minutes_of(window_start), minutes_of(window_end)
     )
-    here = rows.where((rows.sites == site.pk) & (rows.starts >= earliest) & (rows.starts < last))
+    return rows.where(bounds.mine(rows) | bounds.here(rows))
+
+
+def _digest(rows: busy.BusyRows) -> bytes:
+    """A fingerprint of the rows' busy time (everything but the ids, in row order): equal
+    digests, equal rows, so equal busy time for the same candidates and resources."""
+    found = hashlib.blake2b(digest_size=16)
+    found.update(len(rows).to_bytes(8, "little"))
+    for column in (
+        rows.sites,
+        rows.practitioners,
+        rows.rooms,
+        rows.devices,
+        rows.starts,
+        rows.treatment_starts,
+        rows.busy_untils,
+    ):
+        found.update(np.ascontiguousarray(column, dtype=np.int64).tobytes())
+    return found.digest()
+
+
+def _busy_intervals(
+    rows: busy.BusyRows,
+    bounds: _WindowBounds,
+    *,
+    room_ids: Iterable[int],
+    device_ids: Iterable[int],
+) -> _Busy:
+    """The window's rows (``_window_rows``) as busy intervals by whose they are."""
+    mine = rows.where(bounds.mine(rows))
+    here = rows.where(bounds.here(rows))
     # The database guards devices over [treatment_start, busy_until) of both bookings
     # while the engine checks a new booking's device over [treatment_start, end):
     # widening the busy interval by the buffer at the front makes the two agree exactly
@@ -223,7 +276,7 @@ def _busy_intervals(
     numbing = here.starts < here.treatment_starts
     return _Busy(
         practitioners=_by_id(
-            mine.practitioners, mine.treatment_starts, mine.busy_untils, practitioner_ids
+            mine.practitioners, mine.treatment_starts, mine.busy_untils, bounds.practitioner_ids
         ),
         rooms=_by_id(here.rooms, here.treatment_starts, here.busy_untils, room_ids),
         devices=_by_id(
@@ -290,12 +343,27 @@ class PreparedSearch:
     rooms: list[Room]
     devices: list[Device]
     device_pinned: bool
-    busy: _Busy
+    busy_rows: busy.BusyRows
+    """The rows that can keep any of them busy in the window (``_window_rows``)."""
 
     @property
     def open_intervals(self) -> list[OpenInterval]:
         """The site's opening intervals on the open days of the window."""
         return [interval for _, frame in self.frames for interval in frame.opening]
+
+    def busy_digest(self) -> bytes:
+        """A fingerprint of the busy time in the window (for a remembered search's key:
+        cheaper than grouping the rows, which only a search needs)."""
+        return _digest(self.busy_rows)
+
+    def busy_time(self) -> _Busy:
+        """The busy rows as intervals by practitioner, room and device, and the lounge's."""
+        return _busy_intervals(
+            self.busy_rows,
+            _WindowBounds(self.site.pk, [p.pk for p in self.candidates], *self.window),
+            room_ids=[room.pk for room in self.rooms],
+            device_ids=[device.pk for device in self.devices],
+        )
 
 
 def prepare_search(
@@ -328,13 +396,11 @@ def prepare_search(
         devices = [device]
     elif treatment.device_type:
         devices = resources.devices_of_type(treatment.device_type)
-    busy_time = _Busy({}, {}, {}, _NOTHING_BUSY)
+    busy_rows = _NO_BUSY_ROWS
     if candidates and any(frame.opening for _, frame in frames):
-        busy_time = _busy_intervals(
+        busy_rows = _window_rows(
             site=site,
             practitioner_ids=[practitioner.pk for practitioner in candidates],
-            room_ids=[room.pk for room in rooms],
-            device_ids=[device.pk for device in devices],
             window_start=window_start,
             window_end=window_end,
             exclude_ids=exclude_appointment_ids,
@@ -350,7 +416,7 @@ def prepare_search(
         rooms,
         devices,
         device is not None,
-        busy_time,
+        busy_rows,
     )
 
 
@@ -371,7 +437,7 @@ def run_search(
         date_to=prepared.date_to,
         formulation=formulation,
     )
-    busy_time = prepared.busy
+    busy_time = prepared.busy_time()
     first, last = prepared.window
     frames = prepared.frames
     calendars = []
