@@ -494,7 +494,13 @@ def sizing(
             threads=threads,
         )
         mix = measured["mix"]
-        rows[f"{workers}x{threads}"] = {
+        shape = f"{workers}x{threads}"
+        key = next(
+            name
+            for name in (shape, *(f"{shape} #{run}" for run in range(2, len(shapes) + 2)))
+            if name not in rows
+        )  # a shape measured again is kept beside the first
+        rows[key] = {
             "healthz_per_second": measured["healthz"]["per_second"],
             "per_second": mix["per_second"],
             "healthz_ratio": measured["healthz_ratio"],
@@ -502,10 +508,11 @@ def sizing(
             "p95_ms": mix.get("p95_ms"),
             "p99_ms": mix.get("p99_ms"),
             "errors": mix["errors"],
+            "error_samples": mix["error_samples"],
             "load_average_before": load_before,
             "load_average_after": _load_average(),
         }
-        print(f"[W4 sizing] {workers}x{threads}: {json.dumps(rows[f'{workers}x{threads}'])}")
+        print(f"[W4 sizing] {key}: {json.dumps(rows[key])}")
     _cancel_w2_bookings(info)
     return write_result(
         "W4-sizing",
