@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from django.db import connection
 from django.db.models import Model, QuerySet
 
 from mesoclinic.core.compiled import CompiledQuery
@@ -22,6 +23,25 @@ def get_by_opaque_id(queryset: QuerySet[M], opaque_id: str | int, *, code: str, 
     found = queryset.filter(pk=int(text)).first() if is_id(text) else None
     if found is None:
         raise _not_found(text, code=code, noun=noun)
+    return found
+
+
+def get_locked(queryset: QuerySet[M], pk: int, *, code: str, noun: str) -> M:
+    """The row ``pk`` of ``queryset`` as committed now, locked until the transaction ends,
+    or the 404 :func:`get_by_opaque_id` raises. Call inside a transaction.
+
+    The lock is taken on the row alone (``SELECT … FOR UPDATE`` of its table, no joins),
+    then the row is read with the queryset's joins. Locked through the joins, a row that
+    another transaction had just pointed at a different related row (an appointment moved
+    to another room, an offer given a hold) would be re-checked by PostgreSQL, after the
+    wait, against the related rows read before it: no row at all for an inner join, no
+    related row for an outer one. SQLite needs no row lock: its write lock serialises
+    writers."""
+    if connection.features.has_select_for_update:
+        list(queryset.model._default_manager.select_for_update().filter(pk=pk).values("pk"))
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise _not_found(str(pk), code=code, noun=noun)
     return found
 
 

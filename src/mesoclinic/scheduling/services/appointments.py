@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from mesoclinic.catalogue.models import Formulation, Treatment
 from mesoclinic.core import clock, metrics
 from mesoclinic.core.audit import Actor, audit_record
-from mesoclinic.core.errors import Conflict, NotFound, RuleRefused
+from mesoclinic.core.errors import Conflict, RuleRefused
+from mesoclinic.core.lookups import get_locked
 from mesoclinic.messaging import services as messaging
 from mesoclinic.people.models import (
     Client,
@@ -169,27 +170,16 @@ def appointment_book(
 
 
 def _locked(appointment: Appointment) -> Appointment:
-    """The appointment as committed now, its row locked for this transaction (404
-    ``appointment_not_found`` when it is gone).
-
-    The lock is taken on the row alone, then the row is read with its related rows. A
-    lock taken through the joins would, after waiting for a write that moved the
-    appointment to another practitioner, room or device, re-check the join against the
-    related rows read before the wait: PostgreSQL then finds no row at all."""
-    if connection.features.has_select_for_update:  # SQLite: the transaction's write lock
-        list(Appointment.objects.select_for_update().filter(pk=appointment.pk).values("pk"))
-    locked = (
+    """The appointment as committed now, locked for this transaction (``get_locked``: a
+    cancel that waited for a move sees the move); 404 ``appointment_not_found`` when gone."""
+    return get_locked(
         Appointment.objects.select_related(
             "client", "treatment", "site", "practitioner", "room", "device"
-        )
-        .filter(pk=appointment.pk)
-        .first()
+        ),
+        appointment.pk,
+        code=Code.APPOINTMENT_NOT_FOUND,
+        noun="appointment",
     )
-    if locked is None:
-        raise NotFound(
-            Code.APPOINTMENT_NOT_FOUND, f"No appointment with id {str(appointment.pk)!r}."
-        )
-    return locked
 
 
 def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str = "") -> Appointment:

@@ -22,6 +22,7 @@ from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core import clock
 from mesoclinic.core.audit import Actor, audit_record
 from mesoclinic.core.errors import Conflict, DomainError, InvalidInput
+from mesoclinic.core.lookups import get_locked
 from mesoclinic.people.models import Client, Practitioner, Site
 from mesoclinic.scheduling import selectors
 from mesoclinic.scheduling.errors import SchedulingErrorCode as Code
@@ -37,6 +38,7 @@ from mesoclinic.scheduling.services.checks import _default_site, _require_aware
 from mesoclinic.scheduling.services.holds import slot_hold, slot_hold_confirm, slot_hold_release
 
 OfferNotifier = Callable[[WaitlistEntry], object]
+_NOT_FOUND = {"code": Code.WAITLIST_NOT_FOUND, "noun": "waiting-list entry"}
 _NOTIFIERS: list[OfferNotifier] = []
 
 
@@ -226,10 +228,8 @@ def waitlist_match() -> int:
 
 
 def _locked_offer(entry: WaitlistEntry) -> WaitlistEntry:
-    locked = (
-        WaitlistEntry.objects.select_for_update(of=("self",))
-        .select_related("hold", "client")
-        .get(pk=entry.pk)
+    locked = get_locked(
+        WaitlistEntry.objects.select_related("hold", "client"), entry.pk, **_NOT_FOUND
     )
     if locked.status != WaitlistStatus.OFFERED or locked.hold is None:
         raise Conflict(
@@ -277,11 +277,7 @@ def waitlist_decline(*, actor: Actor, entry: WaitlistEntry) -> WaitlistEntry:
 def waitlist_cancel(*, actor: Actor, entry: WaitlistEntry) -> WaitlistEntry:
     """Take the entry off the list (an open offer's time is let go)."""
     with transaction.atomic():
-        locked = (
-            WaitlistEntry.objects.select_for_update(of=("self",))
-            .select_related("hold")
-            .get(pk=entry.pk)
-        )
+        locked = get_locked(WaitlistEntry.objects.select_related("hold"), entry.pk, **_NOT_FOUND)
         if locked.status in (WaitlistStatus.ACCEPTED, WaitlistStatus.CANCELLED):
             return locked
         if locked.hold is not None and locked.hold.status == HoldStatus.HELD:
