@@ -284,6 +284,7 @@ def _load_mesoclinic(calendar: list[tuple[int, str, str]], clients: int) -> dict
         "site": site,
         "treatment": treatment,
         "practitioners": practitioners,
+        "rooms": rooms,
         "clients": people[STAFF:],
         "actor": actor,
         "tz": tz,
@@ -314,8 +315,12 @@ def _slots(world: dict[str, Any], query: dict[str, Any]) -> list[tuple[int, str]
     )
 
 
-def _book(world: dict[str, Any], index: int, moment: str, client: Any) -> int:
-    """``appointment_book`` (screening, re-check, audit, messages); the outcome's status."""
+def _book(world: dict[str, Any], index: int, moment: str, client: Any) -> tuple[int, str]:
+    """``appointment_book`` (screening, re-check, audit, messages); the outcome's status
+    and, for a refusal, its code and message. Staff ``index`` books into room ``index``,
+    as the loaded calendar pairs them (the peer has no rooms): given the first free room,
+    one staff member's booking could take the room another needs a moment later, and a
+    slot both calendars showed free would be refused."""
     from mesoclinic.core.errors import DomainError
     from mesoclinic.scheduling.services import appointment_book
 
@@ -329,11 +334,12 @@ def _book(world: dict[str, Any], index: int, moment: str, client: Any) -> int:
             treatment=world["treatment"],
             start=start,
             practitioner=world["practitioners"][index],
+            room=world["rooms"][index],
             site=world["site"],
         )
     except DomainError as error:
-        return error.status
-    return 201
+        return error.status, f"{error.code}: {error}"
+    return 201, ""
 
 
 def _bookings(world: dict[str, Any], slots: list[list[Any]]) -> list[float]:
@@ -346,11 +352,13 @@ def _bookings(world: dict[str, Any], slots: list[list[Any]]) -> list[float]:
         gc.collect()
         gc.disable()
         started = time.perf_counter()
-        status = _book(world, index, moment, client)
+        status, refusal = _book(world, index, moment, client)
         samples.append((time.perf_counter() - started) * 1000)
         gc.enable()
         if status != 201:
-            raise RuntimeError(f"W7: appointment_book refused a free slot ({status}, {moment})")
+            raise RuntimeError(
+                f"W7: appointment_book refused a free slot ({status}, {moment}, {refusal})"
+            )
     return samples
 
 
@@ -365,7 +373,7 @@ def _race_once(world: dict[str, Any], index: int, moment: str, clients: list[Any
     def racer(client: Any) -> None:
         barrier.wait()
         try:
-            status = _book(world, index, moment, client)
+            status, _ = _book(world, index, moment, client)
         except Exception:
             status = 500
         finally:

@@ -12,6 +12,7 @@ from itertools import pairwise
 import pytest
 
 from bench import w7
+from mesoclinic.scheduling.models import Appointment
 
 FIRST = dt.date(2027, 3, 1)  # a Monday; the window crosses the clocks going forward
 
@@ -115,9 +116,27 @@ def test_a_booking_takes_a_free_slot_and_the_second_racer_loses(loaded_world):
     query = w7.queries(FIRST)["day"]
     index, moment = naive_free(calendar, [0], query["days"])[0]
 
-    assert w7._book(world, index, moment, world["clients"][0]) == 201
-    assert w7._book(world, index, moment, world["clients"][1]) == 409
+    assert w7._book(world, index, moment, world["clients"][0]) == (201, "")
+    status, refusal = w7._book(world, index, moment, world["clients"][1])
+    assert (status, refusal.split(":")[0]) == (409, "slot_unavailable")
     assert (index, moment) not in w7._slots(world, query)
+
+
+def test_each_staff_member_books_into_their_own_room(loaded_world):
+    # The calendar pairs staff i with room i (the peer has no rooms): the first free room
+    # could be another's, who would then find no room for a slot both sides showed free.
+    calendar, world = loaded_world
+    query = w7.queries(FIRST)["day"]
+    free_for_first = {moment for _, moment in naive_free(calendar, [0], query["days"])}
+    index, moment = next(  # staff 0's room is free too: the first free room in order
+        (index, moment)
+        for index, moment in naive_free(calendar, [1], query["days"])
+        if moment in free_for_first
+    )
+
+    assert w7._book(world, index, moment, world["clients"][0]) == (201, "")
+    booked = Appointment.objects.filter(practitioner=world["practitioners"][index]).latest("pk")
+    assert booked.room == world["rooms"][index]
 
 
 @pytest.mark.pure
