@@ -33,17 +33,7 @@ WINDOW = {"date_from": dt.date(2027, 3, 1), "date_to": dt.date(2027, 3, 31)}
 
 
 def _rows(rows: busy.BusyRows) -> set[tuple[int, ...]]:
-    columns = (
-        rows.ids,
-        rows.sites,
-        rows.practitioners,
-        rows.rooms,
-        rows.devices,
-        rows.starts,
-        rows.treatment_starts,
-        rows.busy_untils,
-    )
-    return set(zip(*(column.tolist() for column in columns), strict=True))
+    return set(zip(*(column.tolist() for column in rows.columns()), strict=True))
 
 
 def _from_memory() -> set[tuple[int, ...]]:

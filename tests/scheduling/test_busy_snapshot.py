@@ -19,7 +19,7 @@ def _row(pk: int, start: int) -> tuple[int, ...]:
 
 
 def _as_set(rows: busy.BusyRows) -> set[tuple[int, ...]]:
-    return set(zip(*(column.tolist() for column in rows._columns()), strict=True))
+    return set(zip(*(column.tolist() for column in rows.columns()), strict=True))
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -102,18 +102,19 @@ class BusyRows:
 
     def where(self, keep: Any) -> BusyRows:
         """The rows ``keep`` selects (a boolean array, or positions in order)."""
-        return BusyRows(*(column[keep] for column in self._columns()))
+        return BusyRows(*(column[keep] for column in self.columns()))
 
     def sliced(self, low: int, high: int) -> BusyRows:
         """Rows ``low`` to ``high`` (views: no copy)."""
-        return BusyRows(*(column[low:high] for column in self._columns()))
+        return BusyRows(*(column[low:high] for column in self.columns()))
 
     def __add__(self, other: BusyRows) -> BusyRows:
         return BusyRows(
-            *(np.concatenate(pair) for pair in zip(self._columns(), other._columns(), strict=True))
+            *(np.concatenate(pair) for pair in zip(self.columns(), other.columns(), strict=True))
         )
 
-    def _columns(self) -> tuple[Ints, ...]:
+    def columns(self) -> tuple[Ints, ...]:
+        """Every column, in field order (``ids`` first)."""
         return (
             self.ids,
             self.sites,
@@ -206,7 +207,7 @@ def hold_rows(*, window_start: dt.datetime, window_end: dt.datetime) -> BusyRows
                 ],
             )
             rows = BusyRows.of(cursor.fetchall())
-    return BusyRows(-rows.ids, *rows._columns()[1:])
+    return BusyRows(-rows.ids, *rows.columns()[1:])
 
 
 def fetch_for_window(

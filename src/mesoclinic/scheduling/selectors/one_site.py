@@ -197,22 +197,25 @@ class _WindowBounds:
     first: int
     last: int
 
+    @property
+    def earliest(self) -> int:
+        """No row starting before this reaches into the window."""
+        return self.first - busy.MAX_APPOINTMENT_SPAN_MINUTES
+
     def mine(self, rows: busy.BusyRows) -> npt.NDArray[np.bool_]:
         """The candidates' rows (bounded by treatment start, which is when they begin)."""
-        earliest = self.first - busy.MAX_APPOINTMENT_SPAN_MINUTES
         return (
             np.isin(rows.practitioners, self.practitioner_ids)
-            & (rows.treatment_starts >= earliest)
+            & (rows.treatment_starts >= self.earliest)
             & (rows.treatment_starts < self.last)
             & (rows.busy_untils > self.first)
         )
 
     def here(self, rows: busy.BusyRows) -> npt.NDArray[np.bool_]:
         """The site's rows (rooms, devices, lounge), bounded by arrival."""
-        earliest = self.first - busy.MAX_APPOINTMENT_SPAN_MINUTES
         return (
             (rows.sites == self.site_id)
-            & (rows.starts >= earliest)
+            & (rows.starts >= self.earliest)
             & (rows.starts < self.last)
             & (rows.busy_untils > self.first)
         )
@@ -246,15 +249,7 @@ def _digest(rows: busy.BusyRows) -> bytes:
     digests, equal rows, so equal busy time for the same candidates and resources."""
     found = hashlib.blake2b(digest_size=16)
     found.update(len(rows).to_bytes(8, "little"))
-    for column in (
-        rows.sites,
-        rows.practitioners,
-        rows.rooms,
-        rows.devices,
-        rows.starts,
-        rows.treatment_starts,
-        rows.busy_untils,
-    ):
+    for column in rows.columns()[1:]:  # all but the ids
         found.update(np.ascontiguousarray(column, dtype=np.int64).tobytes())
     return found.digest()
 
