@@ -474,7 +474,7 @@ def _practitioner_rows(
     the busy intervals started ``buffer`` earlier (so the new booking's clean-up time
     cannot overlap them).
     """
-    gaps = IntervalTable.of([working_gaps(practitioner.working) for practitioner in practitioners])
+    gaps = working_gaps([practitioner.working for practitioner in practitioners])
     busy = IntervalTable.of([practitioner.busy for practitioner in practitioners])
     blocking = gaps + busy.shifted(timing.buffer_minutes)
     return ~blocked_rows(space, blocking, timing.numbing_minutes, timing.total_minutes)

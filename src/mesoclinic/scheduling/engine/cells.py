@@ -120,19 +120,28 @@ def blocked_rows(
     return covering > 0
 
 
-def working_gaps(working: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The complement of the union of working intervals (which may touch or overlap),
-    from minus to plus infinity.
+def working_gaps(working_by_row: Sequence[Intervals]) -> IntervalTable:
+    """Per row, the complement of the union of its working intervals (which may touch or
+    overlap), from minus to plus infinity.
 
-    With starts and ends sorted *separately*, a moment is covered iff more starts than
-    ends lie at or before it, so the gaps are ``[E[i], S[i + 1])`` where non-empty.
+    With a row's starts ``S`` and ends ``E`` sorted *separately*, a moment is covered iff
+    more starts than ends lie at or before it, so the row's gaps are ``[E[i - 1], S[i])``
+    where non-empty, with ``E[-1]`` minus and ``S[n]`` plus infinity. Every row at once:
+    each row's ends follow a sentinel minus infinity and its starts precede a sentinel
+    plus infinity, so one sort of each column by (row, moment) lines the pairs up.
     """
-    real = [(start, end) for start, end in working if start < end]
-    starts = sorted(start for start, _ in real)
-    ends = sorted(end for _, end in real)
-    gap_starts = [-_FAR_AWAY, *ends]
-    gap_ends = [*starts, _FAR_AWAY]
-    return [(start, end) for start, end in zip(gap_starts, gap_ends, strict=True) if start < end]
+    working = IntervalTable.of(working_by_row)
+    row_count = working.row_count
+    rows = np.concatenate((working.rows, np.arange(row_count, dtype=np.int64)))
+    gap_starts = np.concatenate((working.ends, np.full(row_count, -_FAR_AWAY, dtype=np.int64)))
+    gap_ends = np.concatenate((working.starts, np.full(row_count, _FAR_AWAY, dtype=np.int64)))
+    by_start = np.lexsort((gap_starts, rows))
+    by_end = np.lexsort((gap_ends, rows))
+    # Both orders run through the rows alike (each row has as many of either), so
+    # position i of each is the same row's i-th gap.
+    gap_starts, gap_ends, rows = gap_starts[by_start], gap_ends[by_end], rows[by_start]
+    real = gap_starts < gap_ends
+    return IntervalTable(gap_starts[real], gap_ends[real], rows[real], row_count)
 
 
 def saturated_intervals(occupied: Intervals, capacity: int) -> IntervalTable:
