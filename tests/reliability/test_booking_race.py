@@ -21,24 +21,22 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import zoneinfo
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from tests.reliability.support import TUESDAY, london_at, london_open_day
 
 from mesoclinic.demo.loader import demo_load
 from mesoclinic.people.models import Client, Site
 from mesoclinic.people.services import api_token_create, client_create
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment
-from mesoclinic.scheduling.selectors import site_closed_days
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 RACERS = 32
-LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 
 def _free_port() -> int:
@@ -138,17 +136,6 @@ def _race(url: str, token: str, bodies: list[dict[str, object]]) -> list[tuple[i
         return list(pool.map(run, bodies))
 
 
-def _a_working_tuesday() -> dt.date:
-    """A Tuesday a few weeks ahead that is not a bank holiday (every needle practitioner
-    works on Tuesdays)."""
-    site = Site.objects.get(code="london")
-    day = dt.datetime.now(LONDON).date() + dt.timedelta(days=21)
-    day += dt.timedelta(days=(1 - day.weekday()) % 7)
-    while day in site_closed_days(site=site, date_from=day, date_to=day):
-        day += dt.timedelta(days=7)
-    return day
-
-
 def _racers(count: int) -> list[Client]:
     """``count`` new clients (no history, so screening allows them), one per request."""
     return [
@@ -195,7 +182,7 @@ def _assert_no_overlaps() -> None:
 def test_32_clients_racing_for_one_practitioner_slot_get_exactly_one_booking(server):
     # given
     token = api_token_create(username="reception")
-    start = dt.datetime.combine(_a_working_tuesday(), dt.time(10, 0), LONDON)
+    start = london_at(london_open_day(TUESDAY, days_ahead=21), 10)
     bodies: list[dict[str, object]] = [
         {
             "client": client.pk,
@@ -221,7 +208,7 @@ def test_racing_without_a_practitioner_fills_each_resource_once(server):
     # given: 32 bookings for one time; three qualified practitioners, three rooms and a
     # lounge of three can take three of them
     token = api_token_create(username="reception")
-    start = dt.datetime.combine(_a_working_tuesday(), dt.time(11, 0), LONDON)
+    start = london_at(london_open_day(TUESDAY, days_ahead=21), 11)
     bodies: list[dict[str, object]] = [
         {"client": client.pk, "treatment": "face-revitalise", "start": start.isoformat()}
         for client in _racers(RACERS)
@@ -245,7 +232,7 @@ def test_racing_for_a_one_place_numbing_lounge_lets_one_client_in(server):
     clients = _racers(RACERS)
     practitioners = ["dr-patel", "nurse-lewis", "nurse-okafor"]
     for hour in (9, 11, 13, 15):  # four races, to give a missing lock every chance to show
-        start = dt.datetime.combine(_a_working_tuesday(), dt.time(hour, 0), LONDON)
+        start = london_at(london_open_day(TUESDAY, days_ahead=21), hour)
         bodies: list[dict[str, object]] = [
             {
                 "client": client.pk,
@@ -269,7 +256,7 @@ def test_one_client_booked_with_two_practitioners_at_once_gets_one_appointment(s
     token = api_token_create(username="reception")
     client = Client.objects.get(email="freya.adeyemi@example.com")
     for hour in (9, 11, 13, 15):  # four races, to give a missing guard every chance to show
-        start = dt.datetime.combine(_a_working_tuesday(), dt.time(hour, 0), LONDON)
+        start = london_at(london_open_day(TUESDAY, days_ahead=21), hour)
         bodies: list[dict[str, object]] = [
             {
                 "client": client.pk,
@@ -295,7 +282,7 @@ def test_one_client_in_32_requests_across_practitioners_gets_one_appointment(ser
     # given
     token = api_token_create(username="reception")
     client = Client.objects.get(email="amelia.hart@example.com")
-    start = dt.datetime.combine(_a_working_tuesday(), dt.time(12, 0), LONDON)
+    start = london_at(london_open_day(TUESDAY, days_ahead=21), 12)
     practitioners = ["dr-patel", "nurse-lewis", "nurse-okafor"]
     bodies: list[dict[str, object]] = [
         {

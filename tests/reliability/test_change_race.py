@@ -9,34 +9,22 @@ the room read before the wait and found no appointment at all (``DoesNotExist``,
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
-import zoneinfo
 
 import pytest
 from django.db import connection, transaction
+from tests.reliability.support import WEDNESDAY, london_at, london_open_day
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.errors import NotFound
-from mesoclinic.people.models import Client, Room, Site
+from mesoclinic.people.models import Client, Room
 from mesoclinic.scheduling import services
 from mesoclinic.scheduling.models import Appointment, AppointmentStatus
-from mesoclinic.scheduling.selectors import site_closed_days
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-LONDON = zoneinfo.ZoneInfo("Europe/London")
 MOVE_HELD_SECONDS = 0.5
-
-
-def _working_wednesday_at_eleven() -> dt.datetime:
-    site = Site.objects.get(code="london")
-    day = dt.datetime.now(LONDON).date() + dt.timedelta(days=35)
-    day += dt.timedelta(days=(2 - day.weekday()) % 7)
-    while day in site_closed_days(site=site, date_from=day, date_to=day):
-        day += dt.timedelta(days=7)
-    return dt.datetime.combine(day, dt.time(11, 0), LONDON)
 
 
 def _booked() -> Appointment:
@@ -44,7 +32,7 @@ def _booked() -> Appointment:
         actor=None,
         client=Client.objects.get(email="amelia.hart@example.com"),
         treatment=Treatment.objects.get(code="face-revitalise"),
-        start=_working_wednesday_at_eleven(),
+        start=london_at(london_open_day(WEDNESDAY, days_ahead=35), 11),
         notify=False,
     )
 

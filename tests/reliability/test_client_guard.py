@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-import zoneinfo
 
 import pytest
 from django.db import connection
+from tests.reliability.support import LONDON, TUESDAY, london_at, london_open_day
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.errors import Conflict
@@ -22,21 +22,9 @@ from mesoclinic.demo.loader import demo_load
 from mesoclinic.people.models import Client, Practitioner, Room, Site
 from mesoclinic.scheduling import services
 from mesoclinic.scheduling.models import Appointment
-from mesoclinic.scheduling.selectors import site_closed_days
 from mesoclinic.scheduling.services import guarded
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-LONDON = zoneinfo.ZoneInfo("Europe/London")
-
-
-def _a_working_tuesday() -> dt.date:
-    site = Site.objects.get(code="london")
-    day = dt.datetime.now(LONDON).date() + dt.timedelta(days=35)
-    day += dt.timedelta(days=(1 - day.weekday()) % 7)
-    while day in site_closed_days(site=site, date_from=day, date_to=day):
-        day += dt.timedelta(days=7)
-    return day
 
 
 @pytest.fixture
@@ -60,7 +48,7 @@ def _book(client: Client, start: dt.datetime, practitioner: str, room: str) -> A
 def test_two_practitioners_booking_one_client_at_once_give_one_appointment(clinic, monkeypatch):
     # given: both bookings pass their re-check before either inserts
     client = Client.objects.get(email="freya.adeyemi@example.com")
-    start = dt.datetime.combine(_a_working_tuesday(), dt.time(10, 0), LONDON)
+    start = london_at(london_open_day(TUESDAY, days_ahead=35), 10)
     checked = guarded._choose_resources
 
     def slow_check(*args, **kwargs):
@@ -105,7 +93,7 @@ def test_the_database_guard_is_reported_as_client_busy(clinic, monkeypatch):
     # given: a re-check that misses the client's other appointment (as a racing one
     # would), and no retry, so only the database can refuse
     client = Client.objects.get(email="freya.adeyemi@example.com")
-    start = dt.datetime.combine(_a_working_tuesday(), dt.time(14, 0), LONDON)
+    start = london_at(london_open_day(TUESDAY, days_ahead=35), 14)
     _book(client, start, "dr-patel", "room-1")
     stranger = Client.objects.get(email="sophie.carter@example.com")
     checked = guarded._choose_resources

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import zoneinfo
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
+from tests.reliability.support import TUESDAY, london_at, london_open_day
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.errors import DomainError
@@ -18,21 +18,10 @@ from mesoclinic.people.models import Practitioner, Site
 from mesoclinic.people.services import client_create
 from mesoclinic.scheduling import services
 from mesoclinic.scheduling.models import ACTIVE_STATUSES, Appointment, HoldStatus, SlotHold
-from mesoclinic.scheduling.selectors import site_closed_days
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-LONDON = zoneinfo.ZoneInfo("Europe/London")
 RACERS = 6
-
-
-def _working_tuesday_at_ten() -> dt.datetime:
-    site = Site.objects.get(code="london")
-    day = dt.datetime.now(LONDON).date() + dt.timedelta(days=21)
-    day += dt.timedelta(days=(1 - day.weekday()) % 7)
-    while day in site_closed_days(site=site, date_from=day, date_to=day):
-        day += dt.timedelta(days=7)
-    return dt.datetime.combine(day, dt.time(10, 0), LONDON)
 
 
 def _run_together(calls):
@@ -88,7 +77,7 @@ def _refusals_are_clean(results):
 
 def test_holds_racing_for_one_slot_leave_exactly_one_hold(demo):
     # given
-    start = _working_tuesday_at_ten()
+    start = london_at(london_open_day(TUESDAY, days_ahead=21), 10)
     # when
     results = _run_together([_hold_call(start) for _ in range(RACERS)])
     # then
@@ -100,7 +89,7 @@ def test_holds_racing_for_one_slot_leave_exactly_one_hold(demo):
 
 def test_holds_and_bookings_racing_for_one_slot_leave_exactly_one_winner(demo):
     # given
-    start = _working_tuesday_at_ten()
+    start = london_at(london_open_day(TUESDAY, days_ahead=21), 10)
     clients = [
         client_create(
             actor=None,

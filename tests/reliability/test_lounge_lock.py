@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-import zoneinfo
 
 import pytest
 from django.db import connection, transaction
+from tests.reliability.support import TUESDAY, london_at, london_open_day
 
 from mesoclinic.catalogue.models import Treatment
 from mesoclinic.core.errors import Conflict
@@ -23,21 +23,9 @@ from mesoclinic.demo.loader import demo_load
 from mesoclinic.people.models import Client, Practitioner, Room, Site
 from mesoclinic.scheduling import services
 from mesoclinic.scheduling.models import Appointment
-from mesoclinic.scheduling.selectors import site_closed_days
 from mesoclinic.scheduling.services import guarded
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-LONDON = zoneinfo.ZoneInfo("Europe/London")
-
-
-def _a_working_tuesday() -> dt.date:
-    site = Site.objects.get(code="london")
-    day = dt.datetime.now(LONDON).date() + dt.timedelta(days=28)
-    day += dt.timedelta(days=(1 - day.weekday()) % 7)
-    while day in site_closed_days(site=site, date_from=day, date_to=day):
-        day += dt.timedelta(days=7)
-    return day
 
 
 def test_one_lounge_place_admits_one_of_three_concurrent_bookings(monkeypatch):
@@ -46,7 +34,7 @@ def test_one_lounge_place_admits_one_of_three_concurrent_bookings(monkeypatch):
         demo_load(with_history=False)
     Site.objects.filter(code="london").update(numbing_lounge_capacity=1)
     treatment = Treatment.objects.get(code="face-revitalise")
-    start = dt.datetime.combine(_a_working_tuesday(), dt.time(10, 0), LONDON)
+    start = london_at(london_open_day(TUESDAY, days_ahead=28), 10)
     practitioners = list(
         Practitioner.objects.filter(code__in=["dr-patel", "nurse-lewis", "nurse-okafor"])
     )
@@ -126,7 +114,7 @@ def test_the_lounge_lock_does_not_hold_up_other_bookings_of_the_site():
     holder.start()
     assert locked.wait(10)
     # when another booking of the site commits, giving up on any lock after two seconds
-    start = dt.datetime.combine(_a_working_tuesday(), dt.time(10, 0), LONDON)
+    start = london_at(london_open_day(TUESDAY, days_ahead=28), 10)
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
