@@ -28,6 +28,7 @@ from mesoclinic.scheduling.engine import (
     PractitionerCalendar,
     Resource,
     TreatmentTiming,
+    subtract,
 )
 
 DEFAULT_BUFFER_MINUTES = 10
@@ -198,7 +199,7 @@ def availability_query(
     practitioners = [
         PractitionerCalendar(
             code=calendar.practitioners[pk],
-            working=_minus(
+            working=subtract(
                 [
                     (start, end)
                     for day in days
@@ -231,24 +232,6 @@ def availability_query(
         grid_minutes=grid_minutes,
         limit=limit,
     )
-
-
-def _minus(intervals: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``intervals`` with ``holes`` cut out (both sorted, non-overlapping inputs)."""
-    if not holes:
-        return intervals
-    result: list[tuple[int, int]] = []
-    for start, end in intervals:
-        pieces = [(start, end)]
-        for hole_start, hole_end in holes:
-            pieces = [
-                piece
-                for low, high in pieces
-                for piece in ((low, min(high, hole_start)), (max(low, hole_end), high))
-                if piece[0] < piece[1]
-            ]
-        result.extend(pieces)
-    return result
 
 
 def treatment_query(

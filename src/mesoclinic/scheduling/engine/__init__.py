@@ -43,7 +43,7 @@ from .course_model import (
     weekday_of,
 )
 from .course_planner import plan_course
-from .intervals import Interval
+from .intervals import Interval, subtract
 from .reference import naive_find_slots
 
 __all__ = [
@@ -75,5 +75,6 @@ __all__ = [
     "greedy_plan_course",
     "naive_find_slots",
     "plan_course",
+    "subtract",
     "weekday_of",
 ]

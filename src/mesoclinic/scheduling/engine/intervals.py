@@ -24,3 +24,29 @@ class Interval(NamedTuple):
 
     start: int
     end: int
+
+
+def subtract(
+    intervals: Sequence[tuple[int, int]], holes: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The parts of ``intervals`` that no hole covers, in the order of ``intervals``.
+
+    Holes may be unsorted and overlap one another; an empty hole cuts nothing. Without a
+    hole the intervals come back as they are (a search's hot path: most practitioners
+    have no absence), else empty pieces are left out.
+    """
+    cuts = [(start, end) for start, end in holes if start < end]
+    if not cuts:
+        return list(intervals)
+    result: list[tuple[int, int]] = []
+    for start, end in intervals:
+        pieces = [(start, end)]
+        for cut_start, cut_end in cuts:
+            pieces = [
+                piece
+                for low, high in pieces
+                for piece in ((low, min(high, cut_start)), (max(low, cut_end), high))
+                if piece[0] < piece[1]
+            ]
+        result.extend(pieces)
+    return result

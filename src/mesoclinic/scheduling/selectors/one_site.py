@@ -50,6 +50,7 @@ from mesoclinic.scheduling.engine import (
     SlotTable,
     TreatmentTiming,
     compute_availability,
+    subtract,
 )
 from mesoclinic.scheduling.engine.cells import Ints
 from mesoclinic.scheduling.selectors.times import (
@@ -281,29 +282,6 @@ def _busy_intervals(
     )
 
 
-def _subtract(
-    intervals: list[tuple[int, int]], holes: Sequence[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    if not holes:
-        return intervals
-    result: list[tuple[int, int]] = []
-    for start, end in intervals:
-        pieces = [(start, end)]
-        for hole_start, hole_end in holes:
-            next_pieces = []
-            for piece_start, piece_end in pieces:
-                if hole_end <= piece_start or piece_end <= hole_start:
-                    next_pieces.append((piece_start, piece_end))
-                    continue
-                if piece_start < hole_start:
-                    next_pieces.append((piece_start, hole_start))
-                if hole_end < piece_end:
-                    next_pieces.append((hole_end, piece_end))
-            pieces = next_pieces
-        result.extend(pieces)
-    return result
-
-
 def site_practitioners(*, site: Site, codes: Sequence[str] | None = None) -> list[Practitioner]:
     """Active practitioners with working hours at ``site`` (optionally only ``codes``),
     in code order, each with those working hours as ``site_hours`` (one query)."""
@@ -444,7 +422,7 @@ def run_search(
                 frame.working.get(pk, ()) for _, frame in frames[: bisect_right(open_days, through)]
             )
         )
-        working = _subtract(working, resources.absences_between(pk, first, last))
+        working = subtract(working, resources.absences_between(pk, first, last))
         calendars.append(
             PractitionerCalendar(
                 practitioner.code,
