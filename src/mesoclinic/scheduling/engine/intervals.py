@@ -9,7 +9,7 @@ they come from the database in bulk, as an ``(n, 2)`` integer array (``Intervals
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple, TypeAlias
 
 import numpy as np
@@ -27,7 +27,7 @@ class Interval(NamedTuple):
 
 
 def subtract(
-    intervals: Sequence[tuple[int, int]], holes: Sequence[tuple[int, int]]
+    intervals: Iterable[tuple[int, int]], holes: Iterable[tuple[int, int]]
 ) -> list[tuple[int, int]]:
     """The parts of ``intervals`` that no hole covers, in the order of ``intervals``.
 

@@ -417,12 +417,12 @@ def run_search(
     open_days = [day for day, _ in frames]
     for practitioner, through in qualified:
         pk = practitioner.pk
-        working = list(
+        working = subtract(
             chain.from_iterable(
                 frame.working.get(pk, ()) for _, frame in frames[: bisect_right(open_days, through)]
-            )
+            ),
+            resources.absences_between(pk, first, last),
         )
-        working = subtract(working, resources.absences_between(pk, first, last))
         calendars.append(
             PractitionerCalendar(
                 practitioner.code,
